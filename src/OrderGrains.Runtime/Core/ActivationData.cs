@@ -276,6 +276,32 @@ internal sealed class ActivationData
         return true;
     }
 
+    /// <summary>Drops the activation without waiting for running requests (shutdown after the deactivation timeout).</summary>
+    public void ForceDeactivate()
+    {
+        List<GrainRequest> pending;
+        lock (_lock)
+        {
+            if (_state == ActivationState.Invalid)
+            {
+                return;
+            }
+
+            _state = ActivationState.Invalid;
+            pending = [.. _queue];
+            _queue.Clear();
+        }
+
+        DisposeTimers();
+        Runtime.Directory.Remove(this);
+        Runtime.Log.ForcedDeactivation(GrainId);
+        _deactivated.TrySetResult();
+        foreach (var request in pending)
+        {
+            request.TryFail(new SiloUnavailableException());
+        }
+    }
+
     public void DelayDeactivation(TimeSpan period) =>
         Volatile.Write(ref _keepAliveUntilTicks, Environment.TickCount64 + (long)period.TotalMilliseconds);
 
@@ -359,8 +385,9 @@ internal sealed class ActivationData
 
     private void Complete(GrainRequest request, Task task)
     {
-        request.CompleteFrom(task, Runtime.ArgumentCopier);
+        // Release the turn first: a caller that sees its reply must find the activation free for its next call.
         OnFinished(request.Kind, task);
+        request.CompleteFrom(task, Runtime.ArgumentCopier);
     }
 
     private void OnFinished(RequestKind kind, Task task)

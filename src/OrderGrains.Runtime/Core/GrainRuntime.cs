@@ -63,7 +63,9 @@ internal sealed class GrainRuntime
     {
         if (!_accepting)
         {
-            return method.ToInterfaceReturn(Task.FromException(new SiloUnavailableException()));
+            var refused = method.CreateRequest(method, arguments);
+            refused.TryFail(new SiloUnavailableException());
+            return method.ToInterfaceReturn(refused.ResultTask);
         }
 
         var chain = CallChain.Current;
@@ -101,6 +103,12 @@ internal sealed class GrainRuntime
     /// <summary>Routes a request again, to whichever activation now owns its grain (used after deactivation).</summary>
     public void Resubmit(GrainRequest request)
     {
+        if (!_accepting)
+        {
+            request.TryFail(new SiloUnavailableException());
+            return;
+        }
+
         var classInfo = Registry.ForTypeName(request.Target.Type);
         Submit(Directory.GetOrCreate(classInfo, request.Target), request);
     }

@@ -20,6 +20,9 @@ internal sealed partial class RuntimeLog(ILogger logger)
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Reminder {ReminderName} of grain {GrainId} failed")]
     public partial void ReminderFailed(Exception exception, string reminderName, GrainId grainId);
 
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Grain {GrainId} did not finish its running requests within the deactivation timeout; dropped")]
+    public partial void ForcedDeactivation(GrainId grainId);
+
     [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Silo started with {GrainClasses} grain classes")]
     public partial void SiloStarted(int grainClasses);
 

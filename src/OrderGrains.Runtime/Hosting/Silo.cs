@@ -64,7 +64,14 @@ public sealed class Silo : IHostedService, IAsyncDisposable
             activation.RequestDeactivation(DeactivationReason.ShuttingDown);
         }
 
-        await Task.WhenAll(activations.Select(a => a.Deactivated)).WaitAsync(_runtime.Options.DeactivationTimeout + _runtime.Options.RequestTimeout, cancellationToken);
+        var all = Task.WhenAll(activations.Select(a => a.Deactivated));
+        await Task.WhenAny(all, Task.Delay(_runtime.Options.DeactivationTimeout, cancellationToken));
+        foreach (var stuck in activations.Where(a => !a.Deactivated.IsCompleted))
+        {
+            // A request that never finishes must not hold the process hostage; its callers get SiloUnavailableException.
+            stuck.ForceDeactivate();
+        }
+
         _runtime.Timeouts.Dispose();
         _runtime.Log.SiloStopped(activations.Count);
     }

@@ -21,6 +21,7 @@ public sealed class GrainSerializer
             IncludeFields = false,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
             NumberHandling = JsonNumberHandling.Strict,
+            TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
         };
         _options.Converters.Add(_references);
     }
