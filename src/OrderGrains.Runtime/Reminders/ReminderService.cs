@@ -13,6 +13,9 @@ internal sealed class ReminderService(GrainRuntime runtime)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<(GrainId Grain, string Name), ScheduledReminder> _reminders = [];
+
+    // Ordered by next due time. Entries replaced or removed in _reminders stay here until popped and are skipped then.
+    private readonly PriorityQueue<ScheduledReminder, DateTimeOffset> _due = new();
     private readonly SemaphoreSlim _changed = new(0);
     private IReminderTable? _table;
     private CancellationTokenSource? _stopping;
@@ -53,7 +56,7 @@ internal sealed class ReminderService(GrainRuntime runtime)
             foreach (var entry in entries)
             {
                 var id = new GrainId(entry.GrainType, entry.GrainKey);
-                _reminders[(id, entry.ReminderName)] = new ScheduledReminder(id, entry, FirstDueAtOrAfterStart(entry, now));
+                Schedule(new ScheduledReminder(id, entry, FirstDueAtOrAfterStart(entry, now)));
             }
         }
 
@@ -93,7 +96,7 @@ internal sealed class ReminderService(GrainRuntime runtime)
         await table.UpsertAsync(entry, CancellationToken.None);
         lock (_lock)
         {
-            _reminders[(grainId, name)] = new ScheduledReminder(grainId, entry, entry.StartAt);
+            Schedule(new ScheduledReminder(grainId, entry, entry.StartAt));
         }
 
         _changed.Release();
@@ -121,30 +124,43 @@ internal sealed class ReminderService(GrainRuntime runtime)
     private static DateTimeOffset FirstDueAtOrAfterStart(ReminderEntry entry, DateTimeOffset now) =>
         entry.StartAt > now ? entry.StartAt : now;
 
+    // Caller holds the lock.
+    private void Schedule(ScheduledReminder reminder)
+    {
+        _reminders[(reminder.Grain, reminder.Entry.ReminderName)] = reminder;
+        _due.Enqueue(reminder, reminder.NextDue);
+    }
+
+    // Caller holds the lock.
+    private bool IsCurrent(ScheduledReminder reminder) =>
+        _reminders.TryGetValue((reminder.Grain, reminder.Entry.ReminderName), out var current) && ReferenceEquals(current, reminder);
+
     private async Task RunAsync(CancellationToken stopping)
     {
+        List<ScheduledReminder> due = [];
         while (!stopping.IsCancellationRequested)
         {
             var now = DateTimeOffset.UtcNow;
-            List<ScheduledReminder> due = [];
             var next = DateTimeOffset.MaxValue;
+            due.Clear();
             lock (_lock)
             {
-                foreach (var reminder in _reminders.Values)
+                while (_due.TryPeek(out var reminder, out var at))
                 {
-                    if (reminder.NextDue <= now && !reminder.Firing)
+                    if (!IsCurrent(reminder) || at != reminder.NextDue)
                     {
-                        due.Add(reminder);
+                        _due.Dequeue();
+                        continue;
                     }
-                    else if (!reminder.Firing && reminder.NextDue < next)
-                    {
-                        next = reminder.NextDue;
-                    }
-                }
 
-                foreach (var reminder in due)
-                {
-                    reminder.Firing = true;
+                    if (at > now)
+                    {
+                        next = at;
+                        break;
+                    }
+
+                    _due.Dequeue();
+                    due.Add(reminder);
                 }
             }
 
@@ -177,8 +193,6 @@ internal sealed class ReminderService(GrainRuntime runtime)
         {
             lock (_lock)
             {
-                reminder.Firing = false;
-
                 // Next tick on the period's grid, skipping ticks that passed while this one ran.
                 var period = reminder.Entry.Period;
                 var next = reminder.NextDue + period;
@@ -190,6 +204,10 @@ internal sealed class ReminderService(GrainRuntime runtime)
                 }
 
                 reminder.NextDue = next;
+                if (IsCurrent(reminder))
+                {
+                    _due.Enqueue(reminder, next);
+                }
             }
 
             _changed.Release();
@@ -203,8 +221,6 @@ internal sealed class ReminderService(GrainRuntime runtime)
         public ReminderEntry Entry { get; } = entry;
 
         public DateTimeOffset NextDue { get; set; } = nextDue;
-
-        public bool Firing { get; set; }
     }
 
     private sealed record GrainReminderHandle(string ReminderName, TimeSpan Period) : IGrainReminder;
