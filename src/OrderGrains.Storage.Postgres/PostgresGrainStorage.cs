@@ -1,0 +1,288 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Npgsql;
+using NpgsqlTypes;
+using OrderGrains.Runtime.Storage;
+
+namespace OrderGrains.Storage.Postgres;
+
+/// <summary>
+/// Grain storage in PostgreSQL. Writes are group-committed: each batch is one statement (hence one implicit
+/// transaction and one round trip) that inserts the writes expecting no record, updates those whose version
+/// matches, and returns which of them took effect; a failed ETag check changes nothing and aborts nothing.
+/// </summary>
+public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly Func<CancellationToken, ValueTask>? _beforeCommit;
+    private readonly string _readSql;
+    private readonly string _readVersionSql;
+    private readonly BatchWriter[] _writers;
+    private readonly GroupCommitQueue _queue;
+
+    private PostgresGrainStorage(PostgresStorageOptions options, NpgsqlDataSource dataSource, string table)
+    {
+        _dataSource = dataSource;
+        _beforeCommit = options.BeforeCommit;
+        const string keyMatch = "grain_type = $1 AND grain_key = $2 AND state_name = $3";
+        _readSql = $"SELECT version, record_exists, payload FROM {table} WHERE {keyMatch}";
+        _readVersionSql = $"SELECT version FROM {table} WHERE {keyMatch}";
+        _writers = new BatchWriter[options.GroupCommit.MaxConcurrentBatches];
+        for (int i = 0; i < _writers.Length; i++)
+        {
+            _writers[i] = new BatchWriter(table, options.GroupCommit.MaxBatchSize);
+        }
+
+        _queue = new GroupCommitQueue(CommitAsync, options.GroupCommit);
+    }
+
+    /// <inheritdoc />
+    public long WriteBatches => _queue.WriteBatches;
+
+    /// <inheritdoc />
+    public long Writes => _queue.Writes;
+
+    /// <inheritdoc />
+    public int LargestBatch => _queue.LargestBatch;
+
+    /// <summary>Creates the schema and tables if missing and starts the write loops.</summary>
+    public static async Task<PostgresGrainStorage> CreateAsync(PostgresStorageOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        string schema = options.QuotedSchema;
+        var dataSource = options.CreateDataSource();
+        try
+        {
+            await PostgresSchema.EnsureCreatedAsync(dataSource, schema, cancellationToken).ConfigureAwait(false);
+            return new PostgresGrainStorage(options, dataSource, $"{schema}.grain_state");
+        }
+        catch (Exception)
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<GrainStateRecord> ReadAsync(GrainStateKey key, CancellationToken cancellationToken)
+    {
+        await using var command = CreateKeyCommand(_readSql, key);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return GrainStateRecord.Missing;
+        }
+
+        return new GrainStateRecord(
+            reader.GetFieldValue<byte[]>(2),
+            FormatEtag(reader.GetInt64(0)),
+            reader.GetBoolean(1));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The payload must stay unchanged until the returned task completes.</remarks>
+    public Task<string> WriteAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, CancellationToken cancellationToken) =>
+        _queue.EnqueueAsync(key, payload, expectedEtag, isClear: false, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<string> ClearAsync(GrainStateKey key, string? expectedEtag, CancellationToken cancellationToken) =>
+        _queue.EnqueueAsync(key, ReadOnlyMemory<byte>.Empty, expectedEtag, isClear: true, cancellationToken);
+
+    /// <summary>Commits the writes already queued, then closes every connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _queue.DisposeAsync().ConfigureAwait(false);
+        foreach (var writer in _writers)
+        {
+            await writer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async ValueTask CommitAsync(GroupCommitBatch batch)
+    {
+        var writer = _writers[batch.Slot];
+        try
+        {
+            await writer.ExecuteAsync(batch, _dataSource, _beforeCommit).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The connection's state is unknown after a failure; the next batch of this slot opens a fresh one.
+            await writer.ResetAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        // Rare: the ETag checks that failed. The batch is committed; read what the store holds to name it in the error.
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (!writer.Committed[i])
+            {
+                batch.SetConflict(i, await TryReadEtagAsync(batch[i].Key).ConfigureAwait(false));
+            }
+        }
+    }
+
+    private async Task<string?> TryReadEtagAsync(GrainStateKey key)
+    {
+        try
+        {
+            await using var command = CreateKeyCommand(_readVersionSql, key);
+            return await command.ExecuteScalarAsync().ConfigureAwait(false) is long version ? FormatEtag(version) : null;
+        }
+        catch (NpgsqlException)
+        {
+            // The batch has committed: failing it now would tell its successful writers they failed.
+            // The conflict is certain; only the stored ETag it names is lost.
+            return null;
+        }
+    }
+
+    private NpgsqlCommand CreateKeyCommand(string sql, GrainStateKey key)
+    {
+        var command = _dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key.GrainType });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key.GrainKey });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key.StateName });
+        return command;
+    }
+
+    private static string FormatEtag(long version) => version.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>One batch slot's connection, prepared statement and parameter lists, reused batch after batch.</summary>
+    private sealed class BatchWriter : IAsyncDisposable
+    {
+        private readonly NpgsqlCommand _command;
+        private readonly List<string> _types;
+        private readonly List<string> _keys;
+        private readonly List<string> _names;
+        // 0 where the writer expects no record: versions start at 1.
+        private readonly List<long> _expected;
+        private readonly List<bool> _exists;
+        private readonly List<byte[]> _payloads;
+        private NpgsqlConnection? _connection;
+
+        public BatchWriter(string table, int maxBatchSize)
+        {
+            // Keys are unique within a batch (the queue guarantees it), so each input row meets at most one effect.
+            // The ordinality o (1-based) is how a returned row names its write.
+            _command = new NpgsqlCommand($"""
+                WITH input AS (
+                    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::bytea[])
+                        WITH ORDINALITY AS i (t, k, n, e, x, p, o)
+                ),
+                inserted AS (
+                    INSERT INTO {table} AS g (grain_type, grain_key, state_name, version, record_exists, payload)
+                    SELECT t, k, n, 1, x, p FROM input WHERE e = 0
+                    ON CONFLICT DO NOTHING
+                    RETURNING g.grain_type, g.grain_key, g.state_name
+                ),
+                updated AS (
+                    UPDATE {table} AS g SET version = g.version + 1, record_exists = i.x, payload = i.p
+                    FROM input AS i
+                    WHERE i.e > 0 AND g.grain_type = i.t AND g.grain_key = i.k AND g.state_name = i.n AND g.version = i.e
+                    RETURNING i.o, g.version
+                )
+                SELECT o, version FROM updated
+                UNION ALL
+                SELECT i.o, 1::bigint FROM inserted AS d JOIN input AS i ON i.t = d.grain_type AND i.k = d.grain_key AND i.n = d.state_name
+                """);
+            int capacity = Math.Min(maxBatchSize, 1024);
+            _types = new List<string>(capacity);
+            _keys = new List<string>(capacity);
+            _names = new List<string>(capacity);
+            _expected = new List<long>(capacity);
+            _exists = new List<bool>(capacity);
+            _payloads = new List<byte[]>(capacity);
+            Committed = new bool[maxBatchSize];
+            AddArray(_types, NpgsqlDbType.Text);
+            AddArray(_keys, NpgsqlDbType.Text);
+            AddArray(_names, NpgsqlDbType.Text);
+            AddArray(_expected, NpgsqlDbType.Bigint);
+            AddArray(_exists, NpgsqlDbType.Boolean);
+            AddArray(_payloads, NpgsqlDbType.Bytea);
+        }
+
+        /// <summary>Which writes of the last batch took effect; the rest failed their ETag check.</summary>
+        public bool[] Committed { get; }
+
+        public async Task ExecuteAsync(GroupCommitBatch batch, NpgsqlDataSource dataSource, Func<CancellationToken, ValueTask>? beforeCommit)
+        {
+            int count = batch.Count;
+            ClearLists();
+            Array.Clear(Committed, 0, count);
+            for (int i = 0; i < count; i++)
+            {
+                var entry = batch[i];
+                _types.Add(entry.Key.GrainType);
+                _keys.Add(entry.Key.GrainKey);
+                _names.Add(entry.Key.StateName);
+                _expected.Add(GrainStorageErrors.ParseVersionEtag(entry.ExpectedEtag));
+                _exists.Add(!entry.IsClear);
+                _payloads.Add(ToArray(entry.Payload));
+            }
+
+            if (_connection is null)
+            {
+                _connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
+                _command.Connection = _connection;
+                await _command.PrepareAsync().ConfigureAwait(false);
+            }
+
+            if (beforeCommit is not null)
+            {
+                await beforeCommit(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            await using (var reader = await _command.ExecuteReaderAsync().ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync().ConfigureAwait(false))
+                {
+                    int index = (int)reader.GetInt64(0) - 1;
+                    Committed[index] = true;
+                    batch.SetCommitted(index, FormatEtag(reader.GetInt64(1)));
+                }
+            }
+
+            // The lists must not pin payloads until the next batch.
+            ClearLists();
+        }
+
+        public async ValueTask ResetAsync()
+        {
+            ClearLists();
+            if (_connection is not null)
+            {
+                var connection = _connection;
+                _connection = null;
+                _command.Connection = null;
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await ResetAsync().ConfigureAwait(false);
+            await _command.DisposeAsync().ConfigureAwait(false);
+        }
+
+        private void AddArray<T>(List<T> values, NpgsqlDbType elementType) =>
+            _command.Parameters.Add(new NpgsqlParameter<List<T>> { NpgsqlDbType = NpgsqlDbType.Array | elementType, TypedValue = values });
+
+        private void ClearLists()
+        {
+            _types.Clear();
+            _keys.Clear();
+            _names.Clear();
+            _expected.Clear();
+            _exists.Clear();
+            _payloads.Clear();
+        }
+
+        private static byte[] ToArray(ReadOnlyMemory<byte> payload) =>
+            MemoryMarshal.TryGetArray(payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+                ? segment.Array
+                : payload.ToArray();
+    }
+}

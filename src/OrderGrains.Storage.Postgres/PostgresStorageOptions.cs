@@ -1,0 +1,56 @@
+using System.Text.RegularExpressions;
+using Npgsql;
+using OrderGrains.Runtime.Storage;
+
+namespace OrderGrains.Storage.Postgres;
+
+/// <summary>Where the PostgreSQL tables live and how state writes are batched.</summary>
+public sealed partial class PostgresStorageOptions
+{
+    /// <summary>An Npgsql connection string.</summary>
+    public required string ConnectionString { get; init; }
+
+    /// <summary>Schema holding the tables; created when missing. Letters, digits and underscores only.</summary>
+    public string Schema { get; init; } = "ordergrains";
+
+    /// <summary>
+    /// Batching of state writes. Each concurrent batch holds one connection; a few let one batch's
+    /// fsync overlap the next batch's execution.
+    /// </summary>
+    public GroupCommitOptions GroupCommit { get; init; } = new() { MaxConcurrentBatches = 3 };
+
+    /// <summary>
+    /// Test seam simulating a connection that drops before a batch's commit reaches the server: it runs once
+    /// the batch is assembled, before it is sent, and when it throws every writer of the batch gets the
+    /// exception, nothing of the batch is committed, and the batch's connection is discarded.
+    /// </summary>
+    public Func<CancellationToken, ValueTask>? BeforeCommit { get; init; }
+
+    internal string QuotedSchema
+    {
+        get
+        {
+            if (Schema.Length > 63 || !IdentifierPattern().IsMatch(Schema))
+            {
+                throw new ArgumentException($"Schema name '{Schema}' must be 1 to 63 letters, digits or underscores, not starting with a digit.", nameof(Schema));
+            }
+
+            return $"\"{Schema}\"";
+        }
+    }
+
+    internal NpgsqlDataSource CreateDataSource()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+        if (builder.MaxAutoPrepare == 0)
+        {
+            // Reads and reminder changes are a handful of fixed statements: prepare them once per connection.
+            builder.MaxAutoPrepare = 16;
+        }
+
+        return NpgsqlDataSource.Create(builder.ConnectionString);
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex IdentifierPattern();
+}

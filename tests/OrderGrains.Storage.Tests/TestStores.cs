@@ -1,0 +1,98 @@
+using Npgsql;
+using OrderGrains.Runtime.Storage;
+using OrderGrains.Storage.Postgres;
+using OrderGrains.Storage.Sqlite;
+
+namespace OrderGrains.Storage.Tests;
+
+/// <summary>A database file in a fresh temporary directory, deleted at the end.</summary>
+public sealed class TemporarySqliteDatabase : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("ordergrains-storage-").FullName;
+
+    public string Path => System.IO.Path.Combine(_directory, "data", "ordergrains.db");
+
+    public SqliteStorageOptions Options(GroupCommitOptions? groupCommit = null, Func<CancellationToken, ValueTask>? beforeCommit = null) => new()
+    {
+        DatabasePath = Path,
+        GroupCommit = groupCommit ?? new GroupCommitOptions(),
+        BeforeCommit = beforeCommit,
+    };
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
+
+/// <summary>A fresh schema on the test server named by ORDERGRAINS_TEST_POSTGRES, dropped at the end.</summary>
+public sealed class TemporaryPostgresSchema : IAsyncDisposable
+{
+    public const string EnvironmentVariable = "ORDERGRAINS_TEST_POSTGRES";
+
+    public TemporaryPostgresSchema()
+    {
+        ConnectionString = Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                $"{EnvironmentVariable} is not set. The PostgreSQL storage tests need a real server: set it to an Npgsql connection string, " +
+                "e.g. Host=127.0.0.1;Username=postgres;Password=postgres;Database=ordergrains_test");
+    }
+
+    public string ConnectionString { get; }
+
+    public string Schema { get; } = "t_" + Guid.NewGuid().ToString("N");
+
+    public PostgresStorageOptions Options(GroupCommitOptions? groupCommit = null, Func<CancellationToken, ValueTask>? beforeCommit = null) => new()
+    {
+        ConnectionString = ConnectionString,
+        Schema = Schema,
+        GroupCommit = groupCommit ?? new GroupCommitOptions { MaxConcurrentBatches = 3 },
+        BeforeCommit = beforeCommit,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionString);
+        await using var command = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE");
+        await command.ExecuteNonQueryAsync();
+    }
+}
+
+public sealed class MemoryStorageContractTests : StorageContractTests
+{
+    // One instance for the whole test, as a database outlives restarts.
+    private readonly MemoryGrainStorage _storage = new();
+    private readonly MemoryReminderTable _reminders = new();
+
+    protected override Task<IGrainStorage> CreateStorageAsync() => Task.FromResult<IGrainStorage>(_storage);
+
+    protected override Task<IReminderTable> CreateReminderTableAsync() => Task.FromResult<IReminderTable>(_reminders);
+}
+
+public sealed class SqliteStorageContractTests : StorageContractTests
+{
+    private readonly TemporarySqliteDatabase _database = new();
+
+    protected override async Task<IGrainStorage> CreateStorageAsync() => await SqliteGrainStorage.CreateAsync(_database.Options(), None);
+
+    protected override async Task<IReminderTable> CreateReminderTableAsync() => await SqliteReminderTable.CreateAsync(_database.Options(), None);
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}
+
+public sealed class PostgresStorageContractTests : StorageContractTests
+{
+    private readonly TemporaryPostgresSchema _schema = new();
+
+    protected override async Task<IGrainStorage> CreateStorageAsync() => await PostgresGrainStorage.CreateAsync(_schema.Options(), None);
+
+    protected override async Task<IReminderTable> CreateReminderTableAsync() => await PostgresReminderTable.CreateAsync(_schema.Options(), None);
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _schema.DisposeAsync();
+    }
+}
