@@ -12,11 +12,13 @@ namespace OrderGrains.Testing;
 public sealed class TestSilo : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
+    private readonly OpenedStorage _storage;
 
-    private TestSilo(ServiceProvider services, Silo silo)
+    private TestSilo(ServiceProvider services, Silo silo, OpenedStorage storage)
     {
         _services = services;
         Silo = silo;
+        _storage = storage;
     }
 
     public Silo Silo { get; }
@@ -32,10 +34,10 @@ public sealed class TestSilo : IAsyncDisposable
         var collection = new ServiceCollection();
         collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         services?.Invoke(collection);
-        var (grainStorage, reminders) = await storage.OpenAsync();
+        var opened = await storage.OpenAsync();
         collection.AddOrderGrainsSilo(builder =>
         {
-            builder.UseStorage(grainStorage, reminders);
+            builder.UseStorage(opened.Storage, opened.Reminders);
             builder.Configure(options =>
             {
                 options.SerializeCallArguments = true;
@@ -52,10 +54,11 @@ public sealed class TestSilo : IAsyncDisposable
         catch
         {
             await provider.DisposeAsync();
+            await opened.DisposeAsync();
             throw;
         }
 
-        return new TestSilo(provider, silo);
+        return new TestSilo(provider, silo, opened);
     }
 
     /// <summary>Starts a silo on fresh in-memory storage.</summary>
@@ -67,5 +70,6 @@ public sealed class TestSilo : IAsyncDisposable
     {
         await Silo.StopAsync(CancellationToken.None);
         await _services.DisposeAsync();
+        await _storage.DisposeAsync();
     }
 }
