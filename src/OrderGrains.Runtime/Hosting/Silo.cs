@@ -23,6 +23,9 @@ public sealed class Silo : IHostedService, IAsyncDisposable
     /// <summary>References to grains of this silo.</summary>
     public IGrainFactory GrainFactory => _runtime.GrainFactory;
 
+    /// <summary>True between a completed start and the beginning of stop.</summary>
+    public bool IsRunning => Volatile.Read(ref _started) == 1 && Volatile.Read(ref _stopped) == 0 && _runtime.IsAccepting;
+
     /// <summary>Statistics for operators and tests.</summary>
     public SiloStatistics Statistics => new(_runtime);
 

@@ -1,0 +1,98 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OrderGrains.Runtime.Hosting;
+
+namespace OrderGrains.Host;
+
+/// <summary>Builds and runs the host: settings, storage, the silo, the gRPC port and the admin port.</summary>
+public static class OrderGrainsHost
+{
+    /// <summary>Exit code when settings are wrong.</summary>
+    public const int ExitBadSettings = 2;
+
+    /// <summary>Exit code when storage cannot be opened.</summary>
+    public const int ExitStorageUnavailable = 3;
+
+    /// <summary>Runs until SIGTERM/Ctrl+C; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        RunningHost host;
+        try
+        {
+            host = await StartAsync(args);
+        }
+        catch (HostSettingsException exception)
+        {
+            await Console.Error.WriteLineAsync(exception.Message);
+            return ExitBadSettings;
+        }
+        catch (StorageUnavailableException exception)
+        {
+            await Console.Error.WriteLineAsync(exception.Message);
+            return ExitStorageUnavailable;
+        }
+
+        await using (host)
+        {
+            await host.App.WaitForShutdownAsync();
+        }
+
+        return 0;
+    }
+
+    /// <summary>Builds and starts the host (tests call this with their own arguments, e.g. port 0 and a temp data dir).</summary>
+    public static async Task<RunningHost> StartAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        var settings = HostSettings.Read(builder.Configuration);
+        var storage = await HostStorage.OpenAsync(settings, CancellationToken.None);
+        try
+        {
+            builder.Services.AddSingleton(settings);
+            builder.Services.AddOrderGrainsSilo(silo =>
+            {
+                silo.UseStorage(storage.Storage, storage.Reminders);
+                silo.Configure(options => builder.Configuration.GetSection("OrderGrains:Silo").Bind(options));
+            });
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                var address = IPAddress.Parse(settings.ListenAddress);
+                kestrel.Listen(address, settings.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+                kestrel.Listen(address, settings.AdminPort, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+            });
+            configure?.Invoke(builder);
+
+            var app = builder.Build();
+            app.MapGet("/healthz", (Silo silo) => silo.IsRunning
+                ? Results.Text("ready\n")
+                : Results.Text("starting or stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+            await app.StartAsync();
+            return new RunningHost(app, storage);
+        }
+        catch
+        {
+            await storage.DisposeAsync();
+            throw;
+        }
+    }
+}
+
+/// <summary>A started host; disposing stops it gracefully (in-flight requests finish, grains deactivate) and closes storage.</summary>
+public sealed class RunningHost(WebApplication app, HostStorage storage) : IAsyncDisposable
+{
+    public WebApplication App { get; } = app;
+
+    public IServiceProvider Services => App.Services;
+
+    /// <summary>The bound URLs, in listen order: gRPC first, then admin.</summary>
+    public IReadOnlyList<Uri> Addresses =>
+        App.Urls.Select(u => new Uri(u)).ToList();
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        await storage.DisposeAsync();
+    }
+}

@@ -1,0 +1,3 @@
+using OrderGrains.Host;
+
+return await OrderGrainsHost.RunAsync(args);
