@@ -10,6 +10,9 @@ public sealed partial class PostgresStorageOptions
     /// <summary>An Npgsql connection string.</summary>
     public required string ConnectionString { get; init; }
 
+    /// <summary>Connections per data source when the connection string sets no pool size.</summary>
+    public int MaxPoolSize { get; init; } = 16;
+
     /// <summary>Schema holding the tables; created when missing. Letters, digits and underscores only.</summary>
     public string Schema { get; init; } = "ordergrains";
 
@@ -42,6 +45,13 @@ public sealed partial class PostgresStorageOptions
     internal NpgsqlDataSource CreateDataSource()
     {
         var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+        if (!ConnectionString.Contains("Pool Size", StringComparison.OrdinalIgnoreCase))
+        {
+            // Batching needs few connections; Npgsql's default of 100 per data source would exhaust the server's
+            // max_connections (100 by default) under a burst of reads and reminder writes.
+            builder.MaxPoolSize = MaxPoolSize;
+        }
+
         if (builder.MaxAutoPrepare == 0)
         {
             // Reads and reminder changes are a handful of fixed statements: prepare them once per connection.
