@@ -1,0 +1,24 @@
+using OrderGrains.Runtime;
+
+namespace OrderGrains.Abstractions;
+
+/// <summary>A customer's master data and open credit exposure (key = customer id).</summary>
+public interface ICustomerAccountGrain : IGrainWithStringKey
+{
+    /// <summary>Creates or replaces the customer's master data; exposure is kept.</summary>
+    Task<CustomerProfile> UpsertAsync(CustomerProfile profile);
+
+    /// <summary>Returns the account; throws <see cref="NotFoundException"/> for an unknown customer.</summary>
+    [ReadOnly]
+    Task<CustomerAccount> GetAsync();
+
+    /// <summary>Returns the profile, or null for an unknown customer.</summary>
+    [ReadOnly]
+    Task<CustomerProfile?> FindProfileAsync();
+
+    /// <summary>Takes an order's total into the open exposure unless blocked (idempotent per order id).</summary>
+    Task<CreditDecision> ReserveCreditAsync(CreditReservationRequest request);
+
+    /// <summary>Removes an order's exposure; a no-op for an unknown order.</summary>
+    Task ReleaseCreditAsync(string orderId);
+}

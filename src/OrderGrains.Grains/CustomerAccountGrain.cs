@@ -1,0 +1,108 @@
+using OrderGrains.Abstractions;
+using OrderGrains.Runtime;
+
+namespace OrderGrains.Grains;
+
+/// <summary>
+/// A customer's master data and open exposure: the totals of their accepted orders that have not shipped yet,
+/// keyed by order id. Paid orders stay exposed until shipment (released by the fulfilment issue).
+/// </summary>
+[GrainType("customer")]
+public sealed class CustomerAccountGrain(
+    [PersistentState("account")] IPersistentState<CustomerAccountState> state) : Grain, ICustomerAccountGrain
+{
+    private CustomerAccountState Account => state.State;
+
+    /// <summary>Creates or replaces the master data; open exposure is kept.</summary>
+    public async Task<CustomerProfile> UpsertAsync(CustomerProfile profile)
+    {
+        if (profile is null)
+        {
+            throw new DomainValidationException("customer", "is required");
+        }
+
+        if (string.IsNullOrWhiteSpace(profile.CustomerId))
+        {
+            throw new DomainValidationException("customer_id", "is required");
+        }
+
+        if (!string.Equals(profile.CustomerId, GetPrimaryKeyString(), StringComparison.Ordinal))
+        {
+            throw new DomainValidationException("customer_id", $"'{profile.CustomerId}' does not match the addressed customer '{GetPrimaryKeyString()}'");
+        }
+
+        if (profile.CreditLimitMinor < 0)
+        {
+            throw new DomainValidationException("credit_limit_minor", "must not be negative (0 means no limit)");
+        }
+
+        if (Account.Profile != profile)
+        {
+            Account.Profile = profile;
+            await PersistAsync();
+        }
+
+        return profile;
+    }
+
+    /// <summary>Returns the account or throws <see cref="NotFoundException"/>.</summary>
+    public Task<CustomerAccount> GetAsync() =>
+        Account.Profile is { } profile
+            ? Task.FromResult(new CustomerAccount(profile, Account.OpenExposureMinor, Account.Exposures.Count))
+            : throw new NotFoundException("customer", GetPrimaryKeyString());
+
+    /// <summary>Returns the profile, or null for an unknown customer.</summary>
+    public Task<CustomerProfile?> FindProfileAsync() => Task.FromResult(Account.Profile);
+
+    /// <summary>Records an order's exposure unless the customer is blocked; over the limit it is recorded and reported.</summary>
+    public async Task<CreditDecision> ReserveCreditAsync(CreditReservationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(request.OrderId);
+        ArgumentOutOfRangeException.ThrowIfNegative(request.AmountMinor);
+        if (Account.Exposures.TryGetValue(request.OrderId, out var existing))
+        {
+            return existing.Decision;
+        }
+
+        var profile = Account.Profile ?? throw new NotFoundException("customer", GetPrimaryKeyString());
+        if (profile.Blocked)
+        {
+            return CreditDecision.Blocked;
+        }
+
+        var exposure = checked(Account.OpenExposureMinor + request.AmountMinor);
+        var decision = profile.CreditLimitMinor > 0 && exposure > profile.CreditLimitMinor ? CreditDecision.OverLimit : CreditDecision.Accepted;
+        Account.Exposures[request.OrderId] = new CreditExposure { AmountMinor = request.AmountMinor, Decision = decision };
+        Account.OpenExposureMinor = exposure;
+        await PersistAsync();
+        return decision;
+    }
+
+    /// <summary>Removes an order's exposure; an unknown order changes nothing.</summary>
+    public async Task ReleaseCreditAsync(string orderId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(orderId);
+        if (!Account.Exposures.Remove(orderId, out var exposure))
+        {
+            return;
+        }
+
+        Account.OpenExposureMinor -= exposure.AmountMinor;
+        await PersistAsync();
+    }
+
+    private async Task PersistAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception)
+        {
+            // Memory may now differ from storage: the next call must start from a fresh load.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+}
