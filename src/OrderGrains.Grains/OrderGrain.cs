@@ -113,7 +113,16 @@ public sealed class OrderGrain(
 
         await PersistAsync();
         await RegisterExpiryReminderAsync(now + _options.ReservationTimeout);
-        await RunPlacementAsync();
+        try
+        {
+            await RunPlacementAsync();
+        }
+        catch (Exception exception) when (exception is not DomainValidationException)
+        {
+            Log.PlacementInterrupted(logger, exception, OrderId);
+            throw;
+        }
+
         return new PlaceOrderResult(_published!, Duplicate: false);
     }
 
