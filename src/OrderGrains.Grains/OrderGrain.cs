@@ -14,13 +14,7 @@ namespace OrderGrains.Grains;
 /// step after a crash is safe. <see cref="OnActivateAsync"/> finishes whatever step was left, and the expiry reminder,
 /// registered before anything is reserved, guarantees an activation after a restart even if no client calls again.
 /// A reply reports only state that is already durable.
-/// <para>
-/// The class is [Reentrant] only so that <see cref="WaitForChangeAsync"/> long polls do not hold off the writes they
-/// wait for: the runtime lets a running [AlwaysInterleave] request block exclusive ones (Orleans does not). Every
-/// other method therefore takes <see cref="_turn"/>, which restores one-at-a-time semantics for them.
-/// </para>
 /// </remarks>
-[Reentrant]
 [GrainType("order")]
 public sealed class OrderGrain(
     [PersistentState("order")] IPersistentState<OrderState> state,
@@ -31,9 +25,6 @@ public sealed class OrderGrain(
     private const string ExpiryReminder = "reservation-expiry";
 
     private readonly OrderOptions _options = options.Value;
-
-    // Held by every request that may change state, for its whole duration (across awaits); see the class remarks.
-    private readonly SemaphoreSlim _turn = new(1, 1);
 
     // The last durable, client-visible snapshot and a signal completed whenever a newer one is published.
     private OrderSnapshot? _published;
@@ -61,7 +52,7 @@ public sealed class OrderGrain(
     }
 
     /// <summary>Places the order, or returns the earlier placement of the same key with duplicate = true.</summary>
-    public Task<PlaceOrderResult> PlaceAsync(PlaceOrderCommand command) => OneAtATimeAsync(() => PlaceCoreAsync(command));
+    public Task<PlaceOrderResult> PlaceAsync(PlaceOrderCommand command) => PlaceCoreAsync(command);
 
     private async Task<PlaceOrderResult> PlaceCoreAsync(PlaceOrderCommand command)
     {
@@ -131,7 +122,7 @@ public sealed class OrderGrain(
         _published is { } snapshot ? Task.FromResult(snapshot) : throw new NotFoundException("order", OrderId);
 
     /// <summary>Records the payment; the same payment reference again returns the order unchanged.</summary>
-    public Task<OrderSnapshot> ConfirmPaymentAsync(ConfirmPaymentCommand command) => OneAtATimeAsync(() => ConfirmPaymentCoreAsync(command));
+    public Task<OrderSnapshot> ConfirmPaymentAsync(ConfirmPaymentCommand command) => ConfirmPaymentCoreAsync(command);
 
     private async Task<OrderSnapshot> ConfirmPaymentCoreAsync(ConfirmPaymentCommand command)
     {
@@ -177,7 +168,7 @@ public sealed class OrderGrain(
     }
 
     /// <summary>Cancels the order and releases stock, campaign units and credit exposure; a cancelled order is returned unchanged.</summary>
-    public Task<OrderSnapshot> CancelAsync(string reason) => OneAtATimeAsync(() => CancelCoreAsync(reason));
+    public Task<OrderSnapshot> CancelAsync(string reason) => CancelCoreAsync(reason);
 
     private async Task<OrderSnapshot> CancelCoreAsync(string reason)
     {
@@ -192,7 +183,7 @@ public sealed class OrderGrain(
     }
 
     /// <summary>Moves an ON_HOLD order to PENDING_PAYMENT; its reservation timeout starts now.</summary>
-    public Task<OrderSnapshot> ApproveHoldAsync() => OneAtATimeAsync(() => ApproveHoldCoreAsync());
+    public Task<OrderSnapshot> ApproveHoldAsync() => ApproveHoldCoreAsync();
 
     private async Task<OrderSnapshot> ApproveHoldCoreAsync()
     {
@@ -226,7 +217,7 @@ public sealed class OrderGrain(
     }
 
     /// <summary>Expires an unpaid order whose reservation lapsed; finishes interrupted saga steps; drops the reminder once it has no work.</summary>
-    public Task ReceiveReminderAsync(string reminderName, TickStatus status) => OneAtATimeAsync(() => ReceiveReminderCoreAsync(reminderName));
+    public Task ReceiveReminderAsync(string reminderName, TickStatus status) => ReceiveReminderCoreAsync(reminderName);
 
     private async Task ReceiveReminderCoreAsync(string reminderName)
     {
@@ -248,25 +239,6 @@ public sealed class OrderGrain(
 
         await UnregisterReminderAsync(ExpiryReminder);
     }
-
-    private async Task<T> OneAtATimeAsync<T>(Func<Task<T>> work)
-    {
-        await _turn.WaitAsync();
-        try
-        {
-            return await work();
-        }
-        finally
-        {
-            _turn.Release();
-        }
-    }
-
-    private Task OneAtATimeAsync(Func<Task> work) => OneAtATimeAsync(async () =>
-    {
-        await work();
-        return true;
-    });
 
     private async Task EnsurePlacedAsync()
     {

@@ -35,6 +35,9 @@ public interface ICounterGrain : IGrainWithStringKey
     Task WaitForGateAsync();
 
     Task HangAsync();
+
+    [AlwaysInterleave]
+    Task<int> WaitForIncrementAsync();
 }
 
 public sealed class CounterGrain(Probe probe) : Grain, ICounterGrain
@@ -42,6 +45,7 @@ public sealed class CounterGrain(Probe probe) : Grain, ICounterGrain
     private int _count;
     private int _inside;
     private int _readers;
+    private TaskCompletionSource<int> _incremented = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -67,6 +71,9 @@ public sealed class CounterGrain(Probe probe) : Grain, ICounterGrain
         await Task.Yield();
         _count = before + 1;
         Interlocked.Decrement(ref _inside);
+        var incremented = _incremented;
+        _incremented = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        incremented.SetResult(_count);
         return _count;
     }
 
@@ -100,6 +107,8 @@ public sealed class CounterGrain(Probe probe) : Grain, ICounterGrain
     public Task WaitForGateAsync() => probe.Gate.Task;
 
     public Task HangAsync() => Task.Delay(Timeout.Infinite);
+
+    public Task<int> WaitForIncrementAsync() => _incremented.Task;
 }
 
 public interface IPingGrain : IGrainWithStringKey

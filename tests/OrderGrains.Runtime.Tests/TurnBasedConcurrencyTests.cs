@@ -84,6 +84,22 @@ public sealed class TurnBasedConcurrencyTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public async Task Waiting_always_interleave_request_does_not_block_the_write_it_waits_for(bool serializeCalls)
+    {
+        await using var silo = await Silos.StartAsync(new Probe(), o => o.SerializeCallArguments = serializeCalls);
+        var grain = silo.GrainFactory.GetGrain<ICounterGrain>("long-poll");
+        await grain.GetAsync();
+
+        var waiters = Enumerable.Range(0, 3).Select(_ => grain.WaitForIncrementAsync()).ToArray();
+        var write = grain.IncrementAsync();
+
+        Assert.Equal(1, await write.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.All(await Task.WhenAll(waiters).WaitAsync(TimeSpan.FromSeconds(5)), n => Assert.Equal(1, n));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public async Task Call_cycle_back_into_a_waiting_caller_completes(bool serializeCalls)
     {
         await using var silo = await Silos.StartAsync(new Probe(), o => o.SerializeCallArguments = serializeCalls);

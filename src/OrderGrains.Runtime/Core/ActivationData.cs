@@ -335,11 +335,13 @@ internal sealed class ActivationData
     private RequestKind EffectiveKind(RequestKind declared, CallChain? chain) =>
         declared != RequestKind.Interleave && CallChain.Contains(chain, this) ? RequestKind.Interleave : declared;
 
+    // As in Orleans, running interleaved requests block nobody: a long poll marked [AlwaysInterleave] must not hold off
+    // the writes it waits for. Turns still never overlap because the scheduler runs one at a time.
     private bool CanStart(RequestKind kind) => kind switch
     {
         RequestKind.Interleave => true,
         RequestKind.ReadOnly => _runningExclusive == 0,
-        _ => Running == 0,
+        _ => _runningExclusive == 0 && _runningReadOnly == 0,
     };
 
     private void MarkStarted(RequestKind kind)
