@@ -11,7 +11,7 @@ public enum StorageKind
 /// The host's settings, read from standard .NET configuration (appsettings.json, environment variables such as
 /// <c>OrderGrains__Storage</c>, command-line <c>--OrderGrains:Storage=postgres</c>) and checked before anything starts.
 /// </summary>
-public sealed record HostSettings(StorageKind Storage, string DataDirectory, string? PostgresConnectionString, int GrpcPort, int AdminPort, string ListenAddress)
+public sealed record HostSettings(StorageKind Storage, string DataDirectory, string? PostgresConnectionString, string PostgresSchema, int GrpcPort, int AdminPort, string ListenAddress)
 {
     public const int DefaultGrpcPort = 7070;
     public const int DefaultAdminPort = 7071;
@@ -42,6 +42,12 @@ public sealed record HostSettings(StorageKind Storage, string DataDirectory, str
             problems.Add("OrderGrains:Storage is 'postgres' but ConnectionStrings:Postgres is empty; set it, e.g. ConnectionStrings__Postgres='Host=127.0.0.1;Username=ordergrains;Password=...;Database=ordergrains'.");
         }
 
+        var schema = configuration["OrderGrains:PostgresSchema"] is { Length: > 0 } configuredSchema ? configuredSchema : "ordergrains";
+        if (schema.Length > 63 || !schema.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') || char.IsAsciiDigit(schema[0]))
+        {
+            problems.Add($"OrderGrains:PostgresSchema is '{schema}'; use 1 to 63 letters, digits or underscores, not starting with a digit.");
+        }
+
         var grpcPort = ReadPort(configuration, "OrderGrains:GrpcPort", DefaultGrpcPort, problems);
         var adminPort = ReadPort(configuration, "OrderGrains:AdminPort", DefaultAdminPort, problems);
         if (grpcPort == adminPort && grpcPort != 0)
@@ -60,7 +66,7 @@ public sealed record HostSettings(StorageKind Storage, string DataDirectory, str
             throw new HostSettingsException(problems);
         }
 
-        return new HostSettings(storage!.Value, dataDirectory, postgres, grpcPort, adminPort, listen);
+        return new HostSettings(storage!.Value, dataDirectory, postgres, schema, grpcPort, adminPort, listen);
     }
 
     private static int ReadPort(IConfiguration configuration, string key, int fallback, List<string> problems)

@@ -44,7 +44,7 @@ public sealed class HostStorage : IAsyncDisposable
             case StorageKind.Postgres:
                 try
                 {
-                    var postgresOptions = new PostgresStorageOptions { ConnectionString = settings.PostgresConnectionString! };
+                    var postgresOptions = new PostgresStorageOptions { ConnectionString = settings.PostgresConnectionString!, Schema = settings.PostgresSchema };
                     var postgres = await PostgresGrainStorage.CreateAsync(postgresOptions, cancellationToken);
                     var postgresReminders = await PostgresReminderTable.CreateAsync(postgresOptions, cancellationToken);
                     return new HostStorage(postgres, postgresReminders, async () =>

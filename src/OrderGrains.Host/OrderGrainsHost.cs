@@ -1,5 +1,11 @@
 using System.Net;
+using FileDescriptor = Google.Protobuf.Reflection.FileDescriptor;
+using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OrderGrains.Contracts.V1;
+using OrderGrains.Grains;
+using OrderGrains.Grpc.Server;
+using OrderGrains.Host.Grpc;
 using OrderGrains.Runtime.Hosting;
 
 namespace OrderGrains.Host;
@@ -53,7 +59,14 @@ public static class OrderGrainsHost
             {
                 silo.UseStorage(storage.Storage, storage.Reminders);
                 silo.Configure(options => builder.Configuration.GetSection("OrderGrains:Silo").Bind(options));
+                silo.AddOrderDomain(options => builder.Configuration.GetSection("OrderGrains:Orders").Bind(options));
             });
+            builder.Services.AddGrpcServer(options => builder.Configuration.GetSection("OrderGrains:Grpc").Bind(options));
+            builder.Services.AddGrpcExceptionMapper<DomainExceptionMapper>();
+            builder.Services.AddSingleton<OrderIntakeService>();
+            builder.Services.AddSingleton<InventoryService>();
+            builder.Services.AddSingleton<CustomersService>();
+            builder.Services.AddSingleton<CampaignsService>();
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 var address = IPAddress.Parse(settings.ListenAddress);
@@ -63,6 +76,10 @@ public static class OrderGrainsHost
             configure?.Invoke(builder);
 
             var app = builder.Build();
+            app.MapGrpcService<OrderIntakeService>(Service(OrdersReflection.Descriptor, "OrderIntake"));
+            app.MapGrpcService<InventoryService>(Service(InventoryReflection.Descriptor, "Inventory"));
+            app.MapGrpcService<CustomersService>(Service(CustomersReflection.Descriptor, "Customers"));
+            app.MapGrpcService<CampaignsService>(Service(CampaignsReflection.Descriptor, "Campaigns"));
             app.MapGet("/healthz", (Silo silo) => silo.IsRunning
                 ? Results.Text("ready\n")
                 : Results.Text("starting or stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable));
@@ -75,6 +92,9 @@ public static class OrderGrainsHost
             throw;
         }
     }
+
+    private static ServiceDescriptor Service(FileDescriptor file, string name) =>
+        file.FindTypeByName<ServiceDescriptor>(name) ?? throw new InvalidOperationException($"{file.Name} has no service {name}.");
 }
 
 /// <summary>A started host; disposing stops it gracefully (in-flight requests finish, grains deactivate) and closes storage.</summary>

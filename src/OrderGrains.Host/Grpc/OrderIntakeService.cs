@@ -1,0 +1,63 @@
+using OrderGrains.Abstractions;
+using OrderGrains.Grpc.Server;
+using OrderGrains.Runtime;
+using Wire = OrderGrains.Contracts.V1;
+
+namespace OrderGrains.Host.Grpc;
+
+/// <summary>ordergrains.v1.OrderIntake: translates each RPC into one order grain call.</summary>
+public sealed class OrderIntakeService(IGrainFactory grains)
+{
+    private static readonly TimeSpan WatchPoll = TimeSpan.FromSeconds(15);
+
+    public async Task<Wire.PlaceOrderReply> PlaceOrderAsync(Wire.PlaceOrderRequest request, ServerCallContext context)
+    {
+        var command = WireMapping.ToCommand(request);
+        var orderId = OrderIds.For(command.Channel, command.ExternalOrderId);
+        var result = await grains.GetGrain<IOrderGrain>(orderId).PlaceAsync(command).WaitAsync(context.CancellationToken);
+        return new Wire.PlaceOrderReply { Order = WireMapping.ToWire(result.Order), Duplicate = result.Duplicate };
+    }
+
+    public async Task<Wire.Order> GetOrderAsync(Wire.GetOrderRequest request, ServerCallContext context)
+    {
+        var order = await Order(request.OrderId).GetAsync().WaitAsync(context.CancellationToken);
+        return WireMapping.ToWire(order);
+    }
+
+    public async Task<Wire.Order> ConfirmPaymentAsync(Wire.ConfirmPaymentRequest request, ServerCallContext context)
+    {
+        var command = new ConfirmPaymentCommand(request.PaymentReference, request.AmountMinor);
+        var order = await Order(request.OrderId).ConfirmPaymentAsync(command).WaitAsync(context.CancellationToken);
+        return WireMapping.ToWire(order);
+    }
+
+    public async Task<Wire.Order> CancelOrderAsync(Wire.CancelOrderRequest request, ServerCallContext context)
+    {
+        var order = await Order(request.OrderId).CancelAsync(request.Reason).WaitAsync(context.CancellationToken);
+        return WireMapping.ToWire(order);
+    }
+
+    /// <summary>Sends the current order, then every new version, until the order can no longer change or the call ends.</summary>
+    public async Task WatchOrderAsync(Wire.GetOrderRequest request, IServerStreamWriter<Wire.Order> responses, ServerCallContext context)
+    {
+        var grain = Order(request.OrderId);
+        var order = await grain.GetAsync().WaitAsync(context.CancellationToken);
+        await responses.WriteAsync(WireMapping.ToWire(order));
+        while (!IsFinal(order.Status))
+        {
+            var next = await grain.WaitForChangeAsync(order.Version, WatchPoll).WaitAsync(context.CancellationToken);
+            if (next.Version > order.Version)
+            {
+                await responses.WriteAsync(WireMapping.ToWire(next));
+            }
+
+            order = next;
+        }
+    }
+
+    private static bool IsFinal(OrderStatus status) =>
+        status is OrderStatus.Cancelled or OrderStatus.Rejected or OrderStatus.Returned;
+
+    private IOrderGrain Order(string orderId) =>
+        grains.GetGrain<IOrderGrain>(WireMapping.RequireKey(orderId, "order_id"));
+}

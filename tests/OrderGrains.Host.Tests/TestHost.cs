@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Sockets;
+using OrderGrains.Client;
+using OrderGrains.Testing;
+
+namespace OrderGrains.Host.Tests;
+
+/// <summary>A real host (Kestrel, gRPC, silo, storage) started in-process on free ports for one test.</summary>
+public sealed class TestHost : IAsyncDisposable
+{
+    private readonly RunningHost _host;
+    private readonly string _dataDirectory;
+
+    private TestHost(RunningHost host, string dataDirectory, int grpcPort, int adminPort)
+    {
+        _host = host;
+        _dataDirectory = dataDirectory;
+        GrpcPort = grpcPort;
+        AdminPort = adminPort;
+        Client = new OrderGrainsClient(new Uri($"http://127.0.0.1:{grpcPort}"));
+    }
+
+    public int GrpcPort { get; }
+
+    public int AdminPort { get; }
+
+    public OrderGrainsClient Client { get; }
+
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>Starts a host on SQLite in a temp directory, or on PostgreSQL in a fresh schema when <paramref name="postgresSchema"/> is given.</summary>
+    public static async Task<TestHost> StartAsync(string? postgresSchema = null, params string[] extraSettings)
+    {
+        var grpcPort = FreePort();
+        var adminPort = FreePort();
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "ordergrains-host-tests", Guid.NewGuid().ToString("N"));
+        var args = new List<string>
+        {
+            $"--OrderGrains:GrpcPort={grpcPort}",
+            $"--OrderGrains:AdminPort={adminPort}",
+            $"--OrderGrains:DataDir={dataDirectory}",
+            "--Logging:LogLevel:Default=Warning",
+        };
+        if (postgresSchema is not null)
+        {
+            args.Add("--OrderGrains:Storage=postgres");
+            args.Add($"--ConnectionStrings:Postgres={TestStorage.PostgresConnectionString}");
+            args.Add($"--OrderGrains:PostgresSchema={postgresSchema}");
+        }
+
+        args.AddRange(extraSettings);
+        var host = await OrderGrainsHost.StartAsync([.. args]);
+        return new TestHost(host, dataDirectory, grpcPort, adminPort);
+    }
+
+    /// <summary>A TCP port nobody listens on right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _host.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
+}
