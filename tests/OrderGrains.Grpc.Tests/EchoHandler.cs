@@ -11,7 +11,12 @@ public sealed class CancellationProbes
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource<CallCancellationReason>> _probes = new();
 
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _started = new();
+
     public Task<CallCancellationReason> WhenCancelled(string probeId) => Get(probeId).Task;
+
+    /// <summary>Completes once a handler watching <paramref name="probeId"/> is running on the server.</summary>
+    public Task WhenStarted(string probeId) => Started(probeId).Task;
 
     public void Watch(string probeId, ServerCallContext context)
     {
@@ -22,7 +27,11 @@ public sealed class CancellationProbes
 
         var probe = Get(probeId);
         context.CancellationToken.Register(() => probe.TrySetResult(context.CancellationReason));
+        Started(probeId).TrySetResult();
     }
+
+    private TaskCompletionSource Started(string probeId) =>
+        _started.GetOrAdd(probeId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     private TaskCompletionSource<CallCancellationReason> Get(string probeId) =>
         _probes.GetOrAdd(probeId, _ => new TaskCompletionSource<CallCancellationReason>(TaskCreationOptions.RunContinuationsAsynchronously));

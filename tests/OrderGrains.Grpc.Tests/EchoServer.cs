@@ -47,6 +47,9 @@ public sealed class EchoServer : IAsyncLifetime
         Client = new GrpcClient(Address);
     }
 
+    /// <summary>Stops Kestrel gracefully while clients stay open (shutdown tests).</summary>
+    public Task StopAsync() => _app!.StopAsync();
+
     public async Task DisposeAsync()
     {
         Client?.Dispose();

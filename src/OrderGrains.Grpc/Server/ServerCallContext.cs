@@ -78,8 +78,13 @@ public sealed class ServerCallContext
 
         _abortedRegistration = HttpContext.RequestAborted.UnsafeRegister(
             static state => ((ServerCallContext)state!).Cancel(CallCancellationReason.ClientAborted), this);
-        _stoppingRegistration = serverStopping.UnsafeRegister(
-            static state => ((ServerCallContext)state!).Cancel(CallCancellationReason.ServerShuttingDown), this);
+        // Graceful shutdown: a unary call already running finishes (Kestrel waits for it); a stream would never end
+        // by itself, so it is cancelled; and a call arriving once shutdown began is refused as UNAVAILABLE.
+        if (MethodDescriptor.IsServerStreaming || serverStopping.IsCancellationRequested)
+        {
+            _stoppingRegistration = serverStopping.UnsafeRegister(
+                static state => ((ServerCallContext)state!).Cancel(CallCancellationReason.ServerShuttingDown), this);
+        }
 
         string? timeoutHeader = request.Headers[GrpcProtocol.TimeoutHeader];
         if (timeoutHeader is not null)
