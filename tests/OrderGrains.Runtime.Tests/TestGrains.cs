@@ -38,6 +38,9 @@ public interface ICounterGrain : IGrainWithStringKey
 
     [AlwaysInterleave]
     Task<int> WaitForIncrementAsync();
+
+    [ReadOnly]
+    Task<int> GetOrThrowAsync(bool fail);
 }
 
 public sealed class CounterGrain(Probe probe) : Grain, ICounterGrain
@@ -109,6 +112,9 @@ public sealed class CounterGrain(Probe probe) : Grain, ICounterGrain
     public Task HangAsync() => Task.Delay(Timeout.Infinite);
 
     public Task<int> WaitForIncrementAsync() => _incremented.Task;
+
+    // Throws before returning a task, as `x ? Task.FromResult(..) : throw ..` does.
+    public Task<int> GetOrThrowAsync(bool fail) => fail ? throw new KeyNotFoundException("no such thing") : Task.FromResult(_count);
 }
 
 public interface IPingGrain : IGrainWithStringKey

@@ -123,4 +123,22 @@ public sealed class TurnBasedConcurrencyTests
         Assert.Equal("boom", error.Message);
         Assert.Equal(1, await grain.IncrementAsync());
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Exception_thrown_before_a_task_exists_reaches_the_caller_on_an_idle_activation(bool serializeCalls)
+    {
+        await using var silo = await Silos.StartAsync(new Probe(), o => o.SerializeCallArguments = serializeCalls);
+        var grain = silo.GrainFactory.GetGrain<ICounterGrain>("sync-thrower");
+        await grain.GetAsync();
+
+        for (var i = 0; i < 3; i++)
+        {
+            var error = await Assert.ThrowsAsync<KeyNotFoundException>(() => grain.GetOrThrowAsync(fail: true));
+            Assert.Equal("no such thing", error.Message);
+        }
+
+        Assert.Equal(0, await grain.GetOrThrowAsync(fail: false));
+    }
 }

@@ -58,6 +58,7 @@ def expect_rpc_error(code, call, *args, **kwargs):
 
 def compile_protos(proto_root, files):
     """Compiles files (relative to proto_root) with protoc and imports their *_pb2 modules."""
+    proto_root = os.path.abspath(proto_root)
     protoc = shutil.which("protoc") or "/usr/bin/protoc"
     if not os.path.exists(protoc):
         print(INSTALL_HINT, file=sys.stderr)

@@ -381,7 +381,8 @@ internal sealed class ActivationData
         }
         catch (Exception exception)
         {
-            return Task.FromException(exception);
+            // Typed like the method's own task: an inline call hands it straight back through the proxy.
+            return method.Faulted(exception);
         }
     }
 

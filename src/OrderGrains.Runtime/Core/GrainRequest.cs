@@ -99,6 +99,9 @@ internal static class RequestFactory
             ReturnShape.ValueTaskOfT => static task => new ValueTask<TResult>((Task<TResult>)task),
             _ => throw new ArgumentOutOfRangeException(nameof(descriptor)),
         };
+        descriptor.Faulted = descriptor.Shape is ReturnShape.TaskOfT or ReturnShape.ValueTaskOfT
+            ? static exception => Task.FromException<TResult>(exception)
+            : static exception => Task.FromException(exception);
         descriptor.GetBoxedResult = descriptor.Shape is ReturnShape.TaskOfT or ReturnShape.ValueTaskOfT
             ? static task => ((Task<TResult>)task).Result
             : static _ => null;

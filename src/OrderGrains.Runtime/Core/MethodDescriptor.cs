@@ -56,6 +56,9 @@ internal sealed class MethodDescriptor
     /// <summary>Set by <see cref="GrainTypeRegistry"/>: turns a Task or Task&lt;T&gt; into what the interface returns.</summary>
     public Func<Task, object> ToInterfaceReturn { get; set; } = null!;
 
+    /// <summary>Set by <see cref="GrainTypeRegistry"/>: a faulted task of the method's own type, for a synchronous throw.</summary>
+    public Func<Exception, Task> Faulted { get; set; } = null!;
+
     /// <summary>Set by <see cref="GrainTypeRegistry"/>: reads a completed grain task's result as an object (null for void).</summary>
     public Func<Task, object?> GetBoxedResult { get; set; } = null!;
 

@@ -1,0 +1,509 @@
+"""Drives every RPC of the public contract (protos/ordergrains/v1) with grpcio against a running host.
+
+Run by OrderGrains.Host.Tests (OmsConformanceTests) against a real host; by hand, with a host on 7070:
+  /usr/bin/python3 tests/conformance/oms_conformance.py --target 127.0.0.1:7070 --proto-root protos
+
+Every id carries a per-run uuid, so the script can run again and again against the same database.
+"""
+
+import time
+import uuid
+
+import grpc
+
+from harness import Suite, compile_protos, expect, expect_equal, expect_rpc_error
+
+PROTOS = [
+    "ordergrains/v1/orders.proto",
+    "ordergrains/v1/inventory.proto",
+    "ordergrains/v1/customers.proto",
+    "ordergrains/v1/campaigns.proto",
+]
+
+# The host keeps the gRPC default receive limit (GrpcProtocol.DefaultMaxReceiveMessageSize).
+SERVER_MAX_RECEIVE = 4 * 1024 * 1024
+TIMEOUT = 15
+
+suite = Suite("oms_conformance")
+
+
+def _serialize(message):
+    return message.SerializeToString()
+
+
+class Context:
+    def __init__(self, args):
+        modules = compile_protos(args.proto_root, PROTOS)
+        self.orders = modules["orders"]
+        self.inventory = modules["inventory"]
+        self.customers = modules["customers"]
+        self.campaigns = modules["campaigns"]
+        self.run = uuid.uuid4().hex[:12]
+        self.target = args.target
+        self.channel = grpc.insecure_channel(args.target)
+        grpc.channel_ready_future(self.channel).result(timeout=10)
+        o, i, c, k = self.orders, self.inventory, self.customers, self.campaigns
+        self.place_order = self._unary("OrderIntake", "PlaceOrder", o.PlaceOrderReply)
+        self.get_order = self._unary("OrderIntake", "GetOrder", o.Order)
+        self.confirm_payment = self._unary("OrderIntake", "ConfirmPayment", o.Order)
+        self.cancel_order = self._unary("OrderIntake", "CancelOrder", o.Order)
+        self.watch_order = self.channel.unary_stream(
+            "/ordergrains.v1.OrderIntake/WatchOrder", request_serializer=_serialize, response_deserializer=o.Order.FromString)
+        self.upsert_warehouse = self._unary("Inventory", "UpsertWarehouse", i.Warehouse)
+        self.set_stock = self._unary("Inventory", "SetStock", i.SkuAvailability)
+        self.get_availability = self._unary("Inventory", "GetAvailability", i.SkuAvailability)
+        self.upsert_customer = self._unary("Customers", "UpsertCustomer", c.Customer)
+        self.upsert_campaign = self._unary("Campaigns", "UpsertCampaign", k.Campaign)
+
+    def _unary(self, service, method, response):
+        return self.channel.unary_unary(
+            f"/ordergrains.v1.{service}/{method}", request_serializer=_serialize, response_deserializer=response.FromString)
+
+    def new_id(self, prefix):
+        return f"{prefix}-{self.run}-{uuid.uuid4().hex[:8]}"
+
+    def warehouse(self, latitude=52.52, longitude=13.40):
+        warehouse_id = self.new_id("wh")
+        self.upsert_warehouse(self.inventory.Warehouse(
+            warehouse_id=warehouse_id, name="Berlin", latitude=latitude, longitude=longitude, active=True), timeout=TIMEOUT)
+        return warehouse_id
+
+    def stocked_sku(self, on_hand, warehouse_id=None):
+        """A new SKU with on_hand units in a new (or the given) warehouse; returns (sku, warehouse_id)."""
+        warehouse_id = warehouse_id or self.warehouse()
+        sku = self.new_id("sku")
+        self.set_stock(self.inventory.SetStockRequest(
+            warehouse_id=warehouse_id, sku=sku, on_hand=on_hand, sync_id=self.new_id("sync")), timeout=TIMEOUT)
+        return sku, warehouse_id
+
+    def customer(self, credit_limit_minor=0, blocked=False):
+        customer_id = self.new_id("cust")
+        self.upsert_customer(self.customers.Customer(
+            customer_id=customer_id, name="Ada", tier="gold", credit_limit_minor=credit_limit_minor, blocked=blocked),
+            timeout=TIMEOUT)
+        return customer_id
+
+    def order_request(self, customer_id, lines, **fields):
+        """A valid PlaceOrderRequest; lines are (sku, quantity, unit_price_minor) tuples."""
+        request = self.orders.PlaceOrderRequest(
+            channel="webshop",
+            external_order_id=self.new_id("ext"),
+            customer_id=customer_id,
+            currency="EUR",
+            ship_to=self.orders.Address(
+                recipient="Ada Lovelace", line1="Unter den Linden 1", city="Berlin", region="BE", country="DE",
+                postal_code="10117", latitude=52.5, longitude=13.4),
+        )
+        for sku, quantity, price in lines:
+            request.lines.add(sku=sku, quantity=quantity, unit_price_minor=price)
+        for name, value in fields.items():
+            setattr(request, name, value)
+        return request
+
+    def placed(self, on_hand=10, quantity=2, price=1999):
+        """An accepted PENDING_PAYMENT order; returns (order, sku)."""
+        sku, _ = self.stocked_sku(on_hand)
+        reply = self.place_order(self.order_request(self.customer(), [(sku, quantity, price)]), timeout=TIMEOUT)
+        expect_equal(self.orders.PENDING_PAYMENT, reply.order.status, "status of the placed order")
+        return reply.order, sku
+
+    def available(self, sku):
+        return self.get_availability(self.inventory.GetAvailabilityRequest(sku=sku), timeout=TIMEOUT).available
+
+    def status_name(self, status):
+        return self.orders.OrderStatus.Name(status)
+
+
+def expect_invalid_argument(field, call, *args, **kwargs):
+    """INVALID_ARGUMENT whose details name the field first ("field: reason", DomainExceptionMapper)."""
+    error = expect_rpc_error(grpc.StatusCode.INVALID_ARGUMENT, call, *args, **kwargs)
+    expect(error.details().startswith(field + ":"), f"details should name {field!r}: {error.details()!r}")
+    return error
+
+
+@suite.case
+def inventory_upsert_warehouse_set_stock_and_get_availability(ctx):
+    inv = ctx.inventory
+    warehouse_id = ctx.new_id("wh")
+    warehouse = ctx.upsert_warehouse(
+        inv.Warehouse(warehouse_id=warehouse_id, name="Hamburg", latitude=53.55, longitude=9.99, active=True), timeout=TIMEOUT)
+    expect_equal((warehouse_id, "Hamburg", 53.55, 9.99, True),
+                 (warehouse.warehouse_id, warehouse.name, warehouse.latitude, warehouse.longitude, warehouse.active),
+                 "stored warehouse")
+
+    sku = ctx.new_id("sku")
+    sync_id = ctx.new_id("sync")
+    availability = ctx.set_stock(inv.SetStockRequest(warehouse_id=warehouse_id, sku=sku, on_hand=7, sync_id=sync_id), timeout=TIMEOUT)
+    expect_equal((sku, 7, 0, 7), (availability.sku, availability.on_hand, availability.reserved, availability.available), "SetStock reply")
+    expect_equal([(warehouse_id, 7, 0, 7)],
+                 [(w.warehouse_id, w.on_hand, w.reserved, w.available) for w in availability.warehouses], "per-warehouse split")
+    expect_equal(availability, ctx.get_availability(inv.GetAvailabilityRequest(sku=sku), timeout=TIMEOUT), "GetAvailability")
+
+    # A replayed sync message must not overwrite the count it already applied.
+    replay = ctx.set_stock(inv.SetStockRequest(warehouse_id=warehouse_id, sku=sku, on_hand=99, sync_id=sync_id), timeout=TIMEOUT)
+    expect_equal(7, replay.on_hand, "on_hand after a replayed sync_id")
+    recount = ctx.set_stock(inv.SetStockRequest(warehouse_id=warehouse_id, sku=sku, on_hand=5, sync_id=ctx.new_id("sync")), timeout=TIMEOUT)
+    expect_equal((5, 5), (recount.on_hand, recount.available), "absolute recount")
+
+
+@suite.case
+def inventory_errors(ctx):
+    inv = ctx.inventory
+    sku = ctx.new_id("sku")
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.set_stock,
+                     inv.SetStockRequest(warehouse_id=ctx.new_id("no-such-wh"), sku=sku, on_hand=1, sync_id=ctx.new_id("sync")),
+                     timeout=TIMEOUT)
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.get_availability, inv.GetAvailabilityRequest(sku=sku), timeout=TIMEOUT)
+    warehouse_id = ctx.warehouse()
+    expect_invalid_argument("on_hand", ctx.set_stock,
+                            inv.SetStockRequest(warehouse_id=warehouse_id, sku=sku, on_hand=-1, sync_id=ctx.new_id("sync")),
+                            timeout=TIMEOUT)
+    expect_invalid_argument("sku", ctx.get_availability, inv.GetAvailabilityRequest(sku=""), timeout=TIMEOUT)
+    expect_invalid_argument("warehouse_id", ctx.upsert_warehouse, inv.Warehouse(name="nameless"), timeout=TIMEOUT)
+    expect_invalid_argument("latitude", ctx.upsert_warehouse,
+                            inv.Warehouse(warehouse_id=ctx.new_id("wh"), latitude=91), timeout=TIMEOUT)
+    # None of the refused calls created stock.
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.get_availability, inv.GetAvailabilityRequest(sku=sku), timeout=TIMEOUT)
+
+
+@suite.case
+def customer_upsert(ctx):
+    customer_id = ctx.new_id("cust")
+    request = ctx.customers.Customer(customer_id=customer_id, name="Grace", tier="b2b", credit_limit_minor=100_000, blocked=False)
+    expect_equal(request, ctx.upsert_customer(request, timeout=TIMEOUT), "stored customer")
+    expect_invalid_argument("customer_id", ctx.upsert_customer, ctx.customers.Customer(name="anonymous"), timeout=TIMEOUT)
+    expect_invalid_argument("credit_limit_minor", ctx.upsert_customer,
+                            ctx.customers.Customer(customer_id=customer_id, credit_limit_minor=-1), timeout=TIMEOUT)
+
+
+@suite.case
+def campaign_upsert(ctx):
+    sku, _ = ctx.stocked_sku(5)
+    now = int(time.time())
+    request = ctx.campaigns.Campaign(campaign_id=ctx.new_id("camp"), sku=sku, price_minor=500, quota=3, per_customer_limit=1)
+    request.starts_at.seconds = now - 60
+    request.ends_at.seconds = now + 3600
+    expect_equal(request, ctx.upsert_campaign(request, timeout=TIMEOUT), "stored campaign")
+    backwards = ctx.campaigns.Campaign(campaign_id=ctx.new_id("camp"), sku=sku, price_minor=500, quota=3)
+    backwards.starts_at.seconds = now + 60
+    backwards.ends_at.seconds = now
+    expect_invalid_argument("ends_at", ctx.upsert_campaign, backwards, timeout=TIMEOUT)
+
+
+@suite.case
+def place_order_accepted_with_allocations_and_expiry(ctx):
+    o = ctx.orders
+    sku, warehouse_id = ctx.stocked_sku(10)
+    customer_id = ctx.customer()
+    request = ctx.order_request(customer_id, [(sku, 3, 1250)])
+    before = time.time()
+    reply = ctx.place_order(request, timeout=TIMEOUT)
+    order = reply.order
+    expect_equal(False, reply.duplicate, "duplicate")
+    expect_equal(f"webshop:{request.external_order_id}", order.order_id, "order_id")
+    expect_equal((o.PENDING_PAYMENT, o.REJECT_REASON_UNSPECIFIED, o.HOLD_REASON_UNSPECIFIED),
+                 (order.status, order.reject_reason, order.hold_reason), "status and reasons")
+    expect_equal(("webshop", request.external_order_id, customer_id, "EUR", 3750),
+                 (order.channel, order.external_order_id, order.customer_id, order.currency, order.total_minor), "order fields")
+    expect_equal([(sku, 3, 1250)], [(l.sku, l.quantity, l.unit_price_minor) for l in order.lines], "lines")
+    expect_equal([(sku, warehouse_id, 3)], [(a.sku, a.warehouse_id, a.quantity) for a in order.allocations], "allocations")
+    expect(order.HasField("created_at") and order.HasField("reservation_expires_at"), "created_at and reservation_expires_at are set")
+    expect(order.reservation_expires_at.ToSeconds() > order.created_at.ToSeconds(), "the reservation expires after placement")
+    expect(order.reservation_expires_at.ToSeconds() > before, "the reservation expires in the future")
+    expect(order.version >= 1, f"version {order.version}")
+    availability = ctx.get_availability(ctx.inventory.GetAvailabilityRequest(sku=sku), timeout=TIMEOUT)
+    expect_equal((10, 3, 7), (availability.on_hand, availability.reserved, availability.available), "availability after placement")
+    expect_equal(order, ctx.get_order(o.GetOrderRequest(order_id=order.order_id), timeout=TIMEOUT), "GetOrder")
+
+
+@suite.case
+def place_order_replay_is_idempotent(ctx):
+    sku, _ = ctx.stocked_sku(10)
+    request = ctx.order_request(ctx.customer(), [(sku, 2, 100)])
+    first = ctx.place_order(request, timeout=TIMEOUT)
+    replay = ctx.place_order(request, timeout=TIMEOUT)
+    expect_equal(True, replay.duplicate, "duplicate on replay")
+    expect_equal(first.order, replay.order, "replayed order")
+    expect_equal(8, ctx.available(sku), "available after a replay (reserved once)")
+
+
+@suite.case
+def place_order_conflicting_replay_is_already_exists(ctx):
+    sku, _ = ctx.stocked_sku(10)
+    request = ctx.order_request(ctx.customer(), [(sku, 2, 100)])
+    first = ctx.place_order(request, timeout=TIMEOUT).order
+    conflicting = ctx.orders.PlaceOrderRequest()
+    conflicting.CopyFrom(request)
+    conflicting.lines[0].quantity = 3
+    expect_rpc_error(grpc.StatusCode.ALREADY_EXISTS, ctx.place_order, conflicting, timeout=TIMEOUT)
+    expect_equal(first, ctx.get_order(ctx.orders.GetOrderRequest(order_id=first.order_id), timeout=TIMEOUT), "order after the conflict")
+    expect_equal(8, ctx.available(sku), "available after the conflict")
+
+
+@suite.case
+def place_order_out_of_stock_is_rejected(ctx):
+    o = ctx.orders
+    sku, _ = ctx.stocked_sku(2)
+    reply = ctx.place_order(ctx.order_request(ctx.customer(), [(sku, 3, 100)]), timeout=TIMEOUT)
+    order = reply.order
+    expect_equal((o.REJECTED, o.OUT_OF_STOCK), (order.status, order.reject_reason), "status and reject_reason")
+    expect_equal(0, len(order.allocations), "allocations")
+    expect(not order.HasField("reservation_expires_at"), "a rejected order has no reservation expiry")
+    expect_equal(2, ctx.available(sku), "available after the rejection")
+
+
+@suite.case
+def place_order_unknown_sku_is_rejected_and_releases_the_other_lines(ctx):
+    o = ctx.orders
+    sku, _ = ctx.stocked_sku(5)
+    unknown = ctx.new_id("no-such-sku")
+    order = ctx.place_order(ctx.order_request(ctx.customer(), [(sku, 1, 100), (unknown, 1, 100)]), timeout=TIMEOUT).order
+    expect_equal((o.REJECTED, o.UNKNOWN_SKU), (order.status, order.reject_reason), "status and reject_reason")
+    expect_equal(5, ctx.available(sku), "available of the known SKU after the rejection")
+
+
+@suite.case
+def place_order_customer_rules(ctx):
+    o = ctx.orders
+    sku, _ = ctx.stocked_sku(10)
+    blocked = ctx.place_order(ctx.order_request(ctx.customer(blocked=True), [(sku, 1, 100)]), timeout=TIMEOUT).order
+    expect_equal((o.REJECTED, o.CUSTOMER_BLOCKED), (blocked.status, blocked.reject_reason), "blocked customer")
+    held = ctx.place_order(ctx.order_request(ctx.customer(credit_limit_minor=500), [(sku, 2, 300)]), timeout=TIMEOUT).order
+    expect_equal((o.ON_HOLD, o.CREDIT_LIMIT), (held.status, held.hold_reason), "over the credit limit")
+    expect_equal(8, ctx.available(sku), "a held order keeps its stock")
+    expect_rpc_error(grpc.StatusCode.FAILED_PRECONDITION, ctx.confirm_payment,
+                     o.ConfirmPaymentRequest(order_id=held.order_id, payment_reference=ctx.new_id("pay"), amount_minor=600),
+                     timeout=TIMEOUT)
+    unknown = ctx.order_request(ctx.new_id("no-such-customer"), [(sku, 1, 100)])
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.place_order, unknown, timeout=TIMEOUT)
+    expect_equal(8, ctx.available(sku), "available after all three")
+
+
+@suite.case
+def place_order_campaign_rules(ctx):
+    o = ctx.orders
+    sku, _ = ctx.stocked_sku(10)
+    now = int(time.time())
+    active = ctx.campaigns.Campaign(campaign_id=ctx.new_id("camp"), sku=sku, price_minor=500, quota=5, per_customer_limit=2)
+    active.starts_at.seconds = now - 60
+    active.ends_at.seconds = now + 3600
+    ctx.upsert_campaign(active, timeout=TIMEOUT)
+    customer_id = ctx.customer()
+    order = ctx.place_order(ctx.order_request(customer_id, [(sku, 2, 1000)], campaign_id=active.campaign_id), timeout=TIMEOUT).order
+    expect_equal((o.PENDING_PAYMENT, 1000, 500, active.campaign_id),
+                 (order.status, order.total_minor, order.lines[0].unit_price_minor, order.campaign_id), "campaign price applied")
+    over = ctx.place_order(ctx.order_request(customer_id, [(sku, 1, 1000)], campaign_id=active.campaign_id), timeout=TIMEOUT).order
+    expect_equal((o.REJECTED, o.CAMPAIGN_LIMIT_EXCEEDED), (over.status, over.reject_reason), "per-customer limit")
+
+    future = ctx.campaigns.Campaign(campaign_id=ctx.new_id("camp"), sku=sku, price_minor=500, quota=5)
+    future.starts_at.seconds = now + 3600
+    future.ends_at.seconds = now + 7200
+    ctx.upsert_campaign(future, timeout=TIMEOUT)
+    early = ctx.place_order(ctx.order_request(ctx.customer(), [(sku, 1, 1000)], campaign_id=future.campaign_id), timeout=TIMEOUT).order
+    expect_equal((o.REJECTED, o.CAMPAIGN_NOT_ACTIVE), (early.status, early.reject_reason), "campaign not started")
+    expect_equal(8, ctx.available(sku), "only the accepted campaign order holds stock")
+
+
+@suite.case
+def get_order_unknown_is_not_found(ctx):
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.get_order,
+                     ctx.orders.GetOrderRequest(order_id="webshop:" + ctx.new_id("never-placed")), timeout=TIMEOUT)
+
+
+@suite.case
+def confirm_payment(ctx):
+    o = ctx.orders
+    order, sku = ctx.placed(quantity=2, price=1999)
+    reference = ctx.new_id("pay")
+    expect_invalid_argument("amount_minor", ctx.confirm_payment,
+                            o.ConfirmPaymentRequest(order_id=order.order_id, payment_reference=reference, amount_minor=order.total_minor - 1),
+                            timeout=TIMEOUT)
+    expect_equal(order, ctx.get_order(o.GetOrderRequest(order_id=order.order_id), timeout=TIMEOUT), "order after the wrong amount")
+
+    paid = ctx.confirm_payment(
+        o.ConfirmPaymentRequest(order_id=order.order_id, payment_reference=reference, amount_minor=order.total_minor), timeout=TIMEOUT)
+    expect_equal(o.PAID, paid.status, "status")
+    expect_equal(order.version + 1, paid.version, "version")
+    expect(not paid.HasField("reservation_expires_at"), "a paid order has no reservation expiry")
+    expect_equal(list(order.allocations), list(paid.allocations), "allocations kept")
+
+    # Idempotent per payment_reference: the same confirmation again changes nothing ...
+    expect_equal(paid, ctx.confirm_payment(
+        o.ConfirmPaymentRequest(order_id=order.order_id, payment_reference=reference, amount_minor=order.total_minor), timeout=TIMEOUT),
+        "replayed confirmation")
+    # ... the same reference with another amount is a conflicting replay ...
+    expect_rpc_error(grpc.StatusCode.ALREADY_EXISTS, ctx.confirm_payment,
+                     o.ConfirmPaymentRequest(order_id=order.order_id, payment_reference=reference, amount_minor=order.total_minor + 1),
+                     timeout=TIMEOUT)
+    # ... and a second payment (another reference) is an illegal PAID -> PAID transition.
+    error = expect_rpc_error(grpc.StatusCode.FAILED_PRECONDITION, ctx.confirm_payment,
+                             o.ConfirmPaymentRequest(order_id=order.order_id, payment_reference=ctx.new_id("pay"), amount_minor=order.total_minor),
+                             timeout=TIMEOUT)
+    expect("PAID" in error.details(), f"details name the state: {error.details()!r}")
+    expect_equal(paid, ctx.get_order(o.GetOrderRequest(order_id=order.order_id), timeout=TIMEOUT), "order after the refused calls")
+    expect_equal(8, ctx.available(sku), "a paid order keeps its stock")
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.confirm_payment,
+                     o.ConfirmPaymentRequest(order_id="webshop:" + ctx.new_id("never-placed"), payment_reference=reference, amount_minor=1),
+                     timeout=TIMEOUT)
+
+
+@suite.case
+def cancel_order_releases_stock(ctx):
+    o = ctx.orders
+    order, sku = ctx.placed(on_hand=10, quantity=4)
+    expect_equal(6, ctx.available(sku), "available before cancelling")
+    cancelled = ctx.cancel_order(o.CancelOrderRequest(order_id=order.order_id, reason="customer asked"), timeout=TIMEOUT)
+    expect_equal(o.CANCELLED, cancelled.status, "status")
+    expect_equal(0, len(cancelled.allocations), "allocations after cancellation")
+    expect_equal(10, ctx.available(sku), "available after cancelling")
+    again = ctx.cancel_order(o.CancelOrderRequest(order_id=order.order_id, reason="again"), timeout=TIMEOUT)
+    expect_equal(cancelled, again, "cancelling a cancelled order returns it unchanged")
+    error = expect_rpc_error(grpc.StatusCode.FAILED_PRECONDITION, ctx.confirm_payment,
+                             o.ConfirmPaymentRequest(order_id=order.order_id, payment_reference=ctx.new_id("pay"), amount_minor=order.total_minor),
+                             timeout=TIMEOUT)
+    expect("CANCELLED" in error.details(), f"details name the state: {error.details()!r}")
+    expect_equal(10, ctx.available(sku), "available after the refused payment")
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.cancel_order,
+                     o.CancelOrderRequest(order_id="webshop:" + ctx.new_id("never-placed")), timeout=TIMEOUT)
+
+
+@suite.case
+def watch_order_streams_current_state_then_changes_until_cancelled(ctx):
+    o = ctx.orders
+    order, _ = ctx.placed()
+    call = ctx.watch_order(o.GetOrderRequest(order_id=order.order_id), timeout=60)
+    first = next(call)
+    expect_equal(order, first, "first message is the current order")
+    # Short deadlines on purpose: an open watch (a long poll on the order grain) must not hold off writes to the order.
+    ctx.confirm_payment(
+        o.ConfirmPaymentRequest(order_id=order.order_id, payment_reference=ctx.new_id("pay"), amount_minor=order.total_minor), timeout=5)
+    paid = next(call)
+    expect_equal((o.PAID, order.version + 1), (paid.status, paid.version), "second message")
+    ctx.cancel_order(o.CancelOrderRequest(order_id=order.order_id, reason="watch test"), timeout=5)
+    cancelled = next(call)
+    expect_equal((o.CANCELLED, order.version + 2), (cancelled.status, cancelled.version), "third message")
+    rest = list(call)
+    expect_equal([], rest, "messages after the final state")
+    expect_equal(grpc.StatusCode.OK, call.code(), "stream status")
+
+
+@suite.case
+def watch_order_of_a_final_order_ends_after_one_message(ctx):
+    o = ctx.orders
+    sku, _ = ctx.stocked_sku(1)
+    rejected = ctx.place_order(ctx.order_request(ctx.customer(), [(sku, 2, 100)]), timeout=TIMEOUT).order
+    messages = list(ctx.watch_order(o.GetOrderRequest(order_id=rejected.order_id), timeout=TIMEOUT))
+    expect_equal([rejected], messages, "messages")
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.watch_order,
+                     o.GetOrderRequest(order_id="webshop:" + ctx.new_id("never-placed")), timeout=TIMEOUT)
+
+
+@suite.case
+def watch_order_deadline_ends_an_open_stream(ctx):
+    order, _ = ctx.placed()
+    received = []
+    try:
+        for message in ctx.watch_order(ctx.orders.GetOrderRequest(order_id=order.order_id), timeout=1.0):
+            received.append(message)
+        raise AssertionError("the stream should have hit its deadline")
+    except grpc.RpcError as error:
+        expect_equal(grpc.StatusCode.DEADLINE_EXCEEDED, error.code(), "status")
+    expect_equal([order], received, "messages before the deadline")
+
+
+@suite.case
+def malformed_place_order_requests_are_invalid_argument_naming_the_field(ctx):
+    sku, _ = ctx.stocked_sku(10)
+    customer_id = ctx.customer()
+    cases = {
+        "channel": lambda r: setattr(r, "channel", ""),
+        "external_order_id": lambda r: setattr(r, "external_order_id", ""),
+        "customer_id": lambda r: setattr(r, "customer_id", ""),
+        "lines": lambda r: r.ClearField("lines"),
+        "lines[0].quantity": lambda r: setattr(r.lines[0], "quantity", 0),
+        "lines[0].unit_price_minor": lambda r: setattr(r.lines[0], "unit_price_minor", -1),
+        "lines[1].sku": lambda r: r.lines.add(sku=sku, quantity=1, unit_price_minor=100),
+        "currency": lambda r: setattr(r, "currency", "eur"),
+        "ship_to": lambda r: r.ClearField("ship_to"),
+    }
+    for field, spoil in cases.items():
+        request = ctx.order_request(customer_id, [(sku, 1, 100)])
+        spoil(request)
+        expect_invalid_argument(field, ctx.place_order, request, timeout=TIMEOUT)
+        if request.channel and request.external_order_id:
+            expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.get_order,
+                             ctx.orders.GetOrderRequest(order_id=f"{request.channel}:{request.external_order_id}"), timeout=TIMEOUT)
+    negative = ctx.order_request(customer_id, [(sku, -5, 100)])
+    expect_invalid_argument("lines[0].quantity", ctx.place_order, negative, timeout=TIMEOUT)
+    expect_equal(10, ctx.available(sku), "available after the malformed requests")
+
+
+@suite.case
+def malformed_order_calls_are_invalid_argument_naming_the_field(ctx):
+    o = ctx.orders
+    order, _ = ctx.placed()
+    expect_invalid_argument("order_id", ctx.get_order, o.GetOrderRequest(), timeout=TIMEOUT)
+    expect_invalid_argument("order_id", ctx.cancel_order, o.CancelOrderRequest(), timeout=TIMEOUT)
+    expect_invalid_argument("order_id", ctx.watch_order, o.GetOrderRequest(), timeout=TIMEOUT)
+    expect_invalid_argument("payment_reference", ctx.confirm_payment,
+                            o.ConfirmPaymentRequest(order_id=order.order_id, amount_minor=order.total_minor), timeout=TIMEOUT)
+    expect_equal(order, ctx.get_order(o.GetOrderRequest(order_id=order.order_id), timeout=TIMEOUT), "order after the malformed calls")
+
+
+@suite.case
+def tiny_deadline_is_deadline_exceeded(ctx):
+    expect_rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED, ctx.get_order,
+                     ctx.orders.GetOrderRequest(order_id="webshop:" + ctx.new_id("x")), timeout=0.000001)
+    sku, _ = ctx.stocked_sku(10)
+    expect_rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED, ctx.place_order,
+                     ctx.order_request(ctx.customer(), [(sku, 1, 100)]), timeout=0.000001)
+
+
+@suite.case
+def gzip_requests_work(ctx):
+    o = ctx.orders
+    sku, _ = ctx.stocked_sku(10)
+    request = ctx.order_request(ctx.customer(), [(sku, 1, 100)])
+    request.ship_to.recipient = "Ada " * 20_000  # large enough that gzip really shrinks the message
+    reply, call = ctx.place_order.with_call(request, timeout=TIMEOUT, compression=grpc.Compression.Gzip)
+    expect_equal(grpc.StatusCode.OK, call.code(), "status")
+    expect_equal(o.PENDING_PAYMENT, reply.order.status, "status of the gzip-placed order")
+    fetched = ctx.get_order(o.GetOrderRequest(order_id=reply.order.order_id), timeout=TIMEOUT, compression=grpc.Compression.Gzip)
+    expect_equal(reply.order, fetched, "GetOrder over gzip")
+    watched = next(ctx.watch_order(o.GetOrderRequest(order_id=reply.order.order_id), timeout=TIMEOUT, compression=grpc.Compression.Gzip))
+    expect_equal(reply.order, watched, "WatchOrder over gzip")
+    expect_equal(9, ctx.available(sku), "available")
+
+
+@suite.case
+def gzip_channel_compresses_every_call(ctx):
+    with grpc.insecure_channel(ctx.target, compression=grpc.Compression.Gzip) as channel:
+        get = channel.unary_unary("/ordergrains.v1.Inventory/GetAvailability",
+                                  request_serializer=_serialize, response_deserializer=ctx.inventory.SkuAvailability.FromString)
+        sku, _ = ctx.stocked_sku(3)
+        expect_equal(3, get(ctx.inventory.GetAvailabilityRequest(sku=sku), timeout=TIMEOUT).available, "available over a gzip channel")
+
+
+@suite.case
+def unknown_method_of_a_real_service_is_unimplemented(ctx):
+    ship = ctx.channel.unary_unary("/ordergrains.v1.OrderIntake/ShipOrder")
+    expect_rpc_error(grpc.StatusCode.UNIMPLEMENTED, ship, b"", timeout=TIMEOUT)
+    delete = ctx.channel.unary_unary("/ordergrains.v1.Inventory/DeleteWarehouse")
+    expect_rpc_error(grpc.StatusCode.UNIMPLEMENTED, delete, b"", timeout=TIMEOUT)
+    unknown_service = ctx.channel.unary_unary("/ordergrains.v1.Shipping/ShipOrder")
+    expect_rpc_error(grpc.StatusCode.UNIMPLEMENTED, unknown_service, b"", timeout=TIMEOUT)
+
+
+@suite.case
+def oversized_request_is_resource_exhausted(ctx):
+    sku, _ = ctx.stocked_sku(10)
+    request = ctx.order_request(ctx.customer(), [(sku, 1, 100)])
+    request.ship_to.recipient = "x" * (SERVER_MAX_RECEIVE + 1)
+    expect_rpc_error(grpc.StatusCode.RESOURCE_EXHAUSTED, ctx.place_order, request, timeout=30)
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.get_order,
+                     ctx.orders.GetOrderRequest(order_id=f"webshop:{request.external_order_id}"), timeout=TIMEOUT)
+    expect_equal(10, ctx.available(sku), "available after the refused request")
+
+
+if __name__ == "__main__":
+    suite.main(Context)
