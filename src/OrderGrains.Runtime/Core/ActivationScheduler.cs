@@ -58,7 +58,9 @@ internal sealed class ActivationScheduler : SynchronizationContext, IThreadPoolW
 
     private void Release()
     {
-        Volatile.Write(ref _state, 0);
+        // A full fence, not a release write: the read of the queue below must not move before the store, or a Post
+        // that saw the state still 1 and skipped scheduling would leave its turn queued with no worker (lost wakeup).
+        Interlocked.Exchange(ref _state, 0);
         if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _state, 1, 0) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
