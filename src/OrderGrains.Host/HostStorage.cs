@@ -33,7 +33,11 @@ public sealed class HostStorage : IAsyncDisposable
                     var sqliteOptions = new SqliteStorageOptions { DatabasePath = settings.SqlitePath };
                     var sqlite = await SqliteGrainStorage.CreateAsync(sqliteOptions, cancellationToken);
                     var sqliteReminders = await SqliteReminderTable.CreateAsync(sqliteOptions, cancellationToken);
-                    return new HostStorage(sqlite, sqliteReminders, sqlite.DisposeAsync);
+                    return new HostStorage(sqlite, sqliteReminders, async () =>
+                    {
+                        await sqlite.DisposeAsync();
+                        await sqliteReminders.DisposeAsync();
+                    });
                 }
                 catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
                 {

@@ -3,17 +3,22 @@ using OrderGrains.Runtime.Storage;
 
 namespace OrderGrains.Storage.Postgres;
 
-/// <summary>The reminder table in PostgreSQL; each change is its own (autocommitted, durable) statement.</summary>
+/// <summary>
+/// The reminder table in PostgreSQL. Changes queued at the same time are sent as one batch: one round trip, one
+/// implicit transaction, statements applied in arrival order.
+/// </summary>
 public sealed class PostgresReminderTable : IReminderTable, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _readAllSql;
     private readonly string _upsertSql;
     private readonly string _removeSql;
+    private readonly ReminderChangeQueue _changes;
 
     private PostgresReminderTable(NpgsqlDataSource dataSource, string table)
     {
         _dataSource = dataSource;
+        _changes = new ReminderChangeQueue(ApplyAsync);
         _readAllSql = $"SELECT grain_type, grain_key, reminder_name, start_at_ticks, period_ticks FROM {table}";
         _upsertSql = $"""
             INSERT INTO {table} (grain_type, grain_key, reminder_name, start_at_ticks, period_ticks)
@@ -62,27 +67,45 @@ public sealed class PostgresReminderTable : IReminderTable, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async Task UpsertAsync(ReminderEntry entry, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        await using var command = _dataSource.CreateCommand(_upsertSql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.GrainType });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.GrainKey });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.ReminderName });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = entry.StartAt.UtcTicks });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = entry.Period.Ticks });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public Task UpsertAsync(ReminderEntry entry, CancellationToken cancellationToken) => _changes.UpsertAsync(entry, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<bool> RemoveAsync(string grainType, string grainKey, string reminderName, CancellationToken cancellationToken)
+    public Task<bool> RemoveAsync(string grainType, string grainKey, string reminderName, CancellationToken cancellationToken) =>
+        _changes.RemoveAsync(grainType, grainKey, reminderName, cancellationToken);
+
+    /// <summary>Reminder change batches sent so far.</summary>
+    public long ChangeBatches => _changes.Batches;
+
+    public async ValueTask DisposeAsync()
     {
-        await using var command = _dataSource.CreateCommand(_removeSql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = grainType });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = grainKey });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reminderName });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        await _changes.DisposeAsync().ConfigureAwait(false);
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
 
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    // Npgsql sends a batch in one round trip and runs it in one implicit transaction.
+    private async ValueTask ApplyAsync(IReadOnlyList<ReminderChange> changes, CancellationToken cancellationToken)
+    {
+        await using var batch = _dataSource.CreateBatch();
+        foreach (var change in changes)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = change.Entry is null ? _removeSql : _upsertSql;
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = change.GrainType });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = change.GrainKey });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = change.ReminderName });
+            if (change.Entry is { } entry)
+            {
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = entry.StartAt.UtcTicks });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = entry.Period.Ticks });
+            }
+
+            batch.BatchCommands.Add(command);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < changes.Count; i++)
+        {
+            changes[i].Applied(batch.BatchCommands[i].RecordsAffected == 1);
+        }
+    }
 }

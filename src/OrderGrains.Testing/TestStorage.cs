@@ -72,7 +72,11 @@ public abstract class TestStorage : IAsyncDisposable
             var options = new SqliteStorageOptions { DatabasePath = Path.Combine(_directory, "ordergrains.db") };
             var storage = await SqliteGrainStorage.CreateAsync(options, CancellationToken.None);
             var reminders = await SqliteReminderTable.CreateAsync(options, CancellationToken.None);
-            return new OpenedStorage(storage, reminders, storage.DisposeAsync);
+            return new OpenedStorage(storage, reminders, async () =>
+            {
+                await storage.DisposeAsync();
+                await reminders.DisposeAsync();
+            });
         }
 
         public override ValueTask DisposeAsync()
