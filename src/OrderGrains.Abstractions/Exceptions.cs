@@ -103,6 +103,45 @@ public sealed class IdempotencyConflictException : Exception
 }
 
 /// <summary>
+/// A well-formed request that the current state does not allow (over-shipment, returning more than was delivered):
+/// the host maps it to FAILED_PRECONDITION.
+/// </summary>
+public sealed class RuleViolationException : Exception
+{
+    public RuleViolationException(string subject, string reason, Exception? innerException = null)
+        : base($"{subject}: {reason}", innerException)
+    {
+        Subject = subject;
+        Reason = reason;
+    }
+
+    public RuleViolationException()
+    {
+        Subject = string.Empty;
+        Reason = string.Empty;
+    }
+
+    public RuleViolationException(string message)
+        : base(message)
+    {
+        Subject = string.Empty;
+        Reason = message;
+    }
+
+    public RuleViolationException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Subject = string.Empty;
+        Reason = message;
+    }
+
+    /// <summary>What the rule protects, e.g. "order 'web:1' line SKU-1".</summary>
+    public string Subject { get; }
+
+    public string Reason { get; }
+}
+
+/// <summary>
 /// An order cannot take a trigger in its current status: the host maps it to FAILED_PRECONDITION.
 /// The message names both states, e.g. "Order 'web:1' cannot go from CANCELLED to PAID (ConfirmPayment)."
 /// </summary>

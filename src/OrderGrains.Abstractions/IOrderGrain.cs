@@ -18,8 +18,39 @@ public interface IOrderGrain : IGrainWithStringKey
     /// <summary>Cancels an order that has not been released to the warehouse and releases everything it holds.</summary>
     Task<OrderSnapshot> CancelAsync(string reason);
 
-    /// <summary>Lets an ON_HOLD order proceed to PENDING_PAYMENT; its reservation timeout starts now.</summary>
-    Task<OrderSnapshot> ApproveHoldAsync();
+    /// <summary>
+    /// Records <paramref name="approver"/>'s approval of an ON_HOLD order; with enough distinct approvers the order
+    /// proceeds to PENDING_PAYMENT and its reservation timeout starts. The same approver again changes nothing.
+    /// </summary>
+    Task<OrderSnapshot> ApproveHoldAsync(string approver);
+
+    /// <summary>An operator refuses an ON_HOLD order: it is cancelled and releases everything it holds.</summary>
+    Task<OrderSnapshot> RejectHoldAsync(string approver, string reason);
+
+    /// <summary>Hands a PAID order to the warehouses of its allocations (RELEASED); a released order is returned unchanged.</summary>
+    Task<OrderSnapshot> ReleaseAsync(string actor);
+
+    /// <summary>Records a shipped package, deducts its stock and moves to PARTIALLY_SHIPPED or SHIPPED (idempotent per shipment id).</summary>
+    Task<OrderSnapshot> ReportShipmentAsync(ReportShipmentCommand command);
+
+    /// <summary>Marks a shipment delivered; with every shipment delivered the order goes DELIVERED, then COMPLETED.</summary>
+    Task<OrderSnapshot> ConfirmDeliveryAsync(string shipmentId);
+
+    /// <summary>Opens an RMA for delivered units (RETURN_REQUESTED); idempotent per return request id.</summary>
+    Task<OrderSnapshot> RequestReturnAsync(RequestReturnCommand command);
+
+    /// <summary>Receives the goods of an RMA: restocks resalable units, records the refund, PARTIALLY_RETURNED or RETURNED.</summary>
+    Task<OrderSnapshot> ReceiveReturnAsync(ReceiveReturnCommand command);
+
+    /// <summary>Partial cancel: the customer gives up backordered units (idempotent per cancellation id).</summary>
+    Task<OrderSnapshot> CancelBackorderAsync(CancelBackorderCommand command);
+
+    /// <summary>Called by a SKU pool when it moved this order's reservation; an older version than known is ignored.</summary>
+    Task ApplyStockChangeAsync(StockReservationChange change);
+
+    /// <summary>The append-only audit trail; throws <see cref="NotFoundException"/> when the order was never placed.</summary>
+    [ReadOnly]
+    Task<OrderHistory> GetHistoryAsync();
 
     /// <summary>
     /// Long poll for watchers: completes with the order once its version exceeds <paramref name="afterVersion"/>, or

@@ -17,4 +17,24 @@ public interface ISkuStockGrain : IGrainWithStringKey
 
     /// <summary>Releases what an order holds; a no-op for an order holding nothing.</summary>
     Task ReleaseAsync(string orderId);
+
+    /// <summary>Adds a delta to one warehouse's on-hand (idempotent per adjustment id); a drop below reserved re-sources or backorders.</summary>
+    Task<SkuAvailability> AdjustStockAsync(AdjustStockCommand command);
+
+    /// <summary>Ships units of an order from a warehouse: on-hand and reserved both drop (idempotent per shipment id).</summary>
+    Task<StockReservation?> DeductAsync(StockDeduction deduction);
+
+    /// <summary>Gives up backordered units of an order (then reserved ones, if a restock filled them meanwhile); idempotent per cancellation id.</summary>
+    Task<StockReservation?> CancelUnitsAsync(string orderId, string cancellationId, int quantity);
+
+    /// <summary>Puts returned resalable units back on hand (idempotent per order and RMA); waiting backorders are filled first.</summary>
+    Task<SkuAvailability> RestockReturnAsync(ReturnRestock restock);
+
+    /// <summary>What an order holds of this SKU, or null.</summary>
+    [ReadOnly]
+    Task<StockReservation?> GetReservationAsync(string orderId);
+
+    /// <summary>The most recent movements (at most <paramref name="limit"/>), the movement count and the invariant violations.</summary>
+    [ReadOnly]
+    Task<StockLedger> GetLedgerAsync(int limit);
 }

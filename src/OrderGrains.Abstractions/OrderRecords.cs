@@ -1,7 +1,10 @@
 namespace OrderGrains.Abstractions;
 
-/// <summary>One order line: <paramref name="UnitPriceMinor"/> is the price of one unit in minor units of the order's currency.</summary>
-public sealed record OrderLine(string Sku, int Quantity, long UnitPriceMinor);
+/// <summary>
+/// One order line: <paramref name="UnitPriceMinor"/> is the price of one unit in minor units of the order's currency.
+/// <paramref name="ListPriceMinor"/> (0 = not given) is the undiscounted price the manual-review discount rule compares with.
+/// </summary>
+public sealed record OrderLine(string Sku, int Quantity, long UnitPriceMinor, long ListPriceMinor = 0);
 
 /// <summary>Where an order ships to. Coordinates (WGS84 degrees) only pick the nearest warehouse.</summary>
 public sealed record ShippingAddress(
@@ -36,7 +39,12 @@ public sealed record PlaceOrderResult(OrderSnapshot Order, bool Duplicate);
 /// <summary>ConfirmPayment: idempotent per <paramref name="PaymentReference"/>; the amount must equal the order total.</summary>
 public sealed record ConfirmPaymentCommand(string PaymentReference, long AmountMinor);
 
-/// <summary>An order as the wire shows it. <paramref name="Version"/> grows by one with every visible change.</summary>
+/// <summary>
+/// An order as the wire shows it. <paramref name="Allocations"/> are units per SKU and warehouse reserved or shipped;
+/// <paramref name="Backordered"/> units wait for stock; <paramref name="Approvers"/> of a hold so far, of
+/// <paramref name="ApprovalsRequired"/>.
+/// </summary>
+/// <remarks> <paramref name="Version"/> grows by one with every visible change.</remarks>
 public sealed record OrderSnapshot(
     string OrderId,
     string Channel,
@@ -53,4 +61,12 @@ public sealed record OrderSnapshot(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? ReservationExpiresAt,
     long Version,
-    string? CampaignId);
+    string? CampaignId,
+    IReadOnlyList<LineQuantity> Backordered,
+    IReadOnlyList<LineQuantity> CancelledUnits,
+    IReadOnlyList<ShipmentRecord> Shipments,
+    IReadOnlyList<ReturnRecord> Returns,
+    IReadOnlyList<RefundRecord> Refunds,
+    DateTimeOffset? HoldExpiresAt,
+    IReadOnlyList<string> Approvers,
+    int ApprovalsRequired);

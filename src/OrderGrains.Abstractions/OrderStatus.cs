@@ -49,4 +49,54 @@ public enum OrderTrigger
     ConfirmPayment = 5,
     Cancel = 6,
     ExpireReservation = 7,
+
+    /// <summary>A paid order is handed to the warehouses of its allocations.</summary>
+    Release = 8,
+
+    /// <summary>A shipment that leaves units (or backorders) still to ship.</summary>
+    ShipPartially = 9,
+
+    /// <summary>A shipment after which nothing is left to ship.</summary>
+    ShipCompletely = 10,
+
+    /// <summary>A shipment was delivered while others are still on their way (or units still to ship).</summary>
+    DeliverPartially = 11,
+
+    /// <summary>The last shipment of a fully shipped order was delivered.</summary>
+    DeliverCompletely = 12,
+
+    /// <summary>A delivered order is closed (the event the ERP forwards).</summary>
+    Complete = 13,
+
+    RequestReturn = 14,
+
+    /// <summary>Returned goods arrived and units that were shipped remain with the customer.</summary>
+    ReceiveReturnPartially = 15,
+
+    /// <summary>Returned goods arrived and every shipped unit is back.</summary>
+    ReceiveReturnCompletely = 16,
+
+    /// <summary>Placement found the order needs a person to look at it (amount or discount).</summary>
+    HoldForReview = 17,
+
+    /// <summary>One of two required approvals of a held order.</summary>
+    RecordApproval = 18,
+
+    /// <summary>An operator refused a held order.</summary>
+    RejectHold = 19,
+
+    /// <summary>A held order was not decided within the hold timeout.</summary>
+    ExpireHold = 20,
+
+    /// <summary>A SKU pool re-sourced, backordered or filled part of the order.</summary>
+    Reallocate = 21,
+
+    /// <summary>The customer gave up backordered units; something is still left to ship or was shipped.</summary>
+    CancelBackorder = 22,
+
+    /// <summary>The customer gave up the last backordered units of a partially shipped order: nothing is left to ship.</summary>
+    CancelBackorderCompletingShipment = 23,
+
+    /// <summary>The customer gave up the last backordered units of a released order that shipped nothing: it is cancelled.</summary>
+    CancelLastBackorder = 24,
 }

@@ -2,13 +2,62 @@ using OrderGrains.Abstractions;
 
 namespace OrderGrains.Grains;
 
-/// <summary>Persisted state of <see cref="SkuStockGrain"/>. Invariant per warehouse: 0 ≤ Reserved ≤ OnHand.</summary>
+/// <summary>
+/// Persisted state of <see cref="SkuStockGrain"/>. Invariants, checked after every movement: per warehouse
+/// 0 ≤ Reserved ≤ OnHand and Reserved = the sum of the reservations' units there; TotalBackordered = their backorders.
+/// </summary>
 public sealed class SkuStockState
 {
     public Dictionary<string, WarehouseStockEntry> Warehouses { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>What each order holds, by order id: makes reserve and release idempotent.</summary>
-    public Dictionary<string, List<WarehouseQuantity>> Reservations { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, ReservationEntry> Reservations { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Source of reservation arrival numbers and versions; only grows.</summary>
+    public long Sequence { get; set; }
+
+    /// <summary>Sum of the reservations' backordered units; lets the common case (none) skip the backorder scan.</summary>
+    public int TotalBackordered { get; set; }
+
+    /// <summary>The latest movements, oldest first, bounded by <see cref="OrderOptions.LedgerEntriesKept"/>.</summary>
+    public List<StockMovement> Ledger { get; set; } = [];
+
+    public long TotalMovements { get; set; }
+
+    public long InvariantViolations { get; set; }
+
+    /// <summary>Orders to tell that their reservation moved, with the cause; an entry stays until the order acknowledged it.</summary>
+    public Dictionary<string, string> Outbox { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One order's hold on a SKU.</summary>
+public sealed class ReservationEntry
+{
+    /// <summary>Arrival order: on a shortage the newest reservations give up stock first; restocks fill the oldest first.</summary>
+    public long Arrival { get; set; }
+
+    public long Version { get; set; }
+
+    /// <summary>Units still to ship per warehouse; no zero entries.</summary>
+    public List<HeldUnits> Held { get; set; } = [];
+
+    public int Backordered { get; set; }
+
+    /// <summary>Ship-to coordinates: re-sourcing and backorder fills pick the nearest warehouse.</summary>
+    public double Latitude { get; set; }
+
+    public double Longitude { get; set; }
+
+    /// <summary>Shipment and cancellation ids already applied to this reservation.</summary>
+    public List<string> AppliedKeys { get; set; } = [];
+}
+
+/// <summary>Units of a reservation in one warehouse.</summary>
+public sealed class HeldUnits
+{
+    public string WarehouseId { get; set; } = string.Empty;
+
+    public int Quantity { get; set; }
 }
 
 /// <summary>One SKU's stock in one warehouse.</summary>
@@ -20,12 +69,47 @@ public sealed class WarehouseStockEntry
 
     /// <summary>The latest SetStock sync ids, oldest first (bounded by <see cref="OrderOptions.RememberedSyncIdsPerWarehouse"/>).</summary>
     public List<string> RecentSyncIds { get; set; } = [];
+
+    /// <summary>The latest adjustments and return restocks by id with their delta, oldest first (same bound as sync ids).</summary>
+    public List<RecentAdjustment> RecentAdjustments { get; set; } = [];
+}
+
+/// <summary>An applied adjustment: a replay must carry the same delta.</summary>
+public sealed class RecentAdjustment
+{
+    public string Id { get; set; } = string.Empty;
+
+    public int Delta { get; set; }
 }
 
 /// <summary>Persisted state of <see cref="WarehouseGrain"/>.</summary>
 public sealed class WarehouseState
 {
     public WarehouseInfo? Warehouse { get; set; }
+
+    /// <summary>Orders with units to pick here, by order id.</summary>
+    public Dictionary<string, PickEntry> Orders { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Snapshot ids already imported here, oldest first (bounded).</summary>
+    public List<string> ImportedSnapshots { get; set; } = [];
+
+    /// <summary>Orders the queue holds, in release order.</summary>
+    public long ReleaseSequence { get; set; }
+}
+
+/// <summary>One order's pick tasks in a warehouse.</summary>
+public sealed class PickEntry
+{
+    public long Released { get; set; }
+
+    public DateTimeOffset ReleasedAt { get; set; }
+
+    /// <summary>Orders with the same id here ship together; the id of the first order in the consolidation.</summary>
+    public string ConsolidationId { get; set; } = string.Empty;
+
+    public string ConsolidationKey { get; set; } = string.Empty;
+
+    public List<LineQuantity> Lines { get; set; } = [];
 }
 
 /// <summary>Persisted state of <see cref="WarehouseDirectoryGrain"/>.</summary>

@@ -17,4 +17,22 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Order {OrderId}: placement failed part-way; the saga resumes on the next call or reminder")]
     public static partial void PlacementInterrupted(ILogger logger, Exception exception, string orderId);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Shortage alert: SKU {Sku} in warehouse {WarehouseId} is {Shortfall} units short of its reservations (cause {Reference}); re-sourcing")]
+    public static partial void ShortageDetected(ILogger logger, string sku, string warehouseId, int shortfall, string reference);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Shortage of SKU {Sku} in warehouse {WarehouseId}: {Orders} orders affected, {Backordered} units backordered")]
+    public static partial void ShortageResolved(ILogger logger, string sku, string warehouseId, int orders, int backordered);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Error, Message = "SKU {Sku}: stock invariant violated: {Detail}")]
+    public static partial void InvariantViolated(ILogger logger, string sku, string detail);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "SKU {Sku}: could not tell order {OrderId} that its reservation moved; retrying")]
+    public static partial void NoticeFailed(ILogger logger, Exception exception, string sku, string orderId);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Order {OrderId}: hold expired at {ExpiresAt}; cancelling and releasing stock")]
+    public static partial void HoldExpired(ILogger logger, string orderId, DateTimeOffset expiresAt);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Order {OrderId}: follow-up work after a change failed; it resumes on the next call or reminder")]
+    public static partial void FollowUpInterrupted(ILogger logger, Exception exception, string orderId);
 }

@@ -14,7 +14,15 @@ public static class OrderDomainServiceCollectionExtensions
             .Validate(o => o.ReservationTimeout > TimeSpan.Zero, "OrderOptions.ReservationTimeout must be positive.")
             .Validate(o => o.ExpiryRetryPeriod > TimeSpan.Zero, "OrderOptions.ExpiryRetryPeriod must be positive.")
             .Validate(o => o.MaxLinesPerOrder > 0, "OrderOptions.MaxLinesPerOrder must be positive.")
-            .Validate(o => o.RememberedSyncIdsPerWarehouse > 0, "OrderOptions.RememberedSyncIdsPerWarehouse must be positive.");
+            .Validate(o => o.RememberedSyncIdsPerWarehouse > 0, "OrderOptions.RememberedSyncIdsPerWarehouse must be positive.")
+            .Validate(o => o.MaxUnitsPerPackage > 0, "OrderOptions.MaxUnitsPerPackage must be positive.")
+            .Validate(o => o.ConsolidationWindow >= TimeSpan.Zero, "OrderOptions.ConsolidationWindow must not be negative.")
+            .Validate(o => o.HoldTimeout > TimeSpan.Zero, "OrderOptions.HoldTimeout must be positive.")
+            .Validate(o => o.ManualReviewThresholdMinor >= 0, "OrderOptions.ManualReviewThresholdMinor must not be negative (0 = off).")
+            .Validate(o => o.ManualReviewDiscountPercent is >= 0 and <= 100, "OrderOptions.ManualReviewDiscountPercent must be between 0 (off) and 100.")
+            .Validate(o => o.DualApprovalThresholdMinor >= 0, "OrderOptions.DualApprovalThresholdMinor must not be negative (0 = off).")
+            .Validate(o => o.LedgerEntriesKept > 0, "OrderOptions.LedgerEntriesKept must be positive.")
+            .Validate(o => o.StockNoticeRetryPeriod > TimeSpan.Zero, "OrderOptions.StockNoticeRetryPeriod must be positive.");
         if (configure is not null)
         {
             options.Configure(configure);

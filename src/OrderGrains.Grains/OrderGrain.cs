@@ -23,6 +23,8 @@ public sealed class OrderGrain(
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
 {
     private const string ExpiryReminder = "reservation-expiry";
+    private const string HoldReminder = "hold-timeout";
+    private const string SystemActor = "system";
 
     private readonly OrderOptions _options = options.Value;
 
@@ -48,7 +50,16 @@ public sealed class OrderGrain(
             await RegisterExpiryReminderAsync(expiresAt);
         }
 
+        if (Order is { Status: OrderStatus.OnHold, HoldExpiresAt: { } holdExpiresAt } && await GetReminderAsync(HoldReminder) is null)
+        {
+            await RegisterReminderAtAsync(HoldReminder, holdExpiresAt);
+        }
+
         Publish();
+        if (HasFollowUps)
+        {
+            await RunFollowUpsAsync();
+        }
     }
 
     /// <summary>Places the order, or returns the earlier placement of the same key with duplicate = true.</summary>
@@ -156,14 +167,19 @@ public sealed class OrderGrain(
             throw new DomainValidationException("amount_minor", $"{command.AmountMinor} does not equal the order total {Order.TotalMinor} {Order.Currency}");
         }
 
-        Order.Status = next;
-        Order.PaymentReference = command.PaymentReference;
-        Order.PaidMinor = command.AmountMinor;
-        Order.ReservationExpiresAt = null;
-        Touch();
-        await PersistAsync();
-        Publish();
+        _ = next;
+        await TransitionAsync(OrderTrigger.ConfirmPayment, "paid", "payment:" + command.PaymentReference, $"{command.AmountMinor} {Order.Currency}", () =>
+        {
+            Order.PaymentReference = command.PaymentReference;
+            Order.PaidMinor = command.AmountMinor;
+            Order.ReservationExpiresAt = null;
+        });
         await UnregisterReminderAsync(ExpiryReminder);
+        if (_options.AutoRelease)
+        {
+            await ReleaseCoreAsync(SystemActor);
+        }
+
         return _published!;
     }
 
@@ -178,25 +194,58 @@ public sealed class OrderGrain(
             return _published!;
         }
 
-        await CancelAndReleaseAsync(OrderTrigger.Cancel, string.IsNullOrWhiteSpace(reason) ? "cancelled" : reason);
+        await CancelAndReleaseAsync(OrderTrigger.Cancel, string.IsNullOrWhiteSpace(reason) ? "cancelled" : reason, "customer");
         return _published!;
     }
 
-    /// <summary>Moves an ON_HOLD order to PENDING_PAYMENT; its reservation timeout starts now.</summary>
-    public Task<OrderSnapshot> ApproveHoldAsync() => ApproveHoldCoreAsync();
+    /// <summary>Records an approval; the last required one moves the order to PENDING_PAYMENT with a fresh reservation timeout.</summary>
+    public Task<OrderSnapshot> ApproveHoldAsync(string approver) => ApproveHoldCoreAsync(approver);
 
-    private async Task<OrderSnapshot> ApproveHoldCoreAsync()
+    private async Task<OrderSnapshot> ApproveHoldCoreAsync(string approver)
     {
+        if (string.IsNullOrWhiteSpace(approver))
+        {
+            throw new DomainValidationException("approver", "is required: approvals name the operator");
+        }
+
         await EnsurePlacedAsync();
-        var next = OrderTransitions.Next(OrderId, Order.Status, OrderTrigger.ApproveHold);
+        OrderTransitions.Next(OrderId, Order.Status, OrderTrigger.ApproveHold);
+        if (Order.Approvers.Contains(approver, StringComparer.Ordinal))
+        {
+            return _published!;
+        }
+
+        if (Order.Approvers.Count + 1 < Math.Max(1, Order.ApprovalsRequired))
+        {
+            await TransitionAsync(OrderTrigger.RecordApproval, "approval", approver, $"approval {Order.Approvers.Count + 1} of {Order.ApprovalsRequired}", () => Order.Approvers.Add(approver));
+            return _published!;
+        }
+
         var expiresAt = clock.GetUtcNow() + (Order.CampaignReservationTimeout ?? _options.ReservationTimeout);
         await RegisterExpiryReminderAsync(expiresAt);
-        Order.Status = next;
-        Order.HoldReason = HoldReason.Unspecified;
-        Order.ReservationExpiresAt = expiresAt;
-        Touch();
-        await PersistAsync();
-        Publish();
+        await TransitionAsync(OrderTrigger.ApproveHold, "approved", approver, $"hold {Order.HoldReason} approved", () =>
+        {
+            Order.Approvers.Add(approver);
+            Order.HoldReason = HoldReason.Unspecified;
+            Order.HoldExpiresAt = null;
+            Order.ReservationExpiresAt = expiresAt;
+        });
+        await UnregisterReminderAsync(HoldReminder);
+        return _published!;
+    }
+
+    /// <summary>Cancels a held order on an operator's decision.</summary>
+    public Task<OrderSnapshot> RejectHoldAsync(string approver, string reason) => RejectHoldCoreAsync(approver, reason);
+
+    private async Task<OrderSnapshot> RejectHoldCoreAsync(string approver, string reason)
+    {
+        if (string.IsNullOrWhiteSpace(approver))
+        {
+            throw new DomainValidationException("approver", "is required: rejections name the operator");
+        }
+
+        await EnsurePlacedAsync();
+        await CancelAndReleaseAsync(OrderTrigger.RejectHold, string.IsNullOrWhiteSpace(reason) ? "hold rejected" : reason, approver);
         return _published!;
     }
 
@@ -221,6 +270,24 @@ public sealed class OrderGrain(
 
     private async Task ReceiveReminderCoreAsync(string reminderName)
     {
+        if (string.Equals(reminderName, HoldReminder, StringComparison.Ordinal))
+        {
+            await CompletePendingWorkAsync();
+            if (Order is { Status: OrderStatus.OnHold, HoldExpiresAt: { } holdExpiresAt })
+            {
+                if (clock.GetUtcNow() >= holdExpiresAt)
+                {
+                    Log.HoldExpired(logger, OrderId, holdExpiresAt);
+                    await CancelAndReleaseAsync(OrderTrigger.ExpireHold, "hold timed out", SystemActor);
+                }
+
+                return;
+            }
+
+            await UnregisterReminderAsync(HoldReminder);
+            return;
+        }
+
         if (!string.Equals(reminderName, ExpiryReminder, StringComparison.Ordinal))
         {
             return;
@@ -239,6 +306,546 @@ public sealed class OrderGrain(
 
         await UnregisterReminderAsync(ExpiryReminder);
     }
+
+    /// <summary>Hands the paid order to the warehouses holding its units; replays return the order unchanged.</summary>
+    public Task<OrderSnapshot> ReleaseAsync(string actor) => ReleaseCoreAsync(string.IsNullOrWhiteSpace(actor) ? "operator" : actor);
+
+    private async Task<OrderSnapshot> ReleaseCoreAsync(string actor)
+    {
+        await EnsurePlacedAsync();
+        if (Order.ReleasedAt is not null)
+        {
+            return _published!;
+        }
+
+        var warehouses = string.Join(", ", Order.Progress.SelectMany(p => p.Open).Select(a => a.WarehouseId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+        await TransitionAsync(OrderTrigger.Release, "released", actor, $"to {(warehouses.Length == 0 ? "no warehouse yet (all backordered)" : warehouses)}", () =>
+        {
+            Order.ReleasedAt = clock.GetUtcNow();
+            Order.WarehousesDirty = true;
+        });
+        await RunFollowUpsAsync();
+        return _published!;
+    }
+
+    /// <summary>Records a shipped package: deducts its stock and moves to PARTIALLY_SHIPPED or SHIPPED; over-shipment is refused.</summary>
+    public Task<OrderSnapshot> ReportShipmentAsync(ReportShipmentCommand command) => ReportShipmentCoreAsync(command);
+
+    private async Task<OrderSnapshot> ReportShipmentCoreAsync(ReportShipmentCommand command)
+    {
+        if (command is null)
+        {
+            throw new DomainValidationException("request", "is required");
+        }
+
+        Require(command.WarehouseId, "warehouse_id");
+        Require(command.ShipmentId, "shipment_id");
+        var lines = ValidateLines(command.Lines, "lines");
+        await EnsurePlacedAsync();
+        var earlier = Order.Shipments.Find(s => string.Equals(s.ShipmentId, command.ShipmentId, StringComparison.Ordinal));
+        if (earlier is not null)
+        {
+            return string.Equals(earlier.WarehouseId, command.WarehouseId, StringComparison.Ordinal) && SameLines(earlier.Lines, lines)
+                ? _published!
+                : throw new IdempotencyConflictException(command.ShipmentId, "it reported a different warehouse or different lines");
+        }
+
+        OrderTransitions.Next(OrderId, Order.Status, OrderTrigger.ShipPartially);
+        foreach (var line in lines)
+        {
+            var progress = ProgressOf(line.Sku, "lines");
+            var open = progress.Open.Find(a => string.Equals(a.WarehouseId, command.WarehouseId, StringComparison.Ordinal))?.Quantity ?? 0;
+            if (line.Quantity > open)
+            {
+                var shipped = ShippedFrom(line.Sku, command.WarehouseId);
+                throw new RuleViolationException(
+                    $"order '{OrderId}' SKU '{line.Sku}'",
+                    $"over-shipment: {line.Quantity} units from warehouse '{command.WarehouseId}', where {open + shipped} are allocated and {shipped} already shipped");
+            }
+        }
+
+        foreach (var line in lines)
+        {
+            var progress = ProgressOf(line.Sku, "lines");
+            progress.Open = [.. progress.Open.Select(a => string.Equals(a.WarehouseId, command.WarehouseId, StringComparison.Ordinal) ? a with { Quantity = a.Quantity - line.Quantity } : a).Where(a => a.Quantity > 0)];
+        }
+
+        var remaining = Order.Progress.Sum(p => p.Open.Sum(a => a.Quantity) + p.Backordered);
+        var trigger = remaining == 0 ? OrderTrigger.ShipCompletely : OrderTrigger.ShipPartially;
+        await TransitionAsync(trigger, "shipped", "warehouse:" + command.WarehouseId, $"shipment {command.ShipmentId}: {Describe(lines)} via {command.Carrier} {command.TrackingNumber}", () =>
+        {
+            Order.Shipments.Add(new ShipmentRecord(command.ShipmentId, command.WarehouseId, lines, command.Carrier ?? string.Empty, command.TrackingNumber ?? string.Empty, clock.GetUtcNow(), null));
+            Order.StockCalls.AddRange(lines.Select(l => new StockCall { Kind = StockCallKind.Deduct, Sku = l.Sku, Key = command.ShipmentId, WarehouseId = command.WarehouseId, Quantity = l.Quantity }));
+            Order.WarehousesDirty = true;
+        });
+        await RunFollowUpsAsync();
+        return _published!;
+    }
+
+    /// <summary>Marks a shipment delivered; the last one of a fully shipped order makes it DELIVERED and then COMPLETED.</summary>
+    public Task<OrderSnapshot> ConfirmDeliveryAsync(string shipmentId) => ConfirmDeliveryCoreAsync(shipmentId);
+
+    private async Task<OrderSnapshot> ConfirmDeliveryCoreAsync(string shipmentId)
+    {
+        Require(shipmentId, "shipment_id");
+        await EnsurePlacedAsync();
+        var index = Order.Shipments.FindIndex(s => string.Equals(s.ShipmentId, shipmentId, StringComparison.Ordinal));
+        if (index < 0)
+        {
+            throw new NotFoundException("shipment", shipmentId);
+        }
+
+        if (Order.Shipments[index].DeliveredAt is not null)
+        {
+            return _published!;
+        }
+
+        var everyOtherDelivered = Order.Shipments.Where((_, i) => i != index).All(s => s.DeliveredAt is not null);
+        var trigger = everyOtherDelivered && Order.Status == OrderStatus.Shipped ? OrderTrigger.DeliverCompletely : OrderTrigger.DeliverPartially;
+        await TransitionAsync(trigger, "delivered", "carrier:" + Order.Shipments[index].Carrier, $"shipment {shipmentId}", () =>
+            Order.Shipments[index] = Order.Shipments[index] with { DeliveredAt = clock.GetUtcNow() });
+        if (Order.Status == OrderStatus.Delivered)
+        {
+            await TransitionAsync(OrderTrigger.Complete, "completed", SystemActor, "every shipment delivered");
+        }
+
+        return _published!;
+    }
+
+    /// <summary>Opens an RMA for delivered units that were not returned yet.</summary>
+    public Task<OrderSnapshot> RequestReturnAsync(RequestReturnCommand command) => RequestReturnCoreAsync(command);
+
+    private async Task<OrderSnapshot> RequestReturnCoreAsync(RequestReturnCommand command)
+    {
+        if (command is null)
+        {
+            throw new DomainValidationException("request", "is required");
+        }
+
+        Require(command.ReturnRequestId, "return_request_id");
+        var lines = ValidateLines(command.Lines, "lines");
+        await EnsurePlacedAsync();
+        var earlier = Order.Returns.Find(r => string.Equals(r.ReturnRequestId, command.ReturnRequestId, StringComparison.Ordinal));
+        if (earlier is not null)
+        {
+            return SameLines(earlier.Lines, lines)
+                ? _published!
+                : throw new IdempotencyConflictException(command.ReturnRequestId, "it requested the return of different lines");
+        }
+
+        OrderTransitions.Next(OrderId, Order.Status, OrderTrigger.RequestReturn);
+        foreach (var line in lines)
+        {
+            _ = ProgressOf(line.Sku, "lines");
+            var returnable = Delivered(line.Sku) - Returned(line.Sku);
+            if (line.Quantity > returnable)
+            {
+                throw new RuleViolationException($"order '{OrderId}' SKU '{line.Sku}'", $"only {returnable} delivered units can be returned, not {line.Quantity}");
+            }
+        }
+
+        var rmaId = $"RMA-{OrderId}-{Order.Returns.Count + 1}";
+        await TransitionAsync(OrderTrigger.RequestReturn, "return_requested", "customer", $"{rmaId}: {Describe(lines)} ({command.Reason})", () =>
+            Order.Returns.Add(new ReturnRecord(rmaId, command.ReturnRequestId, lines, command.Reason ?? string.Empty, clock.GetUtcNow(), null, [], null, 0, Order.Currency)));
+        return _published!;
+    }
+
+    /// <summary>Receives an RMA's goods: restocks resalable units, refunds every received unit, PARTIALLY_RETURNED or RETURNED.</summary>
+    public Task<OrderSnapshot> ReceiveReturnAsync(ReceiveReturnCommand command) => ReceiveReturnCoreAsync(command);
+
+    private async Task<OrderSnapshot> ReceiveReturnCoreAsync(ReceiveReturnCommand command)
+    {
+        if (command is null)
+        {
+            throw new DomainValidationException("request", "is required");
+        }
+
+        Require(command.RmaId, "rma_id");
+        Require(command.WarehouseId, "warehouse_id");
+        if (command.Lines is null || command.Lines.Count == 0)
+        {
+            throw new DomainValidationException("lines", "at least one line is required");
+        }
+
+        for (var i = 0; i < command.Lines.Count; i++)
+        {
+            var line = command.Lines[i];
+            Require(line.Sku, $"lines[{i}].sku");
+            if (line.Quantity <= 0)
+            {
+                throw new DomainValidationException($"lines[{i}].quantity", "must be positive");
+            }
+
+            if (line.Condition is not (ItemCondition.Resalable or ItemCondition.Damaged))
+            {
+                throw new DomainValidationException($"lines[{i}].condition", "must be RESALABLE or DAMAGED");
+            }
+        }
+
+        await EnsurePlacedAsync();
+        var index = Order.Returns.FindIndex(r => string.Equals(r.RmaId, command.RmaId, StringComparison.Ordinal));
+        if (index < 0)
+        {
+            throw new NotFoundException("rma", command.RmaId);
+        }
+
+        var rma = Order.Returns[index];
+        var received = command.Lines.OrderBy(l => l.Sku, StringComparer.Ordinal).ThenBy(l => l.Condition).ToList();
+        if (rma.ReceivedAt is not null)
+        {
+            return string.Equals(rma.WarehouseId, command.WarehouseId, StringComparison.Ordinal) && rma.Received.SequenceEqual(received)
+                ? _published!
+                : throw new IdempotencyConflictException(command.RmaId, "its goods were already received with different lines");
+        }
+
+        OrderTransitions.Next(OrderId, Order.Status, OrderTrigger.ReceiveReturnPartially);
+        foreach (var group in received.GroupBy(l => l.Sku, StringComparer.Ordinal))
+        {
+            var authorised = rma.Lines.Where(l => string.Equals(l.Sku, group.Key, StringComparison.Ordinal)).Sum(l => l.Quantity);
+            if (group.Sum(l => l.Quantity) > authorised)
+            {
+                throw new RuleViolationException($"order '{OrderId}' {command.RmaId} SKU '{group.Key}'", $"{group.Sum(l => l.Quantity)} units received, but {authorised} were authorised for return");
+            }
+        }
+
+        var refund = received.Sum(l => RefundFor(l.Sku, l.Quantity));
+        var returnedAfter = Order.Returns.Sum(r => r.Received.Sum(l => l.Quantity)) + received.Sum(l => l.Quantity);
+        var shipped = Order.Shipments.Sum(s => s.Lines.Sum(l => l.Quantity));
+        var trigger = returnedAfter >= shipped ? OrderTrigger.ReceiveReturnCompletely : OrderTrigger.ReceiveReturnPartially;
+        var now = clock.GetUtcNow();
+        await TransitionAsync(
+            trigger,
+            "return_received",
+            "warehouse:" + command.WarehouseId,
+            $"{command.RmaId}: {string.Join(", ", received.Select(l => $"{l.Quantity} x {l.Sku} {l.Condition}"))}",
+            () =>
+            {
+                Order.Returns[index] = rma with { WarehouseId = command.WarehouseId, Received = received, ReceivedAt = now, RefundMinor = refund };
+                Order.Refunds.Add(new RefundRecord(command.RmaId, "return", refund, Order.Currency, now));
+                Order.StockCalls.AddRange(received
+                    .Where(l => l.Condition == ItemCondition.Resalable)
+                    .GroupBy(l => l.Sku, StringComparer.Ordinal)
+                    .Select(g => new StockCall { Kind = StockCallKind.RestockReturn, Sku = g.Key, Key = command.RmaId, WarehouseId = command.WarehouseId, Quantity = g.Sum(l => l.Quantity) }));
+            },
+            [("refund", $"{command.RmaId}: {refund} {Order.Currency}")]);
+        await RunFollowUpsAsync();
+        return _published!;
+    }
+
+    /// <summary>Partial cancel of backordered units; the last units of a line that shipped nothing else leave nothing to ship.</summary>
+    public Task<OrderSnapshot> CancelBackorderAsync(CancelBackorderCommand command) => CancelBackorderCoreAsync(command);
+
+    private async Task<OrderSnapshot> CancelBackorderCoreAsync(CancelBackorderCommand command)
+    {
+        if (command is null)
+        {
+            throw new DomainValidationException("request", "is required");
+        }
+
+        Require(command.CancellationId, "cancellation_id");
+        var lines = ValidateLines(command.Lines, "lines");
+        await EnsurePlacedAsync();
+        if (Order.CancellationIds.Contains(command.CancellationId, StringComparer.Ordinal))
+        {
+            return _published!;
+        }
+
+        OrderTransitions.Next(OrderId, Order.Status, OrderTrigger.CancelBackorder);
+        foreach (var line in lines)
+        {
+            var backordered = ProgressOf(line.Sku, "lines").Backordered;
+            if (line.Quantity > backordered)
+            {
+                throw new RuleViolationException($"order '{OrderId}' SKU '{line.Sku}'", $"only {backordered} units are backordered; {line.Quantity} cannot be cancelled");
+            }
+        }
+
+        var amount = lines.Sum(l => RefundFor(l.Sku, l.Quantity));
+        var remaining = Order.Progress.Sum(p => p.Open.Sum(a => a.Quantity) + p.Backordered) - lines.Sum(l => l.Quantity);
+        var trigger = remaining > 0 ? OrderTrigger.CancelBackorder
+            : Order.Shipments.Count > 0 ? OrderTrigger.CancelBackorderCompletingShipment
+            : Order.Status == OrderStatus.Released ? OrderTrigger.CancelLastBackorder
+            : OrderTrigger.Cancel;
+        var actor = string.IsNullOrWhiteSpace(command.Actor) ? "customer" : command.Actor;
+        if (trigger == OrderTrigger.Cancel)
+        {
+            // Nothing reserved and nothing left: the whole order is cancelled, releasing campaign units and exposure too.
+            Order.CancellationIds.Add(command.CancellationId);
+            await CancelAndReleaseAsync(trigger, command.Reason ?? "backorder cancelled", actor);
+            return _published!;
+        }
+
+        var paid = Order.PaidMinor > 0;
+        await TransitionAsync(
+            trigger,
+            trigger == OrderTrigger.CancelLastBackorder ? "cancelled" : "backorder_cancelled",
+            actor,
+            $"{command.CancellationId}: {Describe(lines)} ({command.Reason})",
+            () =>
+            {
+                foreach (var line in lines)
+                {
+                    var progress = ProgressOf(line.Sku, "lines");
+                    progress.Backordered -= line.Quantity;
+                    progress.Cancelled += line.Quantity;
+                }
+
+                Order.CancellationIds.Add(command.CancellationId);
+                Order.StockCalls.AddRange(lines.Select(l => new StockCall { Kind = StockCallKind.CancelUnits, Sku = l.Sku, Key = command.CancellationId, Quantity = l.Quantity }));
+                if (paid)
+                {
+                    Order.Refunds.Add(new RefundRecord(command.CancellationId, "backorder cancelled", amount, Order.Currency, clock.GetUtcNow()));
+                }
+                else
+                {
+                    Order.TotalMinor -= amount;
+                }
+
+                Order.WarehousesDirty = Order.ReleasedAt is not null;
+            },
+            paid ? [("refund", $"{command.CancellationId}: {amount} {Order.Currency}")] : null);
+        await RunFollowUpsAsync();
+        return _published!;
+    }
+
+    /// <summary>Adopts a SKU pool's newer view of this order's reservation and updates the pick queues.</summary>
+    public Task ApplyStockChangeAsync(StockReservationChange change) => ApplyStockChangeCoreAsync(change);
+
+    private async Task ApplyStockChangeCoreAsync(StockReservationChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        await CompletePendingWorkAsync();
+        var progress = Order.Progress.Find(p => string.Equals(p.Sku, change.Sku, StringComparison.Ordinal));
+        if (progress is null || change.Reservation.Version <= progress.ReservationVersion || !OrderTransitions.IsAllowed(Order.Status, OrderTrigger.Reallocate))
+        {
+            return;
+        }
+
+        await AdoptAsync(progress, change.Reservation, change.Cause);
+        await RunFollowUpsAsync();
+    }
+
+    /// <summary>Returns the audit trail.</summary>
+    public Task<OrderHistory> GetHistoryAsync() =>
+        Order.Status == OrderStatus.Unspecified
+            ? throw new NotFoundException("order", OrderId)
+            : Task.FromResult(new OrderHistory(OrderId, [.. Order.History]));
+
+    private async Task AdoptAsync(SkuProgress progress, StockReservation? reservation, string cause)
+    {
+        var open = reservation is null ? [] : reservation.Allocations.ToList();
+        var backordered = reservation?.Backordered ?? 0;
+        var version = Math.Max(progress.ReservationVersion, reservation?.Version ?? 0);
+        if (open.SequenceEqual(progress.Open) && backordered == progress.Backordered)
+        {
+            progress.ReservationVersion = version;
+            return;
+        }
+
+        var @event = backordered > progress.Backordered ? "backordered" : backordered < progress.Backordered ? "backorder_filled" : "reallocated";
+        void Apply()
+        {
+            progress.Open = open;
+            progress.Backordered = backordered;
+            progress.ReservationVersion = version;
+            Order.WarehousesDirty = Order.ReleasedAt is not null;
+        }
+
+        if (!OrderTransitions.IsAllowed(Order.Status, OrderTrigger.Reallocate))
+        {
+            // A shipped or closed order keeps nothing reserved; only bookkeeping can differ here.
+            Apply();
+            await PersistAsync();
+            return;
+        }
+
+        await TransitionAsync(OrderTrigger.Reallocate, @event, "sku:" + progress.Sku, $"{cause}: {Describe(open.Select(a => new LineQuantity(a.WarehouseId, a.Quantity)).ToList())}; backordered {backordered}", Apply);
+    }
+
+    private bool HasFollowUps =>
+        Order.StockCalls.Count > 0 || Order.WarehousesDirty || (!Order.CreditReleased && ShipmentReleasesCredit(Order.Status));
+
+    private static bool ShipmentReleasesCredit(OrderStatus status) =>
+        status is OrderStatus.Shipped or OrderStatus.Delivered or OrderStatus.Completed
+            or OrderStatus.ReturnRequested or OrderStatus.PartiallyReturned or OrderStatus.Returned;
+
+    /// <summary>
+    /// Makes the calls a change promised (recorded in state with it, each idempotent): stock movements, pick queue updates,
+    /// release of the credit exposure once shipped. Interrupted, they are finished on the next call or activation.
+    /// </summary>
+    private async Task RunFollowUpsAsync()
+    {
+        try
+        {
+            while (Order.StockCalls.Count > 0)
+            {
+                var call = Order.StockCalls[0];
+                var pool = GrainFactory.GetGrain<ISkuStockGrain>(call.Sku);
+                StockReservation? reservation = null;
+                var adopt = true;
+                switch (call.Kind)
+                {
+                    case StockCallKind.Deduct:
+                        reservation = await pool.DeductAsync(new StockDeduction(OrderId, call.Key, call.WarehouseId, call.Quantity));
+                        break;
+                    case StockCallKind.CancelUnits:
+                        reservation = await pool.CancelUnitsAsync(OrderId, call.Key, call.Quantity);
+                        break;
+                    case StockCallKind.RestockReturn:
+                        await pool.RestockReturnAsync(new ReturnRestock(OrderId, call.Key, call.WarehouseId, call.Quantity));
+                        adopt = false;
+                        break;
+                    default:
+                        adopt = false;
+                        break;
+                }
+
+                Order.StockCalls.RemoveAt(0);
+                var progress = Order.Progress.Find(p => string.Equals(p.Sku, call.Sku, StringComparison.Ordinal));
+                if (adopt && progress is not null)
+                {
+                    await AdoptAsync(progress, reservation, "stock pool after " + call.Kind);
+                }
+
+                await PersistAsync();
+            }
+
+            if (Order.WarehousesDirty)
+            {
+                await SyncWarehousesAsync();
+            }
+
+            if (!Order.CreditReleased && ShipmentReleasesCredit(Order.Status))
+            {
+                await GrainFactory.GetGrain<ICustomerAccountGrain>(Order.CustomerId).ReleaseCreditAsync(OrderId);
+                Order.CreditReleased = true;
+                await PersistAsync();
+            }
+        }
+        catch (Exception exception) when (exception is not (DomainValidationException or RuleViolationException))
+        {
+            Log.FollowUpInterrupted(logger, exception, OrderId);
+            throw;
+        }
+    }
+
+    /// <summary>Tells every warehouse exactly what this order still needs picked there (absolute, so a replay is harmless).</summary>
+    private async Task SyncWarehousesAsync()
+    {
+        var byWarehouse = Order.Progress
+            .SelectMany(p => p.Open.Select(a => (a.WarehouseId, Line: new LineQuantity(p.Sku, a.Quantity))))
+            .GroupBy(x => x.WarehouseId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(x => x.Line).ToList(), StringComparer.Ordinal);
+        var released = Order.ReleasedAt is not null && Order.Status is not (OrderStatus.Cancelled or OrderStatus.Rejected);
+        var targets = Order.TaskWarehouses.Union(released ? byWarehouse.Keys : [], StringComparer.Ordinal).ToList();
+        var key = ConsolidationKey();
+        await Task.WhenAll(targets.Select(warehouseId => GrainFactory.GetGrain<IWarehouseGrain>(warehouseId).SyncPickTasksAsync(
+            new PickTaskSync(OrderId, Order.CustomerId, key, released ? byWarehouse.GetValueOrDefault(warehouseId) ?? [] : []))));
+        Order.TaskWarehouses = released ? [.. byWarehouse.Keys] : [];
+        Order.WarehousesDirty = false;
+        await PersistAsync();
+    }
+
+    private string ConsolidationKey()
+    {
+        var a = Order.ShipTo;
+        return a is null ? Order.CustomerId : string.Join('|', Order.CustomerId, a.Recipient, a.Line1, a.City, a.PostalCode, a.Country);
+    }
+
+    private List<Allocation> Allocations()
+    {
+        var result = new List<Allocation>();
+        foreach (var progress in Order.Progress)
+        {
+            var perWarehouse = progress.Open.Select(a => (a.WarehouseId, a.Quantity)).ToList();
+            foreach (var shipment in Order.Shipments)
+            {
+                foreach (var line in shipment.Lines.Where(l => string.Equals(l.Sku, progress.Sku, StringComparison.Ordinal)))
+                {
+                    var i = perWarehouse.FindIndex(w => string.Equals(w.WarehouseId, shipment.WarehouseId, StringComparison.Ordinal));
+                    if (i < 0)
+                    {
+                        perWarehouse.Add((shipment.WarehouseId, line.Quantity));
+                    }
+                    else
+                    {
+                        perWarehouse[i] = (shipment.WarehouseId, perWarehouse[i].Quantity + line.Quantity);
+                    }
+                }
+            }
+
+            result.AddRange(perWarehouse.Where(w => w.Quantity > 0).Select(w => new Allocation(progress.Sku, w.WarehouseId, w.Quantity)));
+        }
+
+        return result;
+    }
+
+    private SkuProgress ProgressOf(string sku, string field) =>
+        Order.Progress.Find(p => string.Equals(p.Sku, sku, StringComparison.Ordinal))
+            ?? throw new RuleViolationException($"order '{OrderId}'", $"{field}: the order has no line for SKU '{sku}'");
+
+    private int ShippedFrom(string sku, string warehouseId) =>
+        Order.Shipments.Where(s => string.Equals(s.WarehouseId, warehouseId, StringComparison.Ordinal))
+            .Sum(s => s.Lines.Where(l => string.Equals(l.Sku, sku, StringComparison.Ordinal)).Sum(l => l.Quantity));
+
+    private int Delivered(string sku) =>
+        Order.Shipments.Where(s => s.DeliveredAt is not null).Sum(s => s.Lines.Where(l => string.Equals(l.Sku, sku, StringComparison.Ordinal)).Sum(l => l.Quantity));
+
+    /// <summary>Units returned or authorised for return and not yet received.</summary>
+    private int Returned(string sku) =>
+        Order.Returns.Sum(r => r.ReceivedAt is null
+            ? r.Lines.Where(l => string.Equals(l.Sku, sku, StringComparison.Ordinal)).Sum(l => l.Quantity)
+            : r.Received.Where(l => string.Equals(l.Sku, sku, StringComparison.Ordinal)).Sum(l => l.Quantity));
+
+    /// <summary>Unit price × quantity, scaled pro rata when the amount paid differs from the total (an order-level discount).</summary>
+    private long RefundFor(string sku, int quantity)
+    {
+        var line = Order.Lines.First(l => string.Equals(l.Sku, sku, StringComparison.Ordinal));
+        var gross = (Int128)line.UnitPriceMinor * quantity;
+        return Order.PaidMinor > 0 && Order.TotalMinor > 0 && Order.PaidMinor != Order.TotalMinor
+            ? (long)(gross * Order.PaidMinor / Order.TotalMinor)
+            : (long)gross;
+    }
+
+    private static void Require(string? value, string field)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new DomainValidationException(field, "is required");
+        }
+    }
+
+    /// <summary>Checks SKU and quantity of each line and merges none: a SKU may appear once.</summary>
+    private static List<LineQuantity> ValidateLines(IReadOnlyList<LineQuantity>? lines, string field)
+    {
+        if (lines is null || lines.Count == 0)
+        {
+            throw new DomainValidationException(field, "at least one line is required");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            Require(lines[i]?.Sku, $"{field}[{i}].sku");
+            if (!seen.Add(lines[i].Sku))
+            {
+                throw new DomainValidationException($"{field}[{i}].sku", $"SKU '{lines[i].Sku}' appears on an earlier line");
+            }
+
+            if (lines[i].Quantity <= 0)
+            {
+                throw new DomainValidationException($"{field}[{i}].quantity", "must be positive");
+            }
+        }
+
+        return [.. lines.OrderBy(l => l.Sku, StringComparer.Ordinal)];
+    }
+
+    private static bool SameLines(IReadOnlyList<LineQuantity> a, IReadOnlyList<LineQuantity> b) =>
+        a.OrderBy(l => l.Sku, StringComparer.Ordinal).SequenceEqual(b.OrderBy(l => l.Sku, StringComparer.Ordinal));
+
+    private static string Describe(IReadOnlyList<LineQuantity> lines) =>
+        string.Join(", ", lines.Select(l => $"{l.Quantity} x {l.Sku}"));
 
     private async Task EnsurePlacedAsync()
     {
@@ -322,31 +929,77 @@ public sealed class OrderGrain(
             return;
         }
 
-        var trigger = decision == CreditDecision.OverLimit ? OrderTrigger.HoldForCredit : OrderTrigger.Accept;
-        Order.Status = OrderTransitions.Next(OrderId, Order.Status, trigger);
-        Order.HoldReason = decision == CreditDecision.OverLimit ? HoldReason.CreditLimit : HoldReason.Unspecified;
-        Order.Lines = priced;
-        Order.TotalMinor = total;
-        Order.Allocations = [.. priced.Zip(results).SelectMany(x => x.Second.Allocations.Select(a => new Allocation(x.First.Sku, a.WarehouseId, a.Quantity)))];
-        Order.CampaignReservationTimeout = campaign?.ReservationTimeout;
-        Order.Pending = PendingWork.None;
-        if (Order.Status == OrderStatus.PendingPayment)
+        var review = decision != CreditDecision.OverLimit ? ReviewReason(lines, priced, total) : null;
+        var trigger = decision == CreditDecision.OverLimit ? OrderTrigger.HoldForCredit
+            : review is not null ? OrderTrigger.HoldForReview
+            : OrderTrigger.Accept;
+        var held = trigger != OrderTrigger.Accept;
+        DateTimeOffset? holdExpiresAt = held ? clock.GetUtcNow() + _options.HoldTimeout : null;
+        if (holdExpiresAt is { } holdDue)
         {
-            // Counted from placement, exactly when the reminder registered at placement is due.
-            Order.ReservationExpiresAt = Order.CreatedAt + (campaign?.ReservationTimeout ?? _options.ReservationTimeout);
-            if (campaign?.ReservationTimeout is not null)
-            {
-                await RegisterExpiryReminderAsync(Order.ReservationExpiresAt.Value);
-            }
+            await RegisterReminderAtAsync(HoldReminder, holdDue);
         }
 
-        Touch();
-        await PersistAsync();
-        Publish();
+        DateTimeOffset? reservationExpiresAt = held ? null : Order.CreatedAt + (campaign?.ReservationTimeout ?? _options.ReservationTimeout);
+        if (reservationExpiresAt is { } expiresAt && campaign?.ReservationTimeout is not null)
+        {
+            // Counted from placement, exactly when the reminder registered at placement is due unless the campaign says otherwise.
+            await RegisterExpiryReminderAsync(expiresAt);
+        }
+
+        var details = trigger switch
+        {
+            OrderTrigger.HoldForCredit => $"total {total} {Order.Currency}; on hold: credit limit",
+            OrderTrigger.HoldForReview => $"total {total} {Order.Currency}; on hold for manual review: {review}",
+            _ => $"total {total} {Order.Currency}",
+        };
+        await TransitionAsync(trigger, held ? "held" : "accepted", "channel:" + Order.Channel, details, () =>
+        {
+            Order.HoldReason = trigger switch
+            {
+                OrderTrigger.HoldForCredit => HoldReason.CreditLimit,
+                OrderTrigger.HoldForReview => HoldReason.ManualReview,
+                _ => HoldReason.Unspecified,
+            };
+            Order.HoldExpiresAt = holdExpiresAt;
+            Order.ApprovalsRequired = held ? (_options.DualApprovalThresholdMinor > 0 && total > _options.DualApprovalThresholdMinor ? 2 : 1) : 0;
+            Order.Lines = priced;
+            Order.TotalMinor = total;
+            Order.Progress = [.. priced.Zip(results).Select(x => new SkuProgress { Sku = x.First.Sku, Open = [.. x.Second.Allocations], ReservationVersion = x.Second.Version })];
+            Order.CampaignReservationTimeout = campaign?.ReservationTimeout;
+            Order.Pending = PendingWork.None;
+            Order.ReservationExpiresAt = reservationExpiresAt;
+        });
         if (Order.Status != OrderStatus.PendingPayment)
         {
             await UnregisterReminderAsync(ExpiryReminder);
         }
+    }
+
+    /// <summary>Why the order needs a person to look at it, or null: its total or a discount against list price.</summary>
+    private string? ReviewReason(IReadOnlyList<OrderLine> requested, IReadOnlyList<OrderLine> priced, long total)
+    {
+        if (_options.ManualReviewThresholdMinor > 0 && total > _options.ManualReviewThresholdMinor)
+        {
+            return $"total above {_options.ManualReviewThresholdMinor}";
+        }
+
+        if (_options.ManualReviewDiscountPercent <= 0)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < priced.Count; i++)
+        {
+            var list = requested[i].ListPriceMinor > 0 ? requested[i].ListPriceMinor : requested[i].UnitPriceMinor;
+            var discount = (Int128)(list - priced[i].UnitPriceMinor) * 100;
+            if (list > 0 && discount > (Int128)list * _options.ManualReviewDiscountPercent)
+            {
+                return $"{priced[i].Sku} discounted more than {_options.ManualReviewDiscountPercent}% against list price {list}";
+            }
+        }
+
+        return null;
     }
 
     private async Task RejectAsync(RejectReason reason, bool anythingReserved)
@@ -364,15 +1017,14 @@ public sealed class OrderGrain(
 
     private async Task FinishRejectedAsync(RejectReason reason, bool reminderRegistered)
     {
-        Order.Status = OrderTransitions.Next(OrderId, Order.Status, OrderTrigger.Reject);
-        Order.RejectReason = reason;
-        Order.CompensationReason = RejectReason.Unspecified;
-        Order.Allocations = [];
-        Order.ReservationExpiresAt = null;
-        Order.Pending = PendingWork.None;
-        Touch();
-        await PersistAsync();
-        Publish();
+        await TransitionAsync(OrderTrigger.Reject, "rejected", "channel:" + Order.Channel, reason.ToString(), () =>
+        {
+            Order.RejectReason = reason;
+            Order.CompensationReason = RejectReason.Unspecified;
+            Order.Progress = [];
+            Order.ReservationExpiresAt = null;
+            Order.Pending = PendingWork.None;
+        });
         Log.OrderRejected(logger, OrderId, reason);
         if (reminderRegistered)
         {
@@ -383,20 +1035,27 @@ public sealed class OrderGrain(
     private async Task ExpireAsync(DateTimeOffset expiresAt)
     {
         Log.ReservationExpired(logger, OrderId, expiresAt);
-        await CancelAndReleaseAsync(OrderTrigger.ExpireReservation, "reservation expired");
+        await CancelAndReleaseAsync(OrderTrigger.ExpireReservation, "reservation expired", SystemActor);
     }
 
-    private async Task CancelAndReleaseAsync(OrderTrigger trigger, string reason)
+    private async Task CancelAndReleaseAsync(OrderTrigger trigger, string reason, string actor)
     {
-        Order.Status = OrderTransitions.Next(OrderId, Order.Status, trigger);
-        Order.CancelReason = reason;
-        Order.HoldReason = HoldReason.Unspecified;
-        Order.Allocations = [];
-        Order.ReservationExpiresAt = null;
-        Order.Pending = PendingWork.Releasing;
-        Touch();
-        await PersistAsync();
-        Publish();
+        await TransitionAsync(trigger, "cancelled", actor, reason, () =>
+        {
+            Order.CancelReason = reason;
+            Order.HoldReason = HoldReason.Unspecified;
+            Order.HoldExpiresAt = null;
+            foreach (var progress in Order.Progress)
+            {
+                progress.Open = [];
+                progress.Backordered = 0;
+            }
+
+            Order.WarehousesDirty = Order.TaskWarehouses.Count > 0;
+            Order.CreditReleased = true;
+            Order.ReservationExpiresAt = null;
+            Order.Pending = PendingWork.Releasing;
+        });
         await FinishReleaseAsync();
     }
 
@@ -406,6 +1065,8 @@ public sealed class OrderGrain(
         Order.Pending = PendingWork.None;
         await PersistAsync();
         await UnregisterReminderAsync(ExpiryReminder);
+        await UnregisterReminderAsync(HoldReminder);
+        await RunFollowUpsAsync();
     }
 
     /// <summary>Releases stock, campaign units and credit exposure in parallel; each release is a no-op where nothing is held.</summary>
@@ -421,10 +1082,33 @@ public sealed class OrderGrain(
         return Task.WhenAll(releases);
     }
 
-    private async Task RegisterExpiryReminderAsync(DateTimeOffset expiresAt)
+    private Task RegisterExpiryReminderAsync(DateTimeOffset expiresAt) => RegisterReminderAtAsync(ExpiryReminder, expiresAt);
+
+    private async Task RegisterReminderAtAsync(string name, DateTimeOffset dueAt)
     {
-        var due = expiresAt - clock.GetUtcNow();
-        await RegisterOrUpdateReminderAsync(ExpiryReminder, due > TimeSpan.Zero ? due : TimeSpan.Zero, _options.ExpiryRetryPeriod);
+        var due = dueAt - clock.GetUtcNow();
+        await RegisterOrUpdateReminderAsync(name, due > TimeSpan.Zero ? due : TimeSpan.Zero, _options.ExpiryRetryPeriod);
+    }
+
+    /// <summary>
+    /// The one way an order changes: checks the trigger against the transition table, applies the change, appends
+    /// the history entry (and any <paramref name="notes"/>), persists and publishes. Streams of order events hook in here.
+    /// </summary>
+    private async Task TransitionAsync(OrderTrigger trigger, string @event, string actor, string details, Action? apply = null, IReadOnlyList<(string Event, string Details)>? notes = null)
+    {
+        var from = Order.Status;
+        var to = OrderTransitions.Next(OrderId, from, trigger);
+        apply?.Invoke();
+        Order.Status = to;
+        Touch();
+        Order.History.Add(new OrderHistoryEntry(Order.History.Count + 1, Order.UpdatedAt, @event, actor, details, from, to));
+        foreach (var note in notes ?? [])
+        {
+            Order.History.Add(new OrderHistoryEntry(Order.History.Count + 1, Order.UpdatedAt, note.Event, actor, note.Details, to, to));
+        }
+
+        await PersistAsync();
+        Publish();
     }
 
     private void Touch()
@@ -450,14 +1134,22 @@ public sealed class OrderGrain(
             Order.RejectReason,
             Order.HoldReason,
             [.. Order.Lines],
-            [.. Order.Allocations],
+            Allocations(),
             Order.TotalMinor,
             Order.Currency,
             Order.CreatedAt,
             Order.UpdatedAt,
             Order.ReservationExpiresAt,
             Order.Version,
-            Order.CampaignId);
+            Order.CampaignId,
+            [.. Order.Progress.Where(p => p.Backordered > 0).Select(p => new LineQuantity(p.Sku, p.Backordered))],
+            [.. Order.Progress.Where(p => p.Cancelled > 0).Select(p => new LineQuantity(p.Sku, p.Cancelled))],
+            [.. Order.Shipments],
+            [.. Order.Returns],
+            [.. Order.Refunds],
+            Order.HoldExpiresAt,
+            [.. Order.Approvers],
+            Order.ApprovalsRequired);
         if (previous is null || previous.Version != _published.Version)
         {
             var changed = _changed;

@@ -26,4 +26,34 @@ public sealed class OrderOptions
 
     /// <summary>Sync ids a SKU pool remembers per warehouse to recognise replayed SetStock messages.</summary>
     public int RememberedSyncIdsPerWarehouse { get; set; } = 256;
+
+    /// <summary>Most units in one package: a larger release is split (1,000 units at 400 → 3 packages).</summary>
+    public int MaxUnitsPerPackage { get; set; } = 400;
+
+    /// <summary>
+    /// Orders of the same customer to the same address released to a warehouse within this window of the first one
+    /// ship together (one consolidation). Zero turns consolidation off.
+    /// </summary>
+    public TimeSpan ConsolidationWindow { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Release a paid order to its warehouses as soon as it is paid; otherwise it waits for ReleaseOrder.</summary>
+    public bool AutoRelease { get; set; }
+
+    /// <summary>How long an ON_HOLD order keeps its stock without a decision before it is cancelled.</summary>
+    public TimeSpan HoldTimeout { get; set; } = TimeSpan.FromHours(48);
+
+    /// <summary>Orders whose total (minor units) is above this are held for MANUAL_REVIEW; 0 turns the rule off.</summary>
+    public long ManualReviewThresholdMinor { get; set; }
+
+    /// <summary>Orders with a line discounted deeper than this percentage of its list price are held for MANUAL_REVIEW; 0 turns the rule off.</summary>
+    public int ManualReviewDiscountPercent { get; set; }
+
+    /// <summary>Held orders whose total is above this need two distinct approvers; 0 turns the rule off.</summary>
+    public long DualApprovalThresholdMinor { get; set; }
+
+    /// <summary>Movements a SKU pool keeps in its ledger (older ones are only counted).</summary>
+    public int LedgerEntriesKept { get; set; } = 256;
+
+    /// <summary>How often a SKU pool retries telling orders that their reservation moved.</summary>
+    public TimeSpan StockNoticeRetryPeriod { get; set; } = TimeSpan.FromSeconds(5);
 }

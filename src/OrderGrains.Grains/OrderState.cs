@@ -32,7 +32,42 @@ public sealed class OrderState
 
     public HoldReason HoldReason { get; set; }
 
-    public List<Allocation> Allocations { get; set; } = [];
+    /// <summary>Per line SKU: what the SKU pool holds for the order (units to ship per warehouse, backorders) and what was cancelled.</summary>
+    public List<SkuProgress> Progress { get; set; } = [];
+
+    public List<ShipmentRecord> Shipments { get; set; } = [];
+
+    public List<ReturnRecord> Returns { get; set; } = [];
+
+    public List<RefundRecord> Refunds { get; set; } = [];
+
+    /// <summary>Append-only audit trail; every change of the order goes through one method that appends here.</summary>
+    public List<OrderHistoryEntry> History { get; set; } = [];
+
+    /// <summary>Distinct operators who approved the current hold.</summary>
+    public List<string> Approvers { get; set; } = [];
+
+    public int ApprovalsRequired { get; set; }
+
+    /// <summary>Set only while ON_HOLD: when the undecided order is cancelled.</summary>
+    public DateTimeOffset? HoldExpiresAt { get; set; }
+
+    public DateTimeOffset? ReleasedAt { get; set; }
+
+    /// <summary>Idempotent SKU pool calls (deductions, cancellations, restocks) recorded with a change and made after it; retried until done.</summary>
+    public List<StockCall> StockCalls { get; set; } = [];
+
+    /// <summary>The pick queues of released warehouses must be brought up to date with <see cref="Progress"/>.</summary>
+    public bool WarehousesDirty { get; set; }
+
+    /// <summary>Warehouses whose queue holds tasks of this order.</summary>
+    public List<string> TaskWarehouses { get; set; } = [];
+
+    /// <summary>The open credit exposure was released (at shipment or cancellation).</summary>
+    public bool CreditReleased { get; set; }
+
+    /// <summary>Partial cancellations already applied.</summary>
+    public List<string> CancellationIds { get; set; } = [];
 
     public long TotalMinor { get; set; }
 
@@ -60,6 +95,45 @@ public sealed class OrderState
     public long PaidMinor { get; set; }
 
     public string? CancelReason { get; set; }
+}
+
+/// <summary>One line's SKU as the SKU pool last reported it (version-checked), plus cancelled units.</summary>
+public sealed class SkuProgress
+{
+    public string Sku { get; set; } = string.Empty;
+
+    /// <summary>Units reserved and not yet shipped, per warehouse.</summary>
+    public List<WarehouseQuantity> Open { get; set; } = [];
+
+    public int Backordered { get; set; }
+
+    public int Cancelled { get; set; }
+
+    /// <summary>The version of the SKU pool's reservation this reflects; older reports are ignored.</summary>
+    public long ReservationVersion { get; set; }
+}
+
+/// <summary>What a <see cref="StockCall"/> asks of a SKU pool. Persisted: numbers are never reused.</summary>
+public enum StockCallKind
+{
+    Unspecified = 0,
+    Deduct = 1,
+    CancelUnits = 2,
+    RestockReturn = 3,
+}
+
+/// <summary>One idempotent SKU pool call the order still owes; <see cref="Key"/> is the shipment, cancellation or RMA id.</summary>
+public sealed class StockCall
+{
+    public StockCallKind Kind { get; set; }
+
+    public string Sku { get; set; } = string.Empty;
+
+    public string Key { get; set; } = string.Empty;
+
+    public string WarehouseId { get; set; } = string.Empty;
+
+    public int Quantity { get; set; }
 }
 
 /// <summary>An unfinished saga step of an order. Persisted: numbers are never reused.</summary>

@@ -21,20 +21,63 @@ public static class OrderTransitions
             [(OrderStatus.PendingPayment, OrderTrigger.Cancel)] = OrderStatus.Cancelled,
             [(OrderStatus.PendingPayment, OrderTrigger.ExpireReservation)] = OrderStatus.Cancelled,
             [(OrderStatus.Paid, OrderTrigger.Cancel)] = OrderStatus.Cancelled,
+            [(OrderStatus.Unspecified, OrderTrigger.HoldForReview)] = OrderStatus.OnHold,
+            [(OrderStatus.OnHold, OrderTrigger.RecordApproval)] = OrderStatus.OnHold,
+            [(OrderStatus.OnHold, OrderTrigger.RejectHold)] = OrderStatus.Cancelled,
+            [(OrderStatus.OnHold, OrderTrigger.ExpireHold)] = OrderStatus.Cancelled,
+            [(OrderStatus.Paid, OrderTrigger.Release)] = OrderStatus.Released,
+            [(OrderStatus.Released, OrderTrigger.ShipPartially)] = OrderStatus.PartiallyShipped,
+            [(OrderStatus.Released, OrderTrigger.ShipCompletely)] = OrderStatus.Shipped,
+            [(OrderStatus.PartiallyShipped, OrderTrigger.ShipPartially)] = OrderStatus.PartiallyShipped,
+            [(OrderStatus.PartiallyShipped, OrderTrigger.ShipCompletely)] = OrderStatus.Shipped,
+            [(OrderStatus.PartiallyShipped, OrderTrigger.DeliverPartially)] = OrderStatus.PartiallyShipped,
+            [(OrderStatus.Shipped, OrderTrigger.DeliverPartially)] = OrderStatus.Shipped,
+            [(OrderStatus.Shipped, OrderTrigger.DeliverCompletely)] = OrderStatus.Delivered,
+            [(OrderStatus.Delivered, OrderTrigger.Complete)] = OrderStatus.Completed,
+            [(OrderStatus.Delivered, OrderTrigger.RequestReturn)] = OrderStatus.ReturnRequested,
+            [(OrderStatus.Completed, OrderTrigger.RequestReturn)] = OrderStatus.ReturnRequested,
+            [(OrderStatus.PartiallyReturned, OrderTrigger.RequestReturn)] = OrderStatus.ReturnRequested,
+            [(OrderStatus.ReturnRequested, OrderTrigger.ReceiveReturnPartially)] = OrderStatus.PartiallyReturned,
+            [(OrderStatus.ReturnRequested, OrderTrigger.ReceiveReturnCompletely)] = OrderStatus.Returned,
+            [(OrderStatus.PendingPayment, OrderTrigger.Reallocate)] = OrderStatus.PendingPayment,
+            [(OrderStatus.OnHold, OrderTrigger.Reallocate)] = OrderStatus.OnHold,
+            [(OrderStatus.Paid, OrderTrigger.Reallocate)] = OrderStatus.Paid,
+            [(OrderStatus.Released, OrderTrigger.Reallocate)] = OrderStatus.Released,
+            [(OrderStatus.PartiallyShipped, OrderTrigger.Reallocate)] = OrderStatus.PartiallyShipped,
+            [(OrderStatus.PendingPayment, OrderTrigger.CancelBackorder)] = OrderStatus.PendingPayment,
+            [(OrderStatus.OnHold, OrderTrigger.CancelBackorder)] = OrderStatus.OnHold,
+            [(OrderStatus.Paid, OrderTrigger.CancelBackorder)] = OrderStatus.Paid,
+            [(OrderStatus.Released, OrderTrigger.CancelBackorder)] = OrderStatus.Released,
+            [(OrderStatus.PartiallyShipped, OrderTrigger.CancelBackorder)] = OrderStatus.PartiallyShipped,
+            [(OrderStatus.PartiallyShipped, OrderTrigger.CancelBackorderCompletingShipment)] = OrderStatus.Shipped,
+            [(OrderStatus.Released, OrderTrigger.CancelLastBackorder)] = OrderStatus.Cancelled,
         }.ToFrozenDictionary();
 
     /// <summary>Every legal transition.</summary>
     public static IEnumerable<(OrderStatus From, OrderTrigger Trigger, OrderStatus To)> All =>
         _table.Select(entry => (entry.Key.From, entry.Key.Trigger, entry.Value));
 
-    /// <summary>The status <paramref name="trigger"/> leads to where it is legal (for messages about illegal ones).</summary>
-    public static OrderStatus TargetOf(OrderTrigger trigger) => trigger switch
+    /// <summary>
+    /// The status <paramref name="trigger"/> leads to where it is legal (for messages about illegal ones); triggers
+    /// that keep the status lead to <paramref name="from"/>.
+    /// </summary>
+    public static OrderStatus TargetOf(OrderStatus from, OrderTrigger trigger) => trigger switch
     {
         OrderTrigger.Accept or OrderTrigger.ApproveHold => OrderStatus.PendingPayment,
-        OrderTrigger.HoldForCredit => OrderStatus.OnHold,
+        OrderTrigger.HoldForCredit or OrderTrigger.HoldForReview or OrderTrigger.RecordApproval => OrderStatus.OnHold,
         OrderTrigger.Reject => OrderStatus.Rejected,
         OrderTrigger.ConfirmPayment => OrderStatus.Paid,
-        OrderTrigger.Cancel or OrderTrigger.ExpireReservation => OrderStatus.Cancelled,
+        OrderTrigger.Cancel or OrderTrigger.ExpireReservation or OrderTrigger.RejectHold or OrderTrigger.ExpireHold
+            or OrderTrigger.CancelLastBackorder => OrderStatus.Cancelled,
+        OrderTrigger.Release => OrderStatus.Released,
+        OrderTrigger.ShipPartially => OrderStatus.PartiallyShipped,
+        OrderTrigger.ShipCompletely or OrderTrigger.CancelBackorderCompletingShipment => OrderStatus.Shipped,
+        OrderTrigger.DeliverCompletely => OrderStatus.Delivered,
+        OrderTrigger.Complete => OrderStatus.Completed,
+        OrderTrigger.RequestReturn => OrderStatus.ReturnRequested,
+        OrderTrigger.ReceiveReturnPartially => OrderStatus.PartiallyReturned,
+        OrderTrigger.ReceiveReturnCompletely => OrderStatus.Returned,
+        OrderTrigger.DeliverPartially or OrderTrigger.Reallocate or OrderTrigger.CancelBackorder => from,
         _ => OrderStatus.Unspecified,
     };
 
@@ -45,5 +88,5 @@ public static class OrderTransitions
     public static OrderStatus Next(string orderId, OrderStatus from, OrderTrigger trigger) =>
         _table.TryGetValue((from, trigger), out var to)
             ? to
-            : throw new IllegalTransitionException(orderId, from, TargetOf(trigger), trigger);
+            : throw new IllegalTransitionException(orderId, from, TargetOf(from, trigger), trigger);
 }

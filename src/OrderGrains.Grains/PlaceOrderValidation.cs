@@ -58,6 +58,11 @@ internal static class PlaceOrderValidation
                 throw new DomainValidationException($"lines[{i}].unit_price_minor", "must not be negative");
             }
 
+            if (line.ListPriceMinor < 0)
+            {
+                throw new DomainValidationException($"lines[{i}].list_price_minor", "must not be negative (0 means not given)");
+            }
+
             total = AddLine(total, line, $"lines[{i}]");
         }
 
@@ -114,6 +119,12 @@ internal static class PlaceOrderValidation
             Add(line.Sku);
             AddNumber(line.Quantity);
             AddNumber(line.UnitPriceMinor);
+
+            // Only when given, so fingerprints of requests without list prices stay as they were.
+            if (line.ListPriceMinor != 0)
+            {
+                Add("list=" + line.ListPriceMinor.ToString(CultureInfo.InvariantCulture));
+            }
         }
 
         var shipTo = command.ShipTo!;

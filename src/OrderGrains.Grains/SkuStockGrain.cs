@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderGrains.Abstractions;
 using OrderGrains.Runtime;
@@ -8,13 +10,26 @@ namespace OrderGrains.Grains;
 /// The stock pool of one SKU over all warehouses. Every reservation of the SKU passes through this one activation,
 /// which is what keeps 0 ≤ reserved ≤ on hand true under any concurrency: requests run one at a time.
 /// </summary>
+/// <remarks>
+/// When stock in a warehouse drops below what is reserved there, the newest reservations give up units first and are
+/// re-sourced from other warehouses (oldest first); what no warehouse has becomes backordered. New stock fills
+/// backorders oldest first. Orders learn of such moves through a persisted outbox, delivered outside this grain's turn:
+/// an order may be calling this pool at that moment, and waiting for it here would deadlock both.
+/// </remarks>
 [GrainType("sku-stock")]
 public sealed class SkuStockGrain(
     [PersistentState("stock")] IPersistentState<SkuStockState> state,
     IOptions<OrderOptions> options,
-    TimeProvider clock) : Grain, ISkuStockGrain
+    TimeProvider clock,
+    ILogger<SkuStockGrain> logger) : Grain, ISkuStockGrain
 {
     private readonly OrderOptions _options = options.Value;
+
+    // Notices delivered by background sends, as (order id, version); folded into the outbox by the next turn.
+    private readonly ConcurrentQueue<(string OrderId, long Version)> _acknowledged = new();
+
+    // Orders whose notice is being sent right now, so the retry timer does not send it twice.
+    private readonly ConcurrentDictionary<string, long> _inFlight = new(StringComparer.Ordinal);
 
     // Cached copy of the warehouse directory; -1 until first fetched. Refreshed by version, at most once per cache duration.
     private Dictionary<string, WarehouseInfo> _warehouses = new(StringComparer.Ordinal);
@@ -22,6 +37,16 @@ public sealed class SkuStockGrain(
     private long _directoryCheckedAt;
 
     private SkuStockState Stock => state.State;
+
+    private string Sku => GetPrimaryKeyString();
+
+    /// <summary>Redelivers notices a crash left in the outbox and keeps retrying undelivered ones.</summary>
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        RegisterGrainTimer(_ => RetryNoticesAsync(), _options.StockNoticeRetryPeriod, _options.StockNoticeRetryPeriod);
+        SendNotices();
+        return Task.CompletedTask;
+    }
 
     /// <summary>Sets the absolute on-hand count of one warehouse; a replayed sync id changes nothing.</summary>
     public async Task<SkuAvailability> SetStockAsync(SetStockCommand command)
@@ -52,42 +77,71 @@ public sealed class SkuStockGrain(
             return Availability();
         }
 
-        var warehouses = await WarehousesAsync(mustRefresh: entry is null && !_warehouses.ContainsKey(command.WarehouseId));
-        if (!warehouses.ContainsKey(command.WarehouseId))
-        {
-            throw new NotFoundException("warehouse", command.WarehouseId);
-        }
-
-        // Until fulfilment can re-source or backorder, stock may not drop below what orders already hold.
-        var reserved = entry?.Reserved ?? 0;
-        if (command.OnHand < reserved)
-        {
-            throw new DomainValidationException(
-                "on_hand",
-                $"on_hand below reserved: {command.OnHand} is less than the {reserved} units reserved for orders in warehouse '{command.WarehouseId}'");
-        }
-
-        if (entry is null)
-        {
-            entry = new WarehouseStockEntry();
-            Stock.Warehouses[command.WarehouseId] = entry;
-        }
-
+        entry ??= await AddWarehouseAsync(command.WarehouseId);
+        var delta = command.OnHand - entry.OnHand;
         entry.OnHand = command.OnHand;
-        entry.RecentSyncIds.Add(command.SyncId);
-        if (entry.RecentSyncIds.Count > _options.RememberedSyncIdsPerWarehouse)
+        Remember(entry.RecentSyncIds, command.SyncId);
+        Record(StockMovementKind.SetStock, command.WarehouseId, delta, null, command.SyncId);
+        await AfterStockChangeAsync(command.WarehouseId, command.SyncId);
+        await CommitAsync();
+        return Availability();
+    }
+
+    /// <summary>Adds a delta to one warehouse's on-hand; a replayed adjustment id changes nothing.</summary>
+    public async Task<SkuAvailability> AdjustStockAsync(AdjustStockCommand command)
+    {
+        if (command is null)
         {
-            entry.RecentSyncIds.RemoveRange(0, entry.RecentSyncIds.Count - _options.RememberedSyncIdsPerWarehouse);
+            throw new DomainValidationException("request", "is required");
         }
 
-        await PersistAsync();
+        if (string.IsNullOrWhiteSpace(command.WarehouseId))
+        {
+            throw new DomainValidationException("warehouse_id", "is required");
+        }
+
+        if (string.IsNullOrWhiteSpace(command.AdjustmentId))
+        {
+            throw new DomainValidationException("adjustment_id", "is required");
+        }
+
+        if (command.Delta == 0)
+        {
+            throw new DomainValidationException("delta", "must not be zero");
+        }
+
+        if (command.Reason == StockAdjustmentReason.Unspecified || !Enum.IsDefined(command.Reason))
+        {
+            throw new DomainValidationException("reason", "is required (RECEIVED, DAMAGED, COUNT_CORRECTION or SHORT_PICK)");
+        }
+
+        Stock.Warehouses.TryGetValue(command.WarehouseId, out var entry);
+        var earlier = entry?.RecentAdjustments.Find(a => string.Equals(a.Id, command.AdjustmentId, StringComparison.Ordinal));
+        if (earlier is not null)
+        {
+            return earlier.Delta == command.Delta
+                ? Availability()
+                : throw new IdempotencyConflictException(command.AdjustmentId, $"it adjusted by {earlier.Delta}, not {command.Delta}");
+        }
+
+        entry ??= await AddWarehouseAsync(command.WarehouseId);
+        if ((long)entry.OnHand + command.Delta < 0)
+        {
+            throw new DomainValidationException("delta", $"{command.Delta} would take on_hand in warehouse '{command.WarehouseId}' below zero (it is {entry.OnHand})");
+        }
+
+        entry.OnHand += command.Delta;
+        RememberAdjustment(entry, command.AdjustmentId, command.Delta);
+        Record(StockMovementKind.Adjust, command.WarehouseId, command.Delta, null, $"{command.AdjustmentId} ({command.Reason})");
+        await AfterStockChangeAsync(command.WarehouseId, command.AdjustmentId);
+        await CommitAsync();
         return Availability();
     }
 
     /// <summary>Returns the availability; a SKU never given stock is not found.</summary>
     public Task<SkuAvailability> GetAvailabilityAsync() =>
         Stock.Warehouses.Count == 0
-            ? throw new NotFoundException("sku", GetPrimaryKeyString())
+            ? throw new NotFoundException("sku", Sku)
             : Task.FromResult(Availability());
 
     /// <summary>Reserves one line from the nearest active warehouse that can fill it, else the fewest warehouses; all or nothing.</summary>
@@ -98,7 +152,7 @@ public sealed class SkuStockGrain(
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.Quantity);
         if (Stock.Reservations.TryGetValue(request.OrderId, out var held))
         {
-            return new StockReservationResult(StockReservationOutcome.Reserved, [.. held]);
+            return new StockReservationResult(StockReservationOutcome.Reserved, HeldAsList(held), held.Version);
         }
 
         if (Stock.Warehouses.Count == 0)
@@ -106,31 +160,30 @@ public sealed class SkuStockGrain(
             return new StockReservationResult(StockReservationOutcome.UnknownSku, []);
         }
 
-        var warehouses = await WarehousesAsync(mustRefresh: Stock.Warehouses.Keys.Any(id => !_warehouses.ContainsKey(id)));
-        var candidates = new List<SourcingCandidate>(Stock.Warehouses.Count);
-        foreach (var (warehouseId, entry) in Stock.Warehouses)
-        {
-            if (warehouses.TryGetValue(warehouseId, out var warehouse) && warehouse.Active && entry.OnHand > entry.Reserved)
-            {
-                var distance = StockSourcing.DistanceKm(request.Latitude, request.Longitude, warehouse.Latitude, warehouse.Longitude);
-                candidates.Add(new SourcingCandidate(warehouseId, entry.OnHand - entry.Reserved, distance));
-            }
-        }
-
+        var candidates = await CandidatesAsync(request.Latitude, request.Longitude);
         var allocations = StockSourcing.Choose(candidates, request.Quantity);
         if (allocations is null)
         {
             return new StockReservationResult(StockReservationOutcome.OutOfStock, []);
         }
 
+        var reservation = new ReservationEntry
+        {
+            Arrival = ++Stock.Sequence,
+            Version = Stock.Sequence,
+            Latitude = request.Latitude,
+            Longitude = request.Longitude,
+        };
         foreach (var allocation in allocations)
         {
             Stock.Warehouses[allocation.WarehouseId].Reserved += allocation.Quantity;
+            reservation.Held.Add(new HeldUnits { WarehouseId = allocation.WarehouseId, Quantity = allocation.Quantity });
+            Record(StockMovementKind.Reserve, allocation.WarehouseId, allocation.Quantity, request.OrderId, request.OrderId);
         }
 
-        Stock.Reservations[request.OrderId] = [.. allocations];
-        await PersistAsync();
-        return new StockReservationResult(StockReservationOutcome.Reserved, allocations);
+        Stock.Reservations[request.OrderId] = reservation;
+        await CommitAsync();
+        return new StockReservationResult(StockReservationOutcome.Reserved, allocations, reservation.Version);
     }
 
     /// <summary>Gives back what an order holds; nothing happens (and nothing is written) for an order holding nothing.</summary>
@@ -142,12 +195,504 @@ public sealed class SkuStockGrain(
             return;
         }
 
-        foreach (var allocation in held)
+        foreach (var units in held.Held)
         {
-            Stock.Warehouses[allocation.WarehouseId].Reserved -= allocation.Quantity;
+            Stock.Warehouses[units.WarehouseId].Reserved -= units.Quantity;
+            Record(StockMovementKind.Release, units.WarehouseId, units.Quantity, orderId, orderId);
         }
 
+        Stock.TotalBackordered -= held.Backordered;
+        Stock.Outbox.Remove(orderId);
+        await FillBackordersAsync(orderId);
+        await CommitAsync();
+    }
+
+    /// <summary>Deducts shipped units: from the shipping warehouse's on-hand and the order's reservation there, then from its other holds.</summary>
+    public async Task<StockReservation?> DeductAsync(StockDeduction deduction)
+    {
+        ArgumentNullException.ThrowIfNull(deduction);
+        ArgumentException.ThrowIfNullOrEmpty(deduction.OrderId);
+        ArgumentException.ThrowIfNullOrEmpty(deduction.ShipmentId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(deduction.Quantity);
+        var key = "ship:" + deduction.ShipmentId;
+        if (!Stock.Reservations.TryGetValue(deduction.OrderId, out var reservation))
+        {
+            // Reservations are removed only when nothing is left to ship: this is a replay of an applied deduction.
+            return null;
+        }
+
+        if (reservation.AppliedKeys.Contains(key, StringComparer.Ordinal))
+        {
+            return Snapshot(deduction.OrderId, reservation);
+        }
+
+        var entry = Stock.Warehouses.GetValueOrDefault(deduction.WarehouseId)
+            ?? throw new RuleViolationException($"SKU '{Sku}'", $"warehouse '{deduction.WarehouseId}' holds no stock of it");
+        var here = reservation.Held.Find(h => string.Equals(h.WarehouseId, deduction.WarehouseId, StringComparison.Ordinal));
+        var fromHere = Math.Min(here?.Quantity ?? 0, deduction.Quantity);
+        if (here is not null)
+        {
+            here.Quantity -= fromHere;
+            entry.Reserved -= fromHere;
+        }
+
+        // The order's view may lag a re-sourcing: units shipped beyond its hold here are taken off its other holds.
+        var freed = TakeFromReservation(deduction.OrderId, reservation, deduction.Quantity - fromHere, backorderFirst: false);
+        entry.OnHand = Math.Max(0, entry.OnHand - deduction.Quantity);
+        reservation.AppliedKeys.Add(key);
+        reservation.Version = ++Stock.Sequence;
+        Record(StockMovementKind.Deduct, deduction.WarehouseId, -deduction.Quantity, deduction.OrderId, deduction.ShipmentId);
+        var result = Snapshot(deduction.OrderId, reservation);
+        DropIfDone(deduction.OrderId, reservation);
+        await AfterStockChangeAsync(deduction.WarehouseId, deduction.ShipmentId);
+        if (freed > 0)
+        {
+            await FillBackordersAsync(deduction.ShipmentId);
+        }
+
+        await CommitAsync();
+        return result;
+    }
+
+    /// <summary>Gives up units of an order, backordered ones first.</summary>
+    public async Task<StockReservation?> CancelUnitsAsync(string orderId, string cancellationId, int quantity)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(orderId);
+        ArgumentException.ThrowIfNullOrEmpty(cancellationId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantity);
+        var key = "cancel:" + cancellationId;
+        if (!Stock.Reservations.TryGetValue(orderId, out var reservation))
+        {
+            return null;
+        }
+
+        if (reservation.AppliedKeys.Contains(key, StringComparer.Ordinal))
+        {
+            return Snapshot(orderId, reservation);
+        }
+
+        var fromBackorder = Math.Min(reservation.Backordered, quantity);
+        reservation.Backordered -= fromBackorder;
+        Stock.TotalBackordered -= fromBackorder;
+        if (fromBackorder > 0)
+        {
+            Record(StockMovementKind.CancelBackorder, string.Empty, fromBackorder, orderId, cancellationId);
+        }
+
+        var freed = TakeFromReservation(orderId, reservation, quantity - fromBackorder, backorderFirst: false);
+        reservation.AppliedKeys.Add(key);
+        reservation.Version = ++Stock.Sequence;
+        var result = Snapshot(orderId, reservation);
+        DropIfDone(orderId, reservation);
+        if (freed > 0)
+        {
+            await FillBackordersAsync(cancellationId);
+        }
+
+        await CommitAsync();
+        return result;
+    }
+
+    /// <summary>Restocks returned units; the (order, RMA) pair is remembered like an adjustment id.</summary>
+    public async Task<SkuAvailability> RestockReturnAsync(ReturnRestock restock)
+    {
+        ArgumentNullException.ThrowIfNull(restock);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(restock.Quantity);
+        var id = $"return:{restock.OrderId}:{restock.RmaId}";
+        Stock.Warehouses.TryGetValue(restock.WarehouseId, out var entry);
+        if (entry is not null && entry.RecentAdjustments.Exists(a => string.Equals(a.Id, id, StringComparison.Ordinal)))
+        {
+            return Availability();
+        }
+
+        entry ??= await AddWarehouseAsync(restock.WarehouseId);
+        entry.OnHand = checked(entry.OnHand + restock.Quantity);
+        RememberAdjustment(entry, id, restock.Quantity);
+        Record(StockMovementKind.Restock, restock.WarehouseId, restock.Quantity, restock.OrderId, restock.RmaId);
+        await FillBackordersAsync(restock.RmaId);
+        await CommitAsync();
+        return Availability();
+    }
+
+    /// <summary>What the order holds here, or null.</summary>
+    public Task<StockReservation?> GetReservationAsync(string orderId) =>
+        Task.FromResult(Stock.Reservations.TryGetValue(orderId, out var reservation) ? Snapshot(orderId, reservation) : null);
+
+    /// <summary>The newest <paramref name="limit"/> ledger entries with the totals.</summary>
+    public Task<StockLedger> GetLedgerAsync(int limit)
+    {
+        var take = Math.Clamp(limit, 0, Stock.Ledger.Count);
+        return Task.FromResult(new StockLedger(Sku, Stock.Ledger.GetRange(Stock.Ledger.Count - take, take), Stock.TotalMovements, Stock.InvariantViolations));
+    }
+
+    private async Task<WarehouseStockEntry> AddWarehouseAsync(string warehouseId)
+    {
+        var warehouses = await WarehousesAsync(mustRefresh: !_warehouses.ContainsKey(warehouseId));
+        if (!warehouses.ContainsKey(warehouseId))
+        {
+            throw new NotFoundException("warehouse", warehouseId);
+        }
+
+        var entry = new WarehouseStockEntry();
+        Stock.Warehouses[warehouseId] = entry;
+        return entry;
+    }
+
+    /// <summary>After on-hand changed in one warehouse: a shortage there is re-sourced or backordered; a surplus fills backorders.</summary>
+    private async Task AfterStockChangeAsync(string warehouseId, string reference)
+    {
+        var entry = Stock.Warehouses[warehouseId];
+        if (entry.Reserved > entry.OnHand)
+        {
+            await ResolveShortageAsync(warehouseId, entry.Reserved - entry.OnHand, reference);
+        }
+        else
+        {
+            await FillBackordersAsync(reference);
+        }
+    }
+
+    private async Task ResolveShortageAsync(string warehouseId, int shortfall, string reference)
+    {
+        Log.ShortageDetected(logger, Sku, warehouseId, shortfall, reference);
+        var entry = Stock.Warehouses[warehouseId];
+
+        // The newest reservations give up their units here first, so the oldest orders keep their stock.
+        var affected = new List<(string OrderId, ReservationEntry Reservation)>();
+        foreach (var (orderId, reservation) in Stock.Reservations.OrderByDescending(r => r.Value.Arrival))
+        {
+            if (shortfall == 0)
+            {
+                break;
+            }
+
+            var here = reservation.Held.Find(h => string.Equals(h.WarehouseId, warehouseId, StringComparison.Ordinal));
+            if (here is null)
+            {
+                continue;
+            }
+
+            var take = Math.Min(here.Quantity, shortfall);
+            here.Quantity -= take;
+            reservation.Held.RemoveAll(h => h.Quantity == 0);
+            entry.Reserved -= take;
+            reservation.Backordered += take;
+            Stock.TotalBackordered += take;
+            shortfall -= take;
+            affected.Add((orderId, reservation));
+            Record(StockMovementKind.Backorder, warehouseId, take, orderId, reference);
+        }
+
+        var candidates = await CandidatesAsync(0, 0);
+        foreach (var (orderId, reservation) in affected.OrderBy(a => a.Reservation.Arrival))
+        {
+            var moved = Fill(orderId, reservation, candidates, StockMovementKind.Resource, reference);
+            reservation.Version = ++Stock.Sequence;
+            Stock.Outbox[orderId] = reservation.Backordered > 0 ? $"backordered after a shortage in {warehouseId}" : $"re-sourced after a shortage in {warehouseId}";
+            if (moved > 0)
+            {
+                candidates = await CandidatesAsync(0, 0);
+            }
+        }
+
+        Log.ShortageResolved(logger, Sku, warehouseId, affected.Count, affected.Sum(a => a.Reservation.Backordered));
+    }
+
+    /// <summary>Gives backordered units stock wherever some is free, oldest reservation first.</summary>
+    private async Task FillBackordersAsync(string reference)
+    {
+        if (Stock.TotalBackordered == 0)
+        {
+            return;
+        }
+
+        var candidates = await CandidatesAsync(0, 0);
+        if (!candidates.Exists(c => c.Available > 0))
+        {
+            return;
+        }
+
+        foreach (var (orderId, reservation) in Stock.Reservations.Where(r => r.Value.Backordered > 0).OrderBy(r => r.Value.Arrival).ToList())
+        {
+            if (Fill(orderId, reservation, candidates, StockMovementKind.FillBackorder, reference) == 0)
+            {
+                continue;
+            }
+
+            reservation.Version = ++Stock.Sequence;
+            Stock.Outbox[orderId] = reservation.Backordered > 0 ? "backorder partly filled" : "backorder filled";
+            candidates = await CandidatesAsync(0, 0);
+            if (!candidates.Exists(c => c.Available > 0))
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Moves a reservation's backordered units onto free stock, nearest warehouse to its ship-to first; returns the units moved.</summary>
+    private int Fill(string orderId, ReservationEntry reservation, List<SourcingCandidate> candidates, StockMovementKind kind, string reference)
+    {
+        var moved = 0;
+        var byDistance = candidates
+            .Where(c => c.Available > 0)
+            .Select(c => (c.WarehouseId, c.Available, Distance: DistanceTo(reservation, c.WarehouseId)))
+            .OrderBy(c => c.Distance)
+            .ThenBy(c => c.WarehouseId, StringComparer.Ordinal);
+        foreach (var (warehouseId, available, _) in byDistance)
+        {
+            if (reservation.Backordered == 0)
+            {
+                break;
+            }
+
+            var take = Math.Min(available, reservation.Backordered);
+            var held = reservation.Held.Find(h => string.Equals(h.WarehouseId, warehouseId, StringComparison.Ordinal));
+            if (held is null)
+            {
+                reservation.Held.Add(held = new HeldUnits { WarehouseId = warehouseId });
+            }
+
+            held.Quantity += take;
+            Stock.Warehouses[warehouseId].Reserved += take;
+            reservation.Backordered -= take;
+            Stock.TotalBackordered -= take;
+            moved += take;
+            Record(kind, warehouseId, take, orderId, reference);
+        }
+
+        return moved;
+    }
+
+    /// <summary>Removes units from a reservation's holds (largest first); returns the units of stock freed.</summary>
+    private int TakeFromReservation(string orderId, ReservationEntry reservation, int quantity, bool backorderFirst)
+    {
+        if (backorderFirst)
+        {
+            var fromBackorder = Math.Min(reservation.Backordered, quantity);
+            reservation.Backordered -= fromBackorder;
+            Stock.TotalBackordered -= fromBackorder;
+            quantity -= fromBackorder;
+        }
+
+        var freed = 0;
+        foreach (var held in reservation.Held.OrderByDescending(h => h.Quantity).ToList())
+        {
+            if (quantity == 0)
+            {
+                break;
+            }
+
+            var take = Math.Min(held.Quantity, quantity);
+            held.Quantity -= take;
+            Stock.Warehouses[held.WarehouseId].Reserved -= take;
+            quantity -= take;
+            freed += take;
+            Record(StockMovementKind.Release, held.WarehouseId, take, orderId, orderId);
+        }
+
+        reservation.Held.RemoveAll(h => h.Quantity == 0);
+        if (quantity > 0)
+        {
+            var fromBackorder = Math.Min(reservation.Backordered, quantity);
+            reservation.Backordered -= fromBackorder;
+            Stock.TotalBackordered -= fromBackorder;
+        }
+
+        return freed;
+    }
+
+    private void DropIfDone(string orderId, ReservationEntry reservation)
+    {
+        reservation.Held.RemoveAll(h => h.Quantity == 0);
+        if (reservation.Held.Count == 0 && reservation.Backordered == 0)
+        {
+            Stock.Reservations.Remove(orderId);
+            Stock.Outbox.Remove(orderId);
+        }
+    }
+
+    private double DistanceTo(ReservationEntry reservation, string warehouseId) =>
+        _warehouses.TryGetValue(warehouseId, out var warehouse)
+            ? StockSourcing.DistanceKm(reservation.Latitude, reservation.Longitude, warehouse.Latitude, warehouse.Longitude)
+            : double.MaxValue;
+
+    /// <summary>Active warehouses with free units, with their distance to the given point.</summary>
+    private async Task<List<SourcingCandidate>> CandidatesAsync(double latitude, double longitude)
+    {
+        var warehouses = await WarehousesAsync(mustRefresh: Stock.Warehouses.Keys.Any(id => !_warehouses.ContainsKey(id)));
+        var candidates = new List<SourcingCandidate>(Stock.Warehouses.Count);
+        foreach (var (warehouseId, entry) in Stock.Warehouses)
+        {
+            if (warehouses.TryGetValue(warehouseId, out var warehouse) && warehouse.Active && entry.OnHand > entry.Reserved)
+            {
+                var distance = StockSourcing.DistanceKm(latitude, longitude, warehouse.Latitude, warehouse.Longitude);
+                candidates.Add(new SourcingCandidate(warehouseId, entry.OnHand - entry.Reserved, distance));
+            }
+        }
+
+        return candidates;
+    }
+
+    private void Record(StockMovementKind kind, string warehouseId, int quantity, string? orderId, string reference)
+    {
+        Stock.TotalMovements++;
+        Stock.Ledger.Add(new StockMovement(Stock.TotalMovements, clock.GetUtcNow(), kind, warehouseId, quantity, orderId, reference));
+
+        // Trimmed in batches so a full ledger does not shift its list on every movement.
+        if (Stock.Ledger.Count > _options.LedgerEntriesKept + (_options.LedgerEntriesKept / 4))
+        {
+            Stock.Ledger.RemoveRange(0, Stock.Ledger.Count - _options.LedgerEntriesKept);
+        }
+    }
+
+    /// <summary>Checks the pool's invariants; a violation is logged and counted, never repaired.</summary>
+    private void CheckInvariants()
+    {
+        var sums = new Dictionary<string, int>(Stock.Warehouses.Count, StringComparer.Ordinal);
+        var backordered = 0;
+        foreach (var (orderId, reservation) in Stock.Reservations)
+        {
+            backordered += reservation.Backordered;
+            if (reservation.Backordered < 0 || reservation.Held.Exists(h => h.Quantity <= 0))
+            {
+                Violation($"reservation of '{orderId}' holds a non-positive quantity");
+            }
+
+            foreach (var held in reservation.Held)
+            {
+                sums[held.WarehouseId] = sums.GetValueOrDefault(held.WarehouseId) + held.Quantity;
+            }
+        }
+
+        if (backordered != Stock.TotalBackordered)
+        {
+            Violation($"backordered units {Stock.TotalBackordered} differ from the reservations' {backordered}");
+        }
+
+        foreach (var (warehouseId, entry) in Stock.Warehouses)
+        {
+            var sum = sums.GetValueOrDefault(warehouseId);
+            if (entry.Reserved != sum)
+            {
+                Violation($"warehouse '{warehouseId}' reserved {entry.Reserved} differs from the reservations' {sum}");
+            }
+
+            if (entry.Reserved < 0 || entry.Reserved > entry.OnHand)
+            {
+                Violation($"warehouse '{warehouseId}' breaks 0 <= reserved ({entry.Reserved}) <= on_hand ({entry.OnHand})");
+            }
+        }
+    }
+
+    private void Violation(string detail)
+    {
+        Stock.InvariantViolations++;
+        Log.InvariantViolated(logger, Sku, detail);
+    }
+
+    /// <summary>Folds in acknowledged notices, checks invariants, persists, then sends new notices.</summary>
+    private async Task CommitAsync()
+    {
+        while (_acknowledged.TryDequeue(out var ack))
+        {
+            if (!Stock.Reservations.TryGetValue(ack.OrderId, out var reservation) || reservation.Version <= ack.Version)
+            {
+                Stock.Outbox.Remove(ack.OrderId);
+            }
+        }
+
+        CheckInvariants();
         await PersistAsync();
+        SendNotices();
+    }
+
+    private Task RetryNoticesAsync()
+    {
+        SendNotices();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Starts sending the outbox's notices outside this turn (see the class remarks).</summary>
+    private void SendNotices()
+    {
+        if (Stock.Outbox.Count == 0)
+        {
+            return;
+        }
+
+        var notices = new List<StockReservationChange>();
+        foreach (var (orderId, cause) in Stock.Outbox.ToList())
+        {
+            if (!Stock.Reservations.TryGetValue(orderId, out var reservation))
+            {
+                Stock.Outbox.Remove(orderId);
+                continue;
+            }
+
+            if (_inFlight.TryGetValue(orderId, out var sending) && sending >= reservation.Version)
+            {
+                continue;
+            }
+
+            _inFlight[orderId] = reservation.Version;
+            notices.Add(new StockReservationChange(Sku, Snapshot(orderId, reservation), cause));
+        }
+
+        if (notices.Count == 0)
+        {
+            return;
+        }
+
+        var grains = GrainFactory;
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(() => DeliverAsync(grains, notices));
+        }
+    }
+
+    private async Task DeliverAsync(IGrainFactory grains, List<StockReservationChange> notices)
+    {
+        await Parallel.ForEachAsync(notices, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (notice, _) =>
+        {
+            var orderId = notice.Reservation.OrderId;
+            try
+            {
+                await grains.GetGrain<IOrderGrain>(orderId).ApplyStockChangeAsync(notice);
+                _acknowledged.Enqueue((orderId, notice.Reservation.Version));
+            }
+            catch (Exception exception)
+            {
+                Log.NoticeFailed(logger, exception, Sku, orderId);
+            }
+            finally
+            {
+                _inFlight.TryRemove(new KeyValuePair<string, long>(orderId, notice.Reservation.Version));
+            }
+        });
+    }
+
+    private StockReservation Snapshot(string orderId, ReservationEntry reservation) =>
+        new(orderId, reservation.Version, HeldAsList(reservation), reservation.Backordered);
+
+    private static List<WarehouseQuantity> HeldAsList(ReservationEntry reservation) =>
+        [.. reservation.Held.Where(h => h.Quantity > 0).Select(h => new WarehouseQuantity(h.WarehouseId, h.Quantity))];
+
+    private void Remember(List<string> ids, string id)
+    {
+        ids.Add(id);
+        if (ids.Count > _options.RememberedSyncIdsPerWarehouse)
+        {
+            ids.RemoveRange(0, ids.Count - _options.RememberedSyncIdsPerWarehouse);
+        }
+    }
+
+    private void RememberAdjustment(WarehouseStockEntry entry, string id, int delta)
+    {
+        entry.RecentAdjustments.Add(new RecentAdjustment { Id = id, Delta = delta });
+        if (entry.RecentAdjustments.Count > _options.RememberedSyncIdsPerWarehouse)
+        {
+            entry.RecentAdjustments.RemoveRange(0, entry.RecentAdjustments.Count - _options.RememberedSyncIdsPerWarehouse);
+        }
     }
 
     private SkuAvailability Availability()
@@ -158,7 +703,7 @@ public sealed class SkuStockGrain(
             .ToList();
         var onHand = checked(warehouses.Sum(w => w.OnHand));
         var reserved = checked(warehouses.Sum(w => w.Reserved));
-        return new SkuAvailability(GetPrimaryKeyString(), onHand, reserved, onHand - reserved, warehouses);
+        return new SkuAvailability(Sku, onHand, reserved, onHand - reserved, warehouses, Stock.TotalBackordered);
     }
 
     private async ValueTask<Dictionary<string, WarehouseInfo>> WarehousesAsync(bool mustRefresh)

@@ -1,13 +1,23 @@
+using Microsoft.Extensions.Options;
 using OrderGrains.Abstractions;
 using OrderGrains.Runtime;
 
 namespace OrderGrains.Grains;
 
-/// <summary>One warehouse's master data; every upsert is pushed to the <see cref="IWarehouseDirectoryGrain"/>.</summary>
+/// <summary>
+/// One warehouse: master data (every upsert is pushed to the <see cref="IWarehouseDirectoryGrain"/>) and the queue of
+/// pick tasks of released orders, split into packages and, when enabled, consolidated per customer and address.
+/// </summary>
 [GrainType("warehouse")]
 public sealed class WarehouseGrain(
-    [PersistentState("warehouse")] IPersistentState<WarehouseState> state) : Grain, IWarehouseGrain
+    [PersistentState("warehouse")] IPersistentState<WarehouseState> state,
+    IOptions<OrderOptions> options,
+    TimeProvider clock) : Grain, IWarehouseGrain
 {
+    private const int RememberedSnapshots = 64;
+
+    private readonly OrderOptions _options = options.Value;
+
     /// <summary>Creates or replaces the warehouse, then publishes it to the directory (idempotent, so a retry repairs a failed publish).</summary>
     public async Task<WarehouseInfo> UpsertAsync(WarehouseInfo warehouse)
     {
@@ -39,15 +49,7 @@ public sealed class WarehouseGrain(
         if (state.State.Warehouse != warehouse)
         {
             state.State.Warehouse = warehouse;
-            try
-            {
-                await state.WriteStateAsync();
-            }
-            catch (Exception)
-            {
-                DeactivateOnIdle();
-                throw;
-            }
+            await PersistAsync();
         }
 
         await GrainFactory.GetGrain<IWarehouseDirectoryGrain>(IWarehouseDirectoryGrain.Key).UpsertAsync(warehouse);
@@ -59,4 +61,177 @@ public sealed class WarehouseGrain(
         state.State.Warehouse is { } warehouse
             ? Task.FromResult(warehouse)
             : throw new NotFoundException("warehouse", GetPrimaryKeyString());
+
+    /// <summary>Replaces the order's pick tasks here; a new order joins an open consolidation of its key within the window.</summary>
+    public async Task SyncPickTasksAsync(PickTaskSync sync)
+    {
+        ArgumentNullException.ThrowIfNull(sync);
+        ArgumentException.ThrowIfNullOrEmpty(sync.OrderId);
+        var orders = state.State.Orders;
+        var lines = sync.Lines.Where(l => l.Quantity > 0).OrderBy(l => l.Sku, StringComparer.Ordinal).ToList();
+        orders.TryGetValue(sync.OrderId, out var entry);
+        if (lines.Count == 0)
+        {
+            if (entry is null)
+            {
+                return;
+            }
+
+            orders.Remove(sync.OrderId);
+        }
+        else if (entry is not null)
+        {
+            if (entry.Lines.SequenceEqual(lines))
+            {
+                return;
+            }
+
+            entry.Lines = lines;
+        }
+        else
+        {
+            var now = clock.GetUtcNow();
+            orders[sync.OrderId] = new PickEntry
+            {
+                Released = ++state.State.ReleaseSequence,
+                ReleasedAt = now,
+                ConsolidationKey = sync.ConsolidationKey,
+                ConsolidationId = OpenConsolidation(sync.ConsolidationKey, now) ?? sync.OrderId,
+                Lines = lines,
+            };
+        }
+
+        await PersistAsync();
+    }
+
+    /// <summary>Packages of at most MaxUnitsPerPackage units per consolidation, filled in release order.</summary>
+    public Task<WarehouseQueue> GetQueueAsync()
+    {
+        var packages = new List<PickPackage>();
+        var consolidations = state.State.Orders
+            .OrderBy(o => o.Value.Released)
+            .GroupBy(o => o.Value.ConsolidationId, StringComparer.Ordinal);
+        foreach (var consolidation in consolidations)
+        {
+            var tasks = new List<PickTask>();
+            var units = 0;
+            var number = 0;
+            foreach (var (orderId, entry) in consolidation)
+            {
+                foreach (var line in entry.Lines)
+                {
+                    var left = line.Quantity;
+                    while (left > 0)
+                    {
+                        var take = Math.Min(left, _options.MaxUnitsPerPackage - units);
+                        tasks.Add(new PickTask(orderId, line.Sku, take));
+                        units += take;
+                        left -= take;
+                        if (units == _options.MaxUnitsPerPackage)
+                        {
+                            packages.Add(new PickPackage($"{consolidation.Key}/{++number}", consolidation.Key, tasks, units));
+                            tasks = [];
+                            units = 0;
+                        }
+                    }
+                }
+            }
+
+            if (units > 0)
+            {
+                packages.Add(new PickPackage($"{consolidation.Key}/{++number}", consolidation.Key, tasks, units));
+            }
+        }
+
+        return Task.FromResult(new WarehouseQueue(GetPrimaryKeyString(), packages));
+    }
+
+    /// <summary>Sets each listed SKU's count here; the snapshot id is every SKU's sync id, so a replay changes nothing.</summary>
+    public async Task<StockSnapshotSummary> ImportSnapshotAsync(StockSnapshotCommand snapshot)
+    {
+        if (snapshot is null)
+        {
+            throw new DomainValidationException("request", "is required");
+        }
+
+        if (string.IsNullOrWhiteSpace(snapshot.SnapshotId))
+        {
+            throw new DomainValidationException("snapshot_id", "is required");
+        }
+
+        _ = state.State.Warehouse ?? throw new NotFoundException("warehouse", GetPrimaryKeyString());
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < snapshot.Items.Count; i++)
+        {
+            var item = snapshot.Items[i];
+            if (string.IsNullOrWhiteSpace(item.Sku))
+            {
+                throw new DomainValidationException($"items[{i}].sku", "is required");
+            }
+
+            if (!seen.Add(item.Sku))
+            {
+                throw new DomainValidationException($"items[{i}].sku", $"SKU '{item.Sku}' appears twice in the snapshot");
+            }
+
+            if (item.OnHand < 0)
+            {
+                throw new DomainValidationException($"items[{i}].on_hand", "must not be negative");
+            }
+        }
+
+        // Each SKU remembers the snapshot id as a sync id, so re-running a half-applied import finishes it without repeating.
+        var warehouseId = GetPrimaryKeyString();
+        var results = new List<SkuAvailability>(snapshot.Items.Count);
+        foreach (var chunk in snapshot.Items.Chunk(32))
+        {
+            results.AddRange(await Task.WhenAll(chunk.Select(item =>
+                GrainFactory.GetGrain<ISkuStockGrain>(item.Sku).SetStockAsync(new SetStockCommand(warehouseId, item.OnHand, snapshot.SnapshotId)))));
+        }
+
+        if (!state.State.ImportedSnapshots.Contains(snapshot.SnapshotId, StringComparer.Ordinal))
+        {
+            state.State.ImportedSnapshots.Add(snapshot.SnapshotId);
+            if (state.State.ImportedSnapshots.Count > RememberedSnapshots)
+            {
+                state.State.ImportedSnapshots.RemoveAt(0);
+            }
+
+            await PersistAsync();
+        }
+
+        var shortages = results.Count(r => r.Backordered > 0);
+        return new StockSnapshotSummary(warehouseId, snapshot.SnapshotId, snapshot.Items.Count, snapshot.Items.Sum(i => (long)i.OnHand), shortages);
+    }
+
+    /// <summary>The consolidation a new order of <paramref name="key"/> joins: one opened within the window that still has tasks.</summary>
+    private string? OpenConsolidation(string key, DateTimeOffset now)
+    {
+        if (_options.ConsolidationWindow <= TimeSpan.Zero || string.IsNullOrEmpty(key))
+        {
+            return null;
+        }
+
+        // Only the order that opened a consolidation (its id is the consolidation id) dates the window.
+        return state.State.Orders
+            .Where(o => string.Equals(o.Key, o.Value.ConsolidationId, StringComparison.Ordinal)
+                && string.Equals(o.Value.ConsolidationKey, key, StringComparison.Ordinal)
+                && now - o.Value.ReleasedAt <= _options.ConsolidationWindow)
+            .OrderBy(o => o.Value.Released)
+            .Select(o => o.Key)
+            .FirstOrDefault();
+    }
+
+    private async Task PersistAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception)
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
 }

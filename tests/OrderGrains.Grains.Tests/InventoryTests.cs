@@ -34,18 +34,17 @@ public sealed class InventoryTests
     }
 
     [Fact]
-    public async Task Stock_below_reserved_is_refused()
+    public async Task Stock_below_reserved_backorders_the_shortfall_instead_of_refusing_the_count()
     {
         await using var oms = await Oms.StartAsync();
         await oms.SeedSimpleAsync(units: 10);
         await oms.PlaceAsync("1", "c1", new OrderLine("SKU-1", 6, 1));
 
-        var error = await Assert.ThrowsAsync<DomainValidationException>(() => oms.StockAsync("SKU-1", "BER", 5));
+        var stock = await oms.StockAsync("SKU-1", "BER", 5);
 
-        Assert.Equal("on_hand", error.Field);
-        Assert.Contains("below reserved", error.Message, StringComparison.Ordinal);
-        Assert.Equal((10, 6), ((await oms.AvailabilityAsync("SKU-1")).OnHand, (await oms.AvailabilityAsync("SKU-1")).Reserved));
-        Assert.Equal(6, (await oms.StockAsync("SKU-1", "BER", 6)).OnHand);
+        Assert.Equal((5, 5, 1), (stock.OnHand, stock.Reserved, stock.Backordered));
+        await Oms.WaitUntilAsync(async () => (await oms.Order("1").GetAsync()).Backordered.Count == 1, TimeSpan.FromSeconds(10));
+        Assert.Equal([new LineQuantity("SKU-1", 1)], (await oms.Order("1").GetAsync()).Backordered);
     }
 
     [Fact]
