@@ -1,0 +1,3 @@
+using OrderGrains.ErpLedger;
+
+return await ErpLedgerApp.RunAsync(args);
