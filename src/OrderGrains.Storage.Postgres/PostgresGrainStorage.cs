@@ -11,17 +11,31 @@ namespace OrderGrains.Storage.Postgres;
 /// transaction and one round trip) that inserts the writes expecting no record, updates those whose version
 /// matches, and returns which of them took effect; a failed ETag check changes nothing and aborts nothing.
 /// </summary>
-public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IAsyncDisposable
+public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IStreamStorage, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly Func<CancellationToken, ValueTask>? _beforeCommit;
     private readonly string _readSql;
     private readonly string _readVersionSql;
+    private readonly string _readEventsSql;
+    private readonly string _readCheckpointSql;
+    private readonly string _writeCheckpointSql;
     private readonly BatchWriter[] _writers;
     private readonly GroupCommitQueue _queue;
 
-    private PostgresGrainStorage(PostgresStorageOptions options, NpgsqlDataSource dataSource, string table)
+    private PostgresGrainStorage(PostgresStorageOptions options, NpgsqlDataSource dataSource, string schema)
     {
+        var table = $"{schema}.grain_state";
+        PartitionCount = options.StreamPartitions;
+        _readEventsSql = $"""
+            SELECT seq, stream_key, event_id, event_type, payload, appended_at FROM {schema}.stream_events
+            WHERE ns = $1 AND part = $2 AND seq > $3 ORDER BY seq LIMIT $4
+            """;
+        _readCheckpointSql = $"SELECT seq FROM {schema}.stream_checkpoints WHERE consumer = $1 AND ns = $2 AND part = $3";
+        _writeCheckpointSql = $"""
+            INSERT INTO {schema}.stream_checkpoints (consumer, ns, part, seq) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (consumer, ns, part) DO UPDATE SET seq = EXCLUDED.seq
+            """;
         _dataSource = dataSource;
         _beforeCommit = options.BeforeCommit;
         const string keyMatch = "grain_type = $1 AND grain_key = $2 AND state_name = $3";
@@ -30,7 +44,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IA
         _writers = new BatchWriter[options.GroupCommit.MaxConcurrentBatches];
         for (int i = 0; i < _writers.Length; i++)
         {
-            _writers[i] = new BatchWriter(table, options.GroupCommit.MaxBatchSize);
+            _writers[i] = new BatchWriter(schema, options.GroupCommit.MaxBatchSize, PartitionCount);
         }
 
         _queue = new GroupCommitQueue(CommitAsync, options.GroupCommit);
@@ -54,7 +68,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IA
         try
         {
             await PostgresSchema.EnsureCreatedAsync(dataSource, schema, cancellationToken).ConfigureAwait(false);
-            return new PostgresGrainStorage(options, dataSource, $"{schema}.grain_state");
+            return new PostgresGrainStorage(options, dataSource, schema);
         }
         catch (Exception)
         {
@@ -87,6 +101,53 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IA
     /// <inheritdoc />
     public Task<string> ClearAsync(GrainStateKey key, string? expectedEtag, CancellationToken cancellationToken) =>
         _queue.EnqueueAsync(key, ReadOnlyMemory<byte>.Empty, expectedEtag, isClear: true, cancellationToken);
+
+    /// <inheritdoc />
+    public int PartitionCount { get; }
+
+    /// <inheritdoc />
+    public Task<string> WriteWithEventsAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, IReadOnlyList<StreamEventData> events, CancellationToken cancellationToken) =>
+        _queue.EnqueueAsync(key, payload, expectedEtag, isClear: false, events, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredStreamEvent>> ReadEventsAsync(string streamNamespace, int partition, long afterSequence, int maxCount, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(_readEventsSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamNamespace });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSequence });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var events = new List<StoredStreamEvent>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(new StoredStreamEvent(streamNamespace, partition, reader.GetInt64(0), reader.GetString(1), reader.GetString(2),
+                reader.GetString(3), reader.GetFieldValue<byte[]>(4), reader.GetFieldValue<DateTimeOffset>(5)));
+        }
+
+        return events;
+    }
+
+    /// <inheritdoc />
+    public async Task<long> ReadCheckpointAsync(string consumer, string streamNamespace, int partition, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(_readCheckpointSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = consumer });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamNamespace });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long seq ? seq : 0;
+    }
+
+    /// <inheritdoc />
+    public async Task WriteCheckpointAsync(string consumer, string streamNamespace, int partition, long sequence, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(_writeCheckpointSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = consumer });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamNamespace });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sequence });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Commits the writes already queued, then closes every connection.</summary>
     public async ValueTask DisposeAsync()
@@ -154,6 +215,14 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IA
     private sealed class BatchWriter : IAsyncDisposable
     {
         private readonly NpgsqlCommand _command;
+        private readonly NpgsqlCommand _appendEvents;
+        private readonly int _partitionCount;
+        private readonly List<string> _eventNamespaces = [];
+        private readonly List<int> _eventPartitions = [];
+        private readonly List<string> _eventKeys = [];
+        private readonly List<string> _eventIds = [];
+        private readonly List<string> _eventTypes = [];
+        private readonly List<byte[]> _eventPayloads = [];
         private readonly List<string> _types;
         private readonly List<string> _keys;
         private readonly List<string> _names;
@@ -163,8 +232,38 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IA
         private readonly List<byte[]> _payloads;
         private NpgsqlConnection? _connection;
 
-        public BatchWriter(string table, int maxBatchSize)
+        public BatchWriter(string schema, int maxBatchSize, int partitionCount)
         {
+            var table = $"{schema}.grain_state";
+            _partitionCount = partitionCount;
+
+            // One statement: count the new events per partition, bump each partition's counter (its row lock is held
+            // until commit, so sequence order is commit order), and number the events after the old counter value.
+            _appendEvents = new NpgsqlCommand($"""
+                WITH ev AS (
+                    SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::bytea[])
+                        WITH ORDINALITY AS e (ns, part, skey, id, typ, p, o)
+                ),
+                counts AS (SELECT ns, part, count(*) AS n FROM ev GROUP BY ns, part),
+                bumped AS (
+                    INSERT INTO {schema}.stream_partitions AS s (ns, part, last_seq)
+                    SELECT ns, part, n FROM counts
+                    ON CONFLICT (ns, part) DO UPDATE SET last_seq = s.last_seq + EXCLUDED.last_seq
+                    RETURNING s.ns, s.part, s.last_seq
+                )
+                INSERT INTO {schema}.stream_events (ns, part, seq, stream_key, event_id, event_type, payload, appended_at)
+                SELECT ev.ns, ev.part, b.last_seq - c.n + row_number() OVER (PARTITION BY ev.ns, ev.part ORDER BY ev.o),
+                       ev.skey, ev.id, ev.typ, ev.p, now()
+                FROM ev
+                JOIN counts AS c ON c.ns = ev.ns AND c.part = ev.part
+                JOIN bumped AS b ON b.ns = ev.ns AND b.part = ev.part
+                """);
+            AddArray(_appendEvents, _eventNamespaces, NpgsqlDbType.Text);
+            AddArray(_appendEvents, _eventPartitions, NpgsqlDbType.Integer);
+            AddArray(_appendEvents, _eventKeys, NpgsqlDbType.Text);
+            AddArray(_appendEvents, _eventIds, NpgsqlDbType.Text);
+            AddArray(_appendEvents, _eventTypes, NpgsqlDbType.Text);
+            AddArray(_appendEvents, _eventPayloads, NpgsqlDbType.Bytea);
             // Keys are unique within a batch (the queue guarantees it), so each input row meets at most one effect.
             // The ordinality o (1-based) is how a returned row names its write.
             _command = new NpgsqlCommand($"""
@@ -196,12 +295,12 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IA
             _exists = new List<bool>(capacity);
             _payloads = new List<byte[]>(capacity);
             Committed = new bool[maxBatchSize];
-            AddArray(_types, NpgsqlDbType.Text);
-            AddArray(_keys, NpgsqlDbType.Text);
-            AddArray(_names, NpgsqlDbType.Text);
-            AddArray(_expected, NpgsqlDbType.Bigint);
-            AddArray(_exists, NpgsqlDbType.Boolean);
-            AddArray(_payloads, NpgsqlDbType.Bytea);
+            AddArray(_command, _types, NpgsqlDbType.Text);
+            AddArray(_command, _keys, NpgsqlDbType.Text);
+            AddArray(_command, _names, NpgsqlDbType.Text);
+            AddArray(_command, _expected, NpgsqlDbType.Bigint);
+            AddArray(_command, _exists, NpgsqlDbType.Boolean);
+            AddArray(_command, _payloads, NpgsqlDbType.Bytea);
         }
 
         /// <summary>Which writes of the last batch took effect; the rest failed their ETag check.</summary>
@@ -212,6 +311,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IA
             int count = batch.Count;
             ClearLists();
             Array.Clear(Committed, 0, count);
+            var carriesEvents = false;
             for (int i = 0; i < count; i++)
             {
                 var entry = batch[i];
@@ -221,12 +321,14 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IA
                 _expected.Add(GrainStorageErrors.ParseVersionEtag(entry.ExpectedEtag));
                 _exists.Add(!entry.IsClear);
                 _payloads.Add(ToArray(entry.Payload));
+                carriesEvents |= entry.Events.Count > 0;
             }
 
             if (_connection is null)
             {
                 _connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
                 _command.Connection = _connection;
+                _appendEvents.Connection = _connection;
                 await _command.PrepareAsync().ConfigureAwait(false);
             }
 
@@ -235,13 +337,54 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IA
                 await beforeCommit(CancellationToken.None).ConfigureAwait(false);
             }
 
+            // Without events the statement is its own transaction (one round trip). With events, the state statement
+            // and the event append share an explicit transaction: events only for writes that passed their ETag check.
+            await using var transaction = carriesEvents ? await _connection.BeginTransactionAsync().ConfigureAwait(false) : null;
+            var etags = new string?[count];
             await using (var reader = await _command.ExecuteReaderAsync().ConfigureAwait(false))
             {
                 while (await reader.ReadAsync().ConfigureAwait(false))
                 {
                     int index = (int)reader.GetInt64(0) - 1;
                     Committed[index] = true;
-                    batch.SetCommitted(index, FormatEtag(reader.GetInt64(1)));
+                    etags[index] = FormatEtag(reader.GetInt64(1));
+                }
+            }
+
+            if (transaction is not null)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    if (!Committed[i])
+                    {
+                        continue;
+                    }
+
+                    foreach (var e in batch[i].Events)
+                    {
+                        _eventNamespaces.Add(e.StreamNamespace);
+                        _eventPartitions.Add(StreamPartitioner.PartitionOf(e.StreamKey, _partitionCount));
+                        _eventKeys.Add(e.StreamKey);
+                        _eventIds.Add(e.EventId);
+                        _eventTypes.Add(e.EventType);
+                        _eventPayloads.Add(ToArray(e.Payload));
+                    }
+                }
+
+                if (_eventIds.Count > 0)
+                {
+                    await _appendEvents.ExecuteNonQueryAsync().ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync().ConfigureAwait(false);
+            }
+
+            // Outcomes are reported only after the commit: before it, nothing in the batch is durable.
+            for (int i = 0; i < count; i++)
+            {
+                if (Committed[i])
+                {
+                    batch.SetCommitted(i, etags[i]!);
                 }
             }
 
@@ -257,6 +400,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IA
                 var connection = _connection;
                 _connection = null;
                 _command.Connection = null;
+                _appendEvents.Connection = null;
                 await connection.DisposeAsync().ConfigureAwait(false);
             }
         }
@@ -265,13 +409,20 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IA
         {
             await ResetAsync().ConfigureAwait(false);
             await _command.DisposeAsync().ConfigureAwait(false);
+            await _appendEvents.DisposeAsync().ConfigureAwait(false);
         }
 
-        private void AddArray<T>(List<T> values, NpgsqlDbType elementType) =>
-            _command.Parameters.Add(new NpgsqlParameter<List<T>> { NpgsqlDbType = NpgsqlDbType.Array | elementType, TypedValue = values });
+        private static void AddArray<T>(NpgsqlCommand command, List<T> values, NpgsqlDbType elementType) =>
+            command.Parameters.Add(new NpgsqlParameter<List<T>> { NpgsqlDbType = NpgsqlDbType.Array | elementType, TypedValue = values });
 
         private void ClearLists()
         {
+            _eventNamespaces.Clear();
+            _eventPartitions.Clear();
+            _eventKeys.Clear();
+            _eventIds.Clear();
+            _eventTypes.Clear();
+            _eventPayloads.Clear();
             _types.Clear();
             _keys.Clear();
             _names.Clear();

@@ -15,6 +15,8 @@ internal static class PostgresSchema
         // Grain state rows are never deleted: a clear leaves a tombstone whose version keeps counting.
         // fillfactor leaves room on each page so that state updates stay HOT (no index write).
         // Reminder times are UTC ticks so that a reminder reads back exactly as written.
+        // stream_partitions.last_seq is bumped inside the appending transaction; its row lock, held until commit,
+        // makes sequence order equal commit order within a partition, so consumers reading "after N" skip nothing.
         command.CommandText = $"""
             SELECT pg_advisory_xact_lock(hashtext('ordergrains.schema:{quotedSchema}'));
             CREATE SCHEMA IF NOT EXISTS {quotedSchema};
@@ -34,6 +36,30 @@ internal static class PostgresSchema
                 start_at_ticks bigint NOT NULL,
                 period_ticks   bigint NOT NULL,
                 PRIMARY KEY (grain_type, grain_key, reminder_name)
+            );
+            CREATE TABLE IF NOT EXISTS {quotedSchema}.stream_partitions (
+                ns       text    NOT NULL,
+                part     integer NOT NULL,
+                last_seq bigint  NOT NULL,
+                PRIMARY KEY (ns, part)
+            );
+            CREATE TABLE IF NOT EXISTS {quotedSchema}.stream_events (
+                ns          text        NOT NULL,
+                part        integer     NOT NULL,
+                seq         bigint      NOT NULL,
+                stream_key  text        NOT NULL,
+                event_id    text        NOT NULL,
+                event_type  text        NOT NULL,
+                payload     bytea       NOT NULL,
+                appended_at timestamptz NOT NULL,
+                PRIMARY KEY (ns, part, seq)
+            );
+            CREATE TABLE IF NOT EXISTS {quotedSchema}.stream_checkpoints (
+                consumer text    NOT NULL,
+                ns       text    NOT NULL,
+                part     integer NOT NULL,
+                seq      bigint  NOT NULL,
+                PRIMARY KEY (consumer, ns, part)
             );
             """;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

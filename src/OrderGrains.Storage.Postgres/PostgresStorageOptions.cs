@@ -10,6 +10,9 @@ public sealed partial class PostgresStorageOptions
     /// <summary>An Npgsql connection string.</summary>
     public required string ConnectionString { get; init; }
 
+    /// <summary>Partitions per stream namespace; fixed for the life of the schema.</summary>
+    public int StreamPartitions { get; init; } = 8;
+
     /// <summary>Connections per data source when the connection string sets no pool size.</summary>
     public int MaxPoolSize { get; init; } = 16;
 

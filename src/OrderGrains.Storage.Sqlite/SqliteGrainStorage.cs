@@ -10,7 +10,7 @@ namespace OrderGrains.Storage.Sqlite;
 /// Writes are group-committed: one transaction per batch on a single writer connection; reads use pooled
 /// connections of their own, which WAL lets run beside the writer.
 /// </summary>
-public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IAsyncDisposable
+public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IStreamStorage, IAsyncDisposable
 {
     private const string KeyMatch = "grain_type = $type AND grain_key = $key AND state_name = $name";
 
@@ -20,6 +20,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IAsy
     private readonly SqliteCommand _insert;
     private readonly SqliteCommand _update;
     private readonly SqliteCommand _readVersion;
+    private readonly SqliteCommand _appendEvent;
     private readonly GroupCommitQueue _queue;
 
     private SqliteGrainStorage(SqliteStorageOptions options, SqliteConnection writer)
@@ -35,6 +36,18 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IAsy
             "UPDATE grain_state SET version = version + 1, record_exists = $exists, payload = $payload " +
             $"WHERE {KeyMatch} AND version = $expected;");
         _readVersion = CreateCommand(writer, $"SELECT version FROM grain_state WHERE {KeyMatch};");
+        _appendEvent = writer.CreateCommand();
+        _appendEvent.CommandText = """
+            INSERT INTO stream_events (ns, part, seq, stream_key, event_id, event_type, payload, appended_at_ticks)
+            VALUES ($ns, $part, (SELECT COALESCE(MAX(seq), 0) + 1 FROM stream_events WHERE ns = $ns AND part = $part),
+                    $skey, $id, $type, $payload, $at);
+            """;
+        foreach (var name in (string[])["$ns", "$part", "$skey", "$id", "$type", "$payload", "$at"])
+        {
+            _appendEvent.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        PartitionCount = options.StreamPartitions;
         _queue = new GroupCommitQueue(CommitAsync, options.GroupCommit);
     }
 
@@ -89,6 +102,65 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IAsy
     public Task<string> ClearAsync(GrainStateKey key, string? expectedEtag, CancellationToken cancellationToken) =>
         _queue.EnqueueAsync(key, ReadOnlyMemory<byte>.Empty, expectedEtag, isClear: true, cancellationToken);
 
+    /// <inheritdoc />
+    public int PartitionCount { get; }
+
+    /// <inheritdoc />
+    public Task<string> WriteWithEventsAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, IReadOnlyList<StreamEventData> events, CancellationToken cancellationToken) =>
+        _queue.EnqueueAsync(key, payload, expectedEtag, isClear: false, events, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredStreamEvent>> ReadEventsAsync(string streamNamespace, int partition, long afterSequence, int maxCount, CancellationToken cancellationToken)
+    {
+        await using var connection = await SqliteSchema.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT seq, stream_key, event_id, event_type, payload, appended_at_ticks FROM stream_events
+            WHERE ns = $ns AND part = $part AND seq > $after ORDER BY seq LIMIT $max;
+            """;
+        command.Parameters.AddWithValue("$ns", streamNamespace);
+        command.Parameters.AddWithValue("$part", partition);
+        command.Parameters.AddWithValue("$after", afterSequence);
+        command.Parameters.AddWithValue("$max", maxCount);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var events = new List<StoredStreamEvent>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(new StoredStreamEvent(streamNamespace, partition, reader.GetInt64(0), reader.GetString(1), reader.GetString(2),
+                reader.GetString(3), (byte[])reader.GetValue(4), new DateTimeOffset(reader.GetInt64(5), TimeSpan.Zero)));
+        }
+
+        return events;
+    }
+
+    /// <inheritdoc />
+    public async Task<long> ReadCheckpointAsync(string consumer, string streamNamespace, int partition, CancellationToken cancellationToken)
+    {
+        await using var connection = await SqliteSchema.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq FROM stream_checkpoints WHERE consumer = $c AND ns = $ns AND part = $part;";
+        command.Parameters.AddWithValue("$c", consumer);
+        command.Parameters.AddWithValue("$ns", streamNamespace);
+        command.Parameters.AddWithValue("$part", partition);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long seq ? seq : 0;
+    }
+
+    /// <inheritdoc />
+    public async Task WriteCheckpointAsync(string consumer, string streamNamespace, int partition, long sequence, CancellationToken cancellationToken)
+    {
+        await using var connection = await SqliteSchema.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO stream_checkpoints (consumer, ns, part, seq) VALUES ($c, $ns, $part, $seq)
+            ON CONFLICT (consumer, ns, part) DO UPDATE SET seq = excluded.seq;
+            """;
+        command.Parameters.AddWithValue("$c", consumer);
+        command.Parameters.AddWithValue("$ns", streamNamespace);
+        command.Parameters.AddWithValue("$part", partition);
+        command.Parameters.AddWithValue("$seq", sequence);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Commits the writes already queued, then closes the database.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -96,6 +168,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IAsy
         await _insert.DisposeAsync().ConfigureAwait(false);
         await _update.DisposeAsync().ConfigureAwait(false);
         await _readVersion.DisposeAsync().ConfigureAwait(false);
+        await _appendEvent.DisposeAsync().ConfigureAwait(false);
         await _writer.DisposeAsync().ConfigureAwait(false);
         // Pooled reader connections would otherwise keep the file open after the provider is gone.
         using var poolKey = new SqliteConnection(_connectionString);
@@ -109,6 +182,8 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IAsy
         _insert.Transaction = transaction;
         _update.Transaction = transaction;
         _readVersion.Transaction = transaction;
+        _appendEvent.Transaction = transaction;
+        var appendedAt = DateTimeOffset.UtcNow.UtcTicks;
         for (int i = 0; i < batch.Count; i++)
         {
             var entry = batch[i];
@@ -122,6 +197,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IAsy
                 command.Parameters[5].Value = expected;
                 if (command.ExecuteNonQuery() == 1)
                 {
+                    AppendEvents(entry.Events, appendedAt);
                     batch.SetCommitted(i, FormatEtag(expected + 1));
                     continue;
                 }
@@ -137,6 +213,21 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IAsy
         }
 
         transaction.Commit();
+    }
+
+    private void AppendEvents(IReadOnlyList<StreamEventData> events, long appendedAt)
+    {
+        foreach (var e in events)
+        {
+            _appendEvent.Parameters[0].Value = e.StreamNamespace;
+            _appendEvent.Parameters[1].Value = StreamPartitioner.PartitionOf(e.StreamKey, PartitionCount);
+            _appendEvent.Parameters[2].Value = e.StreamKey;
+            _appendEvent.Parameters[3].Value = e.EventId;
+            _appendEvent.Parameters[4].Value = e.EventType;
+            _appendEvent.Parameters[5].Value = ToArray(e.Payload);
+            _appendEvent.Parameters[6].Value = appendedAt;
+            _appendEvent.ExecuteNonQuery();
+        }
     }
 
     private SqliteCommand CreateWriteCommand(string sql)

@@ -6,6 +6,7 @@ internal static class SqliteSchema
 {
     // Grain state rows are never deleted: a clear leaves a tombstone (record_exists = 0) whose version keeps counting.
     // Reminder times are UTC ticks so that a reminder reads back exactly as written.
+    // Stream events are numbered per (namespace, partition) by the single writer, so numbers follow commit order.
     private const string Create = """
         PRAGMA journal_mode = WAL;
         CREATE TABLE IF NOT EXISTS grain_state (
@@ -24,6 +25,24 @@ internal static class SqliteSchema
             start_at_ticks INTEGER NOT NULL,
             period_ticks   INTEGER NOT NULL,
             PRIMARY KEY (grain_type, grain_key, reminder_name)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS stream_events (
+            ns                TEXT    NOT NULL,
+            part              INTEGER NOT NULL,
+            seq               INTEGER NOT NULL,
+            stream_key        TEXT    NOT NULL,
+            event_id          TEXT    NOT NULL,
+            event_type        TEXT    NOT NULL,
+            payload           BLOB    NOT NULL,
+            appended_at_ticks INTEGER NOT NULL,
+            PRIMARY KEY (ns, part, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS stream_checkpoints (
+            consumer TEXT    NOT NULL,
+            ns       TEXT    NOT NULL,
+            part     INTEGER NOT NULL,
+            seq      INTEGER NOT NULL,
+            PRIMARY KEY (consumer, ns, part)
         ) WITHOUT ROWID;
         """;
 

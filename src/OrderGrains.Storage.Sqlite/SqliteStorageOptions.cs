@@ -8,6 +8,9 @@ public sealed class SqliteStorageOptions
     /// <summary>Path of the database file; created, with its directory, when missing. Grain state and reminders share it.</summary>
     public required string DatabasePath { get; init; }
 
+    /// <summary>Partitions per stream namespace; fixed for the life of the database.</summary>
+    public int StreamPartitions { get; init; } = 8;
+
     /// <summary>Batching of state writes. SQLite has one writer, so <see cref="GroupCommitOptions.MaxConcurrentBatches"/> must stay 1.</summary>
     public GroupCommitOptions GroupCommit { get; init; } = new();
 

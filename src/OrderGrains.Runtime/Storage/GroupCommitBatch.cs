@@ -67,6 +67,9 @@ public readonly struct GroupCommitEntry
 
     /// <summary>True for a clear: store a tombstone (no live record) whose ETag still advances.</summary>
     public bool IsClear => _item.IsClear;
+
+    /// <summary>Stream events to append in the same transaction if, and only if, this write commits; empty for most writes.</summary>
+    public IReadOnlyList<StreamEventData> Events => _item.Events;
 }
 
 internal enum WriteOutcome
@@ -87,13 +90,14 @@ internal sealed class PendingWrite : TaskCompletionSource<string>
     private int _state;
     private CancellationTokenRegistration _cancellation;
 
-    public PendingWrite(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, bool isClear)
+    public PendingWrite(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, bool isClear, IReadOnlyList<StreamEventData> events)
         : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         Key = key;
         Payload = payload;
         ExpectedEtag = expectedEtag;
         IsClear = isClear;
+        Events = events;
     }
 
     public GrainStateKey Key { get; }
@@ -103,6 +107,8 @@ internal sealed class PendingWrite : TaskCompletionSource<string>
     public string? ExpectedEtag { get; }
 
     public bool IsClear { get; }
+
+    public IReadOnlyList<StreamEventData> Events { get; }
 
     public WriteOutcome Outcome { get; set; }
 

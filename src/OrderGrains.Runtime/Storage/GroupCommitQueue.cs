@@ -90,14 +90,18 @@ public sealed class GroupCommitQueue : IStorageStatistics, IAsyncDisposable
 
     /// <summary>Queues a write (or a clear, with <paramref name="isClear"/>) and completes with its new ETag once committed.</summary>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public Task<string> EnqueueAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, bool isClear, CancellationToken cancellationToken)
+    public Task<string> EnqueueAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, bool isClear, CancellationToken cancellationToken) =>
+        EnqueueAsync(key, payload, expectedEtag, isClear, [], cancellationToken);
+
+    /// <summary>Queues a write that carries stream events, appended in the same transaction only if the write commits.</summary>
+    public Task<string> EnqueueAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, bool isClear, IReadOnlyList<StreamEventData> events, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<string>(cancellationToken);
         }
 
-        var item = new PendingWrite(key, payload, expectedEtag, isClear);
+        var item = new PendingWrite(key, payload, expectedEtag, isClear, events);
         item.WatchCancellation(cancellationToken);
         if (!_queue.Writer.TryWrite(item))
         {

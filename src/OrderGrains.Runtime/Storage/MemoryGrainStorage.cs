@@ -6,9 +6,21 @@ namespace OrderGrains.Runtime.Storage;
 /// Grain storage in memory, for tests: the same ETag and tombstone semantics as the SQL providers.
 /// Keep one instance across runtime restarts to play the part of a database that outlives a silo.
 /// </summary>
-public sealed class MemoryGrainStorage : IGrainStorage, IStorageStatistics
+public sealed class MemoryGrainStorage : IGrainStorage, IStorageStatistics, IStreamStorage
 {
     private readonly Dictionary<GrainStateKey, StoredState> _states = [];
+    private readonly Dictionary<(string Namespace, int Partition), List<StoredStreamEvent>> _events = [];
+    private readonly Dictionary<(string Consumer, string Namespace, int Partition), long> _checkpoints = [];
+
+    /// <summary>Creates a store whose streams have <paramref name="partitionCount"/> partitions per namespace.</summary>
+    public MemoryGrainStorage(int partitionCount = 8)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitionCount, 1);
+        PartitionCount = partitionCount;
+    }
+
+    /// <inheritdoc />
+    public int PartitionCount { get; }
     private readonly Lock _lock = new();
     private long _writes;
 
@@ -39,13 +51,53 @@ public sealed class MemoryGrainStorage : IGrainStorage, IStorageStatistics
 
     /// <inheritdoc />
     public Task<string> WriteAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, CancellationToken cancellationToken) =>
-        Apply(key, payload.ToArray(), expectedEtag, recordExists: true, cancellationToken);
+        Apply(key, payload.ToArray(), expectedEtag, recordExists: true, [], cancellationToken);
 
     /// <inheritdoc />
     public Task<string> ClearAsync(GrainStateKey key, string? expectedEtag, CancellationToken cancellationToken) =>
-        Apply(key, [], expectedEtag, recordExists: false, cancellationToken);
+        Apply(key, [], expectedEtag, recordExists: false, [], cancellationToken);
 
-    private Task<string> Apply(GrainStateKey key, byte[] payload, string? expectedEtag, bool recordExists, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public Task<string> WriteWithEventsAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, IReadOnlyList<StreamEventData> events, CancellationToken cancellationToken) =>
+        Apply(key, payload.ToArray(), expectedEtag, recordExists: true, events, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredStreamEvent>> ReadEventsAsync(string streamNamespace, int partition, long afterSequence, int maxCount, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_events.TryGetValue((streamNamespace, partition), out var events))
+            {
+                return Task.FromResult<IReadOnlyList<StoredStreamEvent>>([]);
+            }
+
+            // Sequences are 1-based and gapless, so the index of sequence n is n - 1.
+            var from = (int)Math.Min(Math.Max(afterSequence, 0), events.Count);
+            return Task.FromResult<IReadOnlyList<StoredStreamEvent>>(events.GetRange(from, Math.Min(maxCount, events.Count - from)));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<long> ReadCheckpointAsync(string consumer, string streamNamespace, int partition, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_checkpoints.GetValueOrDefault((consumer, streamNamespace, partition)));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task WriteCheckpointAsync(string consumer, string streamNamespace, int partition, long sequence, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _checkpoints[(consumer, streamNamespace, partition)] = sequence;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task<string> Apply(GrainStateKey key, byte[] payload, string? expectedEtag, bool recordExists, IReadOnlyList<StreamEventData> events, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -65,6 +117,18 @@ public sealed class MemoryGrainStorage : IGrainStorage, IStorageStatistics
 
             long version = storedVersion + 1;
             _states[key] = new StoredState(payload, version, recordExists);
+            var now = DateTimeOffset.UtcNow;
+            foreach (var e in events)
+            {
+                var partition = StreamPartitioner.PartitionOf(e.StreamKey, PartitionCount);
+                if (!_events.TryGetValue((e.StreamNamespace, partition), out var list))
+                {
+                    _events[(e.StreamNamespace, partition)] = list = [];
+                }
+
+                list.Add(new StoredStreamEvent(e.StreamNamespace, partition, list.Count + 1, e.StreamKey, e.EventId, e.EventType, e.Payload.ToArray(), now));
+            }
+
             return Task.FromResult(FormatEtag(version));
         }
     }

@@ -1,0 +1,183 @@
+using System.Text;
+using OrderGrains.Runtime;
+using OrderGrains.Runtime.Storage;
+using OrderGrains.Storage.Postgres;
+using OrderGrains.Storage.Sqlite;
+
+namespace OrderGrains.Storage.Tests;
+
+/// <summary>The durable stream every store keeps: atomic with state, ordered and gapless per partition, checkpointed.</summary>
+public abstract class StreamStorageContractTests : IAsyncLifetime
+{
+    private const string Namespace = "orders";
+    private readonly List<IStreamStorage> _opened = [];
+
+    /// <summary>Opens the store; called again after closing everything to model a restart.</summary>
+    protected abstract Task<IStreamStorage> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null);
+
+    public virtual Task InitializeAsync() => Task.CompletedTask;
+
+    public virtual async Task DisposeAsync() => await CloseAllAsync();
+
+    [Fact]
+    public async Task Events_appended_with_a_state_write_are_read_back_in_order_with_gapless_sequences()
+    {
+        var streams = await TrackAsync(OpenAsync());
+        var key = new GrainStateKey("order", "o-1", "state");
+
+        var etag = await streams.WriteWithEventsAsync(key, Bytes("v1"), null, [Event("o-1", "e1"), Event("o-1", "e2")], default);
+        await streams.WriteWithEventsAsync(key, Bytes("v2"), etag, [Event("o-1", "e3")], default);
+
+        var partition = StreamPartitioner.PartitionOf("o-1", streams.PartitionCount);
+        var events = await streams.ReadEventsAsync(Namespace, partition, 0, 100, default);
+        Assert.Equal(["e1", "e2", "e3"], events.Select(e => e.EventId));
+        Assert.Equal([1L, 2L, 3L], events.Select(e => e.Sequence));
+        Assert.All(events, e => Assert.Equal("o-1", e.StreamKey));
+        Assert.Equal("payload of e2", Encoding.UTF8.GetString(events[1].Payload.Span));
+        Assert.Equal(["e3"], (await streams.ReadEventsAsync(Namespace, partition, 2, 100, default)).Select(e => e.EventId));
+    }
+
+    [Fact]
+    public async Task Stale_etag_write_appends_no_events()
+    {
+        var streams = await TrackAsync(OpenAsync());
+        var key = new GrainStateKey("order", "o-2", "state");
+        var first = await streams.WriteWithEventsAsync(key, Bytes("v1"), null, [Event("o-2", "kept")], default);
+        await streams.WriteWithEventsAsync(key, Bytes("v2"), first, [Event("o-2", "kept-too")], default);
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() =>
+            streams.WriteWithEventsAsync(key, Bytes("stale"), first, [Event("o-2", "lost")], default));
+
+        var events = await streams.ReadEventsAsync(Namespace, StreamPartitioner.PartitionOf("o-2", streams.PartitionCount), 0, 100, default);
+        Assert.Equal(["kept", "kept-too"], events.Select(e => e.EventId));
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_get_per_partition_sequences_without_gaps_and_each_stream_in_write_order()
+    {
+        var streams = await TrackAsync(OpenAsync());
+        const int keys = 100;
+        const int writesPerKey = 5;
+
+        await Task.WhenAll(Enumerable.Range(0, keys).Select(k => Task.Run(async () =>
+        {
+            string? etag = null;
+            for (var w = 0; w < writesPerKey; w++)
+            {
+                etag = await streams.WriteWithEventsAsync(new GrainStateKey("order", $"k{k}", "state"), Bytes($"{w}"), etag, [Event($"k{k}", $"k{k}-{w}")], default);
+            }
+        })));
+
+        var total = 0;
+        for (var partition = 0; partition < streams.PartitionCount; partition++)
+        {
+            var events = await streams.ReadEventsAsync(Namespace, partition, 0, 10_000, default);
+            total += events.Count;
+            Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Sequence));
+            Assert.All(events, e => Assert.Equal(partition, StreamPartitioner.PartitionOf(e.StreamKey, streams.PartitionCount)));
+            foreach (var stream in events.GroupBy(e => e.StreamKey))
+            {
+                Assert.Equal(Enumerable.Range(0, writesPerKey).Select(w => $"{stream.Key}-{w}"), stream.Select(e => e.EventId));
+            }
+        }
+
+        Assert.Equal(keys * writesPerKey, total);
+    }
+
+    [Fact]
+    public async Task Events_and_checkpoints_survive_a_restart()
+    {
+        var streams = await TrackAsync(OpenAsync());
+        await streams.WriteWithEventsAsync(new GrainStateKey("order", "o-3", "state"), Bytes("v1"), null, [Event("o-3", "durable")], default);
+        var partition = StreamPartitioner.PartitionOf("o-3", streams.PartitionCount);
+        await streams.WriteCheckpointAsync("erp", Namespace, partition, 1, default);
+        Assert.Equal(0, await streams.ReadCheckpointAsync("someone-else", Namespace, partition, default));
+        await CloseAllAsync();
+
+        var reopened = await TrackAsync(OpenAsync());
+
+        Assert.Equal(["durable"], (await reopened.ReadEventsAsync(Namespace, partition, 0, 10, default)).Select(e => e.EventId));
+        Assert.Equal(1, await reopened.ReadCheckpointAsync("erp", Namespace, partition, default));
+        await reopened.WriteCheckpointAsync("erp", Namespace, partition, 7, default);
+        Assert.Equal(7, await reopened.ReadCheckpointAsync("erp", Namespace, partition, default));
+    }
+
+    protected static StreamEventData Event(string streamKey, string id) =>
+        new(Namespace, streamKey, id, "test.event", Bytes("payload of " + id));
+
+    protected static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+
+    protected async Task<IStreamStorage> TrackAsync(Task<IStreamStorage> opening)
+    {
+        var streams = await opening;
+        _opened.Add(streams);
+        return streams;
+    }
+
+    private async Task CloseAllAsync()
+    {
+        foreach (var opened in _opened)
+        {
+            if (opened is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync();
+            }
+        }
+
+        _opened.Clear();
+    }
+}
+
+public sealed class MemoryStreamStorageTests : StreamStorageContractTests
+{
+    private readonly MemoryGrainStorage _storage = new();
+
+    protected override Task<IStreamStorage> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null) => Task.FromResult<IStreamStorage>(_storage);
+}
+
+public abstract class SqlStreamStorageTests : StreamStorageContractTests
+{
+    [Fact]
+    public async Task Failed_batch_appends_none_of_its_events()
+    {
+        var failing = true;
+        var streams = await TrackAsync(OpenAsync(_ => failing ? throw new IOException("connection dropped") : ValueTask.CompletedTask));
+
+        await Assert.ThrowsAsync<IOException>(() =>
+            streams.WriteWithEventsAsync(new GrainStateKey("order", "o-4", "state"), Bytes("v1"), null, [Event("o-4", "never")], default));
+        failing = false;
+        await streams.WriteWithEventsAsync(new GrainStateKey("order", "o-4", "state"), Bytes("v1"), null, [Event("o-4", "after")], default);
+
+        var events = await streams.ReadEventsAsync("orders", StreamPartitioner.PartitionOf("o-4", streams.PartitionCount), 0, 10, default);
+        Assert.Equal(["after"], events.Select(e => e.EventId));
+        Assert.Equal(1, events[0].Sequence);
+    }
+}
+
+public sealed class SqliteStreamStorageTests : SqlStreamStorageTests
+{
+    private readonly TemporarySqliteDatabase _database = new();
+
+    protected override async Task<IStreamStorage> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null) =>
+        await SqliteGrainStorage.CreateAsync(_database.Options(beforeCommit: beforeCommit), CancellationToken.None);
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}
+
+public sealed class PostgresStreamStorageTests : SqlStreamStorageTests
+{
+    private readonly TemporaryPostgresSchema _schema = new();
+
+    protected override async Task<IStreamStorage> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null) =>
+        await PostgresGrainStorage.CreateAsync(_schema.Options(beforeCommit: beforeCommit), CancellationToken.None);
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _schema.DisposeAsync();
+    }
+}
