@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using OrderGrains.Host;
+
+namespace OrderGrains.LoadTests;
+
+/// <summary>An OrderGrains host started inside the load-test process, on free ports and its own schema or data directory.</summary>
+public sealed class InProcessHost : IAsyncDisposable
+{
+    private readonly RunningHost _host;
+    private readonly string? _postgres;
+    private readonly string? _schema;
+    private readonly string? _dataDirectory;
+    private readonly bool _dropSchema;
+
+    private InProcessHost(RunningHost host, Uri address, string? postgres, string? schema, string? dataDirectory, bool dropSchema)
+    {
+        _host = host;
+        Address = address;
+        _postgres = postgres;
+        _schema = schema;
+        _dataDirectory = dataDirectory;
+        _dropSchema = dropSchema;
+    }
+
+    public Uri Address { get; }
+
+    public string Storage => _schema is null ? "sqlite (" + _dataDirectory + ")" : "postgres (schema " + _schema + ")";
+
+    public static async Task<InProcessHost> StartAsync(LoadTestOptions options, string runId)
+    {
+        var grpcPort = FreePort();
+        var adminPort = FreePort();
+        var args = new List<string>
+        {
+            $"--OrderGrains:GrpcPort={grpcPort}",
+            $"--OrderGrains:AdminPort={adminPort}",
+            "--Logging:LogLevel:Default=Warning",
+        };
+        string? schema = null;
+        string? dataDirectory = null;
+        if (options.Postgres is { } postgres)
+        {
+            schema = "lt_" + runId + "_og";
+            args.Add("--OrderGrains:Storage=postgres");
+            args.Add("--ConnectionStrings:Postgres=" + postgres);
+            args.Add("--OrderGrains:PostgresSchema=" + schema);
+        }
+        else
+        {
+            dataDirectory = Path.Combine(Path.GetTempPath(), "ordergrains-loadtests", runId);
+            args.Add("--OrderGrains:DataDir=" + dataDirectory);
+        }
+
+        if (options.Scenario == "expiry")
+        {
+            args.Add("--OrderGrains:Orders:ReservationTimeout=" + options.ReservationTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+            args.Add("--OrderGrains:Orders:ExpiryRetryPeriod=00:00:01");
+            args.Add("--OrderGrains:Silo:MinimumReminderPeriod=00:00:01");
+        }
+
+        args.AddRange(options.HostSettings);
+        var host = await OrderGrainsHost.StartAsync([.. args]);
+        return new InProcessHost(host, new Uri($"http://127.0.0.1:{grpcPort}"), options.Postgres, schema, dataDirectory, !options.KeepSchemas);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        if (_dropSchema && _postgres is not null && _schema is not null)
+        {
+            await using var dataSource = NpgsqlDataSource.Create(_postgres);
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        if (_dataDirectory is not null && Directory.Exists(_dataDirectory))
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

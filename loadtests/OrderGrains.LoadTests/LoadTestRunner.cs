@@ -1,0 +1,266 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using OrderGrains.LoadTests.Driver;
+using OrderGrains.LoadTests.Metrics;
+using OrderGrains.LoadTests.Reporting;
+using OrderGrains.LoadTests.Scenarios;
+using OrderGrains.LoadTests.Targets;
+
+namespace OrderGrains.LoadTests;
+
+/// <summary>
+/// One run: plan the schedule, drive it against OrderGrains, then drive the same schedule against the baseline,
+/// verify both through their own interfaces and write report.json and report.html. Tests call this directly.
+/// </summary>
+public static class LoadTestRunner
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static async Task<LoadTestReport> RunAsync(LoadTestOptions options, TextWriter log, string command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(log);
+        options.Validate();
+        var startedAt = DateTimeOffset.UtcNow;
+        var runId = startedAt.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "_" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().AsSpan(0, 3));
+        var plan = ScenarioPlanner.Create(options, runId);
+        var machine = $"{Environment.ProcessorCount} cores, load average {LoadAverage()} at start, {Environment.OSVersion}, .NET {Environment.Version}";
+        log.WriteLine($"run {runId}: {options.Scenario}, {plan.AllOrders.Count():N0} orders scheduled, {machine}");
+        using var progress = options.Progress ? new ProgressBar(Console.Error) : null;
+
+        var targets = new List<TargetReport>();
+        string storage;
+        InProcessHost? host = null;
+        if (options.Target is null)
+        {
+            host = await InProcessHost.StartAsync(options, runId);
+        }
+
+        try
+        {
+            storage = host?.Storage ?? "remote host " + options.Target;
+            await using var orderGrains = new OrderGrainsTarget(options.Target ?? host!.Address, options.Clients, options.CallTimeout);
+            var (report, phases) = await RunTargetAsync(orderGrains, plan, options, progress, log, steadyFollowup: true, cancellationToken);
+            plan = plan with { Phases = phases };
+            targets.Add(report);
+            if (orderGrains.ThrottleRetries > 0)
+            {
+                log.WriteLine($"ordergrains: {orderGrains.ThrottleRetries:N0} calls retried after RESOURCE_EXHAUSTED");
+            }
+        }
+        finally
+        {
+            if (host is not null)
+            {
+                await host.DisposeAsync();
+            }
+        }
+
+        if (options.Baseline && options.Postgres is { } postgres)
+        {
+            await using var baseline = new PostgresBaselineTarget(postgres, "lt_" + runId + "_base", options.BaselineConnections, !options.KeepSchemas);
+            var (report, _) = await RunTargetAsync(baseline, plan, options, progress, log, steadyFollowup: false, cancellationToken);
+            targets.Add(report);
+        }
+        else
+        {
+            log.WriteLine("baseline: skipped (" + (options.Postgres is null ? "no PostgreSQL connection string" : "--baseline false") + ")");
+        }
+
+        var ratios = Ratios(targets);
+        var result = new LoadTestReport(
+            options.Scenario,
+            runId,
+            startedAt,
+            command,
+            machine,
+            storage,
+            Settings(options),
+            targets,
+            ratios,
+            Goals(options, targets, ratios));
+        result = await WriteAsync(result, options, cancellationToken);
+        PrintSummary(result, log);
+        return result;
+    }
+
+    private static async Task<(TargetReport Report, IReadOnlyList<PlannedPhase> Phases)> RunTargetAsync(
+        IOrderTarget target,
+        ScenarioPlan plan,
+        LoadTestOptions options,
+        ProgressBar? progress,
+        TextWriter log,
+        bool steadyFollowup,
+        CancellationToken cancellationToken)
+    {
+        var setup = Stopwatch.StartNew();
+        await target.SetupAsync(plan, cancellationToken);
+        log.WriteLine($"{target.Name}: setup {setup.Elapsed.TotalSeconds:F1} s ({plan.Stock.Count:N0} stock rows, {plan.Customers.Count:N0} customers)");
+        var driver = new OpenLoopDriver(target, options.MaxInFlight, progress);
+        var phases = plan.Phases.ToList();
+        var recorders = new List<PhaseRecorder>();
+        for (var i = 0; i < phases.Count; i++)
+        {
+            var recorder = await driver.RunAsync(phases[i], cancellationToken);
+            recorders.Add(recorder);
+            log.WriteLine($"{target.Name} {recorder.Name}: {recorder.Accepted:N0} accepted, {recorder.Rejected:N0} rejected, {recorder.Throttled:N0} throttled, {recorder.Errors:N0} errors in {recorder.PlaceSeconds:F2} s");
+            if (steadyFollowup && plan.Scenario == "steady" && i == 0 && options.FollowupFraction > 0 && recorder.LastAcceptSeconds > 0)
+            {
+                var achieved = recorder.Accepted / recorder.LastAcceptSeconds;
+                var rate = Math.Max(1, achieved * options.FollowupFraction);
+                log.WriteLine($"steady: achieved {achieved:N0} accepted/s; follow-up phase at {options.FollowupFraction:P0} = {rate:N0}/s for {options.FollowupSeconds:N0} s");
+                phases.Add(ScenarioPlanner.SteadyPhase(options, plan, $"at-{options.FollowupFraction * 100:0}pct", rate, options.FollowupSeconds, phases[0].Orders.Count));
+            }
+        }
+
+        if (plan.SettleBeforeVerify is { } settle)
+        {
+            log.WriteLine($"{target.Name}: waiting {settle.TotalSeconds:N0} s before verifying (reservations expire, follow-ups settle)");
+            await Task.Delay(settle, cancellationToken);
+        }
+
+        var verify = Stopwatch.StartNew();
+        var checks = await target.VerifyAsync(plan with { Phases = phases }, cancellationToken);
+        log.WriteLine($"{target.Name}: verified {checks.Count} invariants in {verify.Elapsed.TotalSeconds:F1} s: {(checks.All(c => c.Passed) ? "all hold" : "VIOLATED")}");
+        foreach (var check in checks.Where(c => !c.Passed))
+        {
+            log.WriteLine($"  FAILED {check.Name}: {check.Detail}");
+        }
+
+        return (new TargetReport(target.Name, target.Description, Math.Round(setup.Elapsed.TotalSeconds, 2), recorders.Select(PhaseReport.From).ToList(), checks), phases);
+    }
+
+    private static List<RatioReport> Ratios(IReadOnlyList<TargetReport> targets)
+    {
+        var orderGrains = targets.FirstOrDefault(t => t.Name == "ordergrains");
+        var baseline = targets.FirstOrDefault(t => t.Name == "baseline");
+        if (orderGrains is null || baseline is null)
+        {
+            return [];
+        }
+
+        return orderGrains.Phases.Zip(baseline.Phases, (o, b) => new RatioReport(
+            o.Name,
+            Ratio(o.AcceptedPerSecond, b.AcceptedPerSecond),
+            Ratio(o.AcceptedLatency.P50Ms, b.AcceptedLatency.P50Ms),
+            Ratio(o.AcceptedLatency.P99Ms, b.AcceptedLatency.P99Ms),
+            Ratio(o.AllLatency.P99Ms, b.AllLatency.P99Ms))).ToList();
+    }
+
+    private static double Ratio(double a, double b) => b > 0 ? Math.Round(a / b, 3) : 0;
+
+    private static List<GoalReport> Goals(LoadTestOptions options, IReadOnlyList<TargetReport> targets, IReadOnlyList<RatioReport> ratios)
+    {
+        var goals = new List<GoalReport>();
+        if (targets.FirstOrDefault(t => t.Name == "ordergrains") is not { Phases.Count: > 0 } og)
+        {
+            return goals;
+        }
+
+        var first = og.Phases[0];
+        if (options.Scenario == "flash-sale")
+        {
+            var fullSize = options.Buyers >= 100_000 && options.Units >= 10_000 && options.ArrivalSeconds <= 10;
+            bool? Sized(bool met) => fullSize ? met : null;
+            goals.Add(new GoalReport($"exactly {options.Units:N0} accepted, 0 oversold, 0 lost", $"{first.Accepted:N0} accepted; invariants {(og.InvariantsHold ? "hold" : "VIOLATED")}", first.Accepted == options.Units && og.InvariantsHold));
+            goals.Add(new GoalReport("accepted p99 <= 100 ms (100k buyers / 10k units in 10 s)", $"{first.AcceptedLatency.P99Ms:0.0} ms", Sized(first.AcceptedLatency.P99Ms <= 100)));
+            goals.Add(new GoalReport("sold-out rejects p99 <= 10 ms", $"{first.RejectedLatency.P99Ms:0.0} ms", Sized(first.RejectedLatency.P99Ms <= 10)));
+            if (ratios.Count > 0)
+            {
+                goals.Add(new GoalReport(">= 5x the baseline's accepted orders/s", $"{ratios[0].AcceptedPerSecond:0.00}x ({first.AcceptedPerSecond:N0}/s vs {targets[1].Phases[0].AcceptedPerSecond:N0}/s)", Sized(ratios[0].AcceptedPerSecond >= 5)));
+            }
+        }
+        else if (options.Scenario == "steady")
+        {
+            var fullSize = options.Rate >= 10_000 && options.DurationSeconds >= 60;
+            goals.Add(new GoalReport(">= 10,000 accepted orders/s sustained for 60 s", $"{first.AcceptedPerSecond:N0}/s over {first.LastAcceptSeconds:N1} s (offered {first.OfferedRate:N0}/s)", fullSize ? first.AcceptedPerSecond >= 10_000 : null));
+            if (og.Phases.Count > 1)
+            {
+                var second = og.Phases[1];
+                goals.Add(new GoalReport("p99 <= 50 ms at 80% of the achieved rate", $"{second.AllLatency.P99Ms:0.0} ms at {second.OfferedRate:N0}/s", fullSize ? second.AllLatency.P99Ms <= 50 : null));
+            }
+        }
+
+        return goals;
+    }
+
+    private static async Task<LoadTestReport> WriteAsync(LoadTestReport report, LoadTestOptions options, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetFullPath(Path.Combine(options.ResultsDirectory, $"{report.Scenario}-{report.StartedAt:yyyyMMdd-HHmmss}"));
+        Directory.CreateDirectory(directory);
+        var jsonPath = Path.Combine(directory, "report.json");
+        var htmlPath = Path.Combine(directory, "report.html");
+        report = report with { JsonPath = jsonPath, HtmlPath = htmlPath };
+        await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, Json), cancellationToken);
+        await File.WriteAllTextAsync(htmlPath, HtmlReport.Render(report), cancellationToken);
+        return report;
+    }
+
+    private static void PrintSummary(LoadTestReport report, TextWriter log)
+    {
+        log.WriteLine();
+        foreach (var target in report.Targets)
+        {
+            foreach (var phase in target.Phases)
+            {
+                log.WriteLine(
+                    $"{target.Name,-12} {phase.Name,-12} accepted {phase.Accepted,8:N0} ({phase.AcceptedPerSecond,9:N0}/s)  rejected {phase.Rejected,8:N0}  throttled {phase.Throttled,6:N0}  errors {phase.Errors,6:N0}  " +
+                    $"accepted p50/p99/p99.9/max {phase.AcceptedLatency.P50Ms:0.0}/{phase.AcceptedLatency.P99Ms:0.0}/{phase.AcceptedLatency.P999Ms:0.0}/{phase.AcceptedLatency.MaxMs:0.0} ms  " +
+                    $"rejected p99 {phase.RejectedLatency.P99Ms:0.0} ms  all p99 {phase.AllLatency.P99Ms:0.0} ms");
+            }
+
+            log.WriteLine($"{target.Name,-12} invariants: {(target.InvariantsHold ? "all hold" : "VIOLATED")}");
+        }
+
+        foreach (var ratio in report.Ratios)
+        {
+            log.WriteLine($"OrderGrains / baseline ({ratio.Phase}): accepted orders/s {ratio.AcceptedPerSecond:0.00}x, accepted p50 {ratio.AcceptedP50:0.00}x, accepted p99 {ratio.AcceptedP99:0.00}x, all p99 {ratio.AllP99:0.00}x");
+        }
+
+        foreach (var goal in report.Goals)
+        {
+            log.WriteLine($"goal: {goal.Goal}: {goal.Measured} -> {goal.Met switch { true => "met", false => "NOT met", null => "n/a at this size" }}");
+        }
+
+        log.WriteLine($"report: {report.HtmlPath}");
+    }
+
+    private static Dictionary<string, string> Settings(LoadTestOptions o)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["scenario"] = o.Scenario,
+            ["target"] = o.Target?.ToString() ?? "in-process host",
+            ["buyers"] = o.Buyers.ToString(inv),
+            ["units"] = o.Units.ToString(inv),
+            ["warehouses"] = o.Warehouses.ToString(inv),
+            ["per-customer-limit"] = o.PerCustomerLimit.ToString(inv),
+            ["repeat-fraction"] = o.RepeatFraction.ToString(inv),
+            ["arrival-seconds"] = o.ArrivalSeconds.ToString(inv),
+            ["rate"] = o.Rate.ToString(inv),
+            ["duration-seconds"] = o.DurationSeconds.ToString(inv),
+            ["skus"] = o.Skus.ToString(inv),
+            ["customers"] = o.Customers.ToString(inv),
+            ["followup"] = $"{o.FollowupFraction.ToString(inv)} x achieved for {o.FollowupSeconds.ToString(inv)} s",
+            ["max-in-flight"] = o.MaxInFlight.ToString(inv),
+            ["clients"] = o.Clients.ToString(inv),
+            ["baseline-connections"] = o.BaselineConnections.ToString(inv),
+            ["seed"] = o.Seed.ToString(inv),
+            ["host-settings"] = string.Join(" ", o.HostSettings),
+        };
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using OrderGrains.LoadTests.Metrics;
+using OrderGrains.LoadTests.Targets;
+
+namespace OrderGrains.LoadTests.Reporting;
+
+/// <summary>Latency percentiles in milliseconds.</summary>
+public sealed record LatencySummary(long Count, double P50Ms, double P90Ms, double P99Ms, double P999Ms, double MaxMs, double MeanMs)
+{
+    public static LatencySummary From(LatencyHistogram histogram) => new(
+        histogram.Count,
+        Ms(histogram.ValueAtPercentile(50)),
+        Ms(histogram.ValueAtPercentile(90)),
+        Ms(histogram.ValueAtPercentile(99)),
+        Ms(histogram.ValueAtPercentile(99.9)),
+        Ms(histogram.Max),
+        Math.Round(histogram.Mean / 1000.0, 3));
+
+    private static double Ms(long micros) => Math.Round(micros / 1000.0, 3);
+}
+
+/// <summary>What completed in one second of a phase, and the latency of the PlaceOrder calls among it.</summary>
+public sealed record TimelinePoint(int Second, long Accepted, long Rejected, long Throttled, long Errors, long FollowUps, double P50Ms, double P90Ms, double P99Ms, double MaxMs);
+
+/// <summary>One phase of the schedule on one target.</summary>
+public sealed record PhaseReport(
+    string Name,
+    double OfferedRate,
+    int Scheduled,
+    long Accepted,
+    long Rejected,
+    long Throttled,
+    long Errors,
+    long FollowUps,
+    long FollowUpErrors,
+    double PlaceSeconds,
+    double LastAcceptSeconds,
+    double AcceptedPerSecond,
+    double CompletedPerSecond,
+    LatencySummary AllLatency,
+    LatencySummary AcceptedLatency,
+    LatencySummary RejectedLatency,
+    LatencySummary FollowUpLatency,
+    IReadOnlyDictionary<string, long> RejectReasons,
+    IReadOnlyDictionary<string, long> ErrorReasons,
+    IReadOnlyList<TimelinePoint> Timeline)
+{
+    public static PhaseReport From(PhaseRecorder r)
+    {
+        var timeline = r.Timeline.OrderBy(p => p.Key)
+            .Select(p => new TimelinePoint(
+                p.Key,
+                p.Value.Accepted,
+                p.Value.Rejected,
+                p.Value.Throttled,
+                p.Value.Errors,
+                p.Value.FollowUps,
+                p.Value.Latency.ValueAtPercentile(50) / 1000.0,
+                p.Value.Latency.ValueAtPercentile(90) / 1000.0,
+                p.Value.Latency.ValueAtPercentile(99) / 1000.0,
+                p.Value.Latency.Max / 1000.0))
+            .ToList();
+        return new PhaseReport(
+            r.Name,
+            double.IsInfinity(r.OfferedRate) ? 0 : Math.Round(r.OfferedRate, 1),
+            r.Scheduled,
+            r.Accepted,
+            r.Rejected,
+            r.Throttled,
+            r.Errors,
+            r.FollowUps,
+            r.FollowUpErrors,
+            Math.Round(r.PlaceSeconds, 3),
+            Math.Round(r.LastAcceptSeconds, 3),
+            r.LastAcceptSeconds > 0 ? Math.Round(r.Accepted / r.LastAcceptSeconds, 1) : 0,
+            r.PlaceSeconds > 0 ? Math.Round(r.Completed / r.PlaceSeconds, 1) : 0,
+            LatencySummary.From(r.AllLatency),
+            LatencySummary.From(r.AcceptedLatency),
+            LatencySummary.From(r.RejectedLatency),
+            LatencySummary.From(r.FollowUpLatency),
+            new SortedDictionary<string, long>(r.RejectReasons, StringComparer.Ordinal),
+            new SortedDictionary<string, long>(r.ErrorReasons, StringComparer.Ordinal),
+            timeline);
+    }
+}
+
+/// <summary>One system under test: what it does, its phases and its invariant checks.</summary>
+public sealed record TargetReport(string Name, string Description, double SetupSeconds, IReadOnlyList<PhaseReport> Phases, IReadOnlyList<InvariantCheck> Checks)
+{
+    public bool InvariantsHold => Checks.All(c => c.Passed);
+}
+
+/// <summary>OrderGrains ÷ baseline for one phase (throughput: higher is better; latency: lower is better).</summary>
+public sealed record RatioReport(string Phase, double AcceptedPerSecond, double AcceptedP50, double AcceptedP99, double AllP99);
+
+/// <summary>One goal of the issue against what this run measured; Met is null when the run was not sized for it.</summary>
+public sealed record GoalReport(string Goal, string Measured, bool? Met);
+
+/// <summary>The whole run, written as report.json and rendered as report.html.</summary>
+public sealed record LoadTestReport(
+    string Scenario,
+    string RunId,
+    DateTimeOffset StartedAt,
+    string Command,
+    string Machine,
+    string Storage,
+    IReadOnlyDictionary<string, string> Settings,
+    IReadOnlyList<TargetReport> Targets,
+    IReadOnlyList<RatioReport> Ratios,
+    IReadOnlyList<GoalReport> Goals)
+{
+    public bool InvariantsHold => Targets.All(t => t.InvariantsHold);
+
+    public string? JsonPath { get; init; }
+
+    public string? HtmlPath { get; init; }
+}

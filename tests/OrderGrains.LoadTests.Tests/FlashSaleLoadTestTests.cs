@@ -1,0 +1,72 @@
+using OrderGrains.LoadTests.Reporting;
+using OrderGrains.Testing;
+
+namespace OrderGrains.LoadTests.Tests;
+
+/// <summary>The CI-sized load test: a real flash sale through the real host on PostgreSQL, then every invariant checked through the API.</summary>
+public sealed class FlashSaleLoadTestTests
+{
+    [Fact]
+    public async Task Two_thousand_buyers_for_three_hundred_units_buy_exactly_three_hundred_and_the_report_is_written()
+    {
+        var results = Path.Combine(Path.GetTempPath(), "ordergrains-loadtest-results", Guid.NewGuid().ToString("N"));
+        var options = new LoadTestOptions
+        {
+            Scenario = "flash-sale",
+            Postgres = TestStorage.PostgresConnectionString,
+            Buyers = 2_000,
+            Units = 300,
+            Warehouses = 2,
+            PerCustomerLimit = 1,
+            ArrivalSeconds = 1,
+            ResultsDirectory = results,
+            Progress = false,
+            CallTimeout = TimeSpan.FromSeconds(40),
+        };
+        using var log = new StringWriter();
+        try
+        {
+            var report = await LoadTestRunner.RunAsync(options, log, "test", CancellationToken.None);
+
+            Assert.True(report.InvariantsHold, log.ToString());
+            var orderGrains = Assert.Single(report.Targets, t => t.Name == "ordergrains");
+            var phase = Assert.Single(orderGrains.Phases);
+            Assert.Equal(300, phase.Accepted);
+            Assert.Equal(1_700, phase.Rejected);
+            Assert.Equal(0, phase.Errors + phase.Throttled);
+            Assert.Equal(300, orderGrains.Phases.Sum(p => p.AcceptedLatency.Count));
+            var baseline = Assert.Single(report.Targets, t => t.Name == "baseline");
+            Assert.Equal(300, baseline.Phases[0].Accepted);
+            Assert.Single(report.Ratios);
+            Assert.True(File.Exists(report.JsonPath));
+            var html = await File.ReadAllTextAsync(report.HtmlPath!);
+            Assert.Contains("<svg", html, StringComparison.Ordinal);
+            Assert.Contains("OrderGrains ÷ baseline", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("http://cdn", html, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("\"invariantsHold\": true", await File.ReadAllTextAsync(report.JsonPath!), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(results))
+            {
+                Directory.Delete(results, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public void Report_latency_summary_reads_percentiles_in_milliseconds()
+    {
+        var histogram = new Metrics.LatencyHistogram();
+        for (var v = 1; v <= 1_000; v++)
+        {
+            histogram.Record(v * 1_000);
+        }
+
+        var summary = LatencySummary.From(histogram);
+
+        Assert.InRange(summary.P50Ms, 500, 505);
+        Assert.InRange(summary.P99Ms, 990, 1_000);
+        Assert.Equal(1_000, summary.MaxMs);
+    }
+}
