@@ -24,6 +24,7 @@ internal sealed class GrainRuntime
         Timeouts = new RequestTimeouts(options.RequestTimeout);
         GrainFactory = new GrainFactory(this);
         Reminders = new ReminderService(this);
+        Streams = new Streams.StreamPullingService(this);
         serializer.Attach(GrainFactory);
     }
 
@@ -51,6 +52,8 @@ internal sealed class GrainRuntime
     public GrainFactory GrainFactory { get; }
 
     public ReminderService Reminders { get; }
+
+    public Streams.StreamPullingService Streams { get; }
 
     public bool IsAccepting => _accepting;
 

@@ -48,7 +48,8 @@ internal sealed class GrainTypeRegistry
 
             foreach (var grainInterface in GrainInterfacesOf(grainClass))
             {
-                if (grainInterface == typeof(IRemindable))
+                // System interfaces many classes share; callers reach them by grain id, never by interface alone.
+                if (grainInterface == typeof(IRemindable) || grainInterface == typeof(Streams.IStreamConsumerGrain))
                 {
                     continue;
                 }

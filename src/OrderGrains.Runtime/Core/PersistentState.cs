@@ -39,6 +39,41 @@ internal sealed class PersistentState<TState>(IGrainStorage storage, GrainSerial
         }
     }
 
+    public async Task WriteStateAsync(IReadOnlyList<Streams.StreamEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            await WriteStateAsync(cancellationToken);
+            return;
+        }
+
+        if (storage is not IStreamStorage streams)
+        {
+            throw new InvalidOperationException($"The storage of {key} ({storage.GetType().Name}) keeps no streams; events need a store implementing IStreamStorage.");
+        }
+
+        var payload = serializer.Serialize(State);
+        var data = new StreamEventData[events.Count];
+        for (var i = 0; i < data.Length; i++)
+        {
+            var e = events[i];
+            data[i] = new StreamEventData(e.Stream.Namespace, e.Stream.Key, e.EventId, e.EventType, serializer.SerializeBoxed(e.Payload));
+        }
+
+        try
+        {
+            Etag = await streams.WriteWithEventsAsync(key, payload, Etag, data, cancellationToken);
+            RecordExists = true;
+            activation.Runtime.Streams.NotifyAppended(data);
+        }
+        catch (InconsistentStateException)
+        {
+            activation.RequestDeactivation(DeactivationReason.InconsistentState);
+            throw;
+        }
+    }
+
     public async Task ClearStateAsync(CancellationToken cancellationToken = default)
     {
         try

@@ -23,6 +23,9 @@ internal sealed partial class RuntimeLog(ILogger logger)
     [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Grain {GrainId} did not finish its running requests within the deactivation timeout; dropped")]
     public partial void ForcedDeactivation(GrainId grainId);
 
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Delivering stream {Namespace} partition {Partition} to {ConsumerType} failed; the batch will be delivered again")]
+    public partial void StreamDeliveryFailed(Exception exception, string @namespace, int partition, string consumerType);
+
     [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Silo started with {GrainClasses} grain classes")]
     public partial void SiloStarted(int grainClasses);
 

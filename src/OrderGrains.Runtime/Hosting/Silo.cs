@@ -47,6 +47,7 @@ public sealed class Silo : IHostedService, IAsyncDisposable
         _runtime.StartAccepting();
         _collector.Start();
         await _runtime.Reminders.StartAsync(cancellationToken);
+        _runtime.Streams.Start();
         _runtime.Log.SiloStarted(_runtime.Registry.Classes.Count());
     }
 
@@ -59,6 +60,7 @@ public sealed class Silo : IHostedService, IAsyncDisposable
         }
 
         await _runtime.Reminders.StopAsync();
+        await _runtime.Streams.StopAsync();
         _collector.Dispose();
         _runtime.StopAccepting();
         var activations = _runtime.Directory.All.ToList();

@@ -29,6 +29,13 @@ public sealed class GrainSerializer
     /// <summary>Serializes a value to UTF-8 JSON.</summary>
     public byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, _options);
 
+    /// <summary>Serializes a value by its runtime type (stream event payloads).</summary>
+    public byte[] SerializeBoxed(object value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), _options);
+    }
+
     /// <summary>Deserializes UTF-8 JSON.</summary>
     public T Deserialize<T>(ReadOnlySpan<byte> utf8) =>
         JsonSerializer.Deserialize<T>(utf8, _options) ?? throw new JsonException($"Stored {typeof(T).Name} is JSON null.");
