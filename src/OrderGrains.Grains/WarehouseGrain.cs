@@ -107,6 +107,7 @@ public sealed class WarehouseGrain(
     /// <summary>Packages of at most MaxUnitsPerPackage units per consolidation, filled in release order.</summary>
     public Task<WarehouseQueue> GetQueueAsync()
     {
+        _ = state.State.Warehouse ?? throw new NotFoundException("warehouse", GetPrimaryKeyString());
         var packages = new List<PickPackage>();
         var consolidations = state.State.Orders
             .OrderBy(o => o.Value.Released)

@@ -67,6 +67,7 @@ public static class OrderGrainsHost
             builder.Services.AddSingleton<InventoryService>();
             builder.Services.AddSingleton<CustomersService>();
             builder.Services.AddSingleton<CampaignsService>();
+            builder.Services.AddSingleton<FulfillmentService>();
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 var address = IPAddress.Parse(settings.ListenAddress);
@@ -80,6 +81,7 @@ public static class OrderGrainsHost
             app.MapGrpcService<InventoryService>(Service(InventoryReflection.Descriptor, "Inventory"));
             app.MapGrpcService<CustomersService>(Service(CustomersReflection.Descriptor, "Customers"));
             app.MapGrpcService<CampaignsService>(Service(CampaignsReflection.Descriptor, "Campaigns"));
+            app.MapGrpcService<FulfillmentService>(Service(FulfillmentReflection.Descriptor, "Fulfillment"));
             app.MapGet("/healthz", (Silo silo) => silo.IsRunning
                 ? Results.Text("ready\n")
                 : Results.Text("starting or stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable));

@@ -22,6 +22,8 @@ public sealed class DomainExceptionMapper : IGrpcExceptionMapper
                 return new GrpcStatus(GrpcStatusCode.NotFound, notFound.Message);
             case IllegalTransitionException illegal:
                 return new GrpcStatus(GrpcStatusCode.FailedPrecondition, illegal.Message);
+            case RuleViolationException violation:
+                return new GrpcStatus(GrpcStatusCode.FailedPrecondition, violation.Message);
             case IdempotencyConflictException conflict:
                 return new GrpcStatus(GrpcStatusCode.AlreadyExists, conflict.Message);
             case GrainOverloadedException overloaded:

@@ -29,4 +29,34 @@ public sealed class InventoryService(IGrainFactory grains)
         var availability = await grains.GetGrain<ISkuStockGrain>(sku).GetAvailabilityAsync().WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(availability);
     }
+
+    public async Task<Wire.SkuAvailability> AdjustStockAsync(Wire.AdjustStockRequest request, ServerCallContext context)
+    {
+        var sku = WireMapping.RequireKey(request.Sku, "sku");
+        var command = new AdjustStockCommand(request.WarehouseId, request.Delta, (StockAdjustmentReason)(int)request.Reason, request.AdjustmentId);
+        var availability = await grains.GetGrain<ISkuStockGrain>(sku).AdjustStockAsync(command).WaitAsync(context.CancellationToken);
+        return WireMapping.ToWire(availability);
+    }
+
+    public async Task<Wire.StockSnapshotSummary> ImportStockSnapshotAsync(Wire.StockSnapshot request, ServerCallContext context)
+    {
+        var warehouseId = WireMapping.RequireKey(request.WarehouseId, "warehouse_id");
+        var command = new StockSnapshotCommand(request.SnapshotId, [.. request.Items.Select(i => new SnapshotItem(i.Sku, i.OnHand))]);
+        var summary = await grains.GetGrain<IWarehouseGrain>(warehouseId).ImportSnapshotAsync(command).WaitAsync(context.CancellationToken);
+        return new Wire.StockSnapshotSummary
+        {
+            WarehouseId = summary.WarehouseId,
+            SnapshotId = summary.SnapshotId,
+            Skus = summary.Skus,
+            Units = summary.Units,
+            Shortages = summary.Shortages,
+        };
+    }
+
+    public async Task<Wire.StockLedger> GetStockLedgerAsync(Wire.GetStockLedgerRequest request, ServerCallContext context)
+    {
+        var sku = WireMapping.RequireKey(request.Sku, "sku");
+        var ledger = await grains.GetGrain<ISkuStockGrain>(sku).GetLedgerAsync(request.Limit > 0 ? request.Limit : 100).WaitAsync(context.CancellationToken);
+        return WireMapping.ToWire(ledger);
+    }
 }

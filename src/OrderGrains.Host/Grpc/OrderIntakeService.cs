@@ -33,8 +33,24 @@ public sealed class OrderIntakeService(IGrainFactory grains)
 
     public async Task<Wire.Order> CancelOrderAsync(Wire.CancelOrderRequest request, ServerCallContext context)
     {
-        var order = await Order(request.OrderId).CancelAsync(request.Reason).WaitAsync(context.CancellationToken);
+        var grain = Order(request.OrderId);
+        var order = request.Lines.Count == 0
+            ? await grain.CancelAsync(request.Reason).WaitAsync(context.CancellationToken)
+            : await grain.CancelBackorderAsync(new CancelBackorderCommand(request.CancellationId, WireMapping.ToDomain(request.Lines), request.Reason, "customer")).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(order);
+    }
+
+    public async Task<Wire.Order> RequestReturnAsync(Wire.ReturnRequest request, ServerCallContext context)
+    {
+        var command = new RequestReturnCommand(request.ReturnRequestId, WireMapping.ToDomain(request.Lines), request.Reason);
+        var order = await Order(request.OrderId).RequestReturnAsync(command).WaitAsync(context.CancellationToken);
+        return WireMapping.ToWire(order);
+    }
+
+    public async Task<Wire.OrderHistory> GetOrderHistoryAsync(Wire.GetOrderRequest request, ServerCallContext context)
+    {
+        var history = await Order(request.OrderId).GetHistoryAsync().WaitAsync(context.CancellationToken);
+        return WireMapping.ToWire(history);
     }
 
     /// <summary>Sends the current order, then every new version, until the order can no longer change or the call ends.</summary>

@@ -11,7 +11,7 @@ internal static class WireMapping
         request.Channel,
         request.ExternalOrderId,
         request.CustomerId,
-        request.Lines.Select(l => new OrderLine(l.Sku, l.Quantity, l.UnitPriceMinor)).ToList(),
+        request.Lines.Select(l => new OrderLine(l.Sku, l.Quantity, l.UnitPriceMinor, l.ListPriceMinor)).ToList(),
         request.ShipTo is { } a ? new ShippingAddress(a.Recipient, a.Line1, a.City, a.Region, a.Country, a.PostalCode, a.Latitude, a.Longitude) : null,
         NullIfEmpty(request.CampaignId),
         request.Currency);
@@ -41,7 +41,7 @@ internal static class WireMapping
 
         foreach (var line in order.Lines)
         {
-            wire.Lines.Add(new Wire.OrderLine { Sku = line.Sku, Quantity = line.Quantity, UnitPriceMinor = line.UnitPriceMinor });
+            wire.Lines.Add(new Wire.OrderLine { Sku = line.Sku, Quantity = line.Quantity, UnitPriceMinor = line.UnitPriceMinor, ListPriceMinor = line.ListPriceMinor });
         }
 
         foreach (var allocation in order.Allocations)
@@ -49,6 +49,118 @@ internal static class WireMapping
             wire.Allocations.Add(new Wire.Allocation { Sku = allocation.Sku, WarehouseId = allocation.WarehouseId, Quantity = allocation.Quantity });
         }
 
+        wire.Backordered.AddRange(order.Backordered.Select(ToWire));
+        wire.Cancelled.AddRange(order.CancelledUnits.Select(ToWire));
+        wire.Shipments.AddRange(order.Shipments.Select(ToWire));
+        wire.Returns.AddRange(order.Returns.Select(ToWire));
+        wire.Refunds.AddRange(order.Refunds.Select(r => new Wire.Refund
+        {
+            RefundId = r.RefundId,
+            Cause = r.Cause,
+            AmountMinor = r.AmountMinor,
+            Currency = r.Currency,
+            At = Timestamp.FromDateTimeOffset(r.At),
+        }));
+        wire.Approvers.AddRange(order.Approvers);
+        wire.ApprovalsRequired = order.ApprovalsRequired;
+        if (order.HoldExpiresAt is { } holdExpires)
+        {
+            wire.HoldExpiresAt = Timestamp.FromDateTimeOffset(holdExpires);
+        }
+
+        return wire;
+    }
+
+    public static Wire.LineQuantity ToWire(LineQuantity line) => new() { Sku = line.Sku, Quantity = line.Quantity };
+
+    public static List<LineQuantity> ToDomain(IEnumerable<Wire.LineQuantity> lines) =>
+        [.. lines.Select(l => new LineQuantity(l.Sku, l.Quantity))];
+
+    public static List<ReturnedLine> ToDomain(IEnumerable<Wire.ReturnedLine> lines) =>
+        [.. lines.Select(l => new ReturnedLine(l.Sku, l.Quantity, (ItemCondition)(int)l.Condition))];
+
+    public static Wire.Shipment ToWire(ShipmentRecord shipment)
+    {
+        var wire = new Wire.Shipment
+        {
+            ShipmentId = shipment.ShipmentId,
+            WarehouseId = shipment.WarehouseId,
+            Carrier = shipment.Carrier,
+            TrackingNumber = shipment.TrackingNumber,
+            ShippedAt = Timestamp.FromDateTimeOffset(shipment.ShippedAt),
+        };
+        wire.Lines.AddRange(shipment.Lines.Select(ToWire));
+        if (shipment.DeliveredAt is { } delivered)
+        {
+            wire.DeliveredAt = Timestamp.FromDateTimeOffset(delivered);
+        }
+
+        return wire;
+    }
+
+    public static Wire.ReturnAuthorization ToWire(ReturnRecord rma)
+    {
+        var wire = new Wire.ReturnAuthorization
+        {
+            RmaId = rma.RmaId,
+            ReturnRequestId = rma.ReturnRequestId,
+            Reason = rma.Reason,
+            RequestedAt = Timestamp.FromDateTimeOffset(rma.RequestedAt),
+            WarehouseId = rma.WarehouseId ?? string.Empty,
+            RefundMinor = rma.RefundMinor,
+        };
+        wire.Lines.AddRange(rma.Lines.Select(ToWire));
+        wire.Received.AddRange(rma.Received.Select(l => new Wire.ReturnedLine { Sku = l.Sku, Quantity = l.Quantity, Condition = (Wire.ItemCondition)(int)l.Condition }));
+        if (rma.ReceivedAt is { } received)
+        {
+            wire.ReceivedAt = Timestamp.FromDateTimeOffset(received);
+        }
+
+        return wire;
+    }
+
+    public static Wire.OrderHistory ToWire(OrderHistory history)
+    {
+        var wire = new Wire.OrderHistory { OrderId = history.OrderId };
+        wire.Events.AddRange(history.Entries.Select(e => new Wire.OrderEvent
+        {
+            Sequence = e.Sequence,
+            At = Timestamp.FromDateTimeOffset(e.At),
+            Event = e.Event,
+            Actor = e.Actor,
+            Details = e.Details,
+            FromStatus = (Wire.OrderStatus)(int)e.From,
+            ToStatus = (Wire.OrderStatus)(int)e.To,
+        }));
+        return wire;
+    }
+
+    public static Wire.WarehouseQueue ToWire(WarehouseQueue queue)
+    {
+        var wire = new Wire.WarehouseQueue { WarehouseId = queue.WarehouseId };
+        foreach (var package in queue.Packages)
+        {
+            var p = new Wire.Package { PackageId = package.PackageId, ConsolidationId = package.ConsolidationId, Units = package.Units };
+            p.Tasks.AddRange(package.Tasks.Select(t => new Wire.PickTask { OrderId = t.OrderId, Sku = t.Sku, Quantity = t.Quantity }));
+            wire.Packages.Add(p);
+        }
+
+        return wire;
+    }
+
+    public static Wire.StockLedger ToWire(StockLedger ledger)
+    {
+        var wire = new Wire.StockLedger { Sku = ledger.Sku, TotalMovements = ledger.TotalMovements, InvariantViolations = ledger.InvariantViolations };
+        wire.Recent.AddRange(ledger.Recent.Select(m => new Wire.StockMovement
+        {
+            Sequence = m.Sequence,
+            AtUnixMs = m.At.ToUnixTimeMilliseconds(),
+            Kind = (Wire.StockMovementKind)(int)m.Kind,
+            WarehouseId = m.WarehouseId,
+            Quantity = m.Quantity,
+            OrderId = m.OrderId ?? string.Empty,
+            Reference = m.Reference,
+        }));
         return wire;
     }
 
@@ -60,6 +172,7 @@ internal static class WireMapping
             OnHand = availability.OnHand,
             Reserved = availability.Reserved,
             Available = availability.Available,
+            Backordered = availability.Backordered,
         };
         foreach (var warehouse in availability.Warehouses)
         {
