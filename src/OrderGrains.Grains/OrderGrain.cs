@@ -478,7 +478,7 @@ public sealed class OrderGrain(
 
             if (line.Condition is not (ItemCondition.Resalable or ItemCondition.Damaged))
             {
-                throw new DomainValidationException($"lines[{i}].condition", "must be RESALABLE or DAMAGED");
+                throw new DomainValidationException($"lines[{i}].condition", "must be ITEM_CONDITION_RESALABLE or ITEM_CONDITION_DAMAGED");
             }
         }
 

@@ -112,7 +112,7 @@ public sealed class SkuStockGrain(
 
         if (command.Reason == StockAdjustmentReason.Unspecified || !Enum.IsDefined(command.Reason))
         {
-            throw new DomainValidationException("reason", "is required (RECEIVED, DAMAGED, COUNT_CORRECTION or SHORT_PICK)");
+            throw new DomainValidationException("reason", "is required (STOCK_ADJUSTMENT_REASON_RECEIVED, _DAMAGED, _COUNT_CORRECTION or _SHORT_PICK)");
         }
 
         Stock.Warehouses.TryGetValue(command.WarehouseId, out var entry);
