@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OrderGrains.Contracts.V1;
 using OrderGrains.Grains;
 using OrderGrains.Grpc.Server;
+using OrderGrains.Host.Admission;
 using OrderGrains.Host.Grpc;
 using OrderGrains.Runtime.Hosting;
 
@@ -51,10 +52,13 @@ public static class OrderGrainsHost
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         var settings = HostSettings.Read(builder.Configuration);
+        var admission = AdmissionOptions.Read(builder.Configuration);
         var storage = await HostStorage.OpenAsync(settings, CancellationToken.None);
         try
         {
             builder.Services.AddSingleton(settings);
+            builder.Services.AddSingleton(admission);
+            builder.Services.AddSingleton<AdmissionControl>();
             builder.Services.AddOrderGrainsSilo(silo =>
             {
                 silo.UseStorage(storage.Storage, storage.Reminders);

@@ -1,17 +1,19 @@
 using OrderGrains.Abstractions;
 using OrderGrains.Grpc.Server;
+using OrderGrains.Host.Admission;
 using OrderGrains.Runtime;
 using Wire = OrderGrains.Contracts.V1;
 
 namespace OrderGrains.Host.Grpc;
 
 /// <summary>ordergrains.v1.OrderIntake: translates each RPC into one order grain call.</summary>
-public sealed class OrderIntakeService(IGrainFactory grains)
+public sealed class OrderIntakeService(IGrainFactory grains, AdmissionControl admission)
 {
     private static readonly TimeSpan WatchPoll = TimeSpan.FromSeconds(15);
 
     public async Task<Wire.PlaceOrderReply> PlaceOrderAsync(Wire.PlaceOrderRequest request, ServerCallContext context)
     {
+        using var admitted = admission.Enter(request.Channel, context);
         var command = WireMapping.ToCommand(request);
         var orderId = OrderIds.For(command.Channel, command.ExternalOrderId);
         var result = await grains.GetGrain<IOrderGrain>(orderId).PlaceAsync(command).WaitAsync(context.CancellationToken);
@@ -26,6 +28,7 @@ public sealed class OrderIntakeService(IGrainFactory grains)
 
     public async Task<Wire.Order> ConfirmPaymentAsync(Wire.ConfirmPaymentRequest request, ServerCallContext context)
     {
+        using var admitted = admission.Enter(AdmissionControl.ChannelOf(request.OrderId), context);
         var command = new ConfirmPaymentCommand(request.PaymentReference, request.AmountMinor);
         var order = await Order(request.OrderId).ConfirmPaymentAsync(command).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(order);
@@ -33,6 +36,7 @@ public sealed class OrderIntakeService(IGrainFactory grains)
 
     public async Task<Wire.Order> CancelOrderAsync(Wire.CancelOrderRequest request, ServerCallContext context)
     {
+        using var admitted = admission.Enter(AdmissionControl.ChannelOf(request.OrderId), context);
         var grain = Order(request.OrderId);
         var order = request.Lines.Count == 0
             ? await grain.CancelAsync(request.Reason).WaitAsync(context.CancellationToken)
