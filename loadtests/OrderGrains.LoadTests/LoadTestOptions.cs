@@ -58,6 +58,12 @@ public sealed class LoadTestOptions
 
     public int Seed { get; set; } = 42;
 
+    /// <summary>Unmeasured orders (500/s, own SKU) before measuring, so JIT compilation is not in the figures.</summary>
+    public int WarmupOrders { get; set; } = 1_000;
+
+    /// <summary>Stop sending a phase's remaining orders after this long (they are reported as unsent), so an overloaded run still ends.</summary>
+    public double MaxPhaseSeconds { get; set; } = 300;
+
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     public bool Progress { get; set; } = !Console.IsErrorRedirected;
@@ -86,6 +92,8 @@ public sealed class LoadTestOptions
           --baseline true|false      also run the plain PostgreSQL baseline (default true when PostgreSQL is set)
           --baseline-connections N   baseline connection pool size (default 16)
           --results DIR              report folder root (default results)
+          --max-phase-seconds S      stop sending after S seconds per phase; the rest is reported unsent (default 300)
+          --warmup-orders N          unmeasured orders at 500/s on their own SKU first (default 1000)
           --seed N --call-timeout T --progress true|false --keep-schemas true|false
           --host-setting KEY=VALUE   extra in-process host setting (repeatable)
         """;
@@ -178,6 +186,8 @@ public sealed class LoadTestOptions
             case "baseline-connections": BaselineConnections = int.Parse(value, inv); break;
             case "results": ResultsDirectory = value; break;
             case "seed": Seed = int.Parse(value, inv); break;
+            case "warmup-orders": WarmupOrders = int.Parse(value, inv); break;
+            case "max-phase-seconds": MaxPhaseSeconds = double.Parse(value, inv); break;
             case "call-timeout": CallTimeout = TimeSpan.Parse(value, inv); break;
             case "progress": Progress = bool.Parse(value); break;
             case "keep-schemas": KeepSchemas = bool.Parse(value); break;

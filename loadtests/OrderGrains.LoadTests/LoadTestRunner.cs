@@ -97,7 +97,13 @@ public static class LoadTestRunner
         var setup = Stopwatch.StartNew();
         await target.SetupAsync(plan, cancellationToken);
         log.WriteLine($"{target.Name}: setup {setup.Elapsed.TotalSeconds:F1} s ({plan.Stock.Count:N0} stock rows, {plan.Customers.Count:N0} customers)");
-        var driver = new OpenLoopDriver(target, options.MaxInFlight, progress);
+        var driver = new OpenLoopDriver(target, options.MaxInFlight, progress, TimeSpan.FromSeconds(options.MaxPhaseSeconds));
+        if (plan.Warmup is { } warmup)
+        {
+            var warm = await driver.RunAsync(warmup, cancellationToken);
+            log.WriteLine($"{target.Name}: warm-up {warm.Completed:N0} orders in {warm.PlaceSeconds:F1} s (not measured)");
+        }
+
         var phases = plan.Phases.ToList();
         var recorders = new List<PhaseRecorder>();
         for (var i = 0; i < phases.Count; i++)
@@ -105,6 +111,10 @@ public static class LoadTestRunner
             var recorder = await driver.RunAsync(phases[i], cancellationToken);
             recorders.Add(recorder);
             log.WriteLine($"{target.Name} {recorder.Name}: {recorder.Accepted:N0} accepted, {recorder.Rejected:N0} rejected, {recorder.Throttled:N0} throttled, {recorder.Errors:N0} errors in {recorder.PlaceSeconds:F2} s");
+            if (recorder.Dispatched < recorder.Scheduled)
+            {
+                log.WriteLine($"{target.Name} {recorder.Name}: stopped after {options.MaxPhaseSeconds:N0} s; {recorder.Scheduled - recorder.Dispatched:N0} scheduled orders were never sent");
+            }
             if (steadyFollowup && plan.Scenario == "steady" && i == 0 && options.FollowupFraction > 0 && recorder.LastAcceptSeconds > 0)
             {
                 var achieved = recorder.Accepted / recorder.LastAcceptSeconds;
@@ -248,6 +258,8 @@ public static class LoadTestRunner
             ["clients"] = o.Clients.ToString(inv),
             ["baseline-connections"] = o.BaselineConnections.ToString(inv),
             ["seed"] = o.Seed.ToString(inv),
+            ["max-phase-seconds"] = o.MaxPhaseSeconds.ToString(inv),
+            ["warmup-orders"] = o.WarmupOrders.ToString(inv),
             ["host-settings"] = string.Join(" ", o.HostSettings),
         };
     }

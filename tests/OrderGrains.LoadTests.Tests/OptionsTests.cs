@@ -29,7 +29,8 @@ public sealed class OptionsTests
         var first = Scenarios.ScenarioPlanner.Create(options, "r1");
         var second = Scenarios.ScenarioPlanner.Create(options, "r1");
 
-        Assert.Equal(400, first.AllOrders.Count());
+        Assert.Equal(400, first.Phases.Sum(p => p.Orders.Count));
+        Assert.Equal(1_000, first.Warmup!.Orders.Count);
         Assert.Equal(first.AllOrders.Select(o => (o.DueMicros, o.CustomerId, o.Lines.Count, o.FollowUp)), second.AllOrders.Select(o => (o.DueMicros, o.CustomerId, o.Lines.Count, o.FollowUp)));
         Assert.All(first.AllOrders, o => Assert.Equal(o.Lines.Count, o.Lines.Select(l => l.Sku).Distinct().Count()));
     }

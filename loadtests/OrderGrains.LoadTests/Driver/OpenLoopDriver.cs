@@ -11,7 +11,7 @@ namespace OrderGrains.LoadTests.Driver;
 /// is part of their latency (no coordinated omission). A cap on calls in flight keeps memory bounded; waiting for
 /// the cap counts as latency too.
 /// </summary>
-public sealed class OpenLoopDriver(IOrderTarget target, int maxInFlight, ProgressBar? progress)
+public sealed class OpenLoopDriver(IOrderTarget target, int maxInFlight, ProgressBar? progress, TimeSpan maxPhaseTime)
 {
     private static readonly double TicksPerMicro = Stopwatch.Frequency / 1_000_000.0;
 
@@ -27,6 +27,11 @@ public sealed class OpenLoopDriver(IOrderTarget target, int maxInFlight, Progres
         {
             foreach (var order in phase.Orders)
             {
+                if (Stopwatch.GetElapsedTime(start) > maxPhaseTime)
+                {
+                    break;
+                }
+
                 var due = start + (long)(order.DueMicros * TicksPerMicro);
                 await WaitUntilAsync(due, cancellationToken);
                 await gate.WaitAsync(cancellationToken);

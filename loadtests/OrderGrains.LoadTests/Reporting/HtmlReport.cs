@@ -84,7 +84,7 @@ public static class HtmlReport
         {
             html.Append("<h2>").Append(E(target.Name)).Append("</h2><p>").Append(E(target.Description)).Append("</p>");
             html.Append("<p class=\"small\">setup ").Append(F(target.SetupSeconds, "0.0")).Append(" s (not measured)</p>");
-            html.Append("<table><tr><th>phase</th><th>offered/s</th><th>sent</th><th>accepted</th><th>rejected</th><th>throttled</th><th>errors</th>")
+            html.Append("<table><tr><th>phase</th><th>offered/s</th><th>scheduled</th><th>sent</th><th>accepted</th><th>rejected</th><th>throttled</th><th>errors</th>")
                 .Append("<th>accepted/s</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>");
             foreach (var phase in target.Phases)
             {
@@ -99,6 +99,7 @@ public static class HtmlReport
                     html.Append("<tr><td>").Append(E(phase.Name)).Append(" · ").Append(label).Append("</td><td>")
                         .Append(first ? (phase.OfferedRate == 0 ? "all at once" : F(phase.OfferedRate, "N0")) : string.Empty).Append("</td><td>")
                         .Append(first ? F(phase.Scheduled, "N0") : string.Empty).Append("</td><td>")
+                        .Append(first ? F(phase.Sent, "N0") : string.Empty).Append("</td><td>")
                         .Append(first ? F(phase.Accepted, "N0") : string.Empty).Append("</td><td>")
                         .Append(first ? F(phase.Rejected, "N0") : string.Empty).Append("</td><td>")
                         .Append(first ? F(phase.Throttled, "N0") : string.Empty).Append("</td><td>")

@@ -57,7 +57,13 @@ public sealed record ScenarioPlan(
     IReadOnlyList<PlannedPhase> Phases,
     TimeSpan? SettleBeforeVerify)
 {
-    public IEnumerable<PlannedOrder> AllOrders => Phases.SelectMany(p => p.Orders);
+    /// <summary>Unmeasured orders on their own SKU before the first phase, so the JIT and the pools are warm when measuring starts.</summary>
+    public PlannedPhase? Warmup { get; init; }
+
+    /// <summary>SKUs the measured phases order (the warm-up SKU is not among them).</summary>
+    public ISet<string> MeasuredSkus => Phases.SelectMany(p => p.Orders).SelectMany(o => o.Lines).Select(l => l.Sku).ToHashSet(StringComparer.Ordinal);
+
+    public IEnumerable<PlannedOrder> AllOrders => (Warmup is null ? [] : Warmup.Orders).Concat(Phases.SelectMany(p => p.Orders));
 
     public IReadOnlyDictionary<string, int> OnHandBySku => Stock.GroupBy(s => s.Sku).ToDictionary(g => g.Key, g => g.Sum(s => s.OnHand), StringComparer.Ordinal);
 }

@@ -13,13 +13,39 @@ public static class ScenarioPlanner
     // Steady: 1 line 55%, 2 lines 25%, 3 lines 12%, 4 lines 8%.
     private static readonly double[] LineCountWeights = [0.55, 0.25, 0.12, 0.08];
 
-    public static ScenarioPlan Create(LoadTestOptions options, string runId) => options.Scenario switch
+    public static ScenarioPlan Create(LoadTestOptions options, string runId)
     {
-        "flash-sale" => FlashSale(options, runId),
-        "steady" => Steady(options, runId),
-        "expiry" => Expiry(options, runId),
-        _ => throw new ArgumentException($"Unknown scenario '{options.Scenario}'."),
-    };
+        var plan = options.Scenario switch
+        {
+            "flash-sale" => FlashSale(options, runId),
+            "steady" => Steady(options, runId),
+            "expiry" => Expiry(options, runId),
+            _ => throw new ArgumentException($"Unknown scenario '{options.Scenario}'."),
+        };
+        return options.WarmupOrders > 0 ? WithWarmup(options, plan) : plan;
+    }
+
+    /// <summary>Adds single-line orders on a SKU of their own at a modest rate, indexes after every measured order.</summary>
+    private static ScenarioPlan WithWarmup(LoadTestOptions options, ScenarioPlan plan)
+    {
+        var sku = plan.RunId + "-warm";
+        const double Rate = 500;
+        var first = 10_000_000;
+        var orders = Enumerable.Range(0, options.WarmupOrders)
+            .Select(i => new PlannedOrder(
+                first + i,
+                (long)(i * 1_000_000.0 / Rate),
+                Channels[i % Channels.Length],
+                $"{plan.RunId}-warm-{i.ToString(CultureInfo.InvariantCulture)}",
+                plan.Customers[i % plan.Customers.Count],
+                [new PlannedLine(sku, 1, 100)],
+                CampaignId: null,
+                FollowUp.None,
+                TimeSpan.Zero))
+            .ToList();
+        var stock = plan.Stock.Append(new PlannedStock(plan.Warehouses[0].WarehouseId, sku, options.WarmupOrders)).ToList();
+        return plan with { Stock = stock, Warmup = new PlannedPhase("warm-up", Rate, orders) };
+    }
 
     /// <summary>Steady's second phase: the same mix at <paramref name="rate"/>, order indexes continuing the first phase's.</summary>
     public static PlannedPhase SteadyPhase(LoadTestOptions options, ScenarioPlan plan, string name, double rate, double seconds, int firstIndex)

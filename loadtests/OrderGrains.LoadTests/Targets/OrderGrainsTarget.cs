@@ -209,10 +209,12 @@ public sealed class OrderGrainsTarget : IOrderTarget
         checks.AddRange(CampaignChecks(plan, live));
         if (plan.Scenario == "flash-sale")
         {
-            var units = onHand.Values.Sum();
-            var acceptedUnits = liveBySku.Values.Sum();
+            var measured = plan.MeasuredSkus;
+            var units = onHand.Where(s => measured.Contains(s.Key)).Sum(s => s.Value);
+            var acceptedUnits = liveBySku.Where(s => measured.Contains(s.Key)).Sum(s => s.Value);
             var perCustomer = plan.Campaigns.Count > 0 ? plan.Campaigns[0].PerCustomerLimit : int.MaxValue;
-            var demand = Math.Min((long)plan.AllOrders.Count(), (long)plan.Customers.Count * perCustomer);
+            var sent = plan.Phases.SelectMany(p => p.Orders).Where(o => _acknowledged.ContainsKey(o.OrderId) || _uncertain.ContainsKey(o.OrderId)).ToList();
+            var demand = Math.Min(sent.Count, (long)sent.Select(o => o.CustomerId).Distinct(StringComparer.Ordinal).Count() * perCustomer);
             var expected = Math.Min(units, demand);
             checks.Add(new InvariantCheck("flash sale sold exactly the stock (no oversell, no unsold units while buyers remained)", acceptedUnits == expected, $"expected {expected}, accepted {acceptedUnits}"));
         }
