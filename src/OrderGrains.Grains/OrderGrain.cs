@@ -1,7 +1,9 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderGrains.Abstractions;
 using OrderGrains.Runtime;
+using OrderGrains.Runtime.Streams;
 
 namespace OrderGrains.Grains;
 
@@ -1098,6 +1100,7 @@ public sealed class OrderGrain(
     {
         var from = Order.Status;
         var to = OrderTransitions.Next(OrderId, from, trigger);
+        var refundsBefore = Order.Refunds.Count;
         apply?.Invoke();
         Order.Status = to;
         Touch();
@@ -1107,8 +1110,52 @@ public sealed class OrderGrain(
             Order.History.Add(new OrderHistoryEntry(Order.History.Count + 1, Order.UpdatedAt, note.Event, actor, note.Details, to, to));
         }
 
-        await PersistAsync();
+        await PersistAsync(OrderEventsOf(@event, refundsBefore));
         Publish();
+    }
+
+    // The stream events of one transition, appended in the same transaction as its state (see OrderStreams).
+    private List<StreamEvent> OrderEventsOf(string @event, int refundsBefore)
+    {
+        var events = new List<StreamEvent>();
+        var kind = @event switch
+        {
+            "accepted" or "held" => OrderEventKind.Accepted,
+            "paid" => OrderEventKind.Paid,
+            "cancelled" => OrderEventKind.Cancelled,
+            "shipped" => OrderEventKind.Shipped,
+            "completed" => OrderEventKind.Completed,
+            "return_received" => OrderEventKind.ReturnReceived,
+            _ => OrderEventKind.Unspecified,
+        };
+        var refundedBefore = Order.Refunds.Take(refundsBefore).Where(r => r.Cause != "return").Sum(r => r.AmountMinor);
+        if (kind != OrderEventKind.Unspecified)
+        {
+            var amount = kind switch
+            {
+                OrderEventKind.Paid => Order.PaidMinor,
+                OrderEventKind.Completed => Order.TotalMinor,
+                OrderEventKind.Cancelled => Math.Max(0, Order.PaidMinor - refundedBefore),
+                _ => 0,
+            };
+            events.Add(Event(kind, Order.Version.ToString(CultureInfo.InvariantCulture), amount, @event));
+        }
+
+        for (var i = refundsBefore; i < Order.Refunds.Count; i++)
+        {
+            var refund = Order.Refunds[i];
+            var refundKind = refund.Cause == "return" ? OrderEventKind.Refunded : OrderEventKind.PaymentRefunded;
+            events.Add(Event(refundKind, $"{Order.Version}.r{i}", refund.AmountMinor, refund.RefundId));
+        }
+
+        return events;
+
+        StreamEvent Event(OrderEventKind eventKind, string version, long amount, string reference)
+        {
+            var payload = new OrderEvent(OrderId, Order.Version, eventKind, Order.Channel, Order.CustomerId, Order.Currency, Order.TotalMinor,
+                amount, Order.PaidMinor > 0, [.. Order.Lines], Order.UpdatedAt, reference);
+            return new StreamEvent(new StreamId(OrderStreams.Namespace, OrderId), $"{OrderId}#{version}", eventKind.ToString(), payload);
+        }
     }
 
     private void Touch()
@@ -1158,11 +1205,11 @@ public sealed class OrderGrain(
         }
     }
 
-    private async Task PersistAsync()
+    private async Task PersistAsync(IReadOnlyList<StreamEvent>? events = null)
     {
         try
         {
-            await state.WriteStateAsync();
+            await (events is { Count: > 0 } ? state.WriteStateAsync(events) : state.WriteStateAsync());
         }
         catch (Exception)
         {

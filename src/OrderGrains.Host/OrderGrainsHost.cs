@@ -3,6 +3,7 @@ using FileDescriptor = Google.Protobuf.Reflection.FileDescriptor;
 using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OrderGrains.Contracts.V1;
+using OrderGrains.ErpForwarding;
 using OrderGrains.Grains;
 using OrderGrains.Grpc.Server;
 using OrderGrains.Host.Admission;
@@ -59,11 +60,15 @@ public static class OrderGrainsHost
             builder.Services.AddSingleton(settings);
             builder.Services.AddSingleton(admission);
             builder.Services.AddSingleton<AdmissionControl>();
+            var erpEndpoint = ErpWiring.Configure(builder, settings);
             builder.Services.AddOrderGrainsSilo(silo =>
             {
                 silo.UseStorage(storage.Storage, storage.Reminders);
                 silo.Configure(options => builder.Configuration.GetSection("OrderGrains:Silo").Bind(options));
                 silo.AddOrderDomain(options => builder.Configuration.GetSection("OrderGrains:Orders").Bind(options));
+                silo.AddErpForwarding(
+                    _ => ErpWiring.CreateClient(erpEndpoint, builder.Configuration["OrderGrains:Erp:ApiKey"]),
+                    options => builder.Configuration.GetSection("OrderGrains:Erp:Forwarder").Bind(options));
             });
             builder.Services.AddGrpcServer(options => builder.Configuration.GetSection("OrderGrains:Grpc").Bind(options));
             builder.Services.AddGrpcExceptionMapper<DomainExceptionMapper>();
@@ -86,6 +91,7 @@ public static class OrderGrainsHost
             app.MapGrpcService<CustomersService>(Service(CustomersReflection.Descriptor, "Customers"));
             app.MapGrpcService<CampaignsService>(Service(CampaignsReflection.Descriptor, "Campaigns"));
             app.MapGrpcService<FulfillmentService>(Service(FulfillmentReflection.Descriptor, "Fulfillment"));
+            ErpWiring.Map(app, settings);
             app.MapGet("/healthz", (Silo silo) => silo.IsRunning
                 ? Results.Text("ready\n")
                 : Results.Text("starting or stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable));

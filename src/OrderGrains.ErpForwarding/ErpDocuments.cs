@@ -1,0 +1,67 @@
+using OrderGrains.Abstractions;
+using OrderGrains.Erp;
+
+namespace OrderGrains.ErpForwarding;
+
+/// <summary>
+/// Maps order events to accounting documents. Totals include VAT: net = total ÷ (1 + rate), rounded to the minor
+/// unit; VAT is the rest, so net + VAT is always exactly the total.
+/// </summary>
+public static class ErpDocuments
+{
+    /// <summary>The document an event posts, or null for events with no accounting effect (accepted, shipped, ...).</summary>
+    public static JournalEntryRequest? For(OrderEvent e, int vatRateBasisPoints)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var reference = e.EventReference;
+        switch (e.Kind)
+        {
+            case OrderEventKind.Paid:
+                return new JournalEntryRequest(DocumentTypes.CustomerPayment, e.OrderId, e.Currency, e.At, reference,
+                [
+                    JournalLine.Debit(ChartOfAccounts.CashClearing, e.AmountMinor, "payment received"),
+                    JournalLine.Credit(ChartOfAccounts.CustomerAdvances, e.AmountMinor, "advance from customer " + e.CustomerId),
+                ]);
+            case OrderEventKind.Completed:
+            {
+                var (net, vat) = Split(e.AmountMinor, vatRateBasisPoints);
+                var settledFrom = e.Paid ? ChartOfAccounts.CustomerAdvances : ChartOfAccounts.AccountsReceivable;
+                return Entry(DocumentTypes.SalesInvoice, e, reference,
+                    JournalLine.Debit(settledFrom, e.AmountMinor, "invoice " + e.OrderId),
+                    JournalLine.Credit(ChartOfAccounts.SalesRevenue, net, "net sales"),
+                    vat > 0 ? JournalLine.Credit(ChartOfAccounts.OutputVat, vat, "output VAT") : null);
+            }
+
+            case OrderEventKind.Refunded:
+            {
+                var (net, vat) = Split(e.AmountMinor, vatRateBasisPoints);
+                return Entry(DocumentTypes.CreditNote, e, reference,
+                    JournalLine.Debit(ChartOfAccounts.SalesRevenue, net, "returned sales"),
+                    vat > 0 ? JournalLine.Debit(ChartOfAccounts.OutputVat, vat, "VAT on returned sales") : null,
+                    JournalLine.Credit(ChartOfAccounts.CustomerAdvances, e.AmountMinor, "refund owed to customer " + e.CustomerId));
+            }
+
+            case OrderEventKind.Cancelled when e.AmountMinor > 0:
+            case OrderEventKind.PaymentRefunded when e.AmountMinor > 0:
+                // Money for goods never shipped goes back: the advance is repaid, revenue is untouched.
+                return new JournalEntryRequest(DocumentTypes.CreditNote, e.OrderId, e.Currency, e.At, reference,
+                [
+                    JournalLine.Debit(ChartOfAccounts.CustomerAdvances, e.AmountMinor, "advance returned"),
+                    JournalLine.Credit(ChartOfAccounts.CashClearing, e.AmountMinor, "refund paid out"),
+                ]);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Net and VAT parts of a VAT-inclusive amount.</summary>
+    public static (long Net, long Vat) Split(long gross, int vatRateBasisPoints)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(vatRateBasisPoints);
+        var net = (long)Math.Round(gross * 10_000m / (10_000 + vatRateBasisPoints), MidpointRounding.AwayFromZero);
+        return (net, gross - net);
+    }
+
+    private static JournalEntryRequest Entry(string documentType, OrderEvent e, string reference, params JournalLine?[] lines) =>
+        new(documentType, e.OrderId, e.Currency, e.At, reference, [.. lines.OfType<JournalLine>()]);
+}

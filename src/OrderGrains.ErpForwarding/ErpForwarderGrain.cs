@@ -1,0 +1,166 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrderGrains.Abstractions;
+using OrderGrains.Erp;
+using OrderGrains.Runtime;
+using OrderGrains.Runtime.Serialization;
+using OrderGrains.Runtime.Streams;
+
+namespace OrderGrains.ErpForwarding;
+
+/// <summary>
+/// Forwards one partition of the order stream to the ERP as journal entries, in order. Each document's idempotency
+/// key is (order id, event version, document type), so a redelivered event — after a crash or a failed delivery —
+/// is answered by the ERP with the original entry instead of a second one. An event the ERP rejects (4xx), or that
+/// fails <see cref="ErpForwarderOptions.MaxAttempts"/> times, goes to the durable dead-letter list and the
+/// partition moves on; while the ERP is unavailable the batch is handed back, so the backlog waits in the stream.
+/// </summary>
+[GrainType("erpforwarder")]
+[ImplicitStreamSubscription(OrderStreams.Namespace)]
+public sealed class ErpForwarderGrain(
+    [PersistentState("erp-forwarder")] IPersistentState<ErpForwarderState> state,
+    IErpClient erp,
+    GrainSerializer serializer,
+    IOptions<ErpForwarderOptions> options,
+    TimeProvider clock,
+    ILogger<ErpForwarderGrain> logger) : Grain, IErpForwarderGrain, IStreamConsumerGrain
+{
+    private readonly ErpForwarderOptions _options = options.Value;
+
+    private ErpForwarderState State => state.State;
+
+    /// <summary>Posts each new event of the batch in order; throws to have the batch delivered again later.</summary>
+    public async Task OnNextBatchAsync(IReadOnlyList<StreamItem> items)
+    {
+        try
+        {
+            foreach (var item in items)
+            {
+                if (item.Sequence <= State.LastSequence)
+                {
+                    continue;
+                }
+
+                var orderEvent = serializer.Deserialize<OrderEvent>(item.Payload);
+                var document = ErpDocuments.For(orderEvent, _options.VatRateBasisPoints);
+                if (document is null)
+                {
+                    State.Skipped++;
+                }
+                else if (!await TryPostAsync(item.EventId, orderEvent, document))
+                {
+                    return;
+                }
+
+                State.LastSequence = item.Sequence;
+                State.LastEventAppendedAt = item.AppendedAt;
+            }
+        }
+        finally
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    /// <summary>Counters for metrics and the admin API.</summary>
+    public Task<ErpForwarderStats> GetStatsAsync() => Task.FromResult(new ErpForwarderStats(
+        int.Parse(GetPrimaryKeyString(), System.Globalization.CultureInfo.InvariantCulture),
+        State.LastSequence,
+        State.Posted,
+        State.Skipped,
+        State.Failed,
+        State.DeadLetters.Count,
+        State.LastEventAppendedAt,
+        State.LastPostedAt));
+
+    /// <summary>Events waiting in the dead-letter list.</summary>
+    public Task<IReadOnlyList<ErpDeadLetter>> GetDeadLettersAsync() => Task.FromResult<IReadOnlyList<ErpDeadLetter>>([.. State.DeadLetters]);
+
+    /// <summary>Posts a dead-lettered event again; true when it posted and left the list.</summary>
+    public async Task<bool> RetryDeadLetterAsync(string eventId)
+    {
+        var letter = State.DeadLetters.Find(d => d.EventId == eventId)
+            ?? throw new NotFoundException("dead letter", eventId);
+        var document = ErpDocuments.For(letter.Event, _options.VatRateBasisPoints)!;
+        try
+        {
+            await erp.PostJournalEntryAsync(IdempotencyKey(letter.EventId, document), document, CancellationToken.None);
+        }
+        catch (ErpException exception)
+        {
+            State.DeadLetters.Remove(letter);
+            State.DeadLetters.Add(letter with { Reason = exception.Message, Attempts = letter.Attempts + 1, At = clock.GetUtcNow() });
+            await state.WriteStateAsync();
+            return false;
+        }
+
+        State.DeadLetters.Remove(letter);
+        State.Posted++;
+        State.LastPostedAt = clock.GetUtcNow();
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    // The stream's event id is "{order id}#{version}" (plus a suffix for a second event of one version): unique and
+    // stable across redeliveries, so the ERP turns a repeat into a replay.
+    private static string IdempotencyKey(string eventId, JournalEntryRequest document) => $"{eventId}:{document.DocumentType}";
+
+    // True when the event is done with (posted or dead-lettered); false when the ERP is unavailable and the batch
+    // must be delivered again.
+    private async Task<bool> TryPostAsync(string eventId, OrderEvent orderEvent, JournalEntryRequest document)
+    {
+        if (State.HeadEventId != eventId)
+        {
+            State.HeadEventId = eventId;
+            State.HeadAttempts = 0;
+        }
+
+        var delay = _options.RetryDelay;
+        for (var attempt = 0; attempt < _options.AttemptsPerDelivery; attempt++)
+        {
+            try
+            {
+                await erp.PostJournalEntryAsync(IdempotencyKey(eventId, document), document, CancellationToken.None);
+                State.Posted++;
+                State.LastPostedAt = clock.GetUtcNow();
+                State.HeadEventId = null;
+                return true;
+            }
+            catch (ErpRejectedException rejected)
+            {
+                DeadLetter(eventId, orderEvent, document, $"rejected ({rejected.StatusCode}): {rejected.Reason}");
+                return true;
+            }
+            catch (ErpUnavailableException unavailable)
+            {
+                State.Failed++;
+                State.HeadAttempts++;
+                ErpForwarderLog.PostFailed(logger, eventId, State.HeadAttempts, unavailable.Message);
+                if (State.HeadAttempts >= _options.MaxAttempts)
+                {
+                    DeadLetter(eventId, orderEvent, document, $"failed {State.HeadAttempts} times: {unavailable.Message}");
+                    return true;
+                }
+
+                // Exponential backoff with full jitter, so partitions retrying together do not hit the ERP in step.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * delay.TotalMilliseconds), clock);
+                delay *= 2;
+            }
+        }
+
+        return false;
+    }
+
+    private void DeadLetter(string eventId, OrderEvent orderEvent, JournalEntryRequest document, string reason)
+    {
+        ErpForwarderLog.DeadLettered(logger, eventId, reason);
+        State.DeadLetters.Add(new ErpDeadLetter(eventId, orderEvent.OrderId, document.DocumentType, reason, State.HeadAttempts, clock.GetUtcNow(), orderEvent));
+        if (State.DeadLetters.Count > _options.MaxDeadLetters)
+        {
+            State.DeadLetters.RemoveAt(0);
+        }
+
+        State.HeadEventId = null;
+        State.HeadAttempts = 0;
+    }
+}
