@@ -49,7 +49,8 @@ public sealed class ErpForwarderGrain(
                 }
                 else if (!await TryPostAsync(item.EventId, orderEvent, document))
                 {
-                    return;
+                    // Not processed: the stream must deliver this event again, so the batch may not count as done.
+                    throw new ErpUnavailableException($"The ERP is unavailable; event {item.EventId} and the rest of its batch will be delivered again.");
                 }
 
                 State.LastSequence = item.Sequence;

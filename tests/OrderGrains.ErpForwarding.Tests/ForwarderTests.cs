@@ -1,0 +1,146 @@
+using OrderGrains.Abstractions;
+using OrderGrains.Erp;
+using OrderGrains.Grains;
+using OrderGrains.Runtime;
+using OrderGrains.Testing;
+
+namespace OrderGrains.ErpForwarding.Tests;
+
+/// <summary>The forwarder through real grains on the real runtime, with the ERP (outside the system) stubbed.</summary>
+public sealed class ForwarderTests
+{
+    private static readonly ShippingAddress Berlin = new("Ada", "Unter den Linden 1", "Berlin", "BE", "DE", "10117", 52.52, 13.40);
+
+    [Fact]
+    public async Task Each_completed_order_posts_its_payment_then_its_invoice_once()
+    {
+        var erp = new StubErp();
+        await using var silo = await StartAsync(erp);
+        await SeedAsync(silo.GrainFactory);
+
+        var totals = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => CompleteAsync(silo.GrainFactory, $"o{i}", 1 + (i % 4))));
+
+        await WaitUntilAsync(() => erp.Entries.Count == 60);
+        foreach (var (orderId, total) in totals)
+        {
+            var entries = erp.Entries.Where(e => e.OrderId == orderId).ToList();
+            Assert.Equal([DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice], entries.Select(e => e.DocumentType));
+            Assert.Equal(total, entries[1].Lines.Sum(l => l.CreditMinor));
+            Assert.Equal(ChartOfAccounts.CustomerAdvances, entries[1].Lines.Single(l => l.DebitMinor > 0).Account);
+        }
+
+        Assert.Equal(60, (await StatsAsync(silo.GrainFactory)).Sum(s => s.Posted));
+    }
+
+    [Fact]
+    public async Task While_the_erp_is_down_the_backlog_waits_and_drains_in_order_without_duplicates_when_it_returns()
+    {
+        var erp = new StubErp();
+        await using var silo = await StartAsync(erp);
+        await SeedAsync(silo.GrainFactory);
+        erp.Down = true;
+
+        var orders = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => CompleteAsync(silo.GrainFactory, $"down{i}", 1)));
+        await WaitUntilAsync(() => erp.Attempts >= 10);
+        Assert.Empty(erp.Entries);
+        Assert.True((await StatsAsync(silo.GrainFactory)).Sum(s => s.Failed) > 0);
+
+        erp.Down = false;
+
+        await WaitUntilAsync(() => erp.Entries.Count == 20);
+        await Task.Delay(500);
+        Assert.Equal(20, erp.Entries.Count);
+        Assert.Equal(0, (await StatsAsync(silo.GrainFactory)).Sum(s => s.DeadLettered));
+        foreach (var (orderId, _) in orders)
+        {
+            Assert.Equal([DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice], erp.Entries.Where(e => e.OrderId == orderId).Select(e => e.DocumentType));
+        }
+    }
+
+    [Fact]
+    public async Task Rejected_entry_is_dead_lettered_the_partition_moves_on_and_a_retry_after_the_fix_posts_it()
+    {
+        var erp = new StubErp();
+        await using var silo = await StartAsync(erp);
+        await SeedAsync(silo.GrainFactory);
+        erp.RejectedOrders["web:bad"] = true;
+
+        var (badId, _) = await CompleteAsync(silo.GrainFactory, "bad", 1);
+        var good = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => CompleteAsync(silo.GrainFactory, $"good{i}", 1)));
+
+        await WaitUntilAsync(() => erp.Entries.Count == 10);
+        var forwarders = Forwarders(silo.GrainFactory);
+        var letters = (await Task.WhenAll(forwarders.Select(f => f.GetDeadLettersAsync()))).SelectMany(l => l).ToList();
+        Assert.Equal(2, letters.Count);
+        Assert.All(letters, l => Assert.Equal(badId, l.OrderId));
+        Assert.All(letters, l => Assert.Contains("rejected (422)", l.Reason, StringComparison.Ordinal));
+
+        erp.RejectedOrders.Clear();
+        var owner = forwarders.First(f => f.GetDeadLettersAsync().Result.Count > 0);
+        foreach (var letter in letters.OrderBy(l => l.EventId, StringComparer.Ordinal))
+        {
+            Assert.True(await owner.RetryDeadLetterAsync(letter.EventId));
+        }
+
+        Assert.Empty(await owner.GetDeadLettersAsync());
+        Assert.Equal([DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice], erp.Entries.Where(e => e.OrderId == badId).Select(e => e.DocumentType).Order());
+        Assert.Equal(12, erp.Entries.Count);
+    }
+
+    [Fact]
+    public void Vat_split_is_exact_and_rounds_to_the_minor_unit()
+    {
+        Assert.Equal((10_000, 1_300), ErpDocuments.Split(11_300, 1300));
+        Assert.Equal((885, 115), ErpDocuments.Split(1_000, 1300));
+        for (long gross = 0; gross < 5_000; gross += 7)
+        {
+            var (net, vat) = ErpDocuments.Split(gross, 1300);
+            Assert.Equal(gross, net + vat);
+        }
+    }
+
+    private static Task<TestSilo> StartAsync(StubErp erp) =>
+        TestSilo.StartAsync(TestStorage.Memory(), b => b
+            .AddOrderDomain()
+            .AddErpForwarding(_ => erp, o => o.RetryDelay = TimeSpan.FromMilliseconds(10)));
+
+    private static async Task SeedAsync(IGrainFactory grains)
+    {
+        await grains.GetGrain<IWarehouseGrain>("berlin").UpsertAsync(new WarehouseInfo("berlin", "Berlin", 52.4, 13.3, true));
+        await grains.GetGrain<ISkuStockGrain>("sku-1").SetStockAsync(new SetStockCommand("berlin", 10_000, "seed"));
+        await grains.GetGrain<ICustomerAccountGrain>("ada").UpsertAsync(new CustomerProfile("ada", "Ada", "gold", 0, false));
+    }
+
+    private static async Task<(string OrderId, long Total)> CompleteAsync(IGrainFactory grains, string externalId, int quantity)
+    {
+        var orderId = OrderIds.For("web", externalId);
+        var order = grains.GetGrain<IOrderGrain>(orderId);
+        var placed = (await order.PlaceAsync(new PlaceOrderCommand("web", externalId, "ada", [new OrderLine("sku-1", quantity, 1_130)], Berlin, null, "EUR"))).Order;
+        await order.ConfirmPaymentAsync(new ConfirmPaymentCommand("pay-" + externalId, placed.TotalMinor));
+        await order.ReleaseAsync("test");
+        await order.ReportShipmentAsync(new ReportShipmentCommand("berlin", "s-" + externalId, [new LineQuantity("sku-1", quantity)], "DHL", "T1"));
+        var completed = await order.ConfirmDeliveryAsync("s-" + externalId);
+        Assert.Equal(OrderStatus.Completed, completed.Status);
+        return (orderId, placed.TotalMinor);
+    }
+
+    private static IReadOnlyList<IErpForwarderGrain> Forwarders(IGrainFactory grains) =>
+        [.. Enumerable.Range(0, 8).Select(p => grains.GetGrain<IErpForwarderGrain>(p.ToString(System.Globalization.CultureInfo.InvariantCulture)))];
+
+    private static async Task<ErpForwarderStats[]> StatsAsync(IGrainFactory grains) =>
+        await Task.WhenAll(Forwarders(grains).Select(f => f.GetStatsAsync()));
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Condition not met in time.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
