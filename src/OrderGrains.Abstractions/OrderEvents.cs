@@ -49,9 +49,12 @@ public sealed record OrderEvent(
 }
 
 /// <summary>How far the ERP forwarding of one stream partition has come.</summary>
+/// <remarks><see cref="Backlog"/> = events appended but not yet handled; <see cref="Lag"/> = age of the oldest of them (zero when caught up).</remarks>
 public sealed record ErpForwarderStats(
     int Partition,
     long LastSequence,
+    long Backlog,
+    TimeSpan Lag,
     long Posted,
     long Skipped,
     long Failed,

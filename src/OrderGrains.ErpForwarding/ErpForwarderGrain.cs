@@ -22,6 +22,7 @@ public sealed class ErpForwarderGrain(
     IErpClient erp,
     GrainSerializer serializer,
     IOptions<ErpForwarderOptions> options,
+    IStreamInfo streams,
     TimeProvider clock,
     ILogger<ErpForwarderGrain> logger) : Grain, IErpForwarderGrain, IStreamConsumerGrain
 {
@@ -64,15 +65,27 @@ public sealed class ErpForwarderGrain(
     }
 
     /// <summary>Counters for metrics and the admin API.</summary>
-    public Task<ErpForwarderStats> GetStatsAsync() => Task.FromResult(new ErpForwarderStats(
-        int.Parse(GetPrimaryKeyString(), System.Globalization.CultureInfo.InvariantCulture),
+    public async Task<ErpForwarderStats> GetStatsAsync()
+    {
+        var partition = int.Parse(GetPrimaryKeyString(), System.Globalization.CultureInfo.InvariantCulture);
+        var backlog = Math.Max(0, await streams.GetHeadAsync(OrderStreams.Namespace, partition) - State.LastSequence);
+
+        // The oldest waiting event was appended no earlier than the last one handled: a lower bound on the lag.
+        var lag = backlog > 0 && State.LastEventAppendedAt is { } last ? clock.GetUtcNow() - last : TimeSpan.Zero;
+        return Stats(partition, backlog, lag);
+    }
+
+    private ErpForwarderStats Stats(int partition, long backlog, TimeSpan lag) => new(
+        partition,
         State.LastSequence,
+        backlog,
+        lag,
         State.Posted,
         State.Skipped,
         State.Failed,
         State.DeadLetters.Count,
         State.LastEventAppendedAt,
-        State.LastPostedAt));
+        State.LastPostedAt);
 
     /// <summary>Events waiting in the dead-letter list.</summary>
     public Task<IReadOnlyList<ErpDeadLetter>> GetDeadLettersAsync() => Task.FromResult<IReadOnlyList<ErpDeadLetter>>([.. State.DeadLetters]);

@@ -19,6 +19,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
     private readonly string _readVersionSql;
     private readonly string _readEventsSql;
     private readonly string _readCheckpointSql;
+    private readonly string _readHeadSql;
     private readonly string _writeCheckpointSql;
     private readonly BatchWriter[] _writers;
     private readonly GroupCommitQueue _queue;
@@ -32,6 +33,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
             WHERE ns = $1 AND part = $2 AND seq > $3 ORDER BY seq LIMIT $4
             """;
         _readCheckpointSql = $"SELECT seq FROM {schema}.stream_checkpoints WHERE consumer = $1 AND ns = $2 AND part = $3";
+        _readHeadSql = $"SELECT last_seq FROM {schema}.stream_partitions WHERE ns = $1 AND part = $2";
         _writeCheckpointSql = $"""
             INSERT INTO {schema}.stream_checkpoints (consumer, ns, part, seq) VALUES ($1, $2, $3, $4)
             ON CONFLICT (consumer, ns, part) DO UPDATE SET seq = EXCLUDED.seq
@@ -126,6 +128,15 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
         }
 
         return events;
+    }
+
+    /// <inheritdoc />
+    public async Task<long> ReadHeadAsync(string streamNamespace, int partition, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(_readHeadSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamNamespace });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = partition });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long seq ? seq : 0;
     }
 
     /// <inheritdoc />

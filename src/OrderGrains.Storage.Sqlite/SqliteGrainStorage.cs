@@ -134,6 +134,17 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IStr
     }
 
     /// <inheritdoc />
+    public async Task<long> ReadHeadAsync(string streamNamespace, int partition, CancellationToken cancellationToken)
+    {
+        await using var connection = await SqliteSchema.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM stream_events WHERE ns = $ns AND part = $part;";
+        command.Parameters.AddWithValue("$ns", streamNamespace);
+        command.Parameters.AddWithValue("$part", partition);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long seq ? seq : 0;
+    }
+
+    /// <inheritdoc />
     public async Task<long> ReadCheckpointAsync(string consumer, string streamNamespace, int partition, CancellationToken cancellationToken)
     {
         await using var connection = await SqliteSchema.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);

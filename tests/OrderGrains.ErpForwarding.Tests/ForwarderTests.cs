@@ -43,14 +43,19 @@ public sealed class ForwarderTests
         var orders = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => CompleteAsync(silo.GrainFactory, $"down{i}", 1)));
         await WaitUntilAsync(() => erp.Attempts >= 10);
         Assert.Empty(erp.Entries);
-        Assert.True((await StatsAsync(silo.GrainFactory)).Sum(s => s.Failed) > 0);
+        var whileDown = await StatsAsync(silo.GrainFactory);
+        Assert.True(whileDown.Sum(s => s.Failed) > 0);
+        Assert.True(whileDown.Sum(s => s.Backlog) >= 20, "at least the payment and invoice events of every order wait");
 
         erp.Down = false;
 
         await WaitUntilAsync(() => erp.Entries.Count == 20);
         await Task.Delay(500);
         Assert.Equal(20, erp.Entries.Count);
-        Assert.Equal(0, (await StatsAsync(silo.GrainFactory)).Sum(s => s.DeadLettered));
+        var afterDrain = await StatsAsync(silo.GrainFactory);
+        Assert.Equal(0, afterDrain.Sum(s => s.DeadLettered));
+        Assert.Equal(0, afterDrain.Sum(s => s.Backlog));
+        Assert.All(afterDrain, s => Assert.Equal(TimeSpan.Zero, s.Lag));
         foreach (var (orderId, _) in orders)
         {
             Assert.Equal([DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice], erp.Entries.Where(e => e.OrderId == orderId).Select(e => e.DocumentType));

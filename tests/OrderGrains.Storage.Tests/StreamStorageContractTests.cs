@@ -35,6 +35,8 @@ public abstract class StreamStorageContractTests : IAsyncLifetime
         Assert.All(events, e => Assert.Equal("o-1", e.StreamKey));
         Assert.Equal("payload of e2", Encoding.UTF8.GetString(events[1].Payload.Span));
         Assert.Equal(["e3"], (await streams.ReadEventsAsync(Namespace, partition, 2, 100, default)).Select(e => e.EventId));
+        Assert.Equal(3, await streams.ReadHeadAsync(Namespace, partition, default));
+        Assert.Equal(0, await streams.ReadHeadAsync("nothing-here", partition, default));
     }
 
     [Fact]

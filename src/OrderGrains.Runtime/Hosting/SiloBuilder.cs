@@ -101,6 +101,7 @@ public static class SiloServiceCollectionExtensions
         var grainClasses = builder.GrainClasses.ToArray();
         var optionActions = builder.OptionActions.ToArray();
         services.TryAddSingleton<GrainSerializer>();
+        services.TryAddSingleton<Streams.IStreamInfo, Streams.StreamInfo>();
         services.AddSingleton(sp =>
         {
             var options = new SiloOptions();

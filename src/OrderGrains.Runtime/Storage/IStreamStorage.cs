@@ -21,6 +21,9 @@ public interface IStreamStorage
     /// <summary>Up to <paramref name="maxCount"/> events of one partition with sequence above <paramref name="afterSequence"/>, in order.</summary>
     Task<IReadOnlyList<StoredStreamEvent>> ReadEventsAsync(string streamNamespace, int partition, long afterSequence, int maxCount, CancellationToken cancellationToken);
 
+    /// <summary>The sequence of the newest event of a partition; 0 when it has none.</summary>
+    Task<long> ReadHeadAsync(string streamNamespace, int partition, CancellationToken cancellationToken);
+
     /// <summary>The last sequence a consumer recorded as processed for a partition; 0 when none.</summary>
     Task<long> ReadCheckpointAsync(string consumer, string streamNamespace, int partition, CancellationToken cancellationToken);
 

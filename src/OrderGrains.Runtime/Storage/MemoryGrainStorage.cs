@@ -78,6 +78,15 @@ public sealed class MemoryGrainStorage : IGrainStorage, IStorageStatistics, IStr
     }
 
     /// <inheritdoc />
+    public Task<long> ReadHeadAsync(string streamNamespace, int partition, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<long>(_events.TryGetValue((streamNamespace, partition), out var events) ? events.Count : 0);
+        }
+    }
+
+    /// <inheritdoc />
     public Task<long> ReadCheckpointAsync(string consumer, string streamNamespace, int partition, CancellationToken cancellationToken)
     {
         lock (_lock)
