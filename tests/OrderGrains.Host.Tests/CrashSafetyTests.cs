@@ -18,18 +18,13 @@ public sealed class CrashSafetyTests
         var schema = "t_" + Guid.NewGuid().ToString("N");
         var grpcPort = TestHost.FreePort();
         var adminPort = TestHost.FreePort();
-        string[] settings =
-        [
-            $"--OrderGrains:GrpcPort={grpcPort}",
-            $"--OrderGrains:AdminPort={adminPort}",
-            "--OrderGrains:Storage=postgres",
-            $"--ConnectionStrings:Postgres={TestStorage.PostgresConnectionString}",
-            $"--OrderGrains:PostgresSchema={schema}",
+        var settings = HostProcess.PostgresSettings(
+            schema,
+            grpcPort,
+            adminPort,
             "--OrderGrains:Orders:ReservationTimeout=00:00:25",
             "--OrderGrains:Orders:ExpiryRetryPeriod=00:00:01",
-            "--OrderGrains:Silo:MinimumReminderPeriod=00:00:01",
-            "--Logging:LogLevel:Default=Warning",
-        ];
+            "--OrderGrains:Silo:MinimumReminderPeriod=00:00:01");
         using var client = new OrderGrainsClient(new Uri($"http://127.0.0.1:{grpcPort}"));
         var acknowledged = new ConcurrentDictionary<string, Order>();
         var attempted = new ConcurrentBag<string>();

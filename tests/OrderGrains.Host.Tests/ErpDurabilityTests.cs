@@ -5,13 +5,35 @@ using OrderGrains.Erp;
 using OrderGrains.ErpForwarding;
 using OrderGrains.Grpc;
 using OrderGrains.Grpc.Client;
-using OrderGrains.Testing;
 
 namespace OrderGrains.Host.Tests;
 
 /// <summary>The OMS → ERP path at volume and across crashes, on PostgreSQL, with the embedded reference ledger.</summary>
 public sealed class ErpDurabilityTests
 {
+    [Fact]
+    public async Task Embedded_sqlite_ledger_gets_one_payment_and_one_invoice_per_completed_order_and_balances()
+    {
+        await using var host = await TestHost.StartAsync();
+        await SeedAsync(host.Client, 10_000);
+
+        var totals = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => CompleteAsync(host.Client, $"erp-{i}", (i % 3) + 1, 1_999 + i)));
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{host.AdminPort}/") };
+        var erp = new HttpErpClient(http);
+        var expected = totals.Sum();
+        await WaitUntilAsync(async () => Credit(await erp.GetTrialBalanceAsync(default), ChartOfAccounts.SalesRevenue, ChartOfAccounts.OutputVat) == expected, TimeSpan.FromSeconds(60));
+        var balance = await erp.GetTrialBalanceAsync(default);
+        Assert.Equal(0, Assert.Single(balance.Totals).BalanceMinor);
+        Assert.Equal(totals.Sum(t => ErpDocuments.Split(t, 1300).Net), Credit(balance, ChartOfAccounts.SalesRevenue));
+        Assert.Equal(totals.Sum(t => ErpDocuments.Split(t, 1300).Vat), Credit(balance, ChartOfAccounts.OutputVat));
+        for (var i = 0; i < totals.Length; i++)
+        {
+            var entries = await erp.GetJournalEntriesAsync($"web:erp-{i}", default);
+            Assert.Equal([DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice], entries.Select(e => e.DocumentType));
+        }
+    }
+
     [Fact]
     public async Task Five_thousand_completed_orders_give_exactly_five_thousand_payments_and_invoices_and_a_zero_trial_balance()
     {
@@ -44,15 +66,7 @@ public sealed class ErpDurabilityTests
         var schema = "t_" + Guid.NewGuid().ToString("N");
         var grpcPort = TestHost.FreePort();
         var adminPort = TestHost.FreePort();
-        string[] settings =
-        [
-            $"--OrderGrains:GrpcPort={grpcPort}",
-            $"--OrderGrains:AdminPort={adminPort}",
-            "--OrderGrains:Storage=postgres",
-            $"--ConnectionStrings:Postgres={TestStorage.PostgresConnectionString}",
-            $"--OrderGrains:PostgresSchema={schema}",
-            "--Logging:LogLevel:Default=Warning",
-        ];
+        var settings = HostProcess.PostgresSettings(schema, grpcPort, adminPort);
         using var client = new OrderGrainsClient(new Uri($"http://127.0.0.1:{grpcPort}"));
         var attempted = new ConcurrentBag<string>();
         for (var round = 0; round < 3; round++)
@@ -158,7 +172,8 @@ public sealed class ErpDurabilityTests
             TrackingNumber = "T-" + externalId,
             Lines = { new LineQuantity { Sku = "sku-1", Quantity = quantity } },
         }, call);
-        await client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = placed.OrderId, ShipmentId = "s-" + externalId }, call);
+        var completed = await client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = placed.OrderId, ShipmentId = "s-" + externalId }, call);
+        Assert.Equal(OrderStatus.Completed, completed.Status);
         return placed.TotalMinor;
     }
 

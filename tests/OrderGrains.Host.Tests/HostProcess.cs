@@ -26,6 +26,18 @@ public sealed class HostProcess : IDisposable
         }
     }
 
+    /// <summary>Command-line settings for a host on the test PostgreSQL in <paramref name="schema"/>, quiet logs.</summary>
+    public static string[] PostgresSettings(string schema, int grpcPort, int adminPort, params string[] extra) =>
+    [
+        $"--OrderGrains:GrpcPort={grpcPort}",
+        $"--OrderGrains:AdminPort={adminPort}",
+        "--OrderGrains:Storage=postgres",
+        $"--ConnectionStrings:Postgres={OrderGrains.Testing.TestStorage.PostgresConnectionString}",
+        $"--OrderGrains:PostgresSchema={schema}",
+        "--Logging:LogLevel:Default=Warning",
+        .. extra,
+    ];
+
     public static HostProcess Start(IEnumerable<string> settings)
     {
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
