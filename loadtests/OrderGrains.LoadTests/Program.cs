@@ -1,5 +1,11 @@
 using OrderGrains.LoadTests;
 
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(LoadTestOptions.Usage);
+    return 0;
+}
+
 LoadTestOptions options;
 try
 {
