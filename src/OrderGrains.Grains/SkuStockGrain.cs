@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderGrains.Abstractions;
 using OrderGrains.Runtime;
+using OrderGrains.Runtime.Streams;
 
 namespace OrderGrains.Grains;
 
@@ -35,6 +36,9 @@ public sealed class SkuStockGrain(
     private Dictionary<string, WarehouseInfo> _warehouses = new(StringComparer.Ordinal);
     private long _directoryVersion = -1;
     private long _directoryCheckedAt;
+
+    // Alerts raised by the change being made; appended with its state write, in the same transaction.
+    private readonly List<StreamEvent> _alerts = [];
 
     private SkuStockState Stock => state.State;
 
@@ -355,6 +359,11 @@ public sealed class SkuStockGrain(
     private async Task ResolveShortageAsync(string warehouseId, int shortfall, string reference)
     {
         Log.ShortageDetected(logger, Sku, warehouseId, shortfall, reference);
+        _alerts.Add(new StreamEvent(
+            new StreamId(InventoryStreams.AlertsNamespace, Sku),
+            $"{Sku}#{Stock.Sequence}:{warehouseId}:{_alerts.Count}",
+            nameof(ShortageAlert),
+            new ShortageAlert(Sku, warehouseId, shortfall, reference, clock.GetUtcNow())));
         var entry = Stock.Warehouses[warehouseId];
 
         // The newest reservations give up their units here first, so the oldest orders keep their stock.
@@ -730,10 +739,19 @@ public sealed class SkuStockGrain(
     {
         try
         {
-            await state.WriteStateAsync();
+            if (_alerts.Count == 0)
+            {
+                await state.WriteStateAsync();
+            }
+            else
+            {
+                await state.WriteStateAsync([.. _alerts]);
+                _alerts.Clear();
+            }
         }
         catch (Exception)
         {
+            _alerts.Clear();
             // Memory may now differ from storage: the next call must start from a fresh load.
             DeactivateOnIdle();
             throw;

@@ -1,4 +1,6 @@
 using OrderGrains.Abstractions;
+using OrderGrains.Runtime.Storage;
+using OrderGrains.Testing;
 
 namespace OrderGrains.Grains.Tests;
 
@@ -140,6 +142,26 @@ public sealed class FulfilmentTests
         Assert.Equal(2, (await oms.Grains.GetGrain<IWarehouseGrain>("BER").GetQueueAsync()).Packages.Sum(p => p.Units));
         Assert.Contains((await oms.Order("1").GetHistoryAsync()).Entries, e => e.Event == "reallocated");
         await AssertLedgerCleanAsync(oms, "SKU-1");
+    }
+
+    [Fact]
+    public async Task Shortage_emits_a_durable_alert_event_with_the_sku_warehouse_shortfall_and_cause()
+    {
+        var storage = TestStorage.Memory();
+        await using var oms = await Oms.StartAsync(storage);
+        await oms.SeedSimpleAsync(units: 6);
+        await PaidAndReleasedAsync(oms, "a", new OrderLine("SKU-1", 5, 100));
+
+        await oms.Grains.GetGrain<ISkuStockGrain>("SKU-1").AdjustStockAsync(new AdjustStockCommand("BER", -4, StockAdjustmentReason.Damaged, "adj-short"));
+
+        await using var opened = await storage.OpenAsync();
+        var streams = (IStreamStorage)opened.Storage;
+        var partition = StreamPartitioner.PartitionOf("SKU-1", streams.PartitionCount);
+        var alert = Assert.Single(await streams.ReadEventsAsync(InventoryStreams.AlertsNamespace, partition, 0, 10, default));
+        Assert.Equal(nameof(ShortageAlert), alert.EventType);
+        var payload = System.Text.Json.JsonSerializer.Deserialize<ShortageAlert>(alert.Payload.Span)!;
+        Assert.Equal(("SKU-1", "BER", 3), (payload.Sku, payload.WarehouseId, payload.Shortfall));
+        Assert.Contains("adj-short", payload.Cause, StringComparison.Ordinal);
     }
 
     [Fact]
