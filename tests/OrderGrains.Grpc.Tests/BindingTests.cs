@@ -69,6 +69,10 @@ public sealed class BindingTests
 
         public Task<Order> CancelOrderAsync(CancelOrderRequest request, ServerCallContext context) => Task.FromResult(new Order());
 
+        public Task<Order> RequestReturnAsync(ReturnRequest request, ServerCallContext context) => Task.FromResult(new Order());
+
+        public Task<OrderHistory> GetOrderHistoryAsync(GetOrderRequest request, ServerCallContext context) => Task.FromResult(new OrderHistory());
+
         public async IAsyncEnumerable<Order> WatchOrderAsync(GetOrderRequest request, ServerCallContext context)
         {
             await Task.Yield();
