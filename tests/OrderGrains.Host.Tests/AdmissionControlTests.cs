@@ -145,6 +145,45 @@ public sealed class AdmissionControlTests
         Assert.Equal(0, host.Services.GetRequiredService<AdmissionControl>().InFlight);
     }
 
+    [Fact]
+    public async Task An_overloaded_grain_queue_answers_resource_exhausted_with_a_retry_hint()
+    {
+        await using var host = await TestHost.StartAsync(
+            postgresSchema: null,
+            "--OrderGrains:Admission:Enabled=false",
+            "--OrderGrains:Silo:MaxQueuedRequestsPerActivation=1");
+        var client = host.Client;
+        await client.UpsertWarehouseAsync(new Warehouse { WarehouseId = "w", Name = "W", Latitude = 52, Longitude = 13, Active = true });
+        await client.SetStockAsync(new SetStockRequest { WarehouseId = "w", Sku = "hot", OnHand = 1_000, SyncId = "s" });
+        await client.UpsertCustomerAsync(new Customer { CustomerId = "ada", Name = "Ada" });
+
+        var calls = Enumerable.Range(0, 200).Select(async i =>
+        {
+            try
+            {
+                await client.PlaceOrderAsync(new PlaceOrderRequest
+                {
+                    Channel = "web",
+                    ExternalOrderId = $"o{i}",
+                    CustomerId = "ada",
+                    Currency = "EUR",
+                    ShipTo = new Address { Latitude = 52, Longitude = 13 },
+                    Lines = { new OrderLine { Sku = "hot", Quantity = 1, UnitPriceMinor = 100 } },
+                }, GrpcCallOptions.WithTimeout(TimeSpan.FromSeconds(60)));
+                return null;
+            }
+            catch (GrpcStatusException ex)
+            {
+                return ex;
+            }
+        }).ToList();
+        var failures = (await Task.WhenAll(calls)).Where(ex => ex is not null).Select(ex => ex!).ToList();
+
+        Assert.NotEmpty(failures);
+        Assert.All(failures, ex => Assert.Equal(GrpcStatusCode.ResourceExhausted, ex.StatusCode));
+        Assert.All(failures, ex => Assert.Equal("100", ex.Trailers.GetValue(AdmissionControl.RetryPushbackTrailer)));
+    }
+
     private static AdmissionControl Control(int maxInFlight, double share, double contended = 0.75) =>
         new(AdmissionOptions.Default with { MaxInFlight = maxInFlight, MaxChannelShare = share, ContendedFraction = contended }, NullLogger<AdmissionControl>.Instance);
 }

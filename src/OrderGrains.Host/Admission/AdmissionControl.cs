@@ -86,10 +86,28 @@ public sealed partial class AdmissionControl
             return lease;
         }
 
-        context.HttpContext.Response.Headers[RetryPushbackTrailer] = _retryAfter;
+        SetRetryPushback(context, _retryAfter);
         throw new GrpcStatusException(
             GrpcStatusCode.ResourceExhausted,
             $"This node is at its limit of calls in flight for channel '{channel}'; retry after {_retryAfter} ms.");
+    }
+
+    /// <summary>
+    /// Adds <c>grpc-retry-pushback-ms</c> to a call that is about to fail: into the headers while nothing has been sent
+    /// (the status then goes out trailers-only, in the same HEADERS frame), otherwise into the trailers.
+    /// </summary>
+    public static void SetRetryPushback(ServerCallContext context, string milliseconds)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var response = context.HttpContext.Response;
+        if (!response.HasStarted)
+        {
+            response.Headers[RetryPushbackTrailer] = milliseconds;
+        }
+        else if (response.SupportsTrailers())
+        {
+            response.AppendTrailer(RetryPushbackTrailer, milliseconds);
+        }
     }
 
     /// <summary>The channel of an order id (<c>channel:external_order_id</c>), for calls that carry only the id.</summary>

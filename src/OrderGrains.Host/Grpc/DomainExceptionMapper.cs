@@ -1,6 +1,7 @@
 using OrderGrains.Abstractions;
 using OrderGrains.Grpc;
 using OrderGrains.Grpc.Server;
+using OrderGrains.Host.Admission;
 using OrderGrains.Runtime;
 
 namespace OrderGrains.Host.Grpc;
@@ -27,7 +28,8 @@ public sealed class DomainExceptionMapper : IGrpcExceptionMapper
             case IdempotencyConflictException conflict:
                 return new GrpcStatus(GrpcStatusCode.AlreadyExists, conflict.Message);
             case GrainOverloadedException overloaded:
-                context.ResponseTrailers.Add(RetryPushbackTrailer, "100");
+                // Metadata refuses grpc-* keys, so the hint is written straight into the response like admission does.
+                AdmissionControl.SetRetryPushback(context, "100");
                 return new GrpcStatus(GrpcStatusCode.ResourceExhausted, overloaded.Message);
             case InconsistentStateException:
                 return new GrpcStatus(GrpcStatusCode.Aborted, "The record changed concurrently; retry the call.");
