@@ -403,7 +403,8 @@ def watch_order_deadline_ends_an_open_stream(ctx):
     order, _ = ctx.placed()
     received = []
     try:
-        for message in ctx.watch_order(ctx.orders.GetOrderRequest(order_id=order.order_id), timeout=1.0):
+        # Long enough for the first message on a loaded machine, far below the watch's 15-second poll.
+        for message in ctx.watch_order(ctx.orders.GetOrderRequest(order_id=order.order_id), timeout=3.0):
             received.append(message)
         raise AssertionError("the stream should have hit its deadline")
     except grpc.RpcError as error:
