@@ -70,9 +70,24 @@ public sealed class InProcessHost : IAsyncDisposable
         await _host.DisposeAsync();
         if (_dropSchema && _postgres is not null && _schema is not null)
         {
+            // The host may derive more schemas from its own (the ERP ledger adds "_erp"): drop every one of the run.
             await using var dataSource = NpgsqlDataSource.Create(_postgres);
-            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
-            await drop.ExecuteNonQueryAsync();
+            var schemas = new List<string>();
+            await using (var find = dataSource.CreateCommand("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)"))
+            {
+                find.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _schema });
+                await using var reader = await find.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    schemas.Add(reader.GetString(0));
+                }
+            }
+
+            foreach (var schema in schemas)
+            {
+                await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+                await drop.ExecuteNonQueryAsync();
+            }
         }
 
         if (_dataDirectory is not null && Directory.Exists(_dataDirectory))
