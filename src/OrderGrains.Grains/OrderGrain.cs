@@ -65,9 +65,7 @@ public sealed class OrderGrain(
     }
 
     /// <summary>Places the order, or returns the earlier placement of the same key with duplicate = true.</summary>
-    public Task<PlaceOrderResult> PlaceAsync(PlaceOrderCommand command) => PlaceCoreAsync(command);
-
-    private async Task<PlaceOrderResult> PlaceCoreAsync(PlaceOrderCommand command)
+    public async Task<PlaceOrderResult> PlaceAsync(PlaceOrderCommand command)
     {
         var requestedTotal = PlaceOrderValidation.Validate(command, _options.MaxLinesPerOrder);
         var orderId = OrderIds.For(command.Channel, command.ExternalOrderId);
@@ -135,9 +133,7 @@ public sealed class OrderGrain(
         _published is { } snapshot ? Task.FromResult(snapshot) : throw new NotFoundException("order", OrderId);
 
     /// <summary>Records the payment; the same payment reference again returns the order unchanged.</summary>
-    public Task<OrderSnapshot> ConfirmPaymentAsync(ConfirmPaymentCommand command) => ConfirmPaymentCoreAsync(command);
-
-    private async Task<OrderSnapshot> ConfirmPaymentCoreAsync(ConfirmPaymentCommand command)
+    public async Task<OrderSnapshot> ConfirmPaymentAsync(ConfirmPaymentCommand command)
     {
         if (command is null)
         {
@@ -186,9 +182,7 @@ public sealed class OrderGrain(
     }
 
     /// <summary>Cancels the order and releases stock, campaign units and credit exposure; a cancelled order is returned unchanged.</summary>
-    public Task<OrderSnapshot> CancelAsync(string reason) => CancelCoreAsync(reason);
-
-    private async Task<OrderSnapshot> CancelCoreAsync(string reason)
+    public async Task<OrderSnapshot> CancelAsync(string reason)
     {
         await EnsurePlacedAsync();
         if (Order.Status == OrderStatus.Cancelled)
@@ -201,9 +195,7 @@ public sealed class OrderGrain(
     }
 
     /// <summary>Records an approval; the last required one moves the order to PENDING_PAYMENT with a fresh reservation timeout.</summary>
-    public Task<OrderSnapshot> ApproveHoldAsync(string approver) => ApproveHoldCoreAsync(approver);
-
-    private async Task<OrderSnapshot> ApproveHoldCoreAsync(string approver)
+    public async Task<OrderSnapshot> ApproveHoldAsync(string approver)
     {
         if (string.IsNullOrWhiteSpace(approver))
         {
@@ -237,9 +229,7 @@ public sealed class OrderGrain(
     }
 
     /// <summary>Cancels a held order on an operator's decision.</summary>
-    public Task<OrderSnapshot> RejectHoldAsync(string approver, string reason) => RejectHoldCoreAsync(approver, reason);
-
-    private async Task<OrderSnapshot> RejectHoldCoreAsync(string approver, string reason)
+    public async Task<OrderSnapshot> RejectHoldAsync(string approver, string reason)
     {
         if (string.IsNullOrWhiteSpace(approver))
         {
@@ -331,9 +321,7 @@ public sealed class OrderGrain(
     }
 
     /// <summary>Records a shipped package: deducts its stock and moves to PARTIALLY_SHIPPED or SHIPPED; over-shipment is refused.</summary>
-    public Task<OrderSnapshot> ReportShipmentAsync(ReportShipmentCommand command) => ReportShipmentCoreAsync(command);
-
-    private async Task<OrderSnapshot> ReportShipmentCoreAsync(ReportShipmentCommand command)
+    public async Task<OrderSnapshot> ReportShipmentAsync(ReportShipmentCommand command)
     {
         if (command is null)
         {
@@ -385,9 +373,7 @@ public sealed class OrderGrain(
     }
 
     /// <summary>Marks a shipment delivered; the last one of a fully shipped order makes it DELIVERED and then COMPLETED.</summary>
-    public Task<OrderSnapshot> ConfirmDeliveryAsync(string shipmentId) => ConfirmDeliveryCoreAsync(shipmentId);
-
-    private async Task<OrderSnapshot> ConfirmDeliveryCoreAsync(string shipmentId)
+    public async Task<OrderSnapshot> ConfirmDeliveryAsync(string shipmentId)
     {
         Require(shipmentId, "shipment_id");
         await EnsurePlacedAsync();
@@ -415,9 +401,7 @@ public sealed class OrderGrain(
     }
 
     /// <summary>Opens an RMA for delivered units that were not returned yet.</summary>
-    public Task<OrderSnapshot> RequestReturnAsync(RequestReturnCommand command) => RequestReturnCoreAsync(command);
-
-    private async Task<OrderSnapshot> RequestReturnCoreAsync(RequestReturnCommand command)
+    public async Task<OrderSnapshot> RequestReturnAsync(RequestReturnCommand command)
     {
         if (command is null)
         {
@@ -453,9 +437,7 @@ public sealed class OrderGrain(
     }
 
     /// <summary>Receives an RMA's goods: restocks resalable units, refunds every received unit, PARTIALLY_RETURNED or RETURNED.</summary>
-    public Task<OrderSnapshot> ReceiveReturnAsync(ReceiveReturnCommand command) => ReceiveReturnCoreAsync(command);
-
-    private async Task<OrderSnapshot> ReceiveReturnCoreAsync(ReceiveReturnCommand command)
+    public async Task<OrderSnapshot> ReceiveReturnAsync(ReceiveReturnCommand command)
     {
         if (command is null)
         {
@@ -535,9 +517,7 @@ public sealed class OrderGrain(
     }
 
     /// <summary>Partial cancel of backordered units; the last units of a line that shipped nothing else leave nothing to ship.</summary>
-    public Task<OrderSnapshot> CancelBackorderAsync(CancelBackorderCommand command) => CancelBackorderCoreAsync(command);
-
-    private async Task<OrderSnapshot> CancelBackorderCoreAsync(CancelBackorderCommand command)
+    public async Task<OrderSnapshot> CancelBackorderAsync(CancelBackorderCommand command)
     {
         if (command is null)
         {
@@ -611,9 +591,7 @@ public sealed class OrderGrain(
     }
 
     /// <summary>Adopts a SKU pool's newer view of this order's reservation and updates the pick queues.</summary>
-    public Task ApplyStockChangeAsync(StockReservationChange change) => ApplyStockChangeCoreAsync(change);
-
-    private async Task ApplyStockChangeCoreAsync(StockReservationChange change)
+    public async Task ApplyStockChangeAsync(StockReservationChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
         await CompletePendingWorkAsync();
