@@ -152,12 +152,14 @@ def server_streaming_error_after_messages(ctx):
 def server_streaming_deadline(ctx):
     received = []
     try:
-        for reply in ctx.stream("Stream")(ctx.pb.StreamRequest(count=1000, delay_ms=50), timeout=0.4):
+        # 100 ms between messages and a 3 s deadline: a loaded CI machine still sees the first message in time,
+        # and the 100 s stream cannot finish before its deadline.
+        for reply in ctx.stream("Stream")(ctx.pb.StreamRequest(count=1000, delay_ms=100), timeout=3):
             received.append(reply.index)
         raise AssertionError("the stream should have hit its deadline")
     except grpc.RpcError as error:
         expect_equal(grpc.StatusCode.DEADLINE_EXCEEDED, error.code(), "status")
-    expect(0 < len(received) < 20, f"received {len(received)} messages before the deadline")
+    expect(0 < len(received) < 30, f"received {len(received)} messages before the deadline")
 
 
 @suite.case
