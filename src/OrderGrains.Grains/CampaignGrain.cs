@@ -16,7 +16,8 @@ namespace OrderGrains.Grains;
 [Reentrant]
 public sealed class CampaignGrain(
     [PersistentState("campaign")] IPersistentState<CampaignState> state,
-    TimeProvider clock) : Grain, ICampaignGrain
+    TimeProvider clock,
+    StockHints hints) : Grain, ICampaignGrain
 {
     private CommitBatcher? _commits;
 
@@ -49,6 +50,8 @@ public sealed class CampaignGrain(
             {
                 durable = Commits.WhenDurableAsync();
             }
+
+            PublishHint();
         }
 
         await durable;
@@ -109,6 +112,7 @@ public sealed class CampaignGrain(
             }
 
             status = Status(definition);
+            PublishHint();
         }
 
         await durable;
@@ -126,6 +130,7 @@ public sealed class CampaignGrain(
         {
             result = Decide(request, out var changed);
             durable = changed ? Commits.CommitAsync() : Commits.WhenDurableAsync();
+            PublishHint();
         }
 
         // A refusal is durable at once unless it read state still on its way to storage.
@@ -159,6 +164,8 @@ public sealed class CampaignGrain(
 
                 durable = Commits.CommitAsync();
             }
+
+            PublishHint();
         }
 
         await durable;
@@ -198,6 +205,18 @@ public sealed class CampaignGrain(
         };
         changed = true;
         return new CampaignReservationResult(CampaignReservationOutcome.Reserved, definition.Sku, definition.PriceMinor, definition.ReservationTimeout);
+    }
+
+    /// <summary>Tells order grains of this silo whether the quota is used up (see <see cref="StockHints"/>).</summary>
+    private void PublishHint()
+    {
+        if (Campaign.Definition is not { } definition || Campaign.ClosedAt is not null)
+        {
+            hints.ForgetCampaign(GetPrimaryKeyString());
+            return;
+        }
+
+        hints.PublishCampaign(GetPrimaryKeyString(), definition.Sku, (long)definition.Quota - Campaign.Taken, definition.StartsAt, definition.EndsAt);
     }
 
     private CampaignStatus Status(CampaignDefinition definition) =>

@@ -22,13 +22,15 @@ public static class OrderDomainServiceCollectionExtensions
             .Validate(o => o.ManualReviewDiscountPercent is >= 0 and <= 100, "OrderOptions.ManualReviewDiscountPercent must be between 0 (off) and 100.")
             .Validate(o => o.DualApprovalThresholdMinor >= 0, "OrderOptions.DualApprovalThresholdMinor must not be negative (0 = off).")
             .Validate(o => o.LedgerEntriesKept > 0, "OrderOptions.LedgerEntriesKept must be positive.")
-            .Validate(o => o.StockNoticeRetryPeriod > TimeSpan.Zero, "OrderOptions.StockNoticeRetryPeriod must be positive.");
+            .Validate(o => o.StockNoticeRetryPeriod > TimeSpan.Zero, "OrderOptions.StockNoticeRetryPeriod must be positive.")
+            .Validate(o => o.MaxWaitingPerHotGrain > 0, "OrderOptions.MaxWaitingPerHotGrain must be positive.");
         if (configure is not null)
         {
             options.Configure(configure);
         }
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StockHints>();
         return services;
     }
 

@@ -22,6 +22,7 @@ public sealed class OrderGrain(
     [PersistentState("order")] IPersistentState<OrderState> state,
     IOptions<OrderOptions> options,
     TimeProvider clock,
+    StockHints hints,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
 {
     private const string ExpiryReminder = "reservation-expiry";
@@ -113,6 +114,13 @@ public sealed class OrderGrain(
             return new PlaceOrderResult(_published!, Duplicate: false);
         }
 
+        if (SoldOut(now) is { } soldOut)
+        {
+            // The hot grain that would refuse it already said it is sold out: no saga, no reminder, one write.
+            await FinishRejectedAsync(soldOut, reminderRegistered: false);
+            return new PlaceOrderResult(_published!, Duplicate: false);
+        }
+
         await PersistAsync();
         await RegisterExpiryReminderAsync(now + _options.ReservationTimeout);
         try
@@ -126,6 +134,26 @@ public sealed class OrderGrain(
         }
 
         return new PlaceOrderResult(_published!, Duplicate: false);
+    }
+
+    /// <summary>
+    /// The refusal the placement saga would end in, when this silo's hot grains already announced it (see
+    /// <see cref="StockHints"/>): the campaign's quota used up, or a line's SKU with no free unit while every line's
+    /// SKU is known. Null sends the order down the full saga.
+    /// </summary>
+    private RejectReason? SoldOut(DateTimeOffset now)
+    {
+        if (Order.CampaignId is { } campaignId && hints.IsCampaignExhausted(campaignId, Order.Lines, now))
+        {
+            return RejectReason.CampaignLimitExceeded;
+        }
+
+        if (Order.CampaignId is null && Order.Lines.TrueForAll(l => hints.IsKnown(l.Sku)) && Order.Lines.Exists(l => hints.IsSoldOut(l.Sku)))
+        {
+            return RejectReason.OutOfStock;
+        }
+
+        return null;
     }
 
     /// <summary>Returns the order; NotFound until a placement has finished.</summary>

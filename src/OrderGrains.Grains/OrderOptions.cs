@@ -24,6 +24,9 @@ public sealed class OrderOptions
     /// </summary>
     public TimeSpan WarehouseDirectoryCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Requests a hot grain (SKU pool, campaign) lets wait for their turn before refusing more as overloaded.</summary>
+    public int MaxWaitingPerHotGrain { get; set; } = 20_000;
+
     /// <summary>Sync ids a SKU pool remembers per warehouse to recognise replayed SetStock messages.</summary>
     public int RememberedSyncIdsPerWarehouse { get; set; } = 256;
 

@@ -12,19 +12,37 @@ namespace OrderGrains.Grains;
 /// which is what keeps 0 ≤ reserved ≤ on hand true under any concurrency: requests run one at a time.
 /// </summary>
 /// <remarks>
+/// <para>
 /// When stock in a warehouse drops below what is reserved there, the newest reservations give up units first and are
 /// re-sourced from other warehouses (oldest first); what no warehouse has becomes backordered. New stock fills
 /// backorders oldest first. Orders learn of such moves through a persisted outbox, delivered outside this grain's turn:
 /// an order may be calling this pool at that moment, and waiting for it here would deadlock both.
+/// </para>
+/// <para>
+/// In a flash sale every buyer of the SKU arrives here within seconds, so decisions are group-committed
+/// (<see cref="CommitBatcher"/>): requests take turns in arrival order and decide in memory, and one write persists
+/// every decision made while the previous write was in flight. Each caller hears back once its decision is durable;
+/// reads wait for that too. The invariants are checked before every write, over everything the batch changed.
+/// </para>
 /// </remarks>
 [GrainType("sku-stock")]
+[Reentrant]
 public sealed class SkuStockGrain(
     [PersistentState("stock")] IPersistentState<SkuStockState> state,
     IOptions<OrderOptions> options,
     TimeProvider clock,
+    StockHints hints,
     ILogger<SkuStockGrain> logger) : Grain, ISkuStockGrain
 {
     private readonly OrderOptions _options = options.Value;
+
+    private CommitBatcher? _commits;
+
+    // Set by a decision that changed state; read when its turn ends. Only the turn holder touches it.
+    private bool _changed;
+
+    // State up to this sequence is durable: notices never tell an order about a change that might still be lost.
+    private long _durableSequence;
 
     // Notices delivered by background sends, as (order id, version); folded into the outbox by the next turn.
     private readonly ConcurrentQueue<(string OrderId, long Version)> _acknowledged = new();
@@ -44,16 +62,27 @@ public sealed class SkuStockGrain(
 
     private string Sku => GetPrimaryKeyString();
 
+    private CommitBatcher Commits => _commits ??= new CommitBatcher(
+        WriteBatch,
+        // Memory may now differ from storage: the next call must start from a fresh load.
+        _ => DeactivateOnIdle(),
+        $"SKU pool '{Sku}'",
+        _options.MaxWaitingPerHotGrain);
+
     /// <summary>Redelivers notices a crash left in the outbox and keeps retrying undelivered ones.</summary>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _durableSequence = Stock.Sequence;
+        PublishHint();
         RegisterGrainTimer(_ => RetryNoticesAsync(), _options.StockNoticeRetryPeriod, _options.StockNoticeRetryPeriod);
         SendNotices();
         return Task.CompletedTask;
     }
 
     /// <summary>Sets the absolute on-hand count of one warehouse; a replayed sync id changes nothing.</summary>
-    public async Task<SkuAvailability> SetStockAsync(SetStockCommand command)
+    public Task<SkuAvailability> SetStockAsync(SetStockCommand command) => InTurnAsync(() => SetStockCoreAsync(command));
+
+    private async Task<SkuAvailability> SetStockCoreAsync(SetStockCommand command)
     {
         if (command is null)
         {
@@ -87,12 +116,14 @@ public sealed class SkuStockGrain(
         Remember(entry.RecentSyncIds, command.SyncId);
         Record(StockMovementKind.SetStock, command.WarehouseId, delta, null, command.SyncId);
         await AfterStockChangeAsync(command.WarehouseId, command.SyncId);
-        await CommitAsync();
+        _changed = true;
         return Availability();
     }
 
     /// <summary>Adds a delta to one warehouse's on-hand; a replayed adjustment id changes nothing.</summary>
-    public async Task<SkuAvailability> AdjustStockAsync(AdjustStockCommand command)
+    public Task<SkuAvailability> AdjustStockAsync(AdjustStockCommand command) => InTurnAsync(() => AdjustStockCoreAsync(command));
+
+    private async Task<SkuAvailability> AdjustStockCoreAsync(AdjustStockCommand command)
     {
         if (command is null)
         {
@@ -138,18 +169,20 @@ public sealed class SkuStockGrain(
         RememberAdjustment(entry, command.AdjustmentId, command.Delta);
         Record(StockMovementKind.Adjust, command.WarehouseId, command.Delta, null, $"{command.AdjustmentId} ({command.Reason})");
         await AfterStockChangeAsync(command.WarehouseId, command.AdjustmentId);
-        await CommitAsync();
+        _changed = true;
         return Availability();
     }
 
     /// <summary>Returns the availability; a SKU never given stock is not found.</summary>
     public Task<SkuAvailability> GetAvailabilityAsync() =>
-        Stock.Warehouses.Count == 0
+        InTurnAsync(() => Stock.Warehouses.Count == 0
             ? throw new NotFoundException("sku", Sku)
-            : Task.FromResult(Availability());
+            : Task.FromResult(Availability()));
 
     /// <summary>Reserves one line from the nearest active warehouse that can fill it, else the fewest warehouses; all or nothing.</summary>
-    public async Task<StockReservationResult> ReserveAsync(StockReservationRequest request)
+    public Task<StockReservationResult> ReserveAsync(StockReservationRequest request) => InTurnAsync(() => ReserveCoreAsync(request));
+
+    private async Task<StockReservationResult> ReserveCoreAsync(StockReservationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrEmpty(request.OrderId);
@@ -186,12 +219,14 @@ public sealed class SkuStockGrain(
         }
 
         Stock.Reservations[request.OrderId] = reservation;
-        await CommitAsync();
+        _changed = true;
         return new StockReservationResult(StockReservationOutcome.Reserved, allocations, reservation.Version);
     }
 
     /// <summary>Gives back what an order holds; nothing happens (and nothing is written) for an order holding nothing.</summary>
-    public async Task ReleaseAsync(string orderId)
+    public Task ReleaseAsync(string orderId) => InTurnAsync(() => ReleaseCoreAsync(orderId));
+
+    private async Task ReleaseCoreAsync(string orderId)
     {
         ArgumentException.ThrowIfNullOrEmpty(orderId);
         if (!Stock.Reservations.Remove(orderId, out var held))
@@ -208,11 +243,13 @@ public sealed class SkuStockGrain(
         Stock.TotalBackordered -= held.Backordered;
         Stock.Outbox.Remove(orderId);
         await FillBackordersAsync(orderId);
-        await CommitAsync();
+        _changed = true;
     }
 
     /// <summary>Deducts shipped units: from the shipping warehouse's on-hand and the order's reservation there, then from its other holds.</summary>
-    public async Task<StockReservation?> DeductAsync(StockDeduction deduction)
+    public Task<StockReservation?> DeductAsync(StockDeduction deduction) => InTurnAsync(() => DeductCoreAsync(deduction));
+
+    private async Task<StockReservation?> DeductCoreAsync(StockDeduction deduction)
     {
         ArgumentNullException.ThrowIfNull(deduction);
         ArgumentException.ThrowIfNullOrEmpty(deduction.OrderId);
@@ -254,12 +291,14 @@ public sealed class SkuStockGrain(
             await FillBackordersAsync(deduction.ShipmentId);
         }
 
-        await CommitAsync();
+        _changed = true;
         return result;
     }
 
     /// <summary>Gives up units of an order, backordered ones first.</summary>
-    public async Task<StockReservation?> CancelUnitsAsync(string orderId, string cancellationId, int quantity)
+    public Task<StockReservation?> CancelUnitsAsync(string orderId, string cancellationId, int quantity) => InTurnAsync(() => CancelUnitsCoreAsync(orderId, cancellationId, quantity));
+
+    private async Task<StockReservation?> CancelUnitsCoreAsync(string orderId, string cancellationId, int quantity)
     {
         ArgumentException.ThrowIfNullOrEmpty(orderId);
         ArgumentException.ThrowIfNullOrEmpty(cancellationId);
@@ -293,12 +332,14 @@ public sealed class SkuStockGrain(
             await FillBackordersAsync(cancellationId);
         }
 
-        await CommitAsync();
+        _changed = true;
         return result;
     }
 
     /// <summary>Restocks returned units; the (order, RMA) pair is remembered like an adjustment id.</summary>
-    public async Task<SkuAvailability> RestockReturnAsync(ReturnRestock restock)
+    public Task<SkuAvailability> RestockReturnAsync(ReturnRestock restock) => InTurnAsync(() => RestockReturnCoreAsync(restock));
+
+    private async Task<SkuAvailability> RestockReturnCoreAsync(ReturnRestock restock)
     {
         ArgumentNullException.ThrowIfNull(restock);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(restock.Quantity);
@@ -314,19 +355,68 @@ public sealed class SkuStockGrain(
         RememberAdjustment(entry, id, restock.Quantity);
         Record(StockMovementKind.Restock, restock.WarehouseId, restock.Quantity, restock.OrderId, restock.RmaId);
         await FillBackordersAsync(restock.RmaId);
-        await CommitAsync();
+        _changed = true;
         return Availability();
     }
 
     /// <summary>What the order holds here, or null.</summary>
     public Task<StockReservation?> GetReservationAsync(string orderId) =>
-        Task.FromResult(Stock.Reservations.TryGetValue(orderId, out var reservation) ? Snapshot(orderId, reservation) : null);
+        InTurnAsync(() => Task.FromResult(Stock.Reservations.TryGetValue(orderId, out var reservation) ? Snapshot(orderId, reservation) : null));
 
     /// <summary>The newest <paramref name="limit"/> ledger entries with the totals.</summary>
-    public Task<StockLedger> GetLedgerAsync(int limit)
+    public Task<StockLedger> GetLedgerAsync(int limit) =>
+        InTurnAsync(() =>
+        {
+            var take = Math.Clamp(limit, 0, Stock.Ledger.Count);
+            return Task.FromResult(new StockLedger(Sku, Stock.Ledger.GetRange(Stock.Ledger.Count - take, take), Stock.TotalMovements, Stock.InvariantViolations));
+        });
+
+    /// <summary>Runs one decision in this request's turn, then answers once everything it saw or changed is durable.</summary>
+    private async Task<T> InTurnAsync<T>(Func<Task<T>> decide)
     {
-        var take = Math.Clamp(limit, 0, Stock.Ledger.Count);
-        return Task.FromResult(new StockLedger(Sku, Stock.Ledger.GetRange(Stock.Ledger.Count - take, take), Stock.TotalMovements, Stock.InvariantViolations));
+        Task durable;
+        T result;
+        using (await Commits.EnterAsync())
+        {
+            _changed = false;
+            result = await decide();
+            durable = _changed ? Commits.CommitAsync() : Commits.WhenDurableAsync();
+            if (_changed)
+            {
+                PublishHint();
+            }
+        }
+
+        await durable;
+        return result;
+    }
+
+    private async Task InTurnAsync(Func<Task> decide) =>
+        await InTurnAsync(async () =>
+        {
+            await decide();
+            return true;
+        });
+
+    // A SKU without warehouses is unknown, not sold out: it gets no hint, so orders for it learn UNKNOWN_SKU here.
+    private void PublishHint()
+    {
+        if (Stock.Warehouses.Count > 0)
+        {
+            hints.Publish(Sku, FreeUnits());
+        }
+    }
+
+    /// <summary>Units free in some warehouse (active or not): zero means nothing can be promised.</summary>
+    private long FreeUnits()
+    {
+        long free = 0;
+        foreach (var entry in Stock.Warehouses.Values)
+        {
+            free += Math.Max(0, entry.OnHand - entry.Reserved);
+        }
+
+        return free;
     }
 
     private async Task<WarehouseStockEntry> AddWarehouseAsync(string warehouseId)
@@ -599,8 +689,11 @@ public sealed class SkuStockGrain(
         Log.InvariantViolated(logger, Sku, detail);
     }
 
-    /// <summary>Folds in acknowledged notices, checks invariants, persists, then sends new notices.</summary>
-    private async Task CommitAsync()
+    /// <summary>
+    /// Runs in a turn of its own (see <see cref="CommitBatcher"/>): folds in acknowledged notices, checks the
+    /// invariants and starts the write of everything decided since the last one, alerts in the same transaction.
+    /// </summary>
+    private Task WriteBatch()
     {
         while (_acknowledged.TryDequeue(out var ack))
         {
@@ -611,14 +704,47 @@ public sealed class SkuStockGrain(
         }
 
         CheckInvariants();
-        await PersistAsync();
-        SendNotices();
+        var sequence = Stock.Sequence;
+        Task write;
+        if (_alerts.Count == 0)
+        {
+            write = state.WriteStateAsync();
+        }
+        else
+        {
+            // The events are copied into the write before it first awaits; later alerts go with the next batch.
+            write = state.WriteStateAsync([.. _alerts]);
+            _alerts.Clear();
+        }
+
+        return AfterWriteAsync(write, sequence);
     }
 
-    private Task RetryNoticesAsync()
+    private async Task AfterWriteAsync(Task write, long sequence)
     {
-        SendNotices();
-        return Task.CompletedTask;
+        await write;
+        _durableSequence = Math.Max(_durableSequence, sequence);
+        if (Stock.Outbox.Count > 0)
+        {
+            _ = SendNoticesInTurnAsync();
+        }
+    }
+
+    private Task RetryNoticesAsync() => SendNoticesInTurnAsync();
+
+    private async Task SendNoticesInTurnAsync()
+    {
+        try
+        {
+            using (await Commits.EnterAsync())
+            {
+                SendNotices();
+            }
+        }
+        catch (StateWriteFailedException)
+        {
+            // The grain is reloading; the persisted outbox is sent again by the next activation.
+        }
     }
 
     /// <summary>Starts sending the outbox's notices outside this turn (see the class remarks).</summary>
@@ -638,7 +764,7 @@ public sealed class SkuStockGrain(
                 continue;
             }
 
-            if (_inFlight.TryGetValue(orderId, out var sending) && sending >= reservation.Version)
+            if (reservation.Version > _durableSequence || (_inFlight.TryGetValue(orderId, out var sending) && sending >= reservation.Version))
             {
                 continue;
             }
@@ -733,28 +859,5 @@ public sealed class SkuStockGrain(
 
         _directoryCheckedAt = now;
         return _warehouses;
-    }
-
-    private async Task PersistAsync()
-    {
-        try
-        {
-            if (_alerts.Count == 0)
-            {
-                await state.WriteStateAsync();
-            }
-            else
-            {
-                await state.WriteStateAsync([.. _alerts]);
-                _alerts.Clear();
-            }
-        }
-        catch (Exception)
-        {
-            _alerts.Clear();
-            // Memory may now differ from storage: the next call must start from a fresh load.
-            DeactivateOnIdle();
-            throw;
-        }
     }
 }

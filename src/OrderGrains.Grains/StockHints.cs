@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+
+namespace OrderGrains.Grains;
+
+/// <summary>
+/// What the hot grains of this silo last said about selling out: free units per SKU and remaining units per
+/// campaign. Order grains read it to reject a sold-out order without queueing at the hot grain that would refuse it.
+/// </summary>
+/// <remarks>
+/// A hint is written by the one activation that owns the figure, right after each of its decisions, so it lags the
+/// truth by at most the decision being made. It only ever short-cuts a refusal: "sold out" means no warehouse had a
+/// free unit (a stale hint says so only while a release is landing, which is the same as the order arriving a moment
+/// earlier); anything else sends the order down the full path. One silo's hints cover the grains it hosts; a cluster
+/// would have to broadcast them.
+/// </remarks>
+public sealed class StockHints
+{
+    private readonly ConcurrentDictionary<string, long> _freeUnits = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CampaignHint> _campaigns = new(StringComparer.Ordinal);
+
+    /// <summary>Called by the SKU pool after a decision.</summary>
+    public void Publish(string sku, long freeUnits) => _freeUnits[sku] = freeUnits;
+
+    /// <summary>Called by an open campaign after a decision; <paramref name="remaining"/> counts units left of its quota.</summary>
+    public void PublishCampaign(string campaignId, string sku, long remaining, DateTimeOffset startsAt, DateTimeOffset endsAt) =>
+        _campaigns[campaignId] = new CampaignHint(sku, remaining, startsAt, endsAt);
+
+    /// <summary>Called by a campaign that closed: its refusals name the closing, so they take the full path.</summary>
+    public void ForgetCampaign(string campaignId) => _campaigns.TryRemove(campaignId, out _);
+
+    /// <summary>True only when the SKU's pool last reported no free unit at all.</summary>
+    public bool IsSoldOut(string sku) => _freeUnits.TryGetValue(sku, out var free) && free <= 0;
+
+    /// <summary>True only when the campaign, inside its window, last reported its quota used up, and the order buys its SKU.</summary>
+    public bool IsCampaignExhausted(string campaignId, IReadOnlyList<Abstractions.OrderLine> lines, DateTimeOffset now) =>
+        _campaigns.TryGetValue(campaignId, out var hint) && hint.Remaining <= 0 && now >= hint.StartsAt && now < hint.EndsAt
+        && lines.Any(l => string.Equals(l.Sku, hint.Sku, StringComparison.Ordinal));
+
+    /// <summary>True when the SKU's pool has published a figure (it has warehouses).</summary>
+    public bool IsKnown(string sku) => _freeUnits.ContainsKey(sku);
+
+    private sealed record CampaignHint(string Sku, long Remaining, DateTimeOffset StartsAt, DateTimeOffset EndsAt);
+}

@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using OrderGrains.Abstractions;
+using OrderGrains.Runtime.Storage;
+using OrderGrains.Testing;
+
+namespace OrderGrains.Grains.Tests;
+
+/// <summary>The sold-out fast path: once a hot grain says nothing is left, orders are refused without a saga.</summary>
+public sealed class SoldOutTests
+{
+    [Fact]
+    public async Task After_the_last_unit_a_single_sku_order_is_rejected_out_of_stock_in_one_write_without_a_saga()
+    {
+        var storage = new CountingStorage();
+        await using var oms = await Oms.StartAsync(storage);
+        await oms.SeedSimpleAsync(units: 1);
+        // Too many units for the pool: refused by the SKU grain itself, through the full saga.
+        var tooMany = await oms.PlaceAsync("too-many", "c1", new OrderLine("SKU-1", 2, 100));
+        Assert.Equal(OrderStatus.PendingPayment, (await oms.PlaceAsync("first", "c1", new OrderLine("SKU-1", 1, 100))).Order.Status);
+
+        var late = await oms.PlaceAsync("late", "c1", new OrderLine("SKU-1", 1, 100));
+
+        Assert.Equal((OrderStatus.Rejected, RejectReason.OutOfStock), (tooMany.Order.Status, tooMany.Order.RejectReason));
+        Assert.Equal((OrderStatus.Rejected, RejectReason.OutOfStock), (late.Order.Status, late.Order.RejectReason));
+        // The saga persists its placing step, then the outcome; the fast path writes the outcome only.
+        Assert.True(storage.WritesOf("order", tooMany.Order.OrderId) >= 2);
+        Assert.Equal(1, storage.WritesOf("order", late.Order.OrderId));
+        Assert.Equal(["rejected"], (await oms.Order("late").GetHistoryAsync()).Entries.Select(e => e.Event));
+        Assert.Null(await oms.Grains.GetGrain<ISkuStockGrain>("SKU-1").GetReservationAsync(late.Order.OrderId));
+        Assert.Equal(1, (await oms.AvailabilityAsync("SKU-1")).Reserved);
+        var replay = await oms.PlaceAsync("late", "c1", new OrderLine("SKU-1", 1, 100));
+        Assert.True(replay.Duplicate);
+        Assert.Equal(RejectReason.OutOfStock, replay.Order.RejectReason);
+    }
+
+    [Fact]
+    public async Task Units_coming_back_end_the_sold_out_state_at_once()
+    {
+        await using var oms = await Oms.StartAsync();
+        await oms.SeedSimpleAsync(units: 1);
+        var first = await oms.PlaceAsync("first", "c1", new OrderLine("SKU-1", 1, 100));
+        Assert.Equal(RejectReason.OutOfStock, (await oms.PlaceAsync("late", "c1", new OrderLine("SKU-1", 1, 100))).Order.RejectReason);
+
+        await oms.Order("first").CancelAsync("changed my mind");
+
+        var after = await oms.PlaceAsync("after-cancel", "c1", new OrderLine("SKU-1", 1, 100));
+        Assert.Equal(OrderStatus.PendingPayment, after.Order.Status);
+        Assert.Equal(first.Order.Lines, after.Order.Lines);
+    }
+
+    [Fact]
+    public async Task A_line_of_an_unknown_sku_is_still_reported_as_unknown_beside_a_sold_out_one()
+    {
+        await using var oms = await Oms.StartAsync();
+        await oms.SeedSimpleAsync(units: 1);
+        await oms.PlaceAsync("first", "c1", new OrderLine("SKU-1", 1, 100));
+
+        var mixed = await oms.PlaceAsync("mixed", "c1", new OrderLine("SKU-1", 1, 100), new OrderLine("NOPE", 1, 100));
+
+        Assert.Equal(RejectReason.UnknownSku, mixed.Order.RejectReason);
+    }
+
+    [Fact]
+    public async Task An_exhausted_campaign_refuses_further_buyers_with_the_limit_reason_without_a_saga()
+    {
+        var storage = new CountingStorage();
+        await using var oms = await Oms.StartAsync(storage);
+        await oms.SeedSimpleAsync(units: 10);
+        await oms.CustomerAsync("c2");
+        var now = DateTimeOffset.UtcNow;
+        await oms.Grains.GetGrain<ICampaignGrain>("flash").UpsertAsync(RejectionTests.Campaign("SKU-1", now.AddHours(-1), now.AddHours(1), quota: 1));
+        Assert.Equal(OrderStatus.PendingPayment, (await oms.PlaceAsync(Oms.Command("1", "c1", new OrderLine("SKU-1", 1, 100)) with { CampaignId = "flash" })).Order.Status);
+
+        var late = await oms.PlaceAsync(Oms.Command("2", "c2", new OrderLine("SKU-1", 1, 100)) with { CampaignId = "flash" });
+
+        Assert.Equal((OrderStatus.Rejected, RejectReason.CampaignLimitExceeded), (late.Order.Status, late.Order.RejectReason));
+        Assert.Equal(1, storage.WritesOf("order", late.Order.OrderId));
+        Assert.Equal(1, (await oms.AvailabilityAsync("SKU-1")).Reserved);
+    }
+}
+
+/// <summary>In-memory storage that counts writes per grain.</summary>
+internal sealed class CountingStorage : TestStorage
+{
+    private readonly MemoryGrainStorage _inner = new();
+    private readonly MemoryReminderTable _reminders = new();
+    private readonly ConcurrentDictionary<(string Type, string Key), int> _writes = new();
+
+    public override string Name => "counting-memory";
+
+    public int WritesOf(string grainType, string key) => _writes.GetValueOrDefault((grainType, key));
+
+    public override Task<OpenedStorage> OpenAsync() =>
+        Task.FromResult(new OpenedStorage(new Counting(this), _reminders, () => ValueTask.CompletedTask));
+
+    private sealed class Counting(CountingStorage owner) : IGrainStorage, IStreamStorage
+    {
+        public int PartitionCount => owner._inner.PartitionCount;
+
+        public Task<string> WriteWithEventsAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, IReadOnlyList<StreamEventData> events, CancellationToken cancellationToken)
+        {
+            owner._writes.AddOrUpdate((key.GrainType, key.GrainKey), 1, (_, n) => n + 1);
+            return owner._inner.WriteWithEventsAsync(key, payload, expectedEtag, events, cancellationToken);
+        }
+
+        public Task<IReadOnlyList<StoredStreamEvent>> ReadEventsAsync(string streamNamespace, int partition, long afterSequence, int maxCount, CancellationToken cancellationToken) =>
+            owner._inner.ReadEventsAsync(streamNamespace, partition, afterSequence, maxCount, cancellationToken);
+
+        public Task<long> ReadHeadAsync(string streamNamespace, int partition, CancellationToken cancellationToken) =>
+            owner._inner.ReadHeadAsync(streamNamespace, partition, cancellationToken);
+
+        public Task<long> ReadCheckpointAsync(string consumer, string streamNamespace, int partition, CancellationToken cancellationToken) =>
+            owner._inner.ReadCheckpointAsync(consumer, streamNamespace, partition, cancellationToken);
+
+        public Task WriteCheckpointAsync(string consumer, string streamNamespace, int partition, long sequence, CancellationToken cancellationToken) =>
+            owner._inner.WriteCheckpointAsync(consumer, streamNamespace, partition, sequence, cancellationToken);
+
+        public Task<GrainStateRecord> ReadAsync(GrainStateKey key, CancellationToken cancellationToken) => owner._inner.ReadAsync(key, cancellationToken);
+
+        public Task<string> WriteAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, CancellationToken cancellationToken)
+        {
+            owner._writes.AddOrUpdate((key.GrainType, key.GrainKey), 1, (_, n) => n + 1);
+            return owner._inner.WriteAsync(key, payload, expectedEtag, cancellationToken);
+        }
+
+        public Task<string> ClearAsync(GrainStateKey key, string? expectedEtag, CancellationToken cancellationToken) => owner._inner.ClearAsync(key, expectedEtag, cancellationToken);
+    }
+}
