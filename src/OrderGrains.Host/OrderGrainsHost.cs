@@ -7,6 +7,7 @@ using OrderGrains.ErpForwarding;
 using OrderGrains.Grains;
 using OrderGrains.Grpc.Server;
 using OrderGrains.Host.Admission;
+using OrderGrains.Host.Dashboard;
 using OrderGrains.Host.Grpc;
 using OrderGrains.Runtime.Hosting;
 
@@ -92,6 +93,7 @@ public static class OrderGrainsHost
             app.MapGrpcService<CampaignsService>(Service(CampaignsReflection.Descriptor, "Campaigns"));
             app.MapGrpcService<FulfillmentService>(Service(FulfillmentReflection.Descriptor, "Fulfillment"));
             ErpWiring.Map(app, settings);
+            app.MapDashboard(settings);
             app.MapGet("/healthz", (Silo silo) => silo.IsRunning
                 ? Results.Text("ready\n")
                 : Results.Text("starting or stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable));
