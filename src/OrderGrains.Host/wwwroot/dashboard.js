@@ -7,6 +7,8 @@
   const POLL_MS = 1000;
   const REQUEST_TIMEOUT_MS = 5000;
   const HISTORY_MS = 120000;
+  // A fresh session's charts span what has been seen (at least this), so the lines do not hide in a corner.
+  const MIN_SPAN_MS = 30000;
   // Two missed polls in a row mean the figures on screen are no longer live.
   const STALE_MS = 3 * POLL_MS;
   const BAR_ROW_PX = 28;
@@ -578,6 +580,13 @@
     return { ctx, width, height };
   }
 
+  function timeSpan() {
+    const history = state.history;
+    const now = history.length ? history[history.length - 1].t : Date.now();
+    const seen = history.length ? now - history[0].t : 0;
+    return { now, span: Math.min(HISTORY_MS, Math.max(MIN_SPAN_MS, seen)) };
+  }
+
   function niceStep(range, targetTicks) {
     const raw = range / Math.max(1, targetTicks);
     const power = Math.pow(10, Math.floor(Math.log10(raw)));
@@ -598,8 +607,8 @@
     const surface = prepare(canvas);
     if (!surface) return;
     const { ctx, width, height } = surface;
-    const now = state.history.length ? state.history[state.history.length - 1].t : Date.now();
-    const x0 = now - HISTORY_MS;
+    const { now, span } = timeSpan();
+    const x0 = now - span;
     let max = options.minMax;
     for (const s of series) {
       for (const [, v] of s.points) if (v !== null && v > max) max = v;
@@ -613,7 +622,7 @@
     const pad = { left: Math.ceil(labelWidth) + 12, right: 12, top: 10, bottom: 22 };
     const plotW = width - pad.left - pad.right;
     const plotH = height - pad.top - pad.bottom;
-    const x = (t) => pad.left + ((t - x0) / HISTORY_MS) * plotW;
+    const x = (t) => pad.left + ((t - x0) / span) * plotW;
     const y = (v) => pad.top + plotH - (v / top) * plotH;
 
     ctx.strokeStyle = theme.grid;
@@ -631,7 +640,9 @@
     }
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    for (let s = 120; s >= 0; s -= 30) {
+    const spanSeconds = Math.round(span / 1000);
+    const tick = [5, 10, 15, 30, 60].find((c) => spanSeconds / c <= 5) || 60;
+    for (let s = Math.floor(spanSeconds / tick) * tick; s >= 0; s -= tick) {
       const px = x(now - s * 1000);
       ctx.fillText(s === 0 ? 'now' : `−${s}s`, Math.min(Math.max(px, pad.left + 12), width - pad.right - 12), height - pad.bottom + 6);
     }
@@ -707,9 +718,7 @@
     const { ctx, width, height } = surface;
     const points = values.filter(([, v]) => v !== null);
     if (points.length < 2) return;
-    // A sparkline spans what has been seen (at least 20 s), so a fresh session does not squeeze it into a corner.
-    const now = points[points.length - 1][0];
-    const span = Math.min(HISTORY_MS, Math.max(20000, now - points[0][0]));
+    const { now, span } = timeSpan();
     const x0 = now - span;
     const max = Math.max(...points.map(([, v]) => v), 1e-9);
     const x = (t) => ((t - x0) / span) * width;
@@ -740,7 +749,7 @@
     ctx.font = `12px ${theme.font}`;
     const labelWidth = Math.min(width * 0.36, Math.max(...items.map((i) => ctx.measureText(i.label).width)) + 12);
     const valueWidth = Math.max(...items.map((i) => ctx.measureText(i.valueText).width)) + 10;
-    const max = Math.max(...items.map((i) => i.segments.reduce((sum, s) => sum + Math.max(0, s.value), 0)), 1);
+    const shared = Math.max(...items.map((i) => i.segments.reduce((sum, s) => sum + Math.max(0, s.value), 0)), 1);
     const rowH = Math.min(BAR_ROW_PX, height / items.length);
     const barH = Math.max(6, rowH * 0.56);
     const plotW = Math.max(10, width - labelWidth - valueWidth);
@@ -753,6 +762,7 @@
       ctx.fillStyle = theme.surface2;
       roundRect(ctx, labelWidth, cy - barH / 2, plotW, barH, 3);
       ctx.fill();
+      const max = options.perItemScale ? Math.max(1, item.scale ?? 0, item.segments.reduce((sum, s) => sum + Math.max(0, s.value), 0)) : shared;
       let offset = 0;
       for (const segment of item.segments) {
         const w = (Math.max(0, segment.value) / max) * plotW;
@@ -796,6 +806,8 @@
   function drawAll() {
     if (!theme || $('dashboard-view').hidden) return;
     const history = state.history;
+    const { span } = timeSpan();
+    setText('orders-span', span >= HISTORY_MS ? 'last 2 minutes' : `last ${Math.round(span / 1000)} s`);
     drawLineChart($('chart-orders'), orderSeries(), { minMax: 1, empty: 'Waiting for orders…' });
     drawLineChart($('chart-latency'), [
       { label: 'p50', color: theme.p50, fill: true, points: history.map((h) => [h.t, h.p50]) },
@@ -811,11 +823,12 @@
     drawBars($('chart-skus'), skus.map((s) => ({
       label: String(s.sku),
       valueText: `${formatInt(s.available)} / ${formatInt(s.onHand)}`,
+      scale: num(s.onHand) || 0,
       segments: [
         { value: num(s.available) || 0, color: theme.available },
         { value: num(s.reserved) || 0, color: theme.reserved },
       ],
-    })), { empty: 'No SKU has taken orders yet.' });
+    })), { empty: 'No SKU has taken orders yet.', perItemScale: true });
     const activations = (latest && Array.isArray(latest.activations)) ? latest.activations : [];
     drawBars($('chart-activations'), activations.map((a) => ({
       label: String(a.grainType),
