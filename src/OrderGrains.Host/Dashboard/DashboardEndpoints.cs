@@ -32,10 +32,10 @@ public static class DashboardEndpoints
         {
             var file = files.GetFileInfo(name);
             var contentType = contentTypes.TryGetContentType(name, out var known) ? known : "application/octet-stream";
-            app.MapGet("/" + name, (HttpContext context) => Serve(context, file, contentType)).RequireHost(adminHost).ExcludeFromDescription();
+            app.MapGet("/" + name, (HttpContext context) => Serve(context, file, contentType)).RequireHost(adminHost);
             if (name == IndexFile)
             {
-                app.MapGet("/", (HttpContext context) => Serve(context, file, contentType)).RequireHost(adminHost).ExcludeFromDescription();
+                app.MapGet("/", (HttpContext context) => Serve(context, file, contentType)).RequireHost(adminHost);
             }
         }
     }

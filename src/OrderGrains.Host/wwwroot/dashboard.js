@@ -192,6 +192,7 @@
       state.token = token;
       sessionStorage.setItem(TOKEN_KEY, token);
       resetHistory();
+      $('search-result').hidden = true;
       showDashboard();
       accept(result.body);
       startPolling();
@@ -204,7 +205,6 @@
 
   function onLogout() {
     showLogin('');
-    $('login-error').hidden = true;
   }
 
   // ---- polling ----------------------------------------------------------------------------------------------
