@@ -15,8 +15,8 @@ public sealed record CampaignDefinition(
     DateTimeOffset EndsAt,
     TimeSpan? ReservationTimeout = null);
 
-/// <summary>A campaign with the units currently reserved or sold under it.</summary>
-public sealed record CampaignStatus(CampaignDefinition Definition, int Taken, int Remaining);
+/// <summary>A campaign with the units currently reserved or sold under it; <paramref name="ClosedAt"/> is set once an operator closed it.</summary>
+public sealed record CampaignStatus(CampaignDefinition Definition, int Taken, int Remaining, DateTimeOffset? ClosedAt = null);
 
 /// <summary>Asks a campaign to take the order's units of the campaign SKU.</summary>
 public sealed record CampaignReservationRequest(string OrderId, string CustomerId, IReadOnlyList<OrderLine> Lines);

@@ -21,4 +21,10 @@ public interface ICampaignGrain : IGrainWithStringKey
 
     /// <summary>Gives an order's units back; a no-op for an unknown order.</summary>
     Task ReleaseAsync(string orderId);
+
+    /// <summary>
+    /// Ends the sale now: no further reservations, whatever its window says. Orders already holding units keep them.
+    /// Closing is final (an upsert of a closed campaign is refused); closing again changes nothing.
+    /// </summary>
+    Task<CampaignStatus> CloseAsync(string actor);
 }

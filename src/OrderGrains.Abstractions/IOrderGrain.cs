@@ -18,6 +18,9 @@ public interface IOrderGrain : IGrainWithStringKey
     /// <summary>Cancels an order that has not been released to the warehouse and releases everything it holds.</summary>
     Task<OrderSnapshot> CancelAsync(string reason);
 
+    /// <summary>As <see cref="CancelAsync"/>, by an operator: the history names <paramref name="actor"/>.</summary>
+    Task<OrderSnapshot> CancelByOperatorAsync(string actor, string reason);
+
     /// <summary>
     /// Records <paramref name="approver"/>'s approval of an ON_HOLD order; with enough distinct approvers the order
     /// proceeds to PENDING_PAYMENT and its reservation timeout starts. The same approver again changes nothing.

@@ -33,6 +33,20 @@ public sealed class CampaignState
 
     /// <summary>What each order holds, by order id: makes reserve and release idempotent.</summary>
     public Dictionary<string, CampaignHold> Holds { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>When an operator closed the sale; null while it runs by its window.</summary>
+    public DateTimeOffset? ClosedAt { get; set; }
+
+    public string? ClosedBy { get; set; }
+
+    /// <summary>Whether the directory already lists this campaign.</summary>
+    public bool Registered { get; set; }
+}
+
+/// <summary>Persisted state of <see cref="CampaignDirectoryGrain"/>.</summary>
+public sealed class CampaignDirectoryState
+{
+    public List<string> CampaignIds { get; set; } = [];
 }
 
 /// <summary>Units one order took under a campaign and the terms it got.</summary>

@@ -18,9 +18,22 @@ public sealed class CampaignGrain(
     public async Task<CampaignDefinition> UpsertAsync(CampaignDefinition campaign)
     {
         Validate(campaign);
+        if (Campaign.ClosedAt is { } closedAt && Campaign.Definition != campaign)
+        {
+            throw new RuleViolationException($"campaign '{GetPrimaryKeyString()}'", $"was closed at {closedAt:O} by {Campaign.ClosedBy}; create a new campaign instead");
+        }
+
         if (Campaign.Definition != campaign)
         {
             Campaign.Definition = campaign;
+            await PersistAsync();
+        }
+
+        if (!Campaign.Registered)
+        {
+            // After the campaign's own write: a listed id always has a campaign behind it.
+            await GrainFactory.GetGrain<ICampaignDirectoryGrain>(ICampaignDirectoryGrain.Key).RegisterAsync(campaign.CampaignId);
+            Campaign.Registered = true;
             await PersistAsync();
         }
 
@@ -30,8 +43,27 @@ public sealed class CampaignGrain(
     /// <summary>Returns the campaign with its taken and remaining units, or throws <see cref="NotFoundException"/>.</summary>
     public Task<CampaignStatus> GetAsync() =>
         Campaign.Definition is { } definition
-            ? Task.FromResult(new CampaignStatus(definition, Campaign.Taken, Math.Max(0, definition.Quota - Campaign.Taken)))
+            ? Task.FromResult(Status(definition))
             : throw new NotFoundException("campaign", GetPrimaryKeyString());
+
+    /// <summary>Stops all further reservations now; a closed campaign stays closed.</summary>
+    public async Task<CampaignStatus> CloseAsync(string actor)
+    {
+        if (string.IsNullOrWhiteSpace(actor))
+        {
+            throw new DomainValidationException("actor", "is required: closing names the operator");
+        }
+
+        var definition = Campaign.Definition ?? throw new NotFoundException("campaign", GetPrimaryKeyString());
+        if (Campaign.ClosedAt is null)
+        {
+            Campaign.ClosedAt = clock.GetUtcNow();
+            Campaign.ClosedBy = actor;
+            await PersistAsync();
+        }
+
+        return Status(definition);
+    }
 
     /// <summary>Units a customer holds under the campaign.</summary>
     public Task<int> GetCustomerCountAsync(string customerId) =>
@@ -50,7 +82,7 @@ public sealed class CampaignGrain(
         var definition = Campaign.Definition;
         var now = clock.GetUtcNow();
         var line = definition is null ? null : request.Lines.FirstOrDefault(l => string.Equals(l.Sku, definition.Sku, StringComparison.Ordinal));
-        if (definition is null || now < definition.StartsAt || now >= definition.EndsAt || line is null)
+        if (definition is null || Campaign.ClosedAt is not null || now < definition.StartsAt || now >= definition.EndsAt || line is null)
         {
             return new CampaignReservationResult(CampaignReservationOutcome.NotActive, definition?.Sku, 0, null);
         }
@@ -97,6 +129,9 @@ public sealed class CampaignGrain(
 
         await PersistAsync();
     }
+
+    private CampaignStatus Status(CampaignDefinition definition) =>
+        new(definition, Campaign.Taken, Math.Max(0, definition.Quota - Campaign.Taken), Campaign.ClosedAt);
 
     private void Validate(CampaignDefinition? campaign)
     {

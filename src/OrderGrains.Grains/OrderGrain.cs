@@ -182,7 +182,15 @@ public sealed class OrderGrain(
     }
 
     /// <summary>Cancels the order and releases stock, campaign units and credit exposure; a cancelled order is returned unchanged.</summary>
-    public async Task<OrderSnapshot> CancelAsync(string reason)
+    public Task<OrderSnapshot> CancelAsync(string reason) => CancelAsAsync("customer", reason);
+
+    /// <summary>Cancels on an operator's word; the history entry names the operator.</summary>
+    public Task<OrderSnapshot> CancelByOperatorAsync(string actor, string reason) =>
+        string.IsNullOrWhiteSpace(actor)
+            ? throw new DomainValidationException("actor", "is required: operator cancellations name the operator")
+            : CancelAsAsync(actor, reason);
+
+    private async Task<OrderSnapshot> CancelAsAsync(string actor, string reason)
     {
         await EnsurePlacedAsync();
         if (Order.Status == OrderStatus.Cancelled)
@@ -190,7 +198,7 @@ public sealed class OrderGrain(
             return _published!;
         }
 
-        await CancelAndReleaseAsync(OrderTrigger.Cancel, string.IsNullOrWhiteSpace(reason) ? "cancelled" : reason, "customer");
+        await CancelAndReleaseAsync(OrderTrigger.Cancel, string.IsNullOrWhiteSpace(reason) ? "cancelled" : reason, actor);
         return _published!;
     }
 

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OrderGrains.Contracts.V1;
 using OrderGrains.ErpForwarding;
 using OrderGrains.Grains;
+using OrderGrains.Host.Admin;
+using OrderGrains.Host.Operations;
 using OrderGrains.Grpc.Server;
 using OrderGrains.Host.Admission;
 using OrderGrains.Host.Dashboard;
@@ -52,15 +54,21 @@ public static class OrderGrainsHost
     /// <summary>Builds and starts the host (tests call this with their own arguments, e.g. port 0 and a temp data dir).</summary>
     public static async Task<RunningHost> StartAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // The content root is the build output, where appsettings.json lies, wherever the command was typed;
+        // the data directory still resolves against the working directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var settings = HostSettings.Read(builder.Configuration);
         var admission = AdmissionOptions.Read(builder.Configuration);
+        var adminTokens = AdminTokens.Load(builder.Configuration, settings);
         var storage = await HostStorage.OpenAsync(settings, CancellationToken.None);
         try
         {
             builder.Services.AddSingleton(settings);
             builder.Services.AddSingleton(admission);
             builder.Services.AddSingleton<AdmissionControl>();
+            builder.Services.AddSingleton(adminTokens);
+            builder.Services.AddSingleton<PlacementStatistics>();
+            builder.Services.AddOpenApi();
             var erpEndpoint = ErpWiring.Configure(builder, settings);
             builder.Services.AddOrderGrainsSilo(silo =>
             {
@@ -87,17 +95,25 @@ public static class OrderGrainsHost
             configure?.Invoke(builder);
 
             var app = builder.Build();
+            app.UseAdminAuthentication();
             app.MapGrpcService<OrderIntakeService>(Service(OrdersReflection.Descriptor, "OrderIntake"));
             app.MapGrpcService<InventoryService>(Service(InventoryReflection.Descriptor, "Inventory"));
             app.MapGrpcService<CustomersService>(Service(CustomersReflection.Descriptor, "Customers"));
             app.MapGrpcService<CampaignsService>(Service(CampaignsReflection.Descriptor, "Campaigns"));
             app.MapGrpcService<FulfillmentService>(Service(FulfillmentReflection.Descriptor, "Fulfillment"));
             ErpWiring.Map(app, settings);
+            app.MapAdminApi(settings);
+            app.MapOpenApi().RequireHost($"*:{settings.AdminPort}");
             app.MapDashboard(settings);
             app.MapGet("/healthz", (Silo silo) => silo.IsRunning
                 ? Results.Text("ready\n")
                 : Results.Text("starting or stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable));
             await app.StartAsync();
+            if (adminTokens.GeneratedTokenPath is { } tokenPath)
+            {
+                HostLog.AdminTokenGenerated(app.Logger, tokenPath);
+            }
+
             return new RunningHost(app, storage);
         }
         catch

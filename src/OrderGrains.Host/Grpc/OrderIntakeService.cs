@@ -1,22 +1,37 @@
 using OrderGrains.Abstractions;
 using OrderGrains.Grpc.Server;
 using OrderGrains.Host.Admission;
+using OrderGrains.Host.Operations;
 using OrderGrains.Runtime;
 using Wire = OrderGrains.Contracts.V1;
 
 namespace OrderGrains.Host.Grpc;
 
 /// <summary>ordergrains.v1.OrderIntake: translates each RPC into one order grain call.</summary>
-public sealed class OrderIntakeService(IGrainFactory grains, AdmissionControl admission)
+public sealed class OrderIntakeService(IGrainFactory grains, AdmissionControl admission, PlacementStatistics placements, TimeProvider clock)
 {
     private static readonly TimeSpan WatchPoll = TimeSpan.FromSeconds(15);
 
     public async Task<Wire.PlaceOrderReply> PlaceOrderAsync(Wire.PlaceOrderRequest request, ServerCallContext context)
     {
-        using var admitted = admission.Enter(request.Channel, context);
-        var command = WireMapping.ToCommand(request);
-        var orderId = OrderIds.For(command.Channel, command.ExternalOrderId);
-        var result = await grains.GetGrain<IOrderGrain>(orderId).PlaceAsync(command).WaitAsync(context.CancellationToken);
+        var started = clock.GetTimestamp();
+        PlaceOrderResult result;
+        PlaceOrderCommand command;
+        try
+        {
+            using var admitted = admission.Enter(request.Channel, context);
+            command = WireMapping.ToCommand(request);
+            var orderId = OrderIds.For(command.Channel, command.ExternalOrderId);
+            result = await grains.GetGrain<IOrderGrain>(orderId).PlaceAsync(command).WaitAsync(context.CancellationToken);
+        }
+        catch (Exception exception)
+        {
+            // Counted, then handed on unchanged to the one place that maps exceptions to statuses.
+            placements.RecordFailure(request.Channel, exception.GetType().Name, started);
+            throw;
+        }
+
+        placements.Record(command.Channel, result, command.Lines, started);
         return new Wire.PlaceOrderReply { Order = WireMapping.ToWire(result.Order), Duplicate = result.Duplicate };
     }
 

@@ -1,0 +1,284 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OrderGrains.Abstractions;
+using OrderGrains.Host.Admission;
+using OrderGrains.Host.Operations;
+using OrderGrains.Runtime;
+using OrderGrains.Runtime.Diagnostics;
+using OrderGrains.Runtime.Streams;
+
+namespace OrderGrains.Host.Admin;
+
+/// <summary>
+/// The operators' REST API under <c>/admin</c> on the admin port. Reads go to read-only (interleaving) grain methods,
+/// so looking at a grain never queues behind, or changes, its work; actions name the operator in the order history.
+/// </summary>
+internal static class AdminEndpoints
+{
+    private const int LedgerTail = 50;
+
+    /// <summary>camelCase with enum names, for people and the dashboard.</summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static void MapAdminApi(this WebApplication app, HostSettings settings)
+    {
+        // Reject and cancel take an optional {"reason": ...} body, so they declare no Accepts: routing would
+        // otherwise refuse a body-less POST as if the endpoint did not exist.
+        var admin = app.MapGroup("/admin")
+            .RequireHost($"*:{settings.AdminPort}")
+            .AddEndpointFilter<AdminProblems>()
+            .WithTags("admin");
+
+        admin.MapGet("/overview", OverviewAsync).Produces<Overview>().WithSummary("Live figures for the dashboard: orders/s, latency, hot SKUs, ERP, activations.");
+        admin.MapGet("/orders/{id}", OrderAsync).Produces<OrderView>().ProducesProblem(404).WithSummary("An order with its full history.");
+        admin.MapPost("/orders/{id}/approve", ApproveAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<OrderSnapshot>().ProducesProblem(409).WithSummary("Approves an ON_HOLD order as the calling operator.");
+        admin.MapPost("/orders/{id}/reject", RejectAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<OrderSnapshot>().ProducesProblem(409).WithSummary("Rejects an ON_HOLD order: it is cancelled and releases its stock.");
+        admin.MapPost("/orders/{id}/cancel", CancelAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<OrderSnapshot>().ProducesProblem(409).WithSummary("Cancels an order that has not been released.");
+        admin.MapGet("/skus/{sku}", SkuAsync).Produces<SkuView>().ProducesProblem(404).WithSummary("A SKU pool: per-warehouse stock, reservations, the ledger tail and invariant status.");
+        admin.MapGet("/warehouses/{id}", WarehouseAsync).Produces<WarehouseView>().ProducesProblem(404).WithSummary("A warehouse and its queue of pick packages.");
+        admin.MapGet("/customers/{id}", CustomerAsync).Produces<CustomerView>().ProducesProblem(404).WithSummary("A customer: exposure, limit, units per campaign.");
+        admin.MapGet("/campaigns", CampaignsAsync).Produces<IReadOnlyList<CampaignStatus>>().WithSummary("Every campaign with taken and remaining units.");
+        admin.MapPost("/campaigns", UpsertCampaignAsync).WithMetadata(new RequiresOperatorAttribute()).Accepts<CampaignRequest>("application/json").Produces<CampaignStatus>().ProducesProblem(400).WithSummary("Creates or updates a campaign (flash sale).");
+        admin.MapPost("/campaigns/{id}/close", CloseCampaignAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<CampaignStatus>().ProducesProblem(404).WithSummary("Ends a flash sale now; closing is final.");
+        admin.MapGet("/runtime", Runtime).Produces<RuntimeView>().WithSummary("Uptime, activations, call rates, mailboxes, hottest grains, storage batches, reminders due.");
+        admin.MapGet("/erp", ErpAsync).Produces<ErpView>().WithSummary("ERP forwarding: lag, backlog, posted, failed and dead-lettered events.");
+        admin.MapPost("/erp/dead-letters/{id}/retry", RetryDeadLetterAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<RetryResult>().ProducesProblem(404).WithSummary("Posts a dead-lettered event again.");
+    }
+
+    private static async Task<IResult> OverviewAsync(IGrainFactory grains, PlacementStatistics placements, IStreamInfo streams, IServiceProvider services)
+    {
+        var snapshot = placements.GetSnapshot();
+        var skuTasks = snapshot.HotSkus.Select(async hot =>
+        {
+            try
+            {
+                var availability = await grains.GetGrain<ISkuStockGrain>(hot.Sku).GetAvailabilityAsync();
+                return new HotSku(hot.Sku, availability.OnHand, availability.Reserved, availability.Available, hot.OrdersPerSecond);
+            }
+            catch (NotFoundException)
+            {
+                // Ordered but never stocked: the SKU is hot with nothing to sell.
+                return new HotSku(hot.Sku, 0, 0, 0, hot.OrdersPerSecond);
+            }
+        });
+        var hotSkus = await Task.WhenAll(skuTasks);
+        var erp = await ErpTotalsAsync(grains, streams);
+        var runtime = services.GetService<IRuntimeStatistics>()?.GetSnapshot(0);
+        var activations = runtime?.GrainTypes.Where(t => t.Activations > 0).Select(t => new ActivationCount(t.GrainType, t.Activations)).ToList() ?? [];
+        var overview = new Overview(
+            DateTimeOffset.UtcNow,
+            Math.Round(snapshot.Uptime.TotalSeconds, 1),
+            new OrderRates(PlacementStatistics.WindowSeconds, snapshot.TotalPlaced, [.. snapshot.Rates.Select(r => new OrderRate(r.Channel, PlacementStatistics.OutcomeName(r.Outcome), Math.Round(r.PerSecond, 2), r.Count))]),
+            new LatencyView(snapshot.Latency.P50, snapshot.Latency.P99, snapshot.Latency.Count),
+            hotSkus,
+            new ErpSummary(erp.LagSeconds, erp.Backlog, erp.Posted, erp.Failed, erp.DeadLetters),
+            activations);
+        return Results.Json(overview, Json);
+    }
+
+    private static async Task<IResult> OrderAsync(string id, IGrainFactory grains)
+    {
+        var grain = grains.GetGrain<IOrderGrain>(id);
+        var order = await grain.GetAsync();
+        var history = await grain.GetHistoryAsync();
+        return Results.Json(new OrderView(order, history.Entries), Json);
+    }
+
+    private static async Task<IResult> ApproveAsync(string id, HttpContext context, IGrainFactory grains)
+    {
+        var order = await grains.GetGrain<IOrderGrain>(id).ApproveHoldAsync(ActorOf(context));
+        return Results.Json(order, Json);
+    }
+
+    private static async Task<IResult> RejectAsync(string id, HttpContext context, IGrainFactory grains)
+    {
+        var request = await ReadOptionalAsync<ActionRequest>(context);
+        var order = await grains.GetGrain<IOrderGrain>(id).RejectHoldAsync(ActorOf(context), request?.Reason ?? string.Empty);
+        return Results.Json(order, Json);
+    }
+
+    private static async Task<IResult> CancelAsync(string id, HttpContext context, IGrainFactory grains)
+    {
+        var request = await ReadOptionalAsync<ActionRequest>(context);
+        var order = await grains.GetGrain<IOrderGrain>(id).CancelByOperatorAsync(ActorOf(context), request?.Reason ?? "cancelled by operator");
+        return Results.Json(order, Json);
+    }
+
+    private static async Task<IResult> SkuAsync(string sku, IGrainFactory grains)
+    {
+        var grain = grains.GetGrain<ISkuStockGrain>(sku);
+        var availability = await grain.GetAvailabilityAsync();
+        var ledger = await grain.GetLedgerAsync(LedgerTail);
+        var broken = availability.Warehouses
+            .Where(w => w.Reserved < 0 || w.Reserved > w.OnHand)
+            .Select(w => $"warehouse {w.WarehouseId}: reserved {w.Reserved.ToString(CultureInfo.InvariantCulture)} outside 0..on-hand {w.OnHand.ToString(CultureInfo.InvariantCulture)}")
+            .ToList();
+        if (ledger.InvariantViolations > 0)
+        {
+            broken.Add($"{ledger.InvariantViolations.ToString(CultureInfo.InvariantCulture)} ledger movement(s) found reserved != sum of live reservations");
+        }
+
+        return Results.Json(new SkuView(availability, ledger, new InvariantStatus(broken.Count == 0, broken)), Json);
+    }
+
+    private static async Task<IResult> WarehouseAsync(string id, IGrainFactory grains)
+    {
+        var grain = grains.GetGrain<IWarehouseGrain>(id);
+        var warehouse = await grain.GetAsync();
+        var queue = await grain.GetQueueAsync();
+        return Results.Json(new WarehouseView(warehouse, queue.Packages, queue.Packages.Sum(p => p.Units)), Json);
+    }
+
+    private static async Task<IResult> CustomerAsync(string id, IGrainFactory grains)
+    {
+        var account = await grains.GetGrain<ICustomerAccountGrain>(id).GetAsync();
+        var campaignIds = await grains.GetGrain<ICampaignDirectoryGrain>(ICampaignDirectoryGrain.Key).ListAsync();
+        var counts = await Task.WhenAll(campaignIds.Select(async c => new CampaignCount(c, await grains.GetGrain<ICampaignGrain>(c).GetCustomerCountAsync(id))));
+        var limit = account.Profile.CreditLimitMinor;
+        return Results.Json(new CustomerView(account, limit == 0 ? null : limit - account.OpenExposureMinor, [.. counts.Where(c => c.Units > 0)]), Json);
+    }
+
+    private static async Task<IResult> CampaignsAsync(IGrainFactory grains)
+    {
+        var ids = await grains.GetGrain<ICampaignDirectoryGrain>(ICampaignDirectoryGrain.Key).ListAsync();
+        var campaigns = await Task.WhenAll(ids.Select(id => grains.GetGrain<ICampaignGrain>(id).GetAsync()));
+        return Results.Json(campaigns, Json);
+    }
+
+    private static async Task<IResult> UpsertCampaignAsync(HttpContext context, IGrainFactory grains)
+    {
+        var request = await ReadOptionalAsync<CampaignRequest>(context)
+            ?? throw new DomainValidationException("body", "is required: a campaign as JSON");
+        if (string.IsNullOrWhiteSpace(request.CampaignId))
+        {
+            throw new DomainValidationException("campaignId", "is required");
+        }
+
+        if (request.ReservationTimeoutSeconds is <= 0)
+        {
+            throw new DomainValidationException("reservationTimeoutSeconds", "must be positive when set");
+        }
+
+        var definition = new CampaignDefinition(
+            request.CampaignId,
+            request.Sku ?? string.Empty,
+            request.PriceMinor,
+            request.Quota,
+            request.PerCustomerLimit,
+            request.StartsAt ?? throw new DomainValidationException("startsAt", "is required"),
+            request.EndsAt ?? throw new DomainValidationException("endsAt", "is required"),
+            request.ReservationTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
+        var grain = grains.GetGrain<ICampaignGrain>(request.CampaignId);
+        await grain.UpsertAsync(definition);
+        return Results.Json(await grain.GetAsync(), Json);
+    }
+
+    private static async Task<IResult> CloseCampaignAsync(string id, HttpContext context, IGrainFactory grains) =>
+        Results.Json(await grains.GetGrain<ICampaignGrain>(id).CloseAsync(ActorOf(context)), Json);
+
+    private static IResult Runtime(IServiceProvider services, PlacementStatistics placements, AdmissionControl admission)
+    {
+        var runtime = services.GetService<IRuntimeStatistics>()?.GetSnapshot();
+        var view = new RuntimeView(
+            Math.Round(placements.GetSnapshot(0).Uptime.TotalSeconds, 1),
+            runtime,
+            new AdmissionView(admission.Options.Enabled, admission.InFlight, admission.Admitted, admission.Rejected));
+        return Results.Json(view, Json);
+    }
+
+    private static async Task<IResult> ErpAsync(IGrainFactory grains, IStreamInfo streams) =>
+        Results.Json(await ErpTotalsAsync(grains, streams), Json);
+
+    private static async Task<IResult> RetryDeadLetterAsync(string id, IGrainFactory grains, IStreamInfo streams)
+    {
+        foreach (var forwarder in Forwarders(grains, streams))
+        {
+            var letters = await forwarder.GetDeadLettersAsync();
+            if (letters.Any(l => string.Equals(l.EventId, id, StringComparison.Ordinal)))
+            {
+                var posted = await forwarder.RetryDeadLetterAsync(id);
+                return Results.Json(new RetryResult(id, posted), Json);
+            }
+        }
+
+        throw new NotFoundException("dead letter", id);
+    }
+
+    private static async Task<ErpView> ErpTotalsAsync(IGrainFactory grains, IStreamInfo streams)
+    {
+        var forwarders = Forwarders(grains, streams).ToList();
+        var stats = await Task.WhenAll(forwarders.Select(f => f.GetStatsAsync()));
+        var letters = (await Task.WhenAll(forwarders.Select(f => f.GetDeadLettersAsync()))).SelectMany(l => l).OrderBy(l => l.At).ToList();
+        return new ErpView(
+            Math.Round(stats.Select(s => s.Lag.TotalSeconds).DefaultIfEmpty(0).Max(), 3),
+            stats.Sum(s => s.Backlog),
+            stats.Sum(s => s.Posted),
+            stats.Sum(s => s.Failed),
+            stats.Sum(s => s.DeadLettered),
+            stats,
+            letters);
+    }
+
+    private static IEnumerable<IErpForwarderGrain> Forwarders(IGrainFactory grains, IStreamInfo streams) =>
+        Enumerable.Range(0, streams.PartitionCount).Select(p => grains.GetGrain<IErpForwarderGrain>(p.ToString(CultureInfo.InvariantCulture)));
+
+    private static string ActorOf(HttpContext context) => "operator:" + context.Operator().Name;
+
+    private static async Task<T?> ReadOptionalAsync<T>(HttpContext context)
+        where T : class
+    {
+        if (context.Request.ContentLength is 0 || (context.Request.ContentLength is null && !context.Request.Headers.TransferEncoding.Any()))
+        {
+            return null;
+        }
+
+        return await JsonSerializer.DeserializeAsync<T>(context.Request.Body, Json, context.RequestAborted);
+    }
+}
+
+/// <summary>Optional body of reject and cancel.</summary>
+public sealed record ActionRequest(string? Reason);
+
+/// <summary>A campaign as operators send it; times in ISO 8601.</summary>
+public sealed record CampaignRequest(string CampaignId, string? Sku, long PriceMinor, int Quota, int PerCustomerLimit, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, double? ReservationTimeoutSeconds);
+
+public sealed record OrderView(OrderSnapshot Order, IReadOnlyList<OrderHistoryEntry> History);
+
+public sealed record InvariantStatus(bool Holds, IReadOnlyList<string> Violations);
+
+public sealed record SkuView(SkuAvailability Availability, StockLedger Ledger, InvariantStatus Invariants);
+
+public sealed record WarehouseView(WarehouseInfo Warehouse, IReadOnlyList<PickPackage> Queue, int QueuedUnits);
+
+public sealed record CampaignCount(string CampaignId, int Units);
+
+/// <summary><paramref name="CreditRemainingMinor"/> is null when the customer has no limit.</summary>
+public sealed record CustomerView(CustomerAccount Account, long? CreditRemainingMinor, IReadOnlyList<CampaignCount> Campaigns);
+
+public sealed record AdmissionView(bool Enabled, int InFlight, long Admitted, long Rejected);
+
+/// <summary><paramref name="Silo"/> is null only while the runtime statistics are not registered.</summary>
+public sealed record RuntimeView(double UptimeSeconds, RuntimeSnapshot? Silo, AdmissionView Admission);
+
+public sealed record ErpView(double LagSeconds, long Backlog, long Posted, long Failed, long DeadLetters, IReadOnlyList<ErpForwarderStats> Partitions, IReadOnlyList<ErpDeadLetter> DeadLetterList);
+
+public sealed record RetryResult(string EventId, bool Posted);
+
+public sealed record OrderRate(string Channel, string Outcome, double Rate, long Total);
+
+public sealed record OrderRates(int WindowSeconds, long TotalPlaced, IReadOnlyList<OrderRate> PerSecond);
+
+public sealed record LatencyView(double P50, double P99, long Count);
+
+public sealed record HotSku(string Sku, int OnHand, int Reserved, int Available, double OrdersPerSecond);
+
+public sealed record ErpSummary(double Lag, long Backlog, long Posted, long Failed, long DeadLetters);
+
+public sealed record ActivationCount(string GrainType, int Count);
+
+/// <summary>What the dashboard polls.</summary>
+public sealed record Overview(DateTimeOffset At, double UptimeSeconds, OrderRates Orders, LatencyView PlacementLatencyMs, IReadOnlyList<HotSku> HotSkus, ErpSummary Erp, IReadOnlyList<ActivationCount> Activations);

@@ -1,0 +1,161 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace OrderGrains.Host.Admin;
+
+/// <summary>What an admin token allows. Numbers are never reused.</summary>
+public enum AdminRole
+{
+    /// <summary>Reads every /admin endpoint.</summary>
+    Viewer = 1,
+
+    /// <summary>Also acts: approves, rejects, cancels, retries dead letters, edits campaigns.</summary>
+    Operator = 2,
+}
+
+/// <summary>The person or system behind a token; <see cref="Name"/> goes into order histories.</summary>
+public sealed record AdminOperator(string Name, AdminRole Role);
+
+/// <summary>
+/// The bearer tokens of the admin API, from <c>OrderGrains:Admin:Tokens</c> (each with Token, Name and Role). With
+/// none configured, one operator token is generated on first start and kept, owner-only, in the data directory.
+/// </summary>
+/// <remarks>
+/// Only SHA-256 digests of the tokens stay in memory, and every check compares the presented token's digest with
+/// every known digest in constant time, so neither timing nor a memory dump tells a token.
+/// </remarks>
+public sealed class AdminTokens
+{
+    /// <summary>The file holding the generated token, under the data directory.</summary>
+    public const string GeneratedTokenFileName = "admin-token";
+
+    private const int MinimumTokenLength = 16;
+
+    private readonly (byte[] Digest, AdminOperator Operator)[] _tokens;
+
+    private AdminTokens((byte[] Digest, AdminOperator Operator)[] tokens, string? generatedTokenPath)
+    {
+        _tokens = tokens;
+        GeneratedTokenPath = generatedTokenPath;
+    }
+
+    /// <summary>Where the generated token lives; null when tokens come from configuration.</summary>
+    public string? GeneratedTokenPath { get; }
+
+    /// <summary>Reads the configured tokens, or loads or creates the generated one; wrong settings are all reported at once.</summary>
+    public static AdminTokens Load(IConfiguration configuration, HostSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(settings);
+        var problems = new List<string>();
+        var tokens = new List<(byte[], AdminOperator)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in configuration.GetSection("OrderGrains:Admin:Tokens").GetChildren())
+        {
+            var key = $"OrderGrains:Admin:Tokens:{entry.Key}";
+            var token = entry["Token"];
+            var name = entry["Name"];
+            var roleText = entry["Role"] ?? "viewer";
+            if (string.IsNullOrEmpty(token) || token.Length < MinimumTokenLength || token.Any(char.IsWhiteSpace))
+            {
+                problems.Add($"{key}:Token must be at least {MinimumTokenLength} characters without spaces (e.g. from `openssl rand -hex 32`).");
+            }
+            else if (!seen.Add(token))
+            {
+                problems.Add($"{key}:Token is the same as an earlier token; give every operator a token of their own.");
+            }
+
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                problems.Add($"{key}:Name is empty; name the operator (it is recorded in order histories).");
+            }
+
+            AdminRole? role = roleText.ToLowerInvariant() switch
+            {
+                "viewer" => AdminRole.Viewer,
+                "operator" => AdminRole.Operator,
+                _ => null,
+            };
+            if (role is null)
+            {
+                problems.Add($"{key}:Role is '{roleText}'; set 'viewer' (reads) or 'operator' (also acts).");
+            }
+
+            if (token is not null && name is not null && role is not null)
+            {
+                tokens.Add((Digest(token), new AdminOperator(name.Trim(), role.Value)));
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new HostSettingsException(problems);
+        }
+
+        if (tokens.Count > 0)
+        {
+            return new AdminTokens([.. tokens], null);
+        }
+
+        var path = Path.Combine(settings.DataDirectory, GeneratedTokenFileName);
+        var generated = LoadOrCreateGeneratedToken(path);
+        return new AdminTokens([(Digest(generated), new AdminOperator("admin", AdminRole.Operator))], path);
+    }
+
+    /// <summary>The operator behind a presented token, or null for an unknown one.</summary>
+    public AdminOperator? Authenticate(string presented)
+    {
+        ArgumentNullException.ThrowIfNull(presented);
+        var digest = Digest(presented);
+        AdminOperator? found = null;
+        // No early exit: the time taken does not depend on which token, if any, matched.
+        foreach (var (known, admin) in _tokens)
+        {
+            if (CryptographicOperations.FixedTimeEquals(known, digest))
+            {
+                found = admin;
+            }
+        }
+
+        return found;
+    }
+
+    private static byte[] Digest(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    private static string LoadOrCreateGeneratedToken(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (!File.Exists(path))
+        {
+            var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            try
+            {
+                using var writer = new StreamWriter(path, Encoding.ASCII, options);
+                writer.WriteLine(token);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another process of the same data directory won the race: use its token.
+            }
+        }
+
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        var stored = File.ReadAllText(path).Trim();
+        if (stored.Length < MinimumTokenLength)
+        {
+            throw new HostSettingsException([$"{path} holds no usable admin token; delete the file to have a new one generated, or configure OrderGrains:Admin:Tokens."]);
+        }
+
+        return stored;
+    }
+}
