@@ -21,8 +21,10 @@
   };
 
   // Channel picks the colour, outcome the dash, so "web · rejected" sits next to "web · accepted".
-  const OUTCOME_DASH = { accepted: [], held: [7, 4], rejected: [2, 3], duplicate: [9, 3, 2, 3] };
-  const OUTCOME_ORDER = ['accepted', 'held', 'rejected', 'duplicate'];
+  const OUTCOME_DASH = { accepted: [], held: [7, 4], rejected: [2, 3], duplicate: [9, 3, 2, 3], failed: [1, 4] };
+  const OUTCOME_ORDER = ['accepted', 'held', 'rejected', 'duplicate', 'failed'];
+  const SUMMARY_FIELDS = 14;
+  const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
   const $ = (id) => document.getElementById(id);
 
@@ -76,6 +78,12 @@
     if (v >= 100) return v.toFixed(0);
     if (v >= 10) return v.toFixed(1);
     return v.toFixed(2);
+  }
+
+  function formatSeconds(value) {
+    const v = num(value);
+    if (v === null) return '–';
+    return v >= 100 ? v.toFixed(0) : v.toFixed(1);
   }
 
   function formatInt(value) {
@@ -327,7 +335,7 @@
     setText('latency-p50', formatMs(latency.p50));
     setText('latency-p99', formatMs(latency.p99));
     setText('latency-count', formatInt(latency.count));
-    setText('erp-lag', formatInt(erp.lag));
+    setText('erp-lag', formatSeconds(erp.lag));
     setText('erp-backlog', formatInt(erp.backlog));
     setText('erp-posted', formatInt(erp.posted));
     setText('erp-failed', formatInt(erp.failed));
@@ -521,17 +529,52 @@
       details.hidden = true;
       return;
     }
-    const fields = [];
-    if (body && typeof body === 'object' && !Array.isArray(body)) {
-      for (const [key, value] of Object.entries(body)) {
-        if (value === null || typeof value === 'object') continue;
-        fields.push(el('div', { 'data-field': key }, [el('dt', { text: humanize(key) }), el('dd', { text: String(value) })]));
-      }
-    }
+    const fields = summaryFields(body).map(([key, value]) =>
+      el('div', { 'data-field': key }, [el('dt', { text: humanize(key) }), el('dd', { text: value })]));
     summary.replaceChildren(...fields);
     summary.hidden = !fields.length;
     pre.replaceChildren(...highlightJson(body));
     details.hidden = false;
+  }
+
+  // The views wrap their subject (an order view is {order, history}), so the summary also reads one level down:
+  // scalars of the reply and of its objects, and a count for each list.
+  function summaryFields(body) {
+    const fields = [];
+    const seen = new Set();
+    const add = (key, value) => {
+      // "Unspecified" is the wire's zero value (no reason); it stays in the JSON but says nothing in a summary.
+      if (seen.has(key) || fields.length >= SUMMARY_FIELDS || value === 'Unspecified') return;
+      seen.add(key);
+      fields.push([key, readableValue(value)]);
+    };
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return fields;
+    const objects = [];
+    const lists = [];
+    for (const [key, value] of Object.entries(body)) {
+      if (value === null || value === undefined) continue;
+      if (Array.isArray(value)) lists.push([key, value]);
+      else if (typeof value === 'object') objects.push([key, value]);
+      else add(key, String(value));
+    }
+    for (const [key, value] of [...objects, ...lists]) {
+      if (Array.isArray(value)) {
+        add(key, `${value.length} ${value.length === 1 ? 'entry' : 'entries'}`);
+        continue;
+      }
+      for (const [inner, innerValue] of Object.entries(value)) {
+        if (innerValue === null || innerValue === undefined) continue;
+        if (Array.isArray(innerValue)) add(inner, `${innerValue.length} ${innerValue.length === 1 ? 'entry' : 'entries'}`);
+        else if (typeof innerValue !== 'object') add(inner, String(innerValue));
+      }
+    }
+    return fields;
+  }
+
+  function readableValue(value) {
+    if (!ISO_TIME.test(value)) return value;
+    const at = new Date(value);
+    return Number.isNaN(at.getTime()) ? value : `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
   }
 
   function humanize(key) {
