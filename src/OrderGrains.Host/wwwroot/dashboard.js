@@ -306,7 +306,9 @@
       if (!state.channels.includes(channel)) state.channels.push(channel);
     }
 
-    const latency = overview.placementLatencyMs || {};
+    // With no placement in the window the percentiles are reported as 0, which would read as "instant".
+    const rawLatency = overview.placementLatencyMs || {};
+    const latency = num(rawLatency.count) === 0 ? { count: 0, p50: null, p99: null } : rawLatency;
     const erp = overview.erp || {};
     const activations = Array.isArray(overview.activations) ? overview.activations : [];
     const activationTotal = activations.reduce((sum, a) => sum + (num(a.count) || 0), 0);
@@ -857,7 +859,8 @@
       { label: 'p99', color: theme.p99, points: history.map((h) => [h.t, h.p99]) },
     ], { minMax: 1, empty: 'No placements in the window yet.' });
     const latest = state.latest;
-    const latency = (latest && latest.placementLatencyMs) || {};
+    const last = history.length ? history[history.length - 1] : {};
+    const latency = { p50: last.p50, p99: last.p99 };
     $('legend-latency').replaceChildren(
       el('li', {}, [legendSwatch(theme.p50, []), el('span', { text: 'p50' }), el('span', { className: 'rate', text: `${formatMs(latency.p50)} ms` })]),
       el('li', {}, [legendSwatch(theme.p99, []), el('span', { text: 'p99' }), el('span', { className: 'rate', text: `${formatMs(latency.p99)} ms` })]));
