@@ -5,46 +5,84 @@ namespace OrderGrains.Grains;
 
 /// <summary>
 /// A flash-sale campaign. Quota and per-customer limit hold under any concurrency because every reservation of the
-/// campaign runs in this one activation, one at a time; reservations are keyed by order id.
+/// campaign is decided in this one activation, one at a time and in arrival order; reservations are keyed by order id.
 /// </summary>
+/// <remarks>
+/// A flash sale sends every buyer here within seconds, so decisions are group-committed (<see cref="CommitBatcher"/>):
+/// while one write is in flight the next buyers are already decided, and each caller hears back only once the write
+/// holding its decision is durable.
+/// </remarks>
 [GrainType("campaign")]
+[Reentrant]
 public sealed class CampaignGrain(
     [PersistentState("campaign")] IPersistentState<CampaignState> state,
     TimeProvider clock) : Grain, ICampaignGrain
 {
+    private CommitBatcher? _commits;
+
     private CampaignState Campaign => state.State;
+
+    private CommitBatcher Commits => _commits ??= new CommitBatcher(
+        () => state.WriteStateAsync(),
+        // Memory may now differ from storage: the next call must start from a fresh load.
+        _ => DeactivateOnIdle(),
+        $"campaign '{GetPrimaryKeyString()}'");
 
     /// <summary>Creates or replaces the campaign; units already taken still count against the new quota.</summary>
     public async Task<CampaignDefinition> UpsertAsync(CampaignDefinition campaign)
     {
         Validate(campaign);
-        if (Campaign.ClosedAt is { } closedAt && Campaign.Definition != campaign)
+        Task durable;
+        using (await Commits.EnterAsync())
         {
-            throw new RuleViolationException($"campaign '{GetPrimaryKeyString()}'", $"was closed at {closedAt:O} by {Campaign.ClosedBy}; create a new campaign instead");
+            if (Campaign.ClosedAt is { } closedAt && Campaign.Definition != campaign)
+            {
+                throw new RuleViolationException($"campaign '{GetPrimaryKeyString()}'", $"was closed at {closedAt:O} by {Campaign.ClosedBy}; create a new campaign instead");
+            }
+
+            if (Campaign.Definition != campaign)
+            {
+                Campaign.Definition = campaign;
+                durable = Commits.CommitAsync();
+            }
+            else
+            {
+                durable = Commits.WhenDurableAsync();
+            }
         }
 
-        if (Campaign.Definition != campaign)
-        {
-            Campaign.Definition = campaign;
-            await PersistAsync();
-        }
-
+        await durable;
         if (!Campaign.Registered)
         {
             // After the campaign's own write: a listed id always has a campaign behind it.
             await GrainFactory.GetGrain<ICampaignDirectoryGrain>(ICampaignDirectoryGrain.Key).RegisterAsync(campaign.CampaignId);
-            Campaign.Registered = true;
-            await PersistAsync();
+            using (await Commits.EnterAsync())
+            {
+                Campaign.Registered = true;
+                durable = Commits.CommitAsync();
+            }
+
+            await durable;
         }
 
         return campaign;
     }
 
     /// <summary>Returns the campaign with its taken and remaining units, or throws <see cref="NotFoundException"/>.</summary>
-    public Task<CampaignStatus> GetAsync() =>
-        Campaign.Definition is { } definition
-            ? Task.FromResult(Status(definition))
-            : throw new NotFoundException("campaign", GetPrimaryKeyString());
+    public async Task<CampaignStatus> GetAsync()
+    {
+        var status = Campaign.Definition is { } definition ? Status(definition) : throw new NotFoundException("campaign", GetPrimaryKeyString());
+        await Commits.WhenDurableAsync();
+        return status;
+    }
+
+    /// <summary>Units a customer holds under the campaign.</summary>
+    public async Task<int> GetCustomerCountAsync(string customerId)
+    {
+        var count = Campaign.TakenByCustomer.GetValueOrDefault(customerId);
+        await Commits.WhenDurableAsync();
+        return count;
+    }
 
     /// <summary>Stops all further reservations now; a closed campaign stays closed.</summary>
     public async Task<CampaignStatus> CloseAsync(string actor)
@@ -54,26 +92,81 @@ public sealed class CampaignGrain(
             throw new DomainValidationException("actor", "is required: closing names the operator");
         }
 
-        var definition = Campaign.Definition ?? throw new NotFoundException("campaign", GetPrimaryKeyString());
-        if (Campaign.ClosedAt is null)
+        Task durable;
+        CampaignStatus status;
+        using (await Commits.EnterAsync())
         {
-            Campaign.ClosedAt = clock.GetUtcNow();
-            Campaign.ClosedBy = actor;
-            await PersistAsync();
+            var definition = Campaign.Definition ?? throw new NotFoundException("campaign", GetPrimaryKeyString());
+            if (Campaign.ClosedAt is null)
+            {
+                Campaign.ClosedAt = clock.GetUtcNow();
+                Campaign.ClosedBy = actor;
+                durable = Commits.CommitAsync();
+            }
+            else
+            {
+                durable = Commits.WhenDurableAsync();
+            }
+
+            status = Status(definition);
         }
 
-        return Status(definition);
+        await durable;
+        return status;
     }
-
-    /// <summary>Units a customer holds under the campaign.</summary>
-    public Task<int> GetCustomerCountAsync(string customerId) =>
-        Task.FromResult(Campaign.TakenByCustomer.GetValueOrDefault(customerId));
 
     /// <summary>Takes the order's units of the campaign SKU if the campaign is active and both limits allow it.</summary>
     public async Task<CampaignReservationResult> ReserveAsync(CampaignReservationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrEmpty(request.OrderId);
+        Task durable;
+        CampaignReservationResult result;
+        using (await Commits.EnterAsync())
+        {
+            result = Decide(request, out var changed);
+            durable = changed ? Commits.CommitAsync() : Commits.WhenDurableAsync();
+        }
+
+        // A refusal is durable at once unless it read state still on its way to storage.
+        await durable;
+        return result;
+    }
+
+    /// <summary>Gives an order's units back to the quota and to its customer's limit; an unknown order changes nothing.</summary>
+    public async Task ReleaseAsync(string orderId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(orderId);
+        Task durable;
+        using (await Commits.EnterAsync())
+        {
+            if (!Campaign.Holds.Remove(orderId, out var hold))
+            {
+                durable = Commits.WhenDurableAsync();
+            }
+            else
+            {
+                Campaign.Taken -= hold.Quantity;
+                var remaining = Campaign.TakenByCustomer.GetValueOrDefault(hold.CustomerId) - hold.Quantity;
+                if (remaining > 0)
+                {
+                    Campaign.TakenByCustomer[hold.CustomerId] = remaining;
+                }
+                else
+                {
+                    Campaign.TakenByCustomer.Remove(hold.CustomerId);
+                }
+
+                durable = Commits.CommitAsync();
+            }
+        }
+
+        await durable;
+    }
+
+    private CampaignReservationResult Decide(CampaignReservationRequest request, out bool changed)
+    {
+        changed = false;
         if (Campaign.Holds.TryGetValue(request.OrderId, out var hold))
         {
             return new CampaignReservationResult(CampaignReservationOutcome.Reserved, Campaign.Definition?.Sku, hold.PriceMinor, hold.ReservationTimeout);
@@ -103,31 +196,8 @@ public sealed class CampaignGrain(
             PriceMinor = definition.PriceMinor,
             ReservationTimeout = definition.ReservationTimeout,
         };
-        await PersistAsync();
+        changed = true;
         return new CampaignReservationResult(CampaignReservationOutcome.Reserved, definition.Sku, definition.PriceMinor, definition.ReservationTimeout);
-    }
-
-    /// <summary>Gives an order's units back to the quota and to its customer's limit; an unknown order changes nothing.</summary>
-    public async Task ReleaseAsync(string orderId)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(orderId);
-        if (!Campaign.Holds.Remove(orderId, out var hold))
-        {
-            return;
-        }
-
-        Campaign.Taken -= hold.Quantity;
-        var remaining = Campaign.TakenByCustomer.GetValueOrDefault(hold.CustomerId) - hold.Quantity;
-        if (remaining > 0)
-        {
-            Campaign.TakenByCustomer[hold.CustomerId] = remaining;
-        }
-        else
-        {
-            Campaign.TakenByCustomer.Remove(hold.CustomerId);
-        }
-
-        await PersistAsync();
     }
 
     private CampaignStatus Status(CampaignDefinition definition) =>
@@ -173,20 +243,6 @@ public sealed class CampaignGrain(
         if (campaign.ReservationTimeout is { } timeout && timeout <= TimeSpan.Zero)
         {
             throw new DomainValidationException("reservation_timeout", "must be positive when set");
-        }
-    }
-
-    private async Task PersistAsync()
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (Exception)
-        {
-            // Memory may now differ from storage: the next call must start from a fresh load.
-            DeactivateOnIdle();
-            throw;
         }
     }
 }

@@ -56,3 +56,22 @@ public sealed class GrainDefinitionException : Exception
     {
     }
 }
+
+/// <summary>
+/// A batched write of a hot grain failed, so decisions made after it were lost too; the grain reloads its state.
+/// Nothing the caller asked for took effect: retrying is safe.
+/// </summary>
+public sealed class StateWriteFailedException : Exception
+{
+    public StateWriteFailedException()
+    {
+    }
+
+    public StateWriteFailedException(string message) : base(message)
+    {
+    }
+
+    public StateWriteFailedException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}

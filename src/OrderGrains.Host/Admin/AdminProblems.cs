@@ -32,6 +32,7 @@ internal sealed class AdminProblems : IEndpointFilter
         IdempotencyConflictException conflict => Problem(StatusCodes.Status409Conflict, "Idempotency key reused", conflict.Message),
         GrainOverloadedException overloaded => Problem(StatusCodes.Status429TooManyRequests, "Overloaded", overloaded.Message),
         TimeoutException timeout => Problem(StatusCodes.Status504GatewayTimeout, "Timed out", timeout.Message),
+        StateWriteFailedException lost => Problem(StatusCodes.Status503ServiceUnavailable, "Write lost", lost.Message),
         SiloUnavailableException => Problem(StatusCodes.Status503ServiceUnavailable, "Shutting down", "The server is shutting down; retry later."),
         _ => null,
     };

@@ -35,6 +35,8 @@ public sealed class DomainExceptionMapper : IGrpcExceptionMapper
                 return new GrpcStatus(GrpcStatusCode.Aborted, "The record changed concurrently; retry the call.");
             case TimeoutException timeout:
                 return new GrpcStatus(GrpcStatusCode.DeadlineExceeded, timeout.Message);
+            case StateWriteFailedException lost:
+                return new GrpcStatus(GrpcStatusCode.Unavailable, lost.Message);
             case SiloUnavailableException:
                 return new GrpcStatus(GrpcStatusCode.Unavailable, "The server is shutting down; retry on another node or later.");
             default:
