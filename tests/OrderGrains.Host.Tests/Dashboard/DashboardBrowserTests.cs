@@ -51,7 +51,7 @@ public sealed class DashboardBrowserTests(DashboardBrowserFixture fixture, ITest
         await Assertions.Expect(page.Locator("#dashboard-view")).ToBeVisibleAsync(Visible());
         await Assertions.Expect(page.Locator("#connection-status")).ToHaveTextAsync("Live", Text());
         var rateBefore = await NumberAsync(page, "#orders-per-second-total");
-        output.WriteLine($"orders/s before any order: {rateBefore}");
+        Assert.Equal(0, rateBefore);
 
         await using (var traffic = OrderTraffic.Start(client, _run, customers, hotSku, scarceSku, "web", "app", "marketplace"))
         {
@@ -72,14 +72,13 @@ public sealed class DashboardBrowserTests(DashboardBrowserFixture fixture, ITest
             traffic.ThrowIfFailed();
             Assert.Contains(traffic.Placed, order => order.Status == OrderStatus.Rejected && order.RejectReason == RejectReason.OutOfStock);
 
+            // A hot SKU's id in the table opens that SKU.
+            await page.Locator($"#hot-skus tr[data-sku=\"{hotSku}\"] button.link").ClickAsync();
+            await AssertLookupFoundAsync(page, $"SKU {hotSku}", hotSku);
+
             var order = traffic.Placed.First(o => o.Status == OrderStatus.PendingPayment);
-            await page.Locator("#search-kind").SelectOptionAsync("order");
-            await page.GetByLabel("Id", new PageGetByLabelOptions { Exact = true }).FillAsync(order.OrderId);
-            await page.Locator("#search-submit").ClickAsync();
-            var result = page.Locator("#search-result");
-            await Assertions.Expect(result).ToHaveAttributeAsync("data-state", "found", Attribute());
-            await Assertions.Expect(page.Locator("#search-title")).ToContainTextAsync(order.OrderId, ContainsText());
-            await Assertions.Expect(page.Locator("#search-json")).ToContainTextAsync($"\"{order.OrderId}\"", ContainsText());
+            await SearchAsync(page, "order", order.OrderId);
+            await AssertLookupFoundAsync(page, $"Order {order.OrderId}", order.OrderId);
             var status = await page.Locator("#search-summary [data-field=\"status\"] dd").TextContentAsync() ?? string.Empty;
             Assert.Equal(Letters(order.Status.ToString()), Letters(status));
 
@@ -89,9 +88,12 @@ public sealed class DashboardBrowserTests(DashboardBrowserFixture fixture, ITest
             await SaveScreenshotAsync(page);
         }
 
-        await page.Locator("#search-kind").SelectOptionAsync("order");
-        await page.GetByLabel("Id", new PageGetByLabelOptions { Exact = true }).FillAsync($"web:no-such-order-{_run}");
-        await page.Locator("#search-submit").ClickAsync();
+        await SearchAsync(page, "warehouse", warehouse.WarehouseId);
+        await AssertLookupFoundAsync(page, $"Warehouse {warehouse.WarehouseId}", warehouse.WarehouseId);
+        await SearchAsync(page, "customer", customers[0]);
+        await AssertLookupFoundAsync(page, $"Customer {customers[0]}", customers[0]);
+
+        await SearchAsync(page, "order", $"web:no-such-order-{_run}");
         await Assertions.Expect(page.Locator("#search-result")).ToHaveAttributeAsync("data-state", "not-found", Attribute());
         await Assertions.Expect(page.Locator("#search-message")).ToContainTextAsync("Not found", ContainsText());
 
@@ -140,6 +142,20 @@ public sealed class DashboardBrowserTests(DashboardBrowserFixture fixture, ITest
         };
         using var onGrpcPort = await http.SendAsync(grpcPort);
         Assert.Equal(HttpStatusCode.NotFound, onGrpcPort.StatusCode);
+    }
+
+    private static async Task SearchAsync(IPage page, string kind, string id)
+    {
+        await page.GetByLabel("Kind").SelectOptionAsync(kind);
+        await page.GetByLabel("Id", new PageGetByLabelOptions { Exact = true }).FillAsync(id);
+        await page.Locator("#search-submit").ClickAsync();
+    }
+
+    private static async Task AssertLookupFoundAsync(IPage page, string title, string id)
+    {
+        await Assertions.Expect(page.Locator("#search-title")).ToHaveTextAsync(title, Text());
+        await Assertions.Expect(page.Locator("#search-result")).ToHaveAttributeAsync("data-state", "found", Attribute());
+        await Assertions.Expect(page.Locator("#search-json")).ToContainTextAsync($"\"{id}\"", ContainsText());
     }
 
     private async Task SaveScreenshotAsync(IPage page)
