@@ -93,11 +93,11 @@
 
   function formatCompact(value) {
     const v = Math.abs(value);
-    if (v >= 1e6) return (value / 1e6).toFixed(v >= 1e7 ? 0 : 1) + 'M';
-    if (v >= 1e4) return (value / 1e3).toFixed(v >= 1e5 ? 0 : 1) + 'k';
+    if (v >= 1e6) return Number((value / 1e6).toFixed(v >= 1e7 ? 0 : 1)) + 'M';
+    if (v >= 1e4) return Number((value / 1e3).toFixed(v >= 1e5 ? 0 : 1)) + 'k';
     if (v >= 100 || Number.isInteger(value)) return value.toFixed(0);
-    if (v >= 10) return value.toFixed(1);
-    return value.toFixed(v >= 1 ? 1 : 2);
+    // Axis steps such as 0.5 or 2.5: no trailing zeros.
+    return String(Number(value.toFixed(v >= 10 ? 1 : 2)));
   }
 
   function formatDuration(seconds) {
