@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of OrderGrains against a real PostgreSQL 15 and Google's own gRPC client.
+# Runs every test of OrderGrains against a real PostgreSQL 15, Google's own gRPC client and Debian's Chromium.
 # Installs what is missing from Debian (as root), starts PostgreSQL, creates the test database,
 # exports ORDERGRAINS_TEST_POSTGRES, then runs `dotnet test`. Extra arguments go to `dotnet test`.
 set -euo pipefail
@@ -14,6 +14,7 @@ missing=()
 [ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql-15)
 /usr/bin/python3 -c 'import grpc, google.protobuf' 2>/dev/null || missing+=(python3-grpcio python3-protobuf)
 command -v protoc >/dev/null || missing+=(protobuf-compiler)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
@@ -37,5 +38,8 @@ if ! as_root su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname
   as_root su postgres -c "createdb ordergrains_test"
 fi
 export ORDERGRAINS_TEST_POSTGRES="Host=127.0.0.1;Port=5432;Username=postgres;Password=${pg_password};Database=ordergrains_test"
+
+# The dashboard tests drive Debian's /usr/bin/chromium through Playwright's bundled driver; never a downloaded browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 dotnet test OrderGrains.sln --nologo "$@"

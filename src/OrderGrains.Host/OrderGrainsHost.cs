@@ -9,6 +9,7 @@ using OrderGrains.Host.Admin;
 using OrderGrains.Host.Operations;
 using OrderGrains.Grpc.Server;
 using OrderGrains.Host.Admission;
+using OrderGrains.Host.Dashboard;
 using OrderGrains.Host.Grpc;
 using OrderGrains.Runtime.Hosting;
 
@@ -103,6 +104,7 @@ public static class OrderGrainsHost
             ErpWiring.Map(app, settings);
             app.MapAdminApi(settings);
             app.MapOpenApi().RequireHost($"*:{settings.AdminPort}");
+            app.MapDashboard(settings);
             app.MapGet("/healthz", (Silo silo) => silo.IsRunning
                 ? Results.Text("ready\n")
                 : Results.Text("starting or stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable));
