@@ -175,9 +175,7 @@ public sealed class SkuStockGrain(
 
     /// <summary>Returns the availability; a SKU never given stock is not found.</summary>
     public Task<SkuAvailability> GetAvailabilityAsync() =>
-        InTurnAsync(() => Stock.Warehouses.Count == 0
-            ? throw new NotFoundException("sku", Sku)
-            : Task.FromResult(Availability()));
+        ReadAsync(() => Stock.Warehouses.Count == 0 ? throw new NotFoundException("sku", Sku) : Availability());
 
     /// <summary>Reserves one line from the nearest active warehouse that can fill it, else the fewest warehouses; all or nothing.</summary>
     public Task<StockReservationResult> ReserveAsync(StockReservationRequest request) => InTurnAsync(() => ReserveCoreAsync(request));
@@ -361,15 +359,27 @@ public sealed class SkuStockGrain(
 
     /// <summary>What the order holds here, or null.</summary>
     public Task<StockReservation?> GetReservationAsync(string orderId) =>
-        InTurnAsync(() => Task.FromResult(Stock.Reservations.TryGetValue(orderId, out var reservation) ? Snapshot(orderId, reservation) : null));
+        ReadAsync(() => Stock.Reservations.TryGetValue(orderId, out var reservation) ? Snapshot(orderId, reservation) : null);
 
     /// <summary>The newest <paramref name="limit"/> ledger entries with the totals.</summary>
     public Task<StockLedger> GetLedgerAsync(int limit) =>
-        InTurnAsync(() =>
+        ReadAsync(() =>
         {
             var take = Math.Clamp(limit, 0, Stock.Ledger.Count);
-            return Task.FromResult(new StockLedger(Sku, Stock.Ledger.GetRange(Stock.Ledger.Count - take, take), Stock.TotalMovements, Stock.InvariantViolations));
+            return new StockLedger(Sku, Stock.Ledger.GetRange(Stock.Ledger.Count - take, take), Stock.TotalMovements, Stock.InvariantViolations);
         });
+
+    /// <summary>
+    /// Reads without queueing for a turn, so operators and dashboards never wait behind a flash sale, then answers
+    /// once what it read is durable. A decision suspended mid-way (only while the warehouse directory is refreshed)
+    /// may show between two of its steps; every step keeps 0 ≤ reserved ≤ on hand.
+    /// </summary>
+    private async Task<T> ReadAsync<T>(Func<T> read)
+    {
+        var result = read();
+        await Commits.WhenDurableAsync();
+        return result;
+    }
 
     /// <summary>Runs one decision in this request's turn, then answers once everything it saw or changed is durable.</summary>
     private async Task<T> InTurnAsync<T>(Func<Task<T>> decide)
