@@ -60,6 +60,7 @@ public static class OrderGrainsHost
             builder.Services.AddSingleton(settings);
             builder.Services.AddSingleton(admission);
             builder.Services.AddSingleton<AdmissionControl>();
+            builder.AddOrderGrainsTelemetry();
             var erpEndpoint = ErpWiring.Configure(builder, settings);
             builder.Services.AddOrderGrainsSilo(silo =>
             {
@@ -92,6 +93,7 @@ public static class OrderGrainsHost
             app.MapGrpcService<CampaignsService>(Service(CampaignsReflection.Descriptor, "Campaigns"));
             app.MapGrpcService<FulfillmentService>(Service(FulfillmentReflection.Descriptor, "Fulfillment"));
             ErpWiring.Map(app, settings);
+            app.MapOrderGrainsMetrics(settings);
             app.MapGet("/healthz", (Silo silo) => silo.IsRunning
                 ? Results.Text("ready\n")
                 : Results.Text("starting or stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable));
