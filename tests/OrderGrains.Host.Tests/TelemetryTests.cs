@@ -1,6 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
 using OrderGrains.Erp;
@@ -121,6 +126,19 @@ public sealed class TelemetryTests
         using var http = new HttpClient();
         using var onGrpcPort = await http.GetAsync(new Uri($"http://127.0.0.1:{host.GrpcPort}/metrics"));
         Assert.NotEqual(HttpStatusCode.OK, onGrpcPort.StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_an_otlp_endpoint_no_exporter_runs_and_logs_carry_trace_and_span_ids()
+    {
+        Assert.True(string.IsNullOrEmpty(Environment.GetEnvironmentVariable(OtlpExport.EndpointVariable)), "the test needs OTEL_EXPORTER_OTLP_ENDPOINT unset");
+        await using var host = await TestHost.StartAsync();
+
+        Assert.Empty(host.Services.GetServices<IHostedService>().OfType<OtlpExport>());
+        var tracking = host.Services.GetRequiredService<IOptions<LoggerFactoryOptions>>().Value.ActivityTrackingOptions;
+        Assert.True(tracking.HasFlag(ActivityTrackingOptions.TraceId) && tracking.HasFlag(ActivityTrackingOptions.SpanId), tracking.ToString());
+        Assert.True(host.Services.GetRequiredService<IOptionsMonitor<SimpleConsoleFormatterOptions>>().CurrentValue.IncludeScopes);
+        Assert.True(host.Services.GetRequiredService<IOptionsMonitor<JsonConsoleFormatterOptions>>().CurrentValue.IncludeScopes);
     }
 
     [Theory]

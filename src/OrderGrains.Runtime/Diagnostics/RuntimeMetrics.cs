@@ -16,6 +16,10 @@ internal static class RuntimeMetrics
     private static readonly Lock RuntimesLock = new();
     private static readonly List<GrainRuntime> Runtimes = [];
 
+    // The highest total reported per type: an activation's calls move to its class's retired count just after it
+    // leaves the directory, and a counter must not dip (a dip reads as a reset to Prometheus' rate()).
+    private static readonly Dictionary<string, long> ReportedCalls = new(StringComparer.Ordinal);
+
     public static readonly Histogram<int> StorageBatchSize = Meter.CreateHistogram(
         "ordergrains.runtime.storage.batch_size",
         unit: "{write}",
@@ -77,7 +81,15 @@ internal static class RuntimeMetrics
             }
         }
 
-        return PerType(totals);
+        lock (ReportedCalls)
+        {
+            foreach (var (type, total) in totals)
+            {
+                ReportedCalls[type] = Math.Max(total, ReportedCalls.GetValueOrDefault(type));
+            }
+
+            return PerType(new Dictionary<string, long>(ReportedCalls, StringComparer.Ordinal));
+        }
     }
 
     private static IEnumerable<Measurement<int>> ObserveActivations() => ObservePerActivation(static _ => 1);
