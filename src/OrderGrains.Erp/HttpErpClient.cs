@@ -93,6 +93,11 @@ public sealed class HttpErpClient : IErpClient
         using (response)
         {
             var status = (int)response.StatusCode;
+            if (System.Diagnostics.Activity.Current is { } activity && activity.Source == ErpTelemetry.Source)
+            {
+                activity.SetTag("http.response.status_code", status);
+            }
+
             try
             {
                 if (response.IsSuccessStatusCode)

@@ -48,7 +48,7 @@ public sealed class ErpForwarderGrain(
                 {
                     State.Skipped++;
                 }
-                else if (!await TryPostAsync(item.EventId, orderEvent, document))
+                else if (!await TryPostAsync(item, orderEvent, document))
                 {
                     // Not processed: the stream must deliver this event again, so the batch may not count as done.
                     throw new ErpUnavailableException($"The ERP is unavailable; event {item.EventId} and the rest of its batch will be delivered again.");
@@ -96,18 +96,22 @@ public sealed class ErpForwarderGrain(
         var letter = State.DeadLetters.Find(d => d.EventId == eventId)
             ?? throw new NotFoundException("dead letter", eventId);
         var document = ErpDocuments.For(letter.Event, _options.VatRateBasisPoints)!;
+        var key = IdempotencyKey(letter.EventId, document);
+        using var activity = ErpTelemetry.StartPost(key, document.DocumentType, letter.OrderId, letter.Attempts + 1, traceParent: null);
         try
         {
-            await erp.PostJournalEntryAsync(IdempotencyKey(letter.EventId, document), document, CancellationToken.None);
+            await erp.PostJournalEntryAsync(key, document, CancellationToken.None);
         }
         catch (ErpException exception)
         {
+            ErpTelemetry.Fail(activity, exception);
             State.DeadLetters.Remove(letter);
             State.DeadLetters.Add(letter with { Reason = exception.Message, Attempts = letter.Attempts + 1, At = clock.GetUtcNow() });
             await state.WriteStateAsync();
             return false;
         }
 
+        ErpTelemetry.Posted.Add(1);
         State.DeadLetters.Remove(letter);
         State.Posted++;
         State.LastPostedAt = clock.GetUtcNow();
@@ -121,8 +125,10 @@ public sealed class ErpForwarderGrain(
 
     // True when the event is done with (posted or dead-lettered); false when the ERP is unavailable and the batch
     // must be delivered again.
-    private async Task<bool> TryPostAsync(string eventId, OrderEvent orderEvent, JournalEntryRequest document)
+    private async Task<bool> TryPostAsync(StreamItem item, OrderEvent orderEvent, JournalEntryRequest document)
     {
+        var eventId = item.EventId;
+        var key = IdempotencyKey(eventId, document);
         if (State.HeadEventId != eventId)
         {
             State.HeadEventId = eventId;
@@ -132,21 +138,27 @@ public sealed class ErpForwarderGrain(
         var delay = _options.RetryDelay;
         for (var attempt = 0; attempt < _options.AttemptsPerDelivery; attempt++)
         {
+            using var activity = ErpTelemetry.StartPost(key, document.DocumentType, orderEvent.OrderId, State.HeadAttempts + 1, item.TraceParent);
             try
             {
-                await erp.PostJournalEntryAsync(IdempotencyKey(eventId, document), document, CancellationToken.None);
+                await erp.PostJournalEntryAsync(key, document, CancellationToken.None);
                 State.Posted++;
                 State.LastPostedAt = clock.GetUtcNow();
                 State.HeadEventId = null;
+                ErpTelemetry.Posted.Add(1);
+                ErpTelemetry.Lag.Record((State.LastPostedAt.Value - item.AppendedAt).TotalMilliseconds);
                 return true;
             }
             catch (ErpRejectedException rejected)
             {
+                ErpTelemetry.Fail(activity, rejected);
                 DeadLetter(eventId, orderEvent, document, $"rejected ({rejected.StatusCode}): {rejected.Reason}");
                 return true;
             }
             catch (ErpUnavailableException unavailable)
             {
+                ErpTelemetry.Fail(activity, unavailable);
+                ErpTelemetry.Failed.Add(1);
                 State.Failed++;
                 State.HeadAttempts++;
                 ErpForwarderLog.PostFailed(logger, eventId, State.HeadAttempts, unavailable.Message);
@@ -155,6 +167,9 @@ public sealed class ErpForwarderGrain(
                     DeadLetter(eventId, orderEvent, document, $"failed {State.HeadAttempts} times: {unavailable.Message}");
                     return true;
                 }
+
+                // The attempt is over; the backoff belongs to no attempt's span.
+                activity?.Stop();
 
                 // Exponential backoff with full jitter, so partitions retrying together do not hit the ERP in step.
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * delay.TotalMilliseconds), clock);
@@ -168,6 +183,7 @@ public sealed class ErpForwarderGrain(
     private void DeadLetter(string eventId, OrderEvent orderEvent, JournalEntryRequest document, string reason)
     {
         ErpForwarderLog.DeadLettered(logger, eventId, reason);
+        ErpTelemetry.DeadLettered.Add(1);
         State.DeadLetters.Add(new ErpDeadLetter(eventId, orderEvent.OrderId, document.DocumentType, reason, State.HeadAttempts, clock.GetUtcNow(), orderEvent));
         if (State.DeadLetters.Count > _options.MaxDeadLetters)
         {

@@ -15,6 +15,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1003, Level = LogLevel.Debug, Message = "Order {OrderId} rejected: {Reason}")]
     public static partial void OrderRejected(ILogger logger, string orderId, RejectReason reason);
 
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Debug, Message = "Order {OrderId} held: {Reason}")]
+    public static partial void OrderHeld(ILogger logger, string orderId, HoldReason reason);
+
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Order {OrderId}: placement failed part-way; the saga resumes on the next call or reminder")]
     public static partial void PlacementInterrupted(ILogger logger, Exception exception, string orderId);
 

@@ -986,6 +986,11 @@ public sealed class OrderGrain(
             Order.Pending = PendingWork.None;
             Order.ReservationExpiresAt = reservationExpiresAt;
         });
+        if (held)
+        {
+            Log.OrderHeld(logger, OrderId, Order.HoldReason);
+        }
+
         if (Order.Status != OrderStatus.PendingPayment)
         {
             await UnregisterReminderAsync(ExpiryReminder);

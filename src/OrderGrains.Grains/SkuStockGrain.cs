@@ -646,6 +646,7 @@ public sealed class SkuStockGrain(
     {
         Stock.TotalMovements++;
         Stock.Ledger.Add(new StockMovement(Stock.TotalMovements, clock.GetUtcNow(), kind, warehouseId, quantity, orderId, reference));
+        InventoryMetrics.Recorded(kind, quantity);
 
         // Trimmed in batches so a full ledger does not shift its list on every movement.
         if (Stock.Ledger.Count > _options.LedgerEntriesKept + (_options.LedgerEntriesKept / 4))

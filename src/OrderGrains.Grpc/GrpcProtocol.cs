@@ -13,6 +13,10 @@ public static class GrpcProtocol
     public const string TimeoutHeader = "grpc-timeout";
     public const string EncodingHeader = "grpc-encoding";
     public const string AcceptEncodingHeader = "grpc-accept-encoding";
+
+    /// <summary>W3C trace context headers, as every gRPC implementation with OpenTelemetry sends them.</summary>
+    public const string TraceParentHeader = "traceparent";
+    public const string TraceStateHeader = "tracestate";
     public const string IdentityEncoding = "identity";
     public const string GzipEncoding = "gzip";
 

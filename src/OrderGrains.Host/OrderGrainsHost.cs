@@ -69,6 +69,7 @@ public static class OrderGrainsHost
             builder.Services.AddSingleton(adminTokens);
             builder.Services.AddSingleton<PlacementStatistics>();
             builder.Services.AddOpenApi();
+            builder.AddOrderGrainsTelemetry();
             var erpEndpoint = ErpWiring.Configure(builder, settings);
             builder.Services.AddOrderGrainsSilo(silo =>
             {
@@ -105,6 +106,7 @@ public static class OrderGrainsHost
             app.MapAdminApi(settings);
             app.MapOpenApi().RequireHost($"*:{settings.AdminPort}");
             app.MapDashboard(settings);
+            app.MapOrderGrainsMetrics(settings);
             app.MapGet("/healthz", (Silo silo) => silo.IsRunning
                 ? Results.Text("ready\n")
                 : Results.Text("starting or stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable));

@@ -29,7 +29,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
         var table = $"{schema}.grain_state";
         PartitionCount = options.StreamPartitions;
         _readEventsSql = $"""
-            SELECT seq, stream_key, event_id, event_type, payload, appended_at FROM {schema}.stream_events
+            SELECT seq, stream_key, event_id, event_type, payload, appended_at, trace_parent FROM {schema}.stream_events
             WHERE ns = $1 AND part = $2 AND seq > $3 ORDER BY seq LIMIT $4
             """;
         _readCheckpointSql = $"SELECT seq FROM {schema}.stream_checkpoints WHERE consumer = $1 AND ns = $2 AND part = $3";
@@ -49,7 +49,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
             _writers[i] = new BatchWriter(schema, options.GroupCommit.MaxBatchSize, PartitionCount);
         }
 
-        _queue = new GroupCommitQueue(CommitAsync, options.GroupCommit);
+        _queue = new GroupCommitQueue(CommitAsync, options.GroupCommit, "postgres");
     }
 
     /// <inheritdoc />
@@ -60,6 +60,9 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
 
     /// <inheritdoc />
     public int LargestBatch => _queue.LargestBatch;
+
+    /// <inheritdoc />
+    public int LastBatchSize => _queue.LastBatchSize;
 
     /// <summary>Creates the schema and tables if missing and starts the write loops.</summary>
     public static async Task<PostgresGrainStorage> CreateAsync(PostgresStorageOptions options, CancellationToken cancellationToken)
@@ -124,7 +127,8 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             events.Add(new StoredStreamEvent(streamNamespace, partition, reader.GetInt64(0), reader.GetString(1), reader.GetString(2),
-                reader.GetString(3), reader.GetFieldValue<byte[]>(4), reader.GetFieldValue<DateTimeOffset>(5)));
+                reader.GetString(3), reader.GetFieldValue<byte[]>(4), reader.GetFieldValue<DateTimeOffset>(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
 
         return events;
@@ -234,6 +238,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
         private readonly List<string> _eventIds = [];
         private readonly List<string> _eventTypes = [];
         private readonly List<byte[]> _eventPayloads = [];
+        private readonly List<string?> _eventTraceParents = [];
         private readonly List<string> _types;
         private readonly List<string> _keys;
         private readonly List<string> _names;
@@ -254,8 +259,8 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
             // the same two partitions in opposite orders deadlock (seen as 40P01 in the stream tests).
             _appendEvents = new NpgsqlCommand($"""
                 WITH ev AS (
-                    SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::bytea[])
-                        WITH ORDINALITY AS e (ns, part, skey, id, typ, p, o)
+                    SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[])
+                        WITH ORDINALITY AS e (ns, part, skey, id, typ, p, tp, o)
                 ),
                 counts AS (SELECT ns, part, count(*) AS n FROM ev GROUP BY ns, part),
                 bumped AS (
@@ -264,9 +269,9 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
                     ON CONFLICT (ns, part) DO UPDATE SET last_seq = s.last_seq + EXCLUDED.last_seq
                     RETURNING s.ns, s.part, s.last_seq
                 )
-                INSERT INTO {schema}.stream_events (ns, part, seq, stream_key, event_id, event_type, payload, appended_at)
+                INSERT INTO {schema}.stream_events (ns, part, seq, stream_key, event_id, event_type, payload, appended_at, trace_parent)
                 SELECT ev.ns, ev.part, b.last_seq - c.n + row_number() OVER (PARTITION BY ev.ns, ev.part ORDER BY ev.o),
-                       ev.skey, ev.id, ev.typ, ev.p, now()
+                       ev.skey, ev.id, ev.typ, ev.p, now(), ev.tp
                 FROM ev
                 JOIN counts AS c ON c.ns = ev.ns AND c.part = ev.part
                 JOIN bumped AS b ON b.ns = ev.ns AND b.part = ev.part
@@ -277,6 +282,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
             AddArray(_appendEvents, _eventIds, NpgsqlDbType.Text);
             AddArray(_appendEvents, _eventTypes, NpgsqlDbType.Text);
             AddArray(_appendEvents, _eventPayloads, NpgsqlDbType.Bytea);
+            AddArray(_appendEvents, _eventTraceParents, NpgsqlDbType.Text);
             // Keys are unique within a batch (the queue guarantees it), so each input row meets at most one effect.
             // The ordinality o (1-based) is how a returned row names its write.
             _command = new NpgsqlCommand($"""
@@ -381,6 +387,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
                         _eventIds.Add(e.EventId);
                         _eventTypes.Add(e.EventType);
                         _eventPayloads.Add(ToArray(e.Payload));
+                        _eventTraceParents.Add(e.TraceParent);
                     }
                 }
 
@@ -436,6 +443,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
             _eventIds.Clear();
             _eventTypes.Clear();
             _eventPayloads.Clear();
+            _eventTraceParents.Clear();
             _types.Clear();
             _keys.Clear();
             _names.Clear();

@@ -52,8 +52,10 @@ internal static class PostgresSchema
                 event_type  text        NOT NULL,
                 payload     bytea       NOT NULL,
                 appended_at timestamptz NOT NULL,
+                trace_parent text,
                 PRIMARY KEY (ns, part, seq)
             );
+            ALTER TABLE {quotedSchema}.stream_events ADD COLUMN IF NOT EXISTS trace_parent text;
             CREATE TABLE IF NOT EXISTS {quotedSchema}.stream_checkpoints (
                 consumer text    NOT NULL,
                 ns       text    NOT NULL,

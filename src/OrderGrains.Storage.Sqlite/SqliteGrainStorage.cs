@@ -38,17 +38,17 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IStr
         _readVersion = CreateCommand(writer, $"SELECT version FROM grain_state WHERE {KeyMatch};");
         _appendEvent = writer.CreateCommand();
         _appendEvent.CommandText = """
-            INSERT INTO stream_events (ns, part, seq, stream_key, event_id, event_type, payload, appended_at_ticks)
+            INSERT INTO stream_events (ns, part, seq, stream_key, event_id, event_type, payload, appended_at_ticks, trace_parent)
             VALUES ($ns, $part, (SELECT COALESCE(MAX(seq), 0) + 1 FROM stream_events WHERE ns = $ns AND part = $part),
-                    $skey, $id, $type, $payload, $at);
+                    $skey, $id, $type, $payload, $at, $trace);
             """;
-        foreach (var name in (string[])["$ns", "$part", "$skey", "$id", "$type", "$payload", "$at"])
+        foreach (var name in (string[])["$ns", "$part", "$skey", "$id", "$type", "$payload", "$at", "$trace"])
         {
             _appendEvent.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
 
         PartitionCount = options.StreamPartitions;
-        _queue = new GroupCommitQueue(CommitAsync, options.GroupCommit);
+        _queue = new GroupCommitQueue(CommitAsync, options.GroupCommit, "sqlite");
     }
 
     /// <inheritdoc />
@@ -59,6 +59,9 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IStr
 
     /// <inheritdoc />
     public int LargestBatch => _queue.LargestBatch;
+
+    /// <inheritdoc />
+    public int LastBatchSize => _queue.LastBatchSize;
 
     /// <summary>Opens (creating if needed) the database and its schema, and starts the write loop.</summary>
     public static async Task<SqliteGrainStorage> CreateAsync(SqliteStorageOptions options, CancellationToken cancellationToken)
@@ -115,7 +118,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IStr
         await using var connection = await SqliteSchema.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT seq, stream_key, event_id, event_type, payload, appended_at_ticks FROM stream_events
+            SELECT seq, stream_key, event_id, event_type, payload, appended_at_ticks, trace_parent FROM stream_events
             WHERE ns = $ns AND part = $part AND seq > $after ORDER BY seq LIMIT $max;
             """;
         command.Parameters.AddWithValue("$ns", streamNamespace);
@@ -127,7 +130,8 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IStr
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             events.Add(new StoredStreamEvent(streamNamespace, partition, reader.GetInt64(0), reader.GetString(1), reader.GetString(2),
-                reader.GetString(3), (byte[])reader.GetValue(4), new DateTimeOffset(reader.GetInt64(5), TimeSpan.Zero)));
+                reader.GetString(3), (byte[])reader.GetValue(4), new DateTimeOffset(reader.GetInt64(5), TimeSpan.Zero),
+                reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
 
         return events;
@@ -237,6 +241,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IStr
             _appendEvent.Parameters[4].Value = e.EventType;
             _appendEvent.Parameters[5].Value = ToArray(e.Payload);
             _appendEvent.Parameters[6].Value = appendedAt;
+            _appendEvent.Parameters[7].Value = (object?)e.TraceParent ?? DBNull.Value;
             _appendEvent.ExecuteNonQuery();
         }
     }

@@ -35,6 +35,7 @@ internal static class SqliteSchema
             event_type        TEXT    NOT NULL,
             payload           BLOB    NOT NULL,
             appended_at_ticks INTEGER NOT NULL,
+            trace_parent      TEXT,
             PRIMARY KEY (ns, part, seq)
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS stream_checkpoints (
@@ -78,5 +79,13 @@ internal static class SqliteSchema
         using var command = connection.CreateCommand();
         command.CommandText = Create;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+        // Databases created before events carried their trace context lack the column; SQLite has no ADD COLUMN IF NOT EXISTS.
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('stream_events') WHERE name = 'trace_parent';";
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is 0L)
+        {
+            command.CommandText = "ALTER TABLE stream_events ADD COLUMN trace_parent TEXT;";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 }

@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using OrderGrains.Abstractions;
 using OrderGrains.Erp;
 using OrderGrains.Grains;
@@ -90,6 +93,53 @@ public sealed class ForwarderTests
         Assert.Empty(await owner.GetDeadLettersAsync());
         Assert.Equal([DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice], erp.Entries.Where(e => e.OrderId == badId).Select(e => e.DocumentType).Order());
         Assert.Equal(12, erp.Entries.Count);
+    }
+
+    [Fact]
+    public async Task Every_posting_attempt_is_an_erp_post_span_and_posted_failed_and_dead_lettered_are_counted()
+    {
+        var counts = new ConcurrentDictionary<string, double>();
+        using var meters = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == ErpTelemetry.Name)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meters.SetMeasurementEventCallback<long>((instrument, value, _, _) => counts.AddOrUpdate(instrument.Name, value, (_, sum) => sum + value));
+        meters.SetMeasurementEventCallback<double>((instrument, _, _, _) => counts.AddOrUpdate(instrument.Name, 1, (_, n) => n + 1));
+        meters.Start();
+        var spans = new ConcurrentQueue<Activity>();
+        using var tracing = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ErpTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(tracing);
+        var erp = new StubErp { Down = true };
+        await using var silo = await StartAsync(erp);
+        await SeedAsync(silo.GrainFactory);
+        erp.RejectedOrders["web:telemetry-bad"] = true;
+
+        var (flaky, _) = await CompleteAsync(silo.GrainFactory, "telemetry-flaky", 1);
+        await WaitUntilAsync(() => erp.Attempts >= 3);
+        erp.Down = false;
+        await CompleteAsync(silo.GrainFactory, "telemetry-bad", 1);
+        await WaitUntilAsync(() => erp.Entries.Count == 2 && counts.GetValueOrDefault("ordergrains.erp.dead_lettered") == 2);
+        await WaitUntilAsync(() => spans.Count(s => s.DisplayName == ErpTelemetry.PostSpanName) == erp.Attempts);
+
+        Assert.Equal(2, counts["ordergrains.erp.posted"]);
+        Assert.Equal(2, counts["ordergrains.erp.lag"]);
+        var posts = spans.Where(s => s.DisplayName == ErpTelemetry.PostSpanName).ToList();
+        var failed = posts.Count(s => s.Status == ActivityStatusCode.Error);
+        Assert.Equal(erp.Attempts - 2, failed);
+        Assert.Equal(failed - 2, counts["ordergrains.erp.failed"]);
+        Assert.Equal(2, posts.Count(s => s.Status == ActivityStatusCode.Unset && (string?)s.GetTagItem("ordergrains.order.id") == flaky));
+        Assert.All(posts, s => Assert.EndsWith(":" + s.GetTagItem("ordergrains.erp.document_type"), (string?)s.GetTagItem("ordergrains.erp.idempotency_key"), StringComparison.Ordinal));
     }
 
     [Fact]

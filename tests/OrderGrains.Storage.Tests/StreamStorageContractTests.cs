@@ -104,6 +104,19 @@ public abstract class StreamStorageContractTests : IAsyncLifetime
         Assert.Equal(7, await reopened.ReadCheckpointAsync("erp", Namespace, partition, default));
     }
 
+    [Fact]
+    public async Task The_trace_context_of_an_event_is_stored_with_it()
+    {
+        const string traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var streams = await TrackAsync(OpenAsync());
+
+        await streams.WriteWithEventsAsync(new GrainStateKey("order", "o-5", "state"), Bytes("v1"), null,
+            [Event("o-5", "traced") with { TraceParent = traceParent }, Event("o-5", "untraced")], default);
+
+        var events = await streams.ReadEventsAsync(Namespace, StreamPartitioner.PartitionOf("o-5", streams.PartitionCount), 0, 10, default);
+        Assert.Equal([traceParent, null], events.Select(e => e.TraceParent));
+    }
+
     protected static StreamEventData Event(string streamKey, string id) =>
         new(Namespace, streamKey, id, "test.event", Bytes("payload of " + id));
 
@@ -139,6 +152,18 @@ public sealed class MemoryStreamStorageTests : StreamStorageContractTests
 
 public abstract class SqlStreamStorageTests : StreamStorageContractTests
 {
+    /// <summary>A store opened on tables of an older version (no trace_parent column) holding the event old#1 of stream "old".</summary>
+    protected static async Task LegacyStoreKeepsItsEventsAndStoresTraceContextAsync(IStreamStorage streams)
+    {
+        const string traceParent = "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01";
+        await streams.WriteWithEventsAsync(new GrainStateKey("order", "old", "state"), Bytes("v1"), null, [Event("old", "old#2") with { TraceParent = traceParent }], default);
+
+        var events = await streams.ReadEventsAsync("orders", StreamPartitioner.PartitionOf("old", streams.PartitionCount), 0, 10, default);
+        Assert.Equal(["old#1", "old#2"], events.Select(e => e.EventId));
+        Assert.Equal([1L, 2L], events.Select(e => e.Sequence));
+        Assert.Equal([null, traceParent], events.Select(e => e.TraceParent));
+    }
+
     [Fact]
     public async Task Failed_batch_appends_none_of_its_events()
     {
@@ -160,6 +185,29 @@ public sealed class SqliteStreamStorageTests : SqlStreamStorageTests
 {
     private readonly TemporarySqliteDatabase _database = new();
 
+    [Fact]
+    public async Task A_database_from_before_trace_context_gains_the_column_and_keeps_its_events()
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_database.Path)!);
+        await using (var legacy = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_database.Path}"))
+        {
+            await legacy.OpenAsync();
+            await using var command = legacy.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE stream_events (
+                    ns TEXT NOT NULL, part INTEGER NOT NULL, seq INTEGER NOT NULL, stream_key TEXT NOT NULL, event_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL, payload BLOB NOT NULL, appended_at_ticks INTEGER NOT NULL, PRIMARY KEY (ns, part, seq)
+                ) WITHOUT ROWID;
+                INSERT INTO stream_events VALUES ('orders', $part, 1, 'old', 'old#1', 'test.event', x'00', 0);
+                """;
+            command.Parameters.AddWithValue("$part", StreamPartitioner.PartitionOf("old", 8));
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await LegacyStoreKeepsItsEventsAndStoresTraceContextAsync(await TrackAsync(OpenAsync()));
+    }
+
     protected override async Task<IStreamStorage> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null) =>
         await SqliteGrainStorage.CreateAsync(_database.Options(beforeCommit: beforeCommit), CancellationToken.None);
 
@@ -173,6 +221,27 @@ public sealed class SqliteStreamStorageTests : SqlStreamStorageTests
 public sealed class PostgresStreamStorageTests : SqlStreamStorageTests
 {
     private readonly TemporaryPostgresSchema _schema = new();
+
+    [Fact]
+    public async Task A_database_from_before_trace_context_gains_the_column_and_keeps_its_events()
+    {
+        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(_schema.ConnectionString))
+        {
+            await using var command = dataSource.CreateCommand($"""
+                CREATE SCHEMA "{_schema.Schema}";
+                CREATE TABLE "{_schema.Schema}".stream_partitions (ns text NOT NULL, part integer NOT NULL, last_seq bigint NOT NULL, PRIMARY KEY (ns, part));
+                CREATE TABLE "{_schema.Schema}".stream_events (
+                    ns text NOT NULL, part integer NOT NULL, seq bigint NOT NULL, stream_key text NOT NULL, event_id text NOT NULL,
+                    event_type text NOT NULL, payload bytea NOT NULL, appended_at timestamptz NOT NULL, PRIMARY KEY (ns, part, seq)
+                );
+                INSERT INTO "{_schema.Schema}".stream_partitions VALUES ('orders', {StreamPartitioner.PartitionOf("old", 8)}, 1);
+                INSERT INTO "{_schema.Schema}".stream_events VALUES ('orders', {StreamPartitioner.PartitionOf("old", 8)}, 1, 'old', 'old#1', 'test.event', '\x00', now());
+                """);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await LegacyStoreKeepsItsEventsAndStoresTraceContextAsync(await TrackAsync(OpenAsync()));
+    }
 
     protected override async Task<IStreamStorage> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null) =>
         await PostgresGrainStorage.CreateAsync(_schema.Options(beforeCommit: beforeCommit), CancellationToken.None);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using Google.Protobuf;
@@ -95,6 +96,17 @@ internal sealed class GrpcClientCall<TResponse> : IDisposable
             foreach (var (key, value) in headers)
             {
                 requestHeaders.TryAddWithoutValidation(key, value);
+            }
+        }
+
+        // Headers the caller set win; otherwise the call continues the caller's trace.
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } current
+            && !requestHeaders.Contains(GrpcProtocol.TraceParentHeader))
+        {
+            requestHeaders.TryAddWithoutValidation(GrpcProtocol.TraceParentHeader, current.Id);
+            if (current.TraceStateString is { Length: > 0 } traceState)
+            {
+                requestHeaders.TryAddWithoutValidation(GrpcProtocol.TraceStateHeader, traceState);
             }
         }
 

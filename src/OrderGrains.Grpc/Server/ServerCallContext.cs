@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Microsoft.AspNetCore.Http;
@@ -66,6 +67,9 @@ public sealed class ServerCallContext
         : "unknown";
 
     internal Task Cancelled => _cancelled.Task;
+
+    /// <summary>The call's span, when tracing listens; the final status is recorded on it.</summary>
+    internal Activity? Activity { get; init; }
 
     /// <summary>Reads the call's headers and arms its cancellation; returns the status to fail with, if any.</summary>
     internal GrpcStatus? Start(CancellationToken serverStopping)
@@ -259,6 +263,7 @@ public sealed class ServerCallContext
             }
 
             _completed = true;
+            GrpcServerTracing.SetStatus(Activity, status);
             var response = HttpContext.Response;
             IHeaderDictionary target;
             if (!_messageWritten && !response.HasStarted)

@@ -10,6 +10,8 @@ namespace OrderGrains.Grpc.Server;
 /// </summary>
 internal abstract class ServerMethodHandler(MethodDescriptor method, Func<HttpContext, object> handlerFactory, GrpcServerRuntime runtime, bool streaming)
 {
+    private readonly string _spanName = $"{method.Service.FullName}/{method.Name}";
+
     public MethodDescriptor Method => method;
 
     protected MessageParser RequestParser { get; } = method.InputType.Parser;
@@ -31,7 +33,8 @@ internal abstract class ServerMethodHandler(MethodDescriptor method, Func<HttpCo
             return;
         }
 
-        var context = new ServerCallContext(httpContext, method, runtime, streaming);
+        var activity = GrpcServerTracing.StartCall(httpContext, _spanName, method.Service.FullName, method.Name);
+        var context = new ServerCallContext(httpContext, method, runtime, streaming) { Activity = activity };
         try
         {
             if (context.Start(runtime.ServerStopping) is { } startError)
@@ -73,6 +76,7 @@ internal abstract class ServerMethodHandler(MethodDescriptor method, Func<HttpCo
             if (context.CancellationReason == CallCancellationReason.ClientAborted)
             {
                 GrpcServerLog.ClientCancelled(runtime.Logger, context.Method);
+                GrpcServerTracing.SetStatus(activity, new GrpcStatus(GrpcStatusCode.Cancelled, "The client cancelled the call."));
                 return;
             }
 
@@ -81,6 +85,12 @@ internal abstract class ServerMethodHandler(MethodDescriptor method, Func<HttpCo
         finally
         {
             context.Dispose();
+            if (context.CancellationReason == CallCancellationReason.ClientAborted)
+            {
+                GrpcServerTracing.SetStatus(activity, new GrpcStatus(GrpcStatusCode.Cancelled, "The client cancelled the call."));
+            }
+
+            activity?.Dispose();
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using OrderGrains.Runtime.Diagnostics;
 using OrderGrains.Runtime.Timers;
 
 namespace OrderGrains.Runtime.Core;
@@ -37,6 +39,7 @@ internal sealed class ActivationData
         ClassInfo = classInfo;
         GrainId = grainId;
         _lastUsedTicks = Environment.TickCount64;
+        CreatedTimestamp = Stopwatch.GetTimestamp();
     }
 
     /// <summary>The activation whose grain is being constructed on this thread (read by <see cref="Grain"/>'s constructor).</summary>
@@ -55,6 +58,12 @@ internal sealed class ActivationData
     public Task Deactivated => _deactivated.Task;
 
     public long Calls => Volatile.Read(ref _calls);
+
+    /// <summary>Stopwatch timestamp of creation: the zero point of the call rate until the first statistics sample.</summary>
+    public long CreatedTimestamp { get; }
+
+    /// <summary>Recent samples of <see cref="Calls"/>; owned by <see cref="RuntimeStatistics"/> and guarded by its lock.</summary>
+    public CallWindow? Window { get; set; }
 
     public long LastUsedTicks => Volatile.Read(ref _lastUsedTicks);
 
@@ -101,7 +110,7 @@ internal sealed class ActivationData
     /// Runs the call on the caller's thread when the activation is idle and nothing is queued, which saves a
     /// thread-pool hop per call. Returns false when the call must be queued instead.
     /// </summary>
-    public bool TryRunInline(MethodDescriptor method, object?[] arguments, CallChain? chain, out Task task)
+    public bool TryRunInline(MethodDescriptor method, object?[] arguments, CallChain? chain, in GrainCallTrace trace, out Task task)
     {
         RequestKind kind;
         lock (_lock)
@@ -129,7 +138,7 @@ internal sealed class ActivationData
         CallChain.Current = new CallChain(this, chain);
         try
         {
-            task = InvokeGrain(method, arguments);
+            task = InvokeGrain(method, arguments, trace);
         }
         finally
         {
@@ -216,7 +225,7 @@ internal sealed class ActivationData
         CallChain.Current = new CallChain(this, request.Chain);
         try
         {
-            task = InvokeGrain(request.Method, request.Arguments);
+            task = InvokeGrain(request.Method, request.Arguments, request.Trace);
         }
         finally
         {
@@ -364,6 +373,35 @@ internal sealed class ActivationData
     {
         Volatile.Write(ref _lastUsedTicks, Environment.TickCount64);
         Interlocked.Increment(ref _calls);
+    }
+
+    private Task InvokeGrain(MethodDescriptor method, object?[] arguments, in GrainCallTrace trace)
+    {
+        if (!trace.IsSampled)
+        {
+            return InvokeGrain(method, arguments);
+        }
+
+        var previous = Activity.Current;
+        var activity = GrainCallTracing.Start(this, method, trace);
+        if (activity is null)
+        {
+            return InvokeGrain(method, arguments);
+        }
+
+        Task task;
+        try
+        {
+            task = InvokeGrain(method, arguments);
+        }
+        finally
+        {
+            // The grain's awaits captured the span as current; the thread that started the turn must not keep it.
+            GrainCallTracing.Restore(previous);
+        }
+
+        GrainCallTracing.StopWhenDone(activity, task);
+        return task;
     }
 
     private Task InvokeGrain(MethodDescriptor method, object?[] arguments)

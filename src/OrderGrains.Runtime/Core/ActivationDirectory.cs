@@ -27,6 +27,11 @@ internal sealed class ActivationDirectory(GrainRuntime runtime)
 
     public bool TryGet(GrainId grainId, out ActivationData? activation) => _activations.TryGetValue(grainId, out activation);
 
-    public void Remove(ActivationData activation) =>
-        _activations.TryRemove(KeyValuePair.Create(activation.GrainId, activation));
+    public void Remove(ActivationData activation)
+    {
+        if (_activations.TryRemove(KeyValuePair.Create(activation.GrainId, activation)))
+        {
+            activation.ClassInfo.Retire(activation.Calls);
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using OrderGrains.Runtime.Diagnostics;
 using OrderGrains.Runtime.Serialization;
 
 namespace OrderGrains.Runtime.Core;
@@ -16,6 +17,9 @@ internal abstract class GrainRequest
     public object?[] Arguments { get; }
 
     public CallChain? Chain { get; set; }
+
+    /// <summary>The caller's trace context, captured when the call was made; the activation's span is its child.</summary>
+    public GrainCallTrace Trace { get; set; }
 
     /// <summary>Environment.TickCount64 after which the caller has given up.</summary>
     public long DeadlineTicks { get; set; }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrderGrains.Runtime.Diagnostics;
 using OrderGrains.Runtime.Reminders;
 using OrderGrains.Runtime.Serialization;
 
@@ -72,6 +73,7 @@ internal sealed class GrainRuntime
         }
 
         var chain = CallChain.Current;
+        var trace = GrainCallTracing.Capture();
         var activation = reference.CachedActivation;
         if (activation is null || !activation.IsUsable)
         {
@@ -79,7 +81,7 @@ internal sealed class GrainRuntime
             reference.CachedActivation = activation;
         }
 
-        if (ArgumentCopier is null && activation.TryRunInline(method, arguments, chain, out var task))
+        if (ArgumentCopier is null && activation.TryRunInline(method, arguments, chain, trace, out var task))
         {
             if (task.IsCompleted)
             {
@@ -98,6 +100,7 @@ internal sealed class GrainRuntime
         }
 
         var request = NewRequest(reference.GrainId, method, arguments, chain);
+        request.Trace = trace;
         Timeouts.Track(request);
         Submit(activation, request);
         return method.ToInterfaceReturn(request.ResultTask);

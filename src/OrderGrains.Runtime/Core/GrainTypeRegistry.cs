@@ -7,6 +7,8 @@ namespace OrderGrains.Runtime.Core;
 /// <summary>A grain class: its type name, the interfaces it serves, and its callable methods.</summary>
 internal sealed class GrainClassInfo
 {
+    private long _retiredCalls;
+
     public GrainClassInfo(Type grainClass, string typeName, bool reentrant, TimeSpan? idleTimeout, FrozenDictionary<MethodInfo, MethodDescriptor> methods)
     {
         GrainClass = grainClass;
@@ -26,6 +28,11 @@ internal sealed class GrainClassInfo
 
     /// <summary>Keyed by interface method.</summary>
     public FrozenDictionary<MethodInfo, MethodDescriptor> Methods { get; }
+
+    /// <summary>Calls received by activations of this class that are gone; the live ones hold their own counts.</summary>
+    public long RetiredCalls => Interlocked.Read(ref _retiredCalls);
+
+    public void Retire(long calls) => Interlocked.Add(ref _retiredCalls, calls);
 }
 
 /// <summary>Finds grain classes, checks the runtime's rules on them, and maps interfaces to implementations.</summary>

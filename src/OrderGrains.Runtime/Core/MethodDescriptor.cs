@@ -47,8 +47,11 @@ internal sealed class MethodDescriptor
 
     public Type[] Parameters { get; }
 
-    /// <summary>Timer ticks are not grain calls: incoming call filters do not see them.</summary>
+    /// <summary>Timer ticks are not grain calls: incoming call filters do not see them, and they get no span.</summary>
     public bool BypassesFilters { get; init; }
+
+    /// <summary>"grain {type}/{method}", built on the first traced call; descriptors are per grain class.</summary>
+    public string? SpanName { get; set; }
 
     /// <summary>Set by <see cref="GrainTypeRegistry"/>: creates the typed request for this method.</summary>
     public Func<MethodDescriptor, object?[], GrainRequest> CreateRequest { get; set; } = null!;

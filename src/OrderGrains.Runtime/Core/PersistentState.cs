@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OrderGrains.Runtime.Serialization;
 using OrderGrains.Runtime.Storage;
 
@@ -55,10 +56,11 @@ internal sealed class PersistentState<TState>(IGrainStorage storage, GrainSerial
 
         var payload = serializer.Serialize(State);
         var data = new StreamEventData[events.Count];
+        var traceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null;
         for (var i = 0; i < data.Length; i++)
         {
             var e = events[i];
-            data[i] = new StreamEventData(e.Stream.Namespace, e.Stream.Key, e.EventId, e.EventType, serializer.SerializeBoxed(e.Payload));
+            data[i] = new StreamEventData(e.Stream.Namespace, e.Stream.Key, e.EventId, e.EventType, serializer.SerializeBoxed(e.Payload), traceParent);
         }
 
         try

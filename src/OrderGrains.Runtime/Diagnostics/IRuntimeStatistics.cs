@@ -1,20 +1,26 @@
 namespace OrderGrains.Runtime.Diagnostics;
 
-/// <summary>What the silo is doing now, for the admin API: activations, call rates, mailboxes, storage batches, reminders.</summary>
+/// <summary>A snapshot of what the silo is doing, for operators (the admin API's <c>GET /admin/runtime</c>).</summary>
 public interface IRuntimeStatistics
 {
-    /// <summary>A consistent-enough picture of the silo; <paramref name="hottestCount"/> caps the hottest grains listed.</summary>
+    /// <summary>Per grain type counts and rates, the <paramref name="hottestCount"/> grains with the highest call rate, storage batching and due reminders.</summary>
     RuntimeSnapshot GetSnapshot(int hottestCount = 10);
 }
 
-/// <summary>The silo at one moment.</summary>
-public sealed record RuntimeSnapshot(DateTimeOffset StartedAt, TimeSpan Uptime, IReadOnlyList<GrainTypeStatistics> GrainTypes, IReadOnlyList<HotGrainStatistics> HottestGrains, StorageBatchStatistics Storage, int RemindersDue);
+/// <summary>The silo at one moment. Rates are over the last 10 seconds (or the time since start or activation, if shorter).</summary>
+public sealed record RuntimeSnapshot(
+    DateTimeOffset StartedAt,
+    TimeSpan Uptime,
+    IReadOnlyList<GrainTypeStatistics> GrainTypes,
+    IReadOnlyList<HotGrainStatistics> HottestGrains,
+    StorageBatchStatistics Storage,
+    int RemindersDue);
 
-/// <summary>One grain type: live activations, recent call rate, queued requests, calls since start.</summary>
+/// <summary>One grain type: live activations, recent call rate, requests waiting in mailboxes, calls since start.</summary>
 public sealed record GrainTypeStatistics(string GrainType, int Activations, double CallsPerSecond, int MailboxDepth, long TotalCalls);
 
-/// <summary>One of the grains called most over the recent window.</summary>
+/// <summary>One live activation with a high recent call rate.</summary>
 public sealed record HotGrainStatistics(string GrainType, string Key, double CallsPerSecond);
 
-/// <summary>Group-commit batches since start.</summary>
+/// <summary>Group commit of the grain store: committed batches, the writes they carried, and batch sizes.</summary>
 public sealed record StorageBatchStatistics(long Batches, long Writes, double AverageBatchSize, int LastBatchSize, int MaxBatchSize);

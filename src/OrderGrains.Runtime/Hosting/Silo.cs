@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using OrderGrains.Runtime.Core;
+using OrderGrains.Runtime.Diagnostics;
 
 namespace OrderGrains.Runtime.Hosting;
 
@@ -18,6 +19,7 @@ public sealed class Silo : IHostedService, IAsyncDisposable
     {
         _runtime = runtime;
         _collector = new IdleCollector(runtime);
+        RuntimeStatistics = new RuntimeStatistics(runtime);
     }
 
     /// <summary>References to grains of this silo.</summary>
@@ -30,6 +32,8 @@ public sealed class Silo : IHostedService, IAsyncDisposable
     public SiloStatistics Statistics => new(_runtime);
 
     internal GrainRuntime Runtime => _runtime;
+
+    internal RuntimeStatistics RuntimeStatistics { get; }
 
     /// <summary>Validates every grain class, loads reminders, and starts accepting calls.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -46,6 +50,8 @@ public sealed class Silo : IHostedService, IAsyncDisposable
 
         _runtime.StartAccepting();
         _collector.Start();
+        RuntimeStatistics.Start();
+        RuntimeMetrics.Register(_runtime);
         await _runtime.Reminders.StartAsync(cancellationToken);
         _runtime.Streams.Start();
         _runtime.Log.SiloStarted(_runtime.Registry.Classes.Count());
@@ -62,6 +68,8 @@ public sealed class Silo : IHostedService, IAsyncDisposable
         await _runtime.Reminders.StopAsync();
         await _runtime.Streams.StopAsync();
         _collector.Dispose();
+        RuntimeStatistics.Dispose();
+        RuntimeMetrics.Unregister(_runtime);
         _runtime.StopAccepting();
         var activations = _runtime.Directory.All.ToList();
         foreach (var activation in activations)

@@ -117,6 +117,7 @@ public static class SiloServiceCollectionExtensions
             return new Silo(runtime);
         });
         services.AddSingleton(sp => sp.GetRequiredService<Silo>().GrainFactory);
+        services.AddSingleton<Diagnostics.IRuntimeStatistics>(sp => sp.GetRequiredService<Silo>().RuntimeStatistics);
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<Silo>());
         return services;
     }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace OrderGrains.Runtime.Storage;
 
 /// <summary>
@@ -109,6 +111,9 @@ internal sealed class PendingWrite : TaskCompletionSource<string>
     public bool IsClear { get; }
 
     public IReadOnlyList<StreamEventData> Events { get; }
+
+    /// <summary>The writer's trace context (default unless storage tracing listens), so the batch span can name it.</summary>
+    public ActivityContext Caller { get; init; }
 
     public WriteOutcome Outcome { get; set; }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using OrderGrains.Runtime.Diagnostics;
 
 namespace OrderGrains.Runtime.Storage;
 
@@ -24,6 +25,7 @@ namespace OrderGrains.Runtime.Storage;
 public sealed class GroupCommitQueue : IStorageStatistics, IAsyncDisposable
 {
     private readonly Func<GroupCommitBatch, ValueTask> _commit;
+    private readonly string _provider;
     private readonly Channel<PendingWrite> _queue;
     private readonly int _maxBatchSize;
     private readonly TimeSpan _window;
@@ -48,6 +50,7 @@ public sealed class GroupCommitQueue : IStorageStatistics, IAsyncDisposable
     private long _writeBatches;
     private long _writes;
     private int _largestBatch;
+    private int _lastBatch;
     private int _disposed;
     private Exception? _fault;
 
@@ -57,8 +60,11 @@ public sealed class GroupCommitQueue : IStorageStatistics, IAsyncDisposable
     /// whenever the transaction may not have committed.
     /// </param>
     /// <param name="options">Batch size, collection window and how many batches may commit at once.</param>
-    public GroupCommitQueue(Func<GroupCommitBatch, ValueTask> commit, GroupCommitOptions options)
+    /// <param name="provider">Names the store on batch spans and metrics ("sqlite", "postgres").</param>
+    public GroupCommitQueue(Func<GroupCommitBatch, ValueTask> commit, GroupCommitOptions options, string provider = "custom")
     {
+        ArgumentException.ThrowIfNullOrEmpty(provider);
+        _provider = provider;
         ArgumentNullException.ThrowIfNull(commit);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -88,6 +94,9 @@ public sealed class GroupCommitQueue : IStorageStatistics, IAsyncDisposable
     /// <inheritdoc />
     public int LargestBatch => Volatile.Read(ref _largestBatch);
 
+    /// <inheritdoc />
+    public int LastBatchSize => Volatile.Read(ref _lastBatch);
+
     /// <summary>Queues a write (or a clear, with <paramref name="isClear"/>) and completes with its new ETag once committed.</summary>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public Task<string> EnqueueAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, bool isClear, CancellationToken cancellationToken) =>
@@ -101,7 +110,7 @@ public sealed class GroupCommitQueue : IStorageStatistics, IAsyncDisposable
             return Task.FromCanceled<string>(cancellationToken);
         }
 
-        var item = new PendingWrite(key, payload, expectedEtag, isClear, events);
+        var item = new PendingWrite(key, payload, expectedEtag, isClear, events) { Caller = StorageTracing.CaptureCaller() };
         item.WatchCancellation(cancellationToken);
         if (!_queue.Writer.TryWrite(item))
         {
@@ -132,6 +141,8 @@ public sealed class GroupCommitQueue : IStorageStatistics, IAsyncDisposable
 
     private async Task DispatchAsync()
     {
+        // Started from whoever created the store: batch spans must not become children of that caller's span.
+        Activity.Current = null;
         try
         {
             while (true)
@@ -268,6 +279,8 @@ public sealed class GroupCommitQueue : IStorageStatistics, IAsyncDisposable
     private async Task FlushAsync(GroupCommitBatch batch)
     {
         Exception? failure = null;
+        var activity = StartBatchActivity(batch);
+        long started = Stopwatch.GetTimestamp();
         try
         {
             await _commit(batch).ConfigureAwait(false);
@@ -275,11 +288,17 @@ public sealed class GroupCommitQueue : IStorageStatistics, IAsyncDisposable
         catch (Exception ex)
         {
             failure = ex;
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
         }
 
         int count = batch.Count;
+        var tag = new KeyValuePair<string, object?>("provider", _provider);
+        RuntimeMetrics.StorageBatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tag);
+        RuntimeMetrics.StorageBatchSize.Record(count, tag);
+        activity?.Stop();
         if (failure is null)
         {
+            Volatile.Write(ref _lastBatch, count);
             Interlocked.Increment(ref _writeBatches);
             Interlocked.Add(ref _writes, count);
             int largest = Volatile.Read(ref _largestBatch);
@@ -319,5 +338,21 @@ public sealed class GroupCommitQueue : IStorageStatistics, IAsyncDisposable
 
         batch.Clear();
         _freeSlots.Writer.TryWrite(batch.Slot);
+    }
+
+    private Activity? StartBatchActivity(GroupCommitBatch batch)
+    {
+        if (!StorageTracing.Source.HasListeners())
+        {
+            return null;
+        }
+
+        var callers = new ActivityContext[batch.Count];
+        for (int i = 0; i < callers.Length; i++)
+        {
+            callers[i] = batch.GetItem(i).Caller;
+        }
+
+        return StorageTracing.StartBatch(callers, _provider);
     }
 }

@@ -11,4 +11,7 @@ public interface IStorageStatistics
 
     /// <summary>The largest number of writes one batch carried.</summary>
     int LargestBatch { get; }
+
+    /// <summary>The number of writes the last committed batch carried (0 before the first).</summary>
+    int LastBatchSize => 0;
 }

@@ -33,9 +33,10 @@ public interface IStreamStorage
 
 /// <summary>
 /// An event to append: it goes to the partition of <see cref="StreamKey"/> in <see cref="StreamNamespace"/>.
-/// <see cref="EventId"/> is unique per event; consumers de-duplicate redeliveries by it.
+/// <see cref="EventId"/> is unique per event; consumers de-duplicate redeliveries by it. <see cref="TraceParent"/> is the
+/// W3C traceparent of the span that emitted it, stored so that its consumer's work joins the emitter's trace.
 /// </summary>
-public sealed record StreamEventData(string StreamNamespace, string StreamKey, string EventId, string EventType, ReadOnlyMemory<byte> Payload);
+public sealed record StreamEventData(string StreamNamespace, string StreamKey, string EventId, string EventType, ReadOnlyMemory<byte> Payload, string? TraceParent = null);
 
 /// <summary>An appended event with its place in its partition.</summary>
 public sealed record StoredStreamEvent(
@@ -46,7 +47,8 @@ public sealed record StoredStreamEvent(
     string EventId,
     string EventType,
     ReadOnlyMemory<byte> Payload,
-    DateTimeOffset AppendedAt);
+    DateTimeOffset AppendedAt,
+    string? TraceParent = null);
 
 /// <summary>Maps stream keys to partitions the same way on every node and in every version: FNV-1a over UTF-8.</summary>
 public static class StreamPartitioner

@@ -34,6 +34,9 @@ public sealed class MemoryGrainStorage : IGrainStorage, IStorageStatistics, IStr
     public int LargestBatch => Interlocked.Read(ref _writes) > 0 ? 1 : 0;
 
     /// <inheritdoc />
+    public int LastBatchSize => LargestBatch;
+
+    /// <inheritdoc />
     public Task<GrainStateRecord> ReadAsync(GrainStateKey key, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -135,7 +138,7 @@ public sealed class MemoryGrainStorage : IGrainStorage, IStorageStatistics, IStr
                     _events[(e.StreamNamespace, partition)] = list = [];
                 }
 
-                list.Add(new StoredStreamEvent(e.StreamNamespace, partition, list.Count + 1, e.StreamKey, e.EventId, e.EventType, e.Payload.ToArray(), now));
+                list.Add(new StoredStreamEvent(e.StreamNamespace, partition, list.Count + 1, e.StreamKey, e.EventId, e.EventType, e.Payload.ToArray(), now, e.TraceParent));
             }
 
             return Task.FromResult(FormatEtag(version));

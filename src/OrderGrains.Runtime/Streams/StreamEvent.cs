@@ -13,7 +13,10 @@ public readonly record struct StreamId(string Namespace, string Key)
 /// </summary>
 public sealed record StreamEvent(StreamId Stream, string EventId, string EventType, object Payload);
 
-/// <summary>One delivered event, as a consumer grain receives it (at least once; de-duplicate by <see cref="EventId"/>).</summary>
+/// <summary>
+/// One delivered event, as a consumer grain receives it (at least once; de-duplicate by <see cref="EventId"/>).
+/// <see cref="TraceParent"/> is the W3C traceparent of the span that emitted it, when one was recorded.
+/// </summary>
 public sealed record StreamItem(
     string Namespace,
     int Partition,
@@ -22,7 +25,8 @@ public sealed record StreamItem(
     string EventId,
     string EventType,
     byte[] Payload,
-    DateTimeOffset AppendedAt);
+    DateTimeOffset AppendedAt,
+    string? TraceParent = null);
 
 /// <summary>
 /// A grain that consumes a stream namespace: one activation per partition (its key is the partition number), which

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using OrderGrains.Runtime.Core;
+using OrderGrains.Runtime.Diagnostics;
 using OrderGrains.Runtime.Storage;
 
 namespace OrderGrains.Runtime.Streams;
@@ -145,8 +146,14 @@ internal sealed class PullingAgent(GrainRuntime runtime, IStreamStorage storage,
                     continue;
                 }
 
-                var items = events.Select(e => new StreamItem(e.StreamNamespace, e.Partition, e.Sequence, e.StreamKey, e.EventId, e.EventType, e.Payload.ToArray(), e.AppendedAt)).ToList();
-                await consumer.OnNextBatchAsync(items);
+                var items = events.Select(e => new StreamItem(e.StreamNamespace, e.Partition, e.Sequence, e.StreamKey, e.EventId, e.EventType, e.Payload.ToArray(), e.AppendedAt, e.TraceParent)).ToList();
+                Task delivery;
+                using (GrainCallTracing.ParentNextCall(items.ConvertAll(i => i.TraceParent)))
+                {
+                    delivery = consumer.OnNextBatchAsync(items);
+                }
+
+                await delivery;
                 Interlocked.Add(ref _delivered, items.Count);
                 var last = events[^1].Sequence;
                 await storage.WriteCheckpointAsync(consumerType, streamNamespace, partition, last, CancellationToken.None);

@@ -344,12 +344,21 @@ public sealed class AdminApiTests(AdminHost fixture) : IClassFixture<AdminHost>,
     }
 
     [Fact]
-    public async Task Runtime_view_reports_uptime_admission_and_the_silo()
+    public async Task Runtime_view_reports_uptime_admission_activations_and_storage_batches()
     {
+        await SeedAsync();
+        await PlaceAsync("rt", 1, 100);
+
         var view = await GetJsonAsync("admin/runtime");
 
-        Assert.True((double)view["uptimeSeconds"]! >= 0);
+        Assert.True((double)view["uptimeSeconds"]! > 0);
         Assert.True((bool)view["admission"]!["enabled"]!);
+        var types = view["silo"]!["grainTypes"]!.AsArray();
+        Assert.Contains(types, t => (string?)t!["grainType"] == "order" && (int)t["activations"]! >= 1 && (long)t["totalCalls"]! >= 1);
+        Assert.Contains(types, t => (string?)t!["grainType"] == "sku-stock" && (int)t["activations"]! >= 1);
+        Assert.True((long)view["silo"]!["storage"]!["writes"]! > 0);
+        var overview = await GetJsonAsync("admin/overview");
+        Assert.Contains(overview["activations"]!.AsArray(), a => (string?)a!["grainType"] == "order" && (int)a["count"]! >= 1);
     }
 
     [Fact]
