@@ -39,6 +39,15 @@ internal static class Headlines
                     yield return string.Create(CultureInfo.InvariantCulture,
                         $"RESULT {benchmarkCase.Parameters[nameof(StorageWriteBenchmarks.Provider)]} {benchmarkCase.Parameters[nameof(StorageWriteBenchmarks.Commit)]}: {rate:N0} durable writes/s{speedup}{allocated}");
                 }
+                else if (benchmarkCase.Descriptor.Type == typeof(HotGrainBenchmarks))
+                {
+                    var serial = summary.BenchmarksCases.FirstOrDefault(c => c.Descriptor.Baseline);
+                    var ratio = serial is not null && serial != benchmarkCase && StorageRates.OpsPerSecond(summary, serial) is { } serialRate
+                        ? string.Create(CultureInfo.InvariantCulture, $", {rate / serialRate:F2}x one write per request")
+                        : string.Empty;
+                    yield return string.Create(CultureInfo.InvariantCulture,
+                        $"RESULT hot grain {benchmarkCase.Descriptor.WorkloadMethod.Name}: {rate:N0} durable decisions/s{ratio}{allocated}");
+                }
                 else
                 {
                     yield return string.Create(CultureInfo.InvariantCulture,

@@ -23,7 +23,7 @@ public enum PlacementOutcome
 /// One-second slots in a ring under one lock: a placement costs a lock and a few increments, far below the grain
 /// calls it measures. Channel and SKU names are client input, so each slot keeps at most a bounded number of them.
 /// </remarks>
-public sealed class PlacementStatistics : IDisposable
+public sealed class PlacementStatistics
 {
     /// <summary>The meter exporters and <c>/metrics</c> read.</summary>
     public const string MeterName = "OrderGrains.Orders";
@@ -36,10 +36,12 @@ public sealed class PlacementStatistics : IDisposable
     private const int MaxSkusPerSlot = 1_000;
     private const string OtherName = "(other)";
 
+    // One meter per process, like the runtime's: several hosts in one process (tests) must not export a series twice.
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Counter<long> Placed = Meter.CreateCounter<long>("ordergrains.orders.placed", "{order}", "PlaceOrder calls by channel, outcome and reject reason.");
+    private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("ordergrains.orders.placement.duration", "ms", "PlaceOrder latency from the request to the durable reply.");
+
     private readonly TimeProvider _clock;
-    private readonly Meter _meter;
-    private readonly Counter<long> _placed;
-    private readonly Histogram<double> _duration;
     private readonly Slot[] _slots = new Slot[SlotCount];
     private readonly Lock _lock = new();
     private readonly long _startedTimestamp;
@@ -54,9 +56,6 @@ public sealed class PlacementStatistics : IDisposable
             _slots[i] = new Slot();
         }
 
-        _meter = new Meter(MeterName);
-        _placed = _meter.CreateCounter<long>("ordergrains.orders.placed", "{order}", "PlaceOrder calls by channel, outcome and reject reason.");
-        _duration = _meter.CreateHistogram<double>("ordergrains.orders.placement.duration", "ms", "PlaceOrder latency from the request to the durable reply.");
     }
 
     /// <summary>PlaceOrder calls seen since start.</summary>
@@ -137,14 +136,12 @@ public sealed class PlacementStatistics : IDisposable
             hot);
     }
 
-    public void Dispose() => _meter.Dispose();
-
     private void Add(string channel, PlacementOutcome outcome, string reason, IReadOnlyList<OrderLine> lines, long startedTimestamp)
     {
         var elapsedMs = _clock.GetElapsedTime(startedTimestamp).TotalMilliseconds;
         var outcomeName = OutcomeName(outcome);
-        _placed.Add(1, new KeyValuePair<string, object?>("channel", channel), new KeyValuePair<string, object?>("outcome", outcomeName), new KeyValuePair<string, object?>("reason", reason));
-        _duration.Record(elapsedMs, new KeyValuePair<string, object?>("channel", channel), new KeyValuePair<string, object?>("outcome", outcomeName));
+        Placed.Add(1, new KeyValuePair<string, object?>("channel", channel), new KeyValuePair<string, object?>("outcome", outcomeName), new KeyValuePair<string, object?>("reason", reason));
+        Duration.Record(elapsedMs, new KeyValuePair<string, object?>("channel", channel), new KeyValuePair<string, object?>("outcome", outcomeName));
         Interlocked.Increment(ref _totalPlaced);
 
         var second = CurrentSecond();
