@@ -15,12 +15,15 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly Func<CancellationToken, ValueTask>? _beforeCommit;
-    private readonly string _readSql;
+    private readonly ReadBatcher _reads;
     private readonly string _readVersionSql;
     private readonly string _readEventsSql;
     private readonly string _readCheckpointSql;
     private readonly string _readHeadSql;
     private readonly string _writeCheckpointSql;
+    // Enough loops that one slow statement does not hold up reads; few enough to leave the pool to the writers.
+    private const int ReadLoops = 4;
+
     private readonly BatchWriter[] _writers;
     private readonly GroupCommitQueue _queue;
 
@@ -41,7 +44,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
         _dataSource = dataSource;
         _beforeCommit = options.BeforeCommit;
         const string keyMatch = "grain_type = $1 AND grain_key = $2 AND state_name = $3";
-        _readSql = $"SELECT version, record_exists, payload FROM {table} WHERE {keyMatch}";
+        _reads = new ReadBatcher(dataSource, table, ReadLoops, options.GroupCommit.MaxBatchSize);
         _readVersionSql = $"SELECT version FROM {table} WHERE {keyMatch}";
         _writers = new BatchWriter[options.GroupCommit.MaxConcurrentBatches];
         for (int i = 0; i < _writers.Length; i++)
@@ -64,6 +67,12 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
     /// <inheritdoc />
     public int LastBatchSize => _queue.LastBatchSize;
 
+    /// <summary>Read statements run so far; <see cref="Reads"/> ÷ this is the mean read batch.</summary>
+    public long ReadBatches => _reads.Batches;
+
+    /// <summary>State reads answered so far.</summary>
+    public long Reads => _reads.Reads;
+
     /// <summary>Creates the schema and tables if missing and starts the write loops.</summary>
     public static async Task<PostgresGrainStorage> CreateAsync(PostgresStorageOptions options, CancellationToken cancellationToken)
     {
@@ -83,20 +92,9 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
     }
 
     /// <inheritdoc />
-    public async Task<GrainStateRecord> ReadAsync(GrainStateKey key, CancellationToken cancellationToken)
-    {
-        await using var command = CreateKeyCommand(_readSql, key);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return GrainStateRecord.Missing;
-        }
-
-        return new GrainStateRecord(
-            reader.GetFieldValue<byte[]>(2),
-            FormatEtag(reader.GetInt64(0)),
-            reader.GetBoolean(1));
-    }
+    /// <remarks>Concurrent reads share one statement (see <see cref="ReadBatcher"/>).</remarks>
+    public Task<GrainStateRecord> ReadAsync(GrainStateKey key, CancellationToken cancellationToken) =>
+        _reads.ReadAsync(key, cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>The payload must stay unchanged until the returned task completes.</remarks>
@@ -168,6 +166,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
     public async ValueTask DisposeAsync()
     {
         await _queue.DisposeAsync().ConfigureAwait(false);
+        await _reads.DisposeAsync().ConfigureAwait(false);
         foreach (var writer in _writers)
         {
             await writer.DisposeAsync().ConfigureAwait(false);
