@@ -25,14 +25,15 @@ public sealed class LifecycleTests
         await shortLived.TouchAsync();
         await counter.IncrementAsync();
 
+        // Touched every 300 ms for 1.5 s in all, longer than its 1 s age limit: never idle long enough to be collected.
         for (var i = 0; i < 5; i++)
         {
-            await Task.Delay(60);
+            await Task.Delay(300);
             await shortLived.TouchAsync();
             Assert.Equal(0, silo.Silo.CollectIdleActivations());
         }
 
-        await Task.Delay(300);
+        await Task.Delay(1_500);
         Assert.Equal(1, silo.Silo.CollectIdleActivations());
         await Silos.WaitUntilAsync(() => probe.Events.Contains("short-deactivated:Idle"), TimeSpan.FromSeconds(5));
         Assert.False(probe.Deactivations.ContainsKey("default-limit"));

@@ -280,7 +280,8 @@ public interface IShortLivedGrain : IGrainWithStringKey
     Task<int> TouchAsync();
 }
 
-[CollectionAgeLimit(Seconds = 0.2)]
+// Long enough that a loaded CI machine pausing a test thread for a moment does not look idle; short enough for tests.
+[CollectionAgeLimit(Seconds = 1)]
 public sealed class ShortLivedGrain(Probe probe) : Grain, IShortLivedGrain
 {
     public override Task OnActivateAsync(CancellationToken cancellationToken)
