@@ -26,8 +26,6 @@ internal static class AdminEndpoints
 
     public static void MapAdminApi(this WebApplication app, HostSettings settings)
     {
-        // Reject and cancel take an optional {"reason": ...} body, so they declare no Accepts: routing would
-        // otherwise refuse a body-less POST as if the endpoint did not exist.
         var admin = app.MapGroup("/admin")
             .RequireHost($"*:{settings.AdminPort}")
             .AddEndpointFilter<AdminProblems>()
@@ -36,6 +34,8 @@ internal static class AdminEndpoints
         admin.MapGet("/overview", OverviewAsync).Produces<Overview>().WithSummary("Live figures for the dashboard: orders/s, latency, hot SKUs, ERP, activations.");
         admin.MapGet("/orders/{id}", OrderAsync).Produces<OrderView>().ProducesProblem(404).WithSummary("An order with its full history.");
         admin.MapPost("/orders/{id}/approve", ApproveAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<OrderSnapshot>().ProducesProblem(409).WithSummary("Approves an ON_HOLD order as the calling operator.");
+        // Reject and cancel take an optional {"reason": ...} body, so they declare no Accepts: routing would
+        // otherwise refuse a body-less POST as if the endpoint did not exist.
         admin.MapPost("/orders/{id}/reject", RejectAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<OrderSnapshot>().ProducesProblem(409).WithSummary("Rejects an ON_HOLD order: it is cancelled and releases its stock.");
         admin.MapPost("/orders/{id}/cancel", CancelAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<OrderSnapshot>().ProducesProblem(409).WithSummary("Cancels an order that has not been released.");
         admin.MapGet("/skus/{sku}", SkuAsync).Produces<SkuView>().ProducesProblem(404).WithSummary("A SKU pool: per-warehouse stock, reservations, the ledger tail and invariant status.");
@@ -184,7 +184,7 @@ internal static class AdminEndpoints
     {
         var runtime = services.GetService<IRuntimeStatistics>()?.GetSnapshot();
         var view = new RuntimeView(
-            Math.Round(placements.GetSnapshot(0).Uptime.TotalSeconds, 1),
+            Math.Round(placements.Uptime.TotalSeconds, 1),
             runtime,
             new AdmissionView(admission.Options.Enabled, admission.InFlight, admission.Admitted, admission.Rejected));
         return Results.Json(view, Json);

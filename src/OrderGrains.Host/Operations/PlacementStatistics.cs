@@ -58,6 +58,9 @@ public sealed class PlacementStatistics
 
     }
 
+    /// <summary>Time since this host started counting.</summary>
+    public TimeSpan Uptime => _clock.GetElapsedTime(_startedTimestamp);
+
     /// <summary>PlaceOrder calls seen since start.</summary>
     public long TotalPlaced => Interlocked.Read(ref _totalPlaced);
 
@@ -129,7 +132,7 @@ public sealed class PlacementStatistics
             .ToList();
         var count = latency.Sum();
         return new PlacementSnapshot(
-            _clock.GetElapsedTime(_startedTimestamp),
+            Uptime,
             TotalPlaced,
             rates,
             new LatencySummary(LatencyBuckets.Percentile(latency, count, 0.50), LatencyBuckets.Percentile(latency, count, 0.99), count),
