@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using OrderGrains.Abstractions;
-using OrderGrains.Runtime.Storage;
 using OrderGrains.Testing;
 
 namespace OrderGrains.Grains.Tests;
@@ -11,7 +9,7 @@ public sealed class SoldOutTests
     [Fact]
     public async Task After_the_last_unit_a_single_sku_order_is_rejected_out_of_stock_in_one_write_without_a_saga()
     {
-        var storage = new CountingStorage();
+        var storage = new InterceptingTestStorage();
         await using var oms = await Oms.StartAsync(storage);
         await oms.SeedSimpleAsync(units: 1);
         // Too many units for the pool: refused by the SKU grain itself, through the full saga.
@@ -63,7 +61,7 @@ public sealed class SoldOutTests
     [Fact]
     public async Task An_exhausted_campaign_refuses_further_buyers_with_the_limit_reason_without_a_saga()
     {
-        var storage = new CountingStorage();
+        var storage = new InterceptingTestStorage();
         await using var oms = await Oms.StartAsync(storage);
         await oms.SeedSimpleAsync(units: 10);
         await oms.CustomerAsync("c2");
@@ -79,50 +77,3 @@ public sealed class SoldOutTests
     }
 }
 
-/// <summary>In-memory storage that counts writes per grain.</summary>
-internal sealed class CountingStorage : TestStorage
-{
-    private readonly MemoryGrainStorage _inner = new();
-    private readonly MemoryReminderTable _reminders = new();
-    private readonly ConcurrentDictionary<(string Type, string Key), int> _writes = new();
-
-    public override string Name => "counting-memory";
-
-    public int WritesOf(string grainType, string key) => _writes.GetValueOrDefault((grainType, key));
-
-    public override Task<OpenedStorage> OpenAsync() =>
-        Task.FromResult(new OpenedStorage(new Counting(this), _reminders, () => ValueTask.CompletedTask));
-
-    private sealed class Counting(CountingStorage owner) : IGrainStorage, IStreamStorage
-    {
-        public int PartitionCount => owner._inner.PartitionCount;
-
-        public Task<string> WriteWithEventsAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, IReadOnlyList<StreamEventData> events, CancellationToken cancellationToken)
-        {
-            owner._writes.AddOrUpdate((key.GrainType, key.GrainKey), 1, (_, n) => n + 1);
-            return owner._inner.WriteWithEventsAsync(key, payload, expectedEtag, events, cancellationToken);
-        }
-
-        public Task<IReadOnlyList<StoredStreamEvent>> ReadEventsAsync(string streamNamespace, int partition, long afterSequence, int maxCount, CancellationToken cancellationToken) =>
-            owner._inner.ReadEventsAsync(streamNamespace, partition, afterSequence, maxCount, cancellationToken);
-
-        public Task<long> ReadHeadAsync(string streamNamespace, int partition, CancellationToken cancellationToken) =>
-            owner._inner.ReadHeadAsync(streamNamespace, partition, cancellationToken);
-
-        public Task<long> ReadCheckpointAsync(string consumer, string streamNamespace, int partition, CancellationToken cancellationToken) =>
-            owner._inner.ReadCheckpointAsync(consumer, streamNamespace, partition, cancellationToken);
-
-        public Task WriteCheckpointAsync(string consumer, string streamNamespace, int partition, long sequence, CancellationToken cancellationToken) =>
-            owner._inner.WriteCheckpointAsync(consumer, streamNamespace, partition, sequence, cancellationToken);
-
-        public Task<GrainStateRecord> ReadAsync(GrainStateKey key, CancellationToken cancellationToken) => owner._inner.ReadAsync(key, cancellationToken);
-
-        public Task<string> WriteAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, CancellationToken cancellationToken)
-        {
-            owner._writes.AddOrUpdate((key.GrainType, key.GrainKey), 1, (_, n) => n + 1);
-            return owner._inner.WriteAsync(key, payload, expectedEtag, cancellationToken);
-        }
-
-        public Task<string> ClearAsync(GrainStateKey key, string? expectedEtag, CancellationToken cancellationToken) => owner._inner.ClearAsync(key, expectedEtag, cancellationToken);
-    }
-}

@@ -161,18 +161,7 @@ public sealed class ErpDurabilityTests
             ShipTo = new Address { Latitude = 52.5, Longitude = 13.4 },
             Lines = { new OrderLine { Sku = "sku-1", Quantity = quantity, UnitPriceMinor = unitPrice } },
         }, call)).Order;
-        await client.ConfirmPaymentAsync(new ConfirmPaymentRequest { OrderId = placed.OrderId, PaymentReference = "pay-" + externalId, AmountMinor = placed.TotalMinor }, call);
-        await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = placed.OrderId, Actor = "test" }, call);
-        await client.ReportShipmentAsync(new ShipmentReport
-        {
-            OrderId = placed.OrderId,
-            WarehouseId = "berlin",
-            ShipmentId = "s-" + externalId,
-            Carrier = "DHL",
-            TrackingNumber = "T-" + externalId,
-            Lines = { new LineQuantity { Sku = "sku-1", Quantity = quantity } },
-        }, call);
-        var completed = await client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = placed.OrderId, ShipmentId = "s-" + externalId }, call);
+        var completed = await OrderLifecycle.CompleteAsync(client, placed, "berlin", "sku-1", quantity, externalId);
         Assert.Equal(OrderStatus.Completed, completed.Status);
         return placed.TotalMinor;
     }

@@ -55,56 +55,42 @@ public sealed class EscrowGrain([PersistentState("escrow")] IPersistentState<Esc
     }
 }
 
-/// <summary>Memory storage that counts escrow writes, can hold them until released, and can fail them.</summary>
-internal sealed class EscrowStorage : TestStorage
+/// <summary>Intercepted memory storage whose escrow writes can be held until released, or failed.</summary>
+internal sealed class EscrowStorage
 {
-    private readonly MemoryGrainStorage _inner = new();
-    private readonly MemoryReminderTable _reminders = new();
+    public EscrowStorage() => Storage.BeforeWrite = BeforeWriteAsync;
 
-    public override string Name => "escrow-memory";
+    public InterceptingTestStorage Storage { get; } = new();
 
-    public int EscrowWrites;
+    public int EscrowWrites => Storage.WritesOfType("escrow");
 
     public volatile bool FailEscrowWrites;
 
     /// <summary>When set, escrow writes wait for it before reaching memory.</summary>
     public TaskCompletionSource? Gate;
 
-    public MemoryGrainStorage Inner => _inner;
-
-    public override Task<OpenedStorage> OpenAsync() =>
-        Task.FromResult(new OpenedStorage(new Counting(this), _reminders, () => ValueTask.CompletedTask));
-
     public async Task<List<string>> StoredHoldersAsync(string key)
     {
-        var record = await _inner.ReadAsync(new GrainStateKey("escrow", key, "escrow"), CancellationToken.None);
+        var record = await Storage.Inner.ReadAsync(new GrainStateKey("escrow", key, "escrow"), CancellationToken.None);
         return record.RecordExists ? JsonSerializer.Deserialize<EscrowState>(record.Payload.Span, JsonSerializerOptions.Web)!.Holders : [];
     }
 
-    private sealed class Counting(EscrowStorage owner) : IGrainStorage
+    private async Task BeforeWriteAsync(GrainStateKey key)
     {
-        public Task<GrainStateRecord> ReadAsync(GrainStateKey key, CancellationToken cancellationToken) => owner._inner.ReadAsync(key, cancellationToken);
-
-        public async Task<string> WriteAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, CancellationToken cancellationToken)
+        if (key.GrainType != "escrow")
         {
-            if (key.GrainType == "escrow")
-            {
-                Interlocked.Increment(ref owner.EscrowWrites);
-                if (owner.Gate is { } gate)
-                {
-                    await gate.Task;
-                }
-
-                if (owner.FailEscrowWrites)
-                {
-                    throw new IOException("disk full (test)");
-                }
-            }
-
-            return await owner._inner.WriteAsync(key, payload, expectedEtag, cancellationToken);
+            return;
         }
 
-        public Task<string> ClearAsync(GrainStateKey key, string? expectedEtag, CancellationToken cancellationToken) => owner._inner.ClearAsync(key, expectedEtag, cancellationToken);
+        if (Gate is { } gate)
+        {
+            await gate.Task;
+        }
+
+        if (FailEscrowWrites)
+        {
+            throw new IOException("disk full (test)");
+        }
     }
 }
 
@@ -137,7 +123,7 @@ public sealed class CommitBatcherTests
         storage.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var first = escrow.TakeAsync("a", 10);
-        await Silos.WaitUntilAsync(() => Volatile.Read(ref storage.EscrowWrites) == 1, TimeSpan.FromSeconds(5));
+        await Silos.WaitUntilAsync(() => storage.EscrowWrites == 1, TimeSpan.FromSeconds(5));
         var second = escrow.TakeAsync("b", 10);
         var read = escrow.CountAsync();
         await Task.Delay(200);
@@ -175,7 +161,7 @@ public sealed class CommitBatcherTests
         storage.FailEscrowWrites = true;
 
         var lost = escrow.TakeAsync("lost-1", 10);
-        await Silos.WaitUntilAsync(() => Volatile.Read(ref storage.EscrowWrites) == 2, TimeSpan.FromSeconds(5));
+        await Silos.WaitUntilAsync(() => storage.EscrowWrites == 2, TimeSpan.FromSeconds(5));
         var alsoLost = escrow.TakeAsync("lost-2", 10);
         await Task.Delay(100);
         storage.Gate.SetResult();
@@ -192,5 +178,5 @@ public sealed class CommitBatcherTests
     }
 
     private static Task<TestSilo> StartAsync(EscrowStorage storage) =>
-        Silos.StartAsync(new Probe(), storage: storage, configure: builder => builder.AddGrains(typeof(EscrowGrain)));
+        Silos.StartAsync(new Probe(), storage: storage.Storage, configure: builder => builder.AddGrains(typeof(EscrowGrain)));
 }

@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using OrderGrains.Runtime.Storage;
+
+namespace OrderGrains.Testing;
+
+/// <summary>
+/// In-memory providers that count the state writes per grain and run a hook before each one, for tests that must
+/// see how many writes reached storage, hold them up, or make them fail.
+/// </summary>
+public sealed class InterceptingTestStorage : TestStorage
+{
+    private readonly MemoryReminderTable _reminders = new();
+    private readonly ConcurrentDictionary<(string Type, string Key), int> _writes = new();
+
+    /// <summary>Runs before every state write reaches memory (after it is counted); a fault fails the write.</summary>
+    public Func<GrainStateKey, Task>? BeforeWrite { get; set; }
+
+    /// <summary>The store behind the hook, for reading what a write left.</summary>
+    public MemoryGrainStorage Inner { get; } = new();
+
+    public override string Name => "intercepted-memory";
+
+    /// <summary>State writes (with or without events) that reached the hook for one grain.</summary>
+    public int WritesOf(string grainType, string grainKey) => _writes.GetValueOrDefault((grainType, grainKey));
+
+    /// <summary>State writes that reached the hook for every grain of one type.</summary>
+    public int WritesOfType(string grainType) => _writes.Where(w => w.Key.Type == grainType).Sum(w => w.Value);
+
+    public override Task<OpenedStorage> OpenAsync() =>
+        Task.FromResult(new OpenedStorage(new Intercepting(this), _reminders, () => ValueTask.CompletedTask));
+
+    private async Task BeforeWriteAsync(GrainStateKey key)
+    {
+        _writes.AddOrUpdate((key.GrainType, key.GrainKey), 1, (_, n) => n + 1);
+        if (BeforeWrite is { } hook)
+        {
+            await hook(key);
+        }
+    }
+
+    private sealed class Intercepting(InterceptingTestStorage owner) : IGrainStorage, IStreamStorage
+    {
+        public int PartitionCount => owner.Inner.PartitionCount;
+
+        public Task<GrainStateRecord> ReadAsync(GrainStateKey key, CancellationToken cancellationToken) => owner.Inner.ReadAsync(key, cancellationToken);
+
+        public async Task<string> WriteAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, CancellationToken cancellationToken)
+        {
+            await owner.BeforeWriteAsync(key);
+            return await owner.Inner.WriteAsync(key, payload, expectedEtag, cancellationToken);
+        }
+
+        public async Task<string> WriteWithEventsAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, IReadOnlyList<StreamEventData> events, CancellationToken cancellationToken)
+        {
+            await owner.BeforeWriteAsync(key);
+            return await owner.Inner.WriteWithEventsAsync(key, payload, expectedEtag, events, cancellationToken);
+        }
+
+        public Task<string> ClearAsync(GrainStateKey key, string? expectedEtag, CancellationToken cancellationToken) => owner.Inner.ClearAsync(key, expectedEtag, cancellationToken);
+
+        public Task<IReadOnlyList<StoredStreamEvent>> ReadEventsAsync(string streamNamespace, int partition, long afterSequence, int maxCount, CancellationToken cancellationToken) =>
+            owner.Inner.ReadEventsAsync(streamNamespace, partition, afterSequence, maxCount, cancellationToken);
+
+        public Task<long> ReadHeadAsync(string streamNamespace, int partition, CancellationToken cancellationToken) =>
+            owner.Inner.ReadHeadAsync(streamNamespace, partition, cancellationToken);
+
+        public Task<long> ReadCheckpointAsync(string consumer, string streamNamespace, int partition, CancellationToken cancellationToken) =>
+            owner.Inner.ReadCheckpointAsync(consumer, streamNamespace, partition, cancellationToken);
+
+        public Task WriteCheckpointAsync(string consumer, string streamNamespace, int partition, long sequence, CancellationToken cancellationToken) =>
+            owner.Inner.WriteCheckpointAsync(consumer, streamNamespace, partition, sequence, cancellationToken);
+    }
+}
