@@ -125,6 +125,20 @@ public sealed class GrpcWireTests(EchoServer server)
     }
 
     [Fact]
+    public async Task Deadline_passed_before_the_request_arrived_never_runs_the_handler()
+    {
+        var probe = Guid.NewGuid().ToString();
+
+        // A handler that answers at once would win the race against a 1 ns timer; the check after reading the
+        // request decides instead, so the handler must not even start.
+        var response = await RawGrpc.SendAsync(
+            server.Address, Sleep.Path, RawGrpc.Frame(new SleepRequest { Milliseconds = 0, ProbeId = probe }), headers: [("grpc-timeout", "1n")]);
+
+        Assert.Equal("4", response.Header("grpc-status"));
+        Assert.False(server.Probes.WhenStarted(probe).IsCompleted, "the handler ran for an expired call");
+    }
+
+    [Fact]
     public async Task Client_cancellation_cancels_the_server_handler()
     {
         var probe = Guid.NewGuid().ToString();

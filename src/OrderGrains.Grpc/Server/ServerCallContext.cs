@@ -205,6 +205,14 @@ public sealed class ServerCallContext
 
             if (result.IsCompleted)
             {
+                // A deadline that passed while the request arrived ends the call before the handler does any work;
+                // the timer alone may fire only after a fast handler has already answered.
+                if (DateTime.UtcNow >= Deadline)
+                {
+                    Cancel(CallCancellationReason.DeadlineExceeded);
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
                 return message;
             }
         }
