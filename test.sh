@@ -32,6 +32,17 @@ for _ in $(seq 1 30); do
   sleep 1
 done
 
+# The test assemblies run at once, each starting hosts with their own connection pools: the default of 100
+# connections ran out on a loaded machine ("sorry, too many clients already").
+if [ "$(as_root su postgres -c "psql -tAc 'SHOW max_connections'")" -lt 300 ]; then
+  as_root su postgres -c "psql -q -c 'ALTER SYSTEM SET max_connections = 300'" >/dev/null
+  as_root pg_ctlcluster 15 main restart
+  for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p 5432 && break
+    sleep 1
+  done
+fi
+
 pg_password="${ORDERGRAINS_TEST_PG_PASSWORD:-postgres}"
 as_root su postgres -c "psql -q -v ON_ERROR_STOP=1 -c \"ALTER USER postgres PASSWORD '${pg_password}'\"" >/dev/null
 if ! as_root su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname = 'ordergrains_test'\"" | grep -q 1; then

@@ -47,7 +47,7 @@ public static class ErpLedgerApp
     /// <summary>
     /// Builds and starts the ledger. Settings: <c>Erp:Port</c> (default 7080; 0 picks a free port),
     /// <c>Erp:ListenAddress</c> (127.0.0.1), <c>Erp:DataDir</c> (data/erp), <c>Erp:ApiKey</c>,
-    /// <c>ConnectionStrings:ErpPostgres</c> and <c>Erp:PostgresSchema</c> (erp).
+    /// <c>ConnectionStrings:ErpPostgres</c>, <c>Erp:PostgresSchema</c> (erp) and <c>Erp:PostgresMaxPoolSize</c> (20).
     /// </summary>
     public static async Task<WebApplication> StartAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -62,6 +62,18 @@ public static class ErpLedgerApp
             PostgresSchema = configuration["Erp:PostgresSchema"] is { Length: > 0 } schema ? schema : "erp",
             ApiKey = configuration["Erp:ApiKey"] is { Length: > 0 } apiKey ? apiKey : null,
         };
+        if (configuration["Erp:PostgresMaxPoolSize"] is { Length: > 0 } poolText)
+        {
+            if (int.TryParse(poolText, NumberStyles.None, CultureInfo.InvariantCulture, out var pool))
+            {
+                options.PostgresMaxPoolSize = pool;
+            }
+            else
+            {
+                problems.Add($"Erp:PostgresMaxPoolSize is '{poolText}'; set a whole number of connections, at least 1.");
+            }
+        }
+
         problems.AddRange(options.Validate());
         var port = DefaultPort;
         if (configuration["Erp:Port"] is { Length: > 0 } portText
@@ -86,6 +98,7 @@ public static class ErpLedgerApp
             o.DataDir = options.DataDir;
             o.PostgresConnectionString = options.PostgresConnectionString;
             o.PostgresSchema = options.PostgresSchema;
+            o.PostgresMaxPoolSize = options.PostgresMaxPoolSize;
             o.ApiKey = options.ApiKey;
         });
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(listenAddress!, port));

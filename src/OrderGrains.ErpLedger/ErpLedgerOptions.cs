@@ -14,6 +14,12 @@ public sealed partial class ErpLedgerOptions
     /// <summary>PostgreSQL schema of the journal tables; created when missing. Letters, digits and underscores only.</summary>
     public string PostgresSchema { get; set; } = "erp";
 
+    /// <summary>
+    /// Most PostgreSQL connections the journal opens (unless the connection string sets a pool size): posts beyond it
+    /// wait for a free connection. Npgsql's default of 100 alone would use up the server's default max_connections.
+    /// </summary>
+    public int PostgresMaxPoolSize { get; set; } = 20;
+
     /// <summary>When set, every /api request must carry it in the X-Api-Key header.</summary>
     public string? ApiKey { get; set; }
 
@@ -33,6 +39,11 @@ public sealed partial class ErpLedgerOptions
             if (PostgresSchema.Length > 63 || !IdentifierPattern().IsMatch(PostgresSchema))
             {
                 problems.Add($"Erp:PostgresSchema is '{PostgresSchema}'; use 1 to 63 letters, digits or underscores, not starting with a digit.");
+            }
+
+            if (PostgresMaxPoolSize < 1)
+            {
+                problems.Add($"Erp:PostgresMaxPoolSize is {PostgresMaxPoolSize}; use at least 1 (20 by default).");
             }
         }
         else if (string.IsNullOrWhiteSpace(DataDir))

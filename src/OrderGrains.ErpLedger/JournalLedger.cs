@@ -24,7 +24,7 @@ internal sealed class JournalLedger : IAsyncDisposable
         }
 
         _store = settings.UsesPostgres
-            ? new PostgresJournalStore(settings.PostgresConnectionString!, settings.PostgresSchema)
+            ? new PostgresJournalStore(settings.PostgresConnectionString!, settings.PostgresSchema, settings.PostgresMaxPoolSize)
             : new SqliteJournalStore(settings.SqlitePath);
         _logger = logger;
         _time = time ?? TimeProvider.System;

@@ -15,9 +15,14 @@ internal sealed class PostgresJournalStore : IJournalStore
     private readonly string _schema;
     private readonly string _prefix;
 
-    public PostgresJournalStore(string connectionString, string schema)
+    public PostgresJournalStore(string connectionString, string schema, int maxPoolSize)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Pool Size", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxPoolSize = maxPoolSize;
+        }
+
         Location = $"{builder.Host}:{builder.Port}/{builder.Database} schema {schema}";
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         _schema = $"\"{schema}\"";
