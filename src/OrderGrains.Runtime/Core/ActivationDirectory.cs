@@ -9,7 +9,20 @@ internal sealed class ActivationDirectory(GrainRuntime runtime)
 
     public int Count => _activations.Count;
 
-    public IEnumerable<ActivationData> All => _activations.Values;
+    /// <summary>
+    /// Every activation, enumerated without locks or a copy (<c>Values</c> would take every bucket lock, stalling
+    /// activations, and copy 100,000 entries each time the statistics sample).
+    /// </summary>
+    public IEnumerable<ActivationData> All
+    {
+        get
+        {
+            foreach (var entry in _activations)
+            {
+                yield return entry.Value;
+            }
+        }
+    }
 
     /// <summary>Returns the activation of <paramref name="grainId"/>, creating it when none exists; concurrent callers get the same one.</summary>
     public ActivationData GetOrCreate(GrainClassInfo classInfo, GrainId grainId)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using OrderGrains.Runtime.Core;
 using OrderGrains.Runtime.Storage;
@@ -57,17 +58,25 @@ internal sealed class RuntimeStatistics(GrainRuntime runtime) : IRuntimeStatisti
             var sample = _samples;
             var slot = (int)(sample % Slots);
             _sampleTimestamps[slot] = now;
-            var totals = new Dictionary<string, long>(_typeCalls.Count, StringComparer.Ordinal);
+            // Keyed by the class object (reference equality), not by type name: no string hashing per activation.
+            var totals = new Dictionary<GrainClassInfo, long>(_typeCalls.Count);
             foreach (var activation in runtime.Directory.All)
             {
                 var calls = activation.Calls;
+                if (calls == 0 && activation.Window is null)
+                {
+                    // Nothing to remember yet: a snapshot measures a window-less activation from its creation, at zero calls.
+                    continue;
+                }
+
                 (activation.Window ??= new CallWindow(sample)).Calls[slot] = calls;
-                totals[activation.GrainId.Type] = totals.GetValueOrDefault(activation.GrainId.Type) + calls;
+                ref var total = ref CollectionsMarshal.GetValueRefOrAddDefault(totals, activation.ClassInfo, out _);
+                total += calls;
             }
 
             foreach (var grainClass in runtime.Registry.Classes)
             {
-                _typeCalls[grainClass.TypeName][slot] = grainClass.RetiredCalls + totals.GetValueOrDefault(grainClass.TypeName);
+                _typeCalls[grainClass.TypeName][slot] = grainClass.RetiredCalls + totals.GetValueOrDefault(grainClass);
             }
 
             _samples = sample + 1;
