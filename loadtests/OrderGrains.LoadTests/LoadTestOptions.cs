@@ -71,6 +71,9 @@ public sealed class LoadTestOptions
     /// <summary>Keep the PostgreSQL schemas of the run for inspection instead of dropping them.</summary>
     public bool KeepSchemas { get; set; }
 
+    /// <summary>Samples the process's allocations per measured phase and prints the top types (GC AllocationTick events).</summary>
+    public bool Allocations { get; set; }
+
     /// <summary>Extra host settings for the in-process host, e.g. <c>--OrderGrains:Admission:MaxInFlight=512</c>.</summary>
     public List<string> HostSettings { get; } = [];
 
@@ -95,6 +98,7 @@ public sealed class LoadTestOptions
           --max-phase-seconds S      stop sending after S seconds per phase; the rest is reported unsent (default 300)
           --warmup-orders N          unmeasured orders at 500/s on their own SKU first (default 1000)
           --seed N --call-timeout T --progress true|false --keep-schemas true|false
+          --allocations true|false   sample allocations per measured phase (GC AllocationTick) and print the top types
           --host-setting KEY=VALUE   extra in-process host setting (repeatable)
         """;
 
@@ -191,6 +195,7 @@ public sealed class LoadTestOptions
             case "call-timeout": CallTimeout = TimeSpan.Parse(value, inv); break;
             case "progress": Progress = bool.Parse(value); break;
             case "keep-schemas": KeepSchemas = bool.Parse(value); break;
+            case "allocations": Allocations = bool.Parse(value); break;
             case "host-setting": HostSettings.Add(value.StartsWith("--", StringComparison.Ordinal) ? value : "--" + value); break;
             default: throw new ArgumentException($"Unknown option --{name}.\n{Usage}");
         }

@@ -106,11 +106,23 @@ public static class LoadTestRunner
 
         var phases = plan.Phases.ToList();
         var recorders = new List<PhaseRecorder>();
+        using var allocations = options.Allocations ? new AllocationSampler() : null;
         for (var i = 0; i < phases.Count; i++)
         {
+            allocations?.Start();
             var recorder = await driver.RunAsync(phases[i], cancellationToken);
             recorders.Add(recorder);
             log.WriteLine($"{target.Name} {recorder.Name}: {recorder.Accepted:N0} accepted, {recorder.Rejected:N0} rejected, {recorder.Throttled:N0} throttled, {recorder.Errors:N0} errors in {recorder.PlaceSeconds:F2} s");
+            if (allocations is not null)
+            {
+                var sampled = allocations.SampledBytes;
+                log.WriteLine($"{target.Name} {recorder.Name}: ~{sampled / 1e6:N0} MB allocated (sampled), ~{sampled / Math.Max(1, recorder.Completed) / 1024.0:N1} KB per order; top types:");
+                foreach (var (type, bytes, share) in allocations.Stop(20))
+                {
+                    log.WriteLine($"  {share,6:P1}  {bytes / 1e6,8:N1} MB  {type}");
+                }
+            }
+
             if (recorder.Dispatched < recorder.Scheduled)
             {
                 log.WriteLine($"{target.Name} {recorder.Name}: stopped after {options.MaxPhaseSeconds:N0} s; {recorder.Scheduled - recorder.Dispatched:N0} scheduled orders were never sent");
