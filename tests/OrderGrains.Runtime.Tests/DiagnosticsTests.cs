@@ -72,6 +72,36 @@ public sealed class DiagnosticsTests
     }
 
     [Fact]
+    public async Task A_grain_called_only_before_the_window_drops_out_of_the_hottest_and_its_calls_stay_in_the_type_total()
+    {
+        await using var silo = await Silos.StartAsync(new Probe());
+        var statistics = silo.Services.GetRequiredService<IRuntimeStatistics>();
+        var idle = "idle-" + Guid.NewGuid().ToString("N");
+        var busy = "busy-" + Guid.NewGuid().ToString("N");
+        for (var i = 0; i < 50; i++)
+        {
+            await silo.GrainFactory.GetGrain<ICounterGrain>(idle).IncrementAsync();
+        }
+
+        // A whole window of samples without a call to it: the samples after its last visit skip it.
+        for (var i = 0; i <= RuntimeStatistics.WindowSeconds + 1; i++)
+        {
+            silo.Silo.RuntimeStatistics.Sample();
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            await silo.GrainFactory.GetGrain<ICounterGrain>(busy).IncrementAsync();
+        }
+
+        silo.Silo.RuntimeStatistics.Sample();
+        var snapshot = statistics.GetSnapshot(hottestCount: 5);
+
+        Assert.Equal(busy, Assert.Single(snapshot.HottestGrains).Key);
+        Assert.Equal(55, Assert.Single(snapshot.GrainTypes, t => t.GrainType == "counter").TotalCalls);
+    }
+
+    [Fact]
     public async Task Storage_batches_of_the_group_commit_store_are_in_the_snapshot()
     {
         await using var storage = TestStorage.Create("sqlite");

@@ -33,6 +33,9 @@ internal sealed class ActivationData
     private long _keepAliveUntilTicks;
     private long _calls;
 
+    // The statistics interval this activation last queued itself in (see CalledActivations).
+    private int _statisticsInterval;
+
     public ActivationData(GrainRuntime runtime, GrainClassInfo classInfo, GrainId grainId)
     {
         Runtime = runtime;
@@ -373,6 +376,12 @@ internal sealed class ActivationData
     {
         Volatile.Write(ref _lastUsedTicks, Environment.TickCount64);
         Interlocked.Increment(ref _calls);
+        var called = Runtime.CalledActivations;
+        var interval = called.Interval;
+        if (Volatile.Read(ref _statisticsInterval) != interval && Interlocked.Exchange(ref _statisticsInterval, interval) != interval)
+        {
+            called.Add(this);
+        }
     }
 
     private Task InvokeGrain(MethodDescriptor method, object?[] arguments, in GrainCallTrace trace)

@@ -46,6 +46,9 @@ internal sealed class GrainRuntime
 
     public ActivationDirectory Directory { get; }
 
+    /// <summary>The activations called since the statistics last sampled.</summary>
+    public Diagnostics.CalledActivations CalledActivations { get; } = new();
+
     public GrainActivator Activator { get; }
 
     public RequestTimeouts Timeouts { get; }

@@ -13,11 +13,20 @@ internal sealed class CallWindow(long firstSample)
     public long FirstSample { get; } = firstSample;
 
     public long[] Calls { get; } = new long[RuntimeStatistics.Slots];
+
+    /// <summary>The latest sample that visited this activation; samples in between found it uncalled.</summary>
+    public long LastSample { get; set; } = -1;
+
+    /// <summary>The call count that sample read; what it added to its type's total.</summary>
+    public long RecordedCalls { get; set; }
 }
 
 /// <summary>
-/// Call rates over a sliding window without touching the call path: once a second a sampler reads every activation's
-/// own call counter into a small ring, and a snapshot compares the counters now with the sample a window ago.
+/// Call rates over a sliding window: once a second a sampler reads the call counter of every activation called since
+/// the last sample (<see cref="CalledActivations"/>) into a small ring and adds what changed to its type's total, and a
+/// snapshot compares the counters now with the sample a window ago. An activation is visited once more after a change,
+/// which picks up a call counted while the sampler read it; one that was not visited at a sample had the count it had
+/// at its last visit.
 /// </summary>
 internal sealed class RuntimeStatistics(GrainRuntime runtime) : IRuntimeStatistics, IDisposable
 {
@@ -30,6 +39,8 @@ internal sealed class RuntimeStatistics(GrainRuntime runtime) : IRuntimeStatisti
 
     private readonly Lock _lock = new();
     private readonly long[] _sampleTimestamps = new long[Slots];
+    // Calls per type up to the latest sample, keyed by the class object (reference equality, no string hashing).
+    private readonly Dictionary<GrainClassInfo, long> _classCalls = [];
     private readonly Dictionary<string, long[]> _typeCalls = runtime.Registry.Classes.ToDictionary(c => c.TypeName, _ => new long[Slots], StringComparer.Ordinal);
     private long _samples;
     private long _startedTimestamp = Stopwatch.GetTimestamp();
@@ -49,34 +60,46 @@ internal sealed class RuntimeStatistics(GrainRuntime runtime) : IRuntimeStatisti
 
     public void Dispose() => _timer?.Dispose();
 
-    /// <summary>Records every live activation's and every type's call count in the next slot.</summary>
+    /// <summary>Records the call counts of the activations called since the last sample, and every type's total, in the next slot.</summary>
     public void Sample()
     {
         var now = Stopwatch.GetTimestamp();
+        var called = runtime.CalledActivations;
         lock (_lock)
         {
             var sample = _samples;
             var slot = (int)(sample % Slots);
             _sampleTimestamps[slot] = now;
-            // Keyed by the class object (reference equality), not by type name: no string hashing per activation.
-            var totals = new Dictionary<GrainClassInfo, long>(_typeCalls.Count);
-            foreach (var activation in runtime.Directory.All)
+            var visits = called.TakeInterval();
+            while (visits.TryDequeue(out var activation))
             {
-                var calls = activation.Calls;
-                if (calls == 0 && activation.Window is null)
+                var window = activation.Window ??= new CallWindow(sample);
+                if (window.LastSample == sample)
                 {
-                    // Nothing to remember yet: a snapshot measures a window-less activation from its creation, at zero calls.
                     continue;
                 }
 
-                (activation.Window ??= new CallWindow(sample)).Calls[slot] = calls;
-                ref var total = ref CollectionsMarshal.GetValueRefOrAddDefault(totals, activation.ClassInfo, out _);
-                total += calls;
+                // The samples that skipped it saw the count of its last visit.
+                for (var skipped = Math.Max(Math.Max(window.LastSample + 1, window.FirstSample), sample - Slots + 1); skipped < sample; skipped++)
+                {
+                    window.Calls[skipped % Slots] = window.RecordedCalls;
+                }
+
+                var calls = activation.Calls;
+                window.Calls[slot] = calls;
+                window.LastSample = sample;
+                if (calls != window.RecordedCalls)
+                {
+                    ref var total = ref CollectionsMarshal.GetValueRefOrAddDefault(_classCalls, activation.ClassInfo, out _);
+                    total += calls - window.RecordedCalls;
+                    window.RecordedCalls = calls;
+                    called.Add(activation);
+                }
             }
 
             foreach (var grainClass in runtime.Registry.Classes)
             {
-                _typeCalls[grainClass.TypeName][slot] = grainClass.RetiredCalls + totals.GetValueOrDefault(grainClass);
+                _typeCalls[grainClass.TypeName][slot] = _classCalls.GetValueOrDefault(grainClass);
             }
 
             _samples = sample + 1;
@@ -111,7 +134,7 @@ internal sealed class RuntimeStatistics(GrainRuntime runtime) : IRuntimeStatisti
                 // An activation younger than the window is measured from its creation, with zero calls then.
                 var window = activation.Window;
                 var (baseCalls, baseTimestamp) = windowStart >= 0 && window is not null && window.FirstSample <= windowStart
-                    ? (window.Calls[windowStart % Slots], _sampleTimestamps[windowStart % Slots])
+                    ? (window.LastSample >= windowStart ? window.Calls[windowStart % Slots] : window.RecordedCalls, _sampleTimestamps[windowStart % Slots])
                     : (0L, activation.CreatedTimestamp);
                 var rate = Rate(calls - baseCalls, baseTimestamp, now);
                 if (rate <= 0)
