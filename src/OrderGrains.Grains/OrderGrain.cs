@@ -287,7 +287,9 @@ public sealed class OrderGrain(
         }
 
         var changed = _changed.Task;
-        using var delay = new CancellationTokenSource();
+        // Ends early when the activation is asked to deactivate (shutdown, say): the watcher gets the current state
+        // and asks again, rather than holding the deactivation up until its timeout drops the call.
+        using var delay = CancellationTokenSource.CreateLinkedTokenSource(DeactivationRequested);
         await Task.WhenAny(changed, Task.Delay(timeout < _options.MaxWatchWait ? timeout : _options.MaxWatchWait, delay.Token));
         await delay.CancelAsync();
         return _published!;

@@ -33,6 +33,13 @@ public abstract class Grain
     /// <summary>Runs before the activation is dropped; not guaranteed on a crash.</summary>
     public virtual Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Cancelled once this activation is asked to deactivate (idle, <see cref="DeactivateOnIdle"/>, silo shutdown).
+    /// Deactivation waits for running requests, so a request that waits long, such as a long poll, should end when it
+    /// fires instead of holding the deactivation up until the deactivation timeout drops it.
+    /// </summary>
+    protected CancellationToken DeactivationRequested => _activation.DeactivationRequested;
+
     /// <summary>Deactivates this activation once the current request completes.</summary>
     protected void DeactivateOnIdle() => _activation.RequestDeactivation(DeactivationReason.ApplicationRequested);
 

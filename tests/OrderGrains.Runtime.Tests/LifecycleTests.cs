@@ -55,6 +55,24 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task A_request_waiting_on_DeactivationRequested_ends_when_the_silo_stops_and_the_activation_deactivates()
+    {
+        var probe = new Probe();
+        // A long deactivation timeout: were the request left running, the stop would drop it after a minute instead
+        // (the caller then gets SiloUnavailableException and the grain never runs OnDeactivateAsync).
+        var silo = await Silos.StartAsync(probe, o => o.DeactivationTimeout = TimeSpan.FromMinutes(1));
+        var grain = silo.GrainFactory.GetGrain<ICounterGrain>("long-poll");
+        var waiting = grain.WaitUntilDeactivationRequestedAsync();
+        await Silos.WaitUntilAsync(() => probe.Events.Contains("waiting"), TimeSpan.FromSeconds(5));
+
+        var stop = silo.DisposeAsync().AsTask();
+
+        Assert.Equal("deactivation requested", await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+        await stop.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains("deactivated:ShuttingDown", probe.Events);
+    }
+
+    [Fact]
     public async Task Timer_ticks_never_overlap_and_stop_with_the_activation()
     {
         var probe = new Probe();

@@ -36,6 +36,9 @@ public interface ICounterGrain : IGrainWithStringKey
 
     Task HangAsync();
 
+    /// <summary>Waits until the activation is asked to deactivate; returns the reason it stopped waiting.</summary>
+    Task<string> WaitUntilDeactivationRequestedAsync();
+
     [AlwaysInterleave]
     Task<int> WaitForIncrementAsync();
 
@@ -110,6 +113,20 @@ public sealed class CounterGrain(Probe probe) : Grain, ICounterGrain
     public Task WaitForGateAsync() => probe.Gate.Task;
 
     public Task HangAsync() => Task.Delay(Timeout.Infinite);
+
+    public async Task<string> WaitUntilDeactivationRequestedAsync()
+    {
+        probe.Events.Enqueue("waiting");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, DeactivationRequested);
+            return "delay ended";
+        }
+        catch (OperationCanceledException)
+        {
+            return "deactivation requested";
+        }
+    }
 
     public Task<int> WaitForIncrementAsync() => _incremented.Task;
 

@@ -27,6 +27,7 @@ internal sealed class ActivationData
     private int _runningReadOnly;
     private int _runningInterleaved;
     private DeactivationReason? _deactivationRequested;
+    private CancellationTokenSource? _deactivationSignal;
 
     // Written without the lock on the hot path; a stale read only delays collection by one quantum.
     private long _lastUsedTicks;
@@ -245,9 +246,24 @@ internal sealed class ActivationData
         }
     }
 
+    /// <summary>Cancelled once deactivation is requested, for whatever reason; cancelled already when it was.</summary>
+    public CancellationToken DeactivationRequested
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _deactivationRequested is not null || _state is ActivationState.Deactivating or ActivationState.Invalid
+                    ? new CancellationToken(canceled: true)
+                    : (_deactivationSignal ??= new CancellationTokenSource()).Token;
+            }
+        }
+    }
+
     public void RequestDeactivation(DeactivationReason reason)
     {
         bool begin;
+        CancellationTokenSource? signal;
         lock (_lock)
         {
             if (_deactivationRequested is not null || _state is ActivationState.Deactivating or ActivationState.Invalid)
@@ -256,6 +272,7 @@ internal sealed class ActivationData
             }
 
             _deactivationRequested = reason;
+            signal = _deactivationSignal;
             begin = _state == ActivationState.Valid && Running == 0;
             if (begin)
             {
@@ -263,6 +280,9 @@ internal sealed class ActivationData
             }
         }
 
+        // Outside the lock: a request watching the token (a long poll) resumes and finishes, so the deactivation it
+        // held up can start.
+        Signal(signal);
         if (begin)
         {
             Scheduler.Post(DeactivateCallback, this);
@@ -272,6 +292,7 @@ internal sealed class ActivationData
     /// <summary>Deactivates if idle since <paramref name="idleSinceTicks"/> and not kept alive; used by the collector.</summary>
     public bool TryCollect(long idleSinceTicks, long now)
     {
+        CancellationTokenSource? signal;
         lock (_lock)
         {
             if (_state != ActivationState.Valid || Running > 0 || _queue.Count > 0 || _deactivationRequested is not null
@@ -282,8 +303,10 @@ internal sealed class ActivationData
 
             _deactivationRequested = DeactivationReason.Idle;
             _state = ActivationState.Deactivating;
+            signal = _deactivationSignal;
         }
 
+        Signal(signal);
         Scheduler.Post(DeactivateCallback, this);
         return true;
     }
@@ -292,6 +315,7 @@ internal sealed class ActivationData
     public void ForceDeactivate()
     {
         List<GrainRequest> pending;
+        CancellationTokenSource? signal;
         lock (_lock)
         {
             if (_state == ActivationState.Invalid)
@@ -302,7 +326,10 @@ internal sealed class ActivationData
             _state = ActivationState.Invalid;
             pending = [.. _queue];
             _queue.Clear();
+            signal = _deactivationSignal;
         }
+
+        Signal(signal);
 
         DisposeTimers();
         Runtime.Directory.Remove(this);
@@ -311,6 +338,19 @@ internal sealed class ActivationData
         foreach (var request in pending)
         {
             request.TryFail(new SiloUnavailableException());
+        }
+    }
+
+    private void Signal(CancellationTokenSource? signal)
+    {
+        try
+        {
+            signal?.Cancel();
+        }
+        catch (AggregateException exception)
+        {
+            // A grain's own callback on the token failed; it must not fail the deactivation that triggered it.
+            Runtime.Log.DeactivationFailed(exception, GrainId);
         }
     }
 
