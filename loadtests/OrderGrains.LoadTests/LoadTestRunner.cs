@@ -115,9 +115,9 @@ public static class LoadTestRunner
             log.WriteLine($"{target.Name} {recorder.Name}: {recorder.Accepted:N0} accepted, {recorder.Rejected:N0} rejected, {recorder.Throttled:N0} throttled, {recorder.Errors:N0} errors in {recorder.PlaceSeconds:F2} s");
             if (allocations is not null)
             {
-                var sampled = allocations.SampledBytes;
+                var (sampled, top) = allocations.Stop(20);
                 log.WriteLine($"{target.Name} {recorder.Name}: ~{sampled / 1e6:N0} MB allocated (sampled), ~{sampled / Math.Max(1, recorder.Completed) / 1024.0:N1} KB per order; top types:");
-                foreach (var (type, bytes, share) in allocations.Stop(20))
+                foreach (var (type, bytes, share) in top)
                 {
                     log.WriteLine($"  {share,6:P1}  {bytes / 1e6,8:N1} MB  {type}");
                 }

@@ -23,15 +23,14 @@ internal sealed class AllocationSampler : EventListener
         _recording = true;
     }
 
-    /// <summary>Stops recording and returns the types with the most sampled bytes, largest first.</summary>
-    public IReadOnlyList<(string Type, long Bytes, double Share)> Stop(int top)
+    /// <summary>Stops recording; returns the bytes sampled in all and the types with the most of them, largest first.</summary>
+    public (long SampledBytes, IReadOnlyList<(string Type, long Bytes, double Share)> Top) Stop(int top)
     {
         _recording = false;
-        var total = Math.Max(1, _bytesByType.Values.Sum());
-        return [.. _bytesByType.OrderByDescending(p => p.Value).Take(top).Select(p => (p.Key, p.Value, (double)p.Value / total))];
+        var total = _bytesByType.Values.Sum();
+        var share = Math.Max(1, total);
+        return (total, [.. _bytesByType.OrderByDescending(p => p.Value).Take(top).Select(p => (p.Key, p.Value, (double)p.Value / share))]);
     }
-
-    public long SampledBytes => _bytesByType.Values.Sum();
 
     protected override void OnEventSourceCreated(EventSource eventSource)
     {
