@@ -27,7 +27,8 @@ public enum OrderEventKind
 
 /// <summary>
 /// One order event as the ERP side reads it. <see cref="AmountMinor"/> is what the event moves: the payment for
-/// Paid, the order total for Completed, the refund for Refunded. <see cref="Paid"/> tells whether the order was paid
+/// Paid, the value delivered for Completed (the total net of every cancelled unit: what the invoice bills), the refund
+/// for Refunded and PaymentRefunded, what is still owed back for Cancelled. <see cref="Paid"/> tells whether the order was paid
 /// before it completed (customer advances) or not (accounts receivable).
 /// </summary>
 public sealed record OrderEvent(

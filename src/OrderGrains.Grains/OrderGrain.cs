@@ -543,7 +543,7 @@ public sealed class OrderGrain(
             () =>
             {
                 Order.Returns[index] = rma with { WarehouseId = command.WarehouseId, Received = received, ReceivedAt = now, RefundMinor = refund };
-                Order.Refunds.Add(new RefundRecord(command.RmaId, "return", refund, Order.Currency, now));
+                Order.Refunds.Add(new RefundRecord(command.RmaId, OrderMoney.ReturnCause, refund, Order.Currency, now));
                 Order.StockCalls.AddRange(received
                     .Where(l => l.Condition == ItemCondition.Resalable)
                     .GroupBy(l => l.Sku, StringComparer.Ordinal)
@@ -624,6 +624,13 @@ public sealed class OrderGrain(
                 Order.WarehousesDirty = Order.ReleasedAt is not null;
             },
             paid ? [("refund", $"{command.CancellationId}: {amount} {Order.Currency}")] : null);
+        if (Order.Status == OrderStatus.Shipped && Order.Shipments.TrueForAll(s => s.DeliveredAt is not null))
+        {
+            // Everything shipped was delivered before the rest was cancelled: no delivery is left to complete the order.
+            await TransitionAsync(OrderTrigger.DeliverCompletely, "delivered", SystemActor, $"{command.CancellationId}: nothing left to ship");
+            await TransitionAsync(OrderTrigger.Complete, "completed", SystemActor, "every shipment delivered");
+        }
+
         await RunFollowUpsAsync();
         return _published!;
     }
@@ -1149,14 +1156,13 @@ public sealed class OrderGrain(
             "return_received" => OrderEventKind.ReturnReceived,
             _ => OrderEventKind.Unspecified,
         };
-        var refundedBefore = Order.Refunds.Take(refundsBefore).Where(r => r.Cause != "return").Sum(r => r.AmountMinor);
         if (kind != OrderEventKind.Unspecified)
         {
             var amount = kind switch
             {
                 OrderEventKind.Paid => Order.PaidMinor,
-                OrderEventKind.Completed => Order.TotalMinor,
-                OrderEventKind.Cancelled => Math.Max(0, Order.PaidMinor - refundedBefore),
+                OrderEventKind.Completed => OrderMoney.Invoiced(Order),
+                OrderEventKind.Cancelled => OrderMoney.Unrefunded(Order),
                 _ => 0,
             };
             events.Add(Event(kind, Order.Version.ToString(CultureInfo.InvariantCulture), amount, @event));
@@ -1165,7 +1171,7 @@ public sealed class OrderGrain(
         for (var i = refundsBefore; i < Order.Refunds.Count; i++)
         {
             var refund = Order.Refunds[i];
-            var refundKind = refund.Cause == "return" ? OrderEventKind.Refunded : OrderEventKind.PaymentRefunded;
+            var refundKind = OrderMoney.IsForReturn(refund) ? OrderEventKind.Refunded : OrderEventKind.PaymentRefunded;
             events.Add(Event(refundKind, $"{Order.Version}.r{i}", refund.AmountMinor, refund.RefundId));
         }
 

@@ -1,0 +1,36 @@
+using OrderGrains.Abstractions;
+
+namespace OrderGrains.Grains;
+
+/// <summary>
+/// The amounts an order's events carry to the ERP. Units cancelled before payment lower the total (the customer pays
+/// less); units cancelled after payment are refunded (the total stays what was paid). Either way the invoice bills
+/// only what remains, so customer advances are settled exactly: paid − refunded for cancelled units − invoiced = 0.
+/// Returns come after the invoice and reverse revenue with credit notes of their own, so they never lower it here.
+/// </summary>
+public static class OrderMoney
+{
+    /// <summary>The <see cref="RefundRecord.Cause"/> of a refund for returned goods.</summary>
+    public const string ReturnCause = "return";
+
+    /// <summary>What the sales invoice bills at completion: the value delivered, net of every cancelled unit.</summary>
+    public static long Invoiced(OrderState order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return (order.PaidMinor > 0 ? order.PaidMinor : order.TotalMinor) - RefundedForCancellations(order.Refunds);
+    }
+
+    /// <summary>What a cancellation of the whole order still owes back: paid and not yet refunded (refunds already recorded post their own credit notes).</summary>
+    public static long Unrefunded(OrderState order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return Math.Max(0, order.PaidMinor - RefundedForCancellations(order.Refunds));
+    }
+
+    /// <summary>Whether a refund returns money for goods that came back (a credit note reversing revenue) rather than for units never shipped.</summary>
+    public static bool IsForReturn(RefundRecord refund) =>
+        string.Equals(refund?.Cause, ReturnCause, StringComparison.Ordinal);
+
+    private static long RefundedForCancellations(IEnumerable<RefundRecord> refunds) =>
+        refunds.Where(r => !IsForReturn(r)).Sum(r => r.AmountMinor);
+}
