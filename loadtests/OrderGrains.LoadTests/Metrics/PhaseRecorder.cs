@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using HdrHistogram;
 using OrderGrains.LoadTests.Targets;
 
 namespace OrderGrains.LoadTests.Metrics;
@@ -33,16 +34,16 @@ public sealed class PhaseRecorder
     public int Scheduled { get; }
 
     /// <summary>PlaceOrder calls that were accepted (PENDING_PAYMENT or ON_HOLD).</summary>
-    public LatencyHistogram AcceptedLatency { get; } = new();
+    public HistogramBase AcceptedLatency { get; } = Latencies.NewHistogram();
 
     /// <summary>PlaceOrder calls that came back REJECTED with a business reason (sold out, over the limit).</summary>
-    public LatencyHistogram RejectedLatency { get; } = new();
+    public HistogramBase RejectedLatency { get; } = Latencies.NewHistogram();
 
     /// <summary>Every PlaceOrder call, whatever its outcome.</summary>
-    public LatencyHistogram AllLatency { get; } = new();
+    public HistogramBase AllLatency { get; } = Latencies.NewHistogram();
 
     /// <summary>ConfirmPayment and CancelOrder calls.</summary>
-    public LatencyHistogram FollowUpLatency { get; } = new();
+    public HistogramBase FollowUpLatency { get; } = Latencies.NewHistogram();
 
     public ConcurrentDictionary<string, long> RejectReasons { get; } = new(StringComparer.Ordinal);
 
@@ -90,19 +91,19 @@ public sealed class PhaseRecorder
         var now = Stopwatch.GetTimestamp();
         var micros = (long)Stopwatch.GetElapsedTime(dueTimestamp, now).TotalMicroseconds;
         var slot = Slot(now);
-        AllLatency.Record(micros);
-        slot.Latency.Record(micros);
+        AllLatency.RecordMicros(micros);
+        slot.Latency.RecordMicros(micros);
         slot.Count(outcome.Kind);
         switch (outcome.Kind)
         {
             case OutcomeKind.Accepted:
                 Interlocked.Increment(ref _accepted);
-                AcceptedLatency.Record(micros);
+                AcceptedLatency.RecordMicros(micros);
                 UpdateLastAccept(now);
                 break;
             case OutcomeKind.Rejected:
                 Interlocked.Increment(ref _rejected);
-                RejectedLatency.Record(micros);
+                RejectedLatency.RecordMicros(micros);
                 RejectReasons.AddOrUpdate(outcome.Reason ?? "unknown", 1, static (_, n) => n + 1);
                 break;
             case OutcomeKind.Throttled:
@@ -124,7 +125,7 @@ public sealed class PhaseRecorder
     public void RecordFollowUp(CallOutcome outcome, long dueTimestamp)
     {
         var now = Stopwatch.GetTimestamp();
-        FollowUpLatency.Record((long)Stopwatch.GetElapsedTime(dueTimestamp, now).TotalMicroseconds);
+        FollowUpLatency.RecordMicros((long)Stopwatch.GetElapsedTime(dueTimestamp, now).TotalMicroseconds);
         Interlocked.Increment(ref _followUps);
         if (outcome.Kind != OutcomeKind.Accepted)
         {
@@ -161,7 +162,7 @@ public sealed class PhaseRecorder
 
         public long FollowUps => Volatile.Read(ref _counts[4]);
 
-        public LatencyHistogram Latency { get; } = new();
+        public HistogramBase Latency { get; } = Latencies.NewHistogram();
 
         internal void Count(OutcomeKind kind) => Interlocked.Increment(ref _counts[kind switch
         {

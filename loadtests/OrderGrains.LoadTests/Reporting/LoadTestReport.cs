@@ -1,3 +1,4 @@
+using HdrHistogram;
 using OrderGrains.LoadTests.Metrics;
 using OrderGrains.LoadTests.Targets;
 
@@ -6,14 +7,14 @@ namespace OrderGrains.LoadTests.Reporting;
 /// <summary>Latency percentiles in milliseconds.</summary>
 public sealed record LatencySummary(long Count, double P50Ms, double P90Ms, double P99Ms, double P999Ms, double MaxMs, double MeanMs)
 {
-    public static LatencySummary From(LatencyHistogram histogram) => new(
-        histogram.Count,
-        Ms(histogram.ValueAtPercentile(50)),
-        Ms(histogram.ValueAtPercentile(90)),
-        Ms(histogram.ValueAtPercentile(99)),
-        Ms(histogram.ValueAtPercentile(99.9)),
-        Ms(histogram.Max),
-        Math.Round(histogram.Mean / 1000.0, 3));
+    public static LatencySummary From(HistogramBase histogram) => new(
+        histogram?.TotalCount ?? throw new ArgumentNullException(nameof(histogram)),
+        Ms(histogram.ValueAt(50)),
+        Ms(histogram.ValueAt(90)),
+        Ms(histogram.ValueAt(99)),
+        Ms(histogram.ValueAt(99.9)),
+        Ms(histogram.Max()),
+        Math.Round(histogram.Mean() / 1000.0, 3));
 
     private static double Ms(long micros) => Math.Round(micros / 1000.0, 3);
 }
@@ -55,10 +56,10 @@ public sealed record PhaseReport(
                 p.Value.Throttled,
                 p.Value.Errors,
                 p.Value.FollowUps,
-                p.Value.Latency.ValueAtPercentile(50) / 1000.0,
-                p.Value.Latency.ValueAtPercentile(90) / 1000.0,
-                p.Value.Latency.ValueAtPercentile(99) / 1000.0,
-                p.Value.Latency.Max / 1000.0))
+                p.Value.Latency.ValueAt(50) / 1000.0,
+                p.Value.Latency.ValueAt(90) / 1000.0,
+                p.Value.Latency.ValueAt(99) / 1000.0,
+                p.Value.Latency.Max() / 1000.0))
             .ToList();
         return new PhaseReport(
             r.Name,
