@@ -1,11 +1,15 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
 using OrderGrains.Erp;
@@ -123,7 +127,7 @@ public sealed class TelemetryTests
         Assert.True(count > 0);
         Assert.Equal(count, buckets[^1].Value);
         Assert.True(metrics.Named("ordergrains_runtime_storage_batch_size_sum").Single(s => s.Label("provider") == "sqlite").Value >= count);
-        Assert.Equal(count, metrics.Named("ordergrains_runtime_storage_batch_duration_count").Single(s => s.Label("provider") == "sqlite").Value);
+        Assert.Equal(count, metrics.Named("ordergrains_runtime_storage_batch_duration_milliseconds_count").Single(s => s.Label("provider") == "sqlite").Value);
     }
 
     [Fact]
@@ -136,16 +140,41 @@ public sealed class TelemetryTests
     }
 
     [Fact]
-    public async Task Without_an_otlp_endpoint_no_exporter_runs_and_logs_carry_trace_and_span_ids()
+    public async Task Without_an_otlp_endpoint_no_tracer_provider_exists_and_logs_carry_trace_and_span_ids()
     {
         Assert.True(string.IsNullOrEmpty(Environment.GetEnvironmentVariable(OtlpExport.EndpointVariable)), "the test needs OTEL_EXPORTER_OTLP_ENDPOINT unset");
         await using var host = await TestHost.StartAsync();
 
-        Assert.Empty(host.Services.GetServices<IHostedService>().OfType<OtlpExport>());
+        Assert.Null(host.Services.GetService<TracerProvider>());
+        Assert.NotNull(host.Services.GetService<MeterProvider>());
         var tracking = host.Services.GetRequiredService<IOptions<LoggerFactoryOptions>>().Value.ActivityTrackingOptions;
         Assert.True(tracking.HasFlag(ActivityTrackingOptions.TraceId) && tracking.HasFlag(ActivityTrackingOptions.SpanId), tracking.ToString());
         Assert.True(host.Services.GetRequiredService<IOptionsMonitor<SimpleConsoleFormatterOptions>>().CurrentValue.IncludeScopes);
         Assert.True(host.Services.GetRequiredService<IOptionsMonitor<JsonConsoleFormatterOptions>>().CurrentValue.IncludeScopes);
+    }
+
+    [Fact]
+    public async Task With_an_otlp_endpoint_spans_and_metrics_are_exported_over_otlp()
+    {
+        await using var collector = await OtlpCollector.StartAsync();
+        var host = await TestHost.StartAsync(
+            null,
+            $"--{OtlpExport.EndpointVariable}=http://127.0.0.1:{collector.Port}",
+            "--OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf");
+        try
+        {
+            Assert.NotNull(host.Services.GetService<TracerProvider>());
+            await SeedAsync(host.Client);
+            await host.Client.PlaceOrderAsync(Order("otlp-" + Guid.NewGuid().ToString("N"), quantity: 1));
+        }
+        finally
+        {
+            // Stopping the host flushes both providers.
+            await host.DisposeAsync();
+        }
+
+        Assert.True(collector.Requests("/v1/traces") > 0, "no OTLP trace export arrived");
+        Assert.True(collector.Requests("/v1/metrics") > 0, "no OTLP metric export arrived");
     }
 
     [Theory]
@@ -165,6 +194,43 @@ public sealed class TelemetryTests
     {
         Assert.False(MetricsAccess.IsAllowed(null, allowRemote: false));
         Assert.True(MetricsAccess.IsAllowed(null, allowRemote: true));
+    }
+
+    /// <summary>Counts OTLP/HTTP export requests by path; answers 200 with an empty body, which the exporter takes as success.</summary>
+    private sealed class OtlpCollector : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly ConcurrentDictionary<string, int> _requests;
+
+        private OtlpCollector(WebApplication app, ConcurrentDictionary<string, int> requests, int port)
+        {
+            _app = app;
+            _requests = requests;
+            Port = port;
+        }
+
+        public int Port { get; }
+
+        public static async Task<OtlpCollector> StartAsync()
+        {
+            var port = TestHost.FreePort();
+            var requests = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            app.MapPost("/v1/{signal}", (HttpContext context) =>
+            {
+                requests.AddOrUpdate(context.Request.Path.Value ?? string.Empty, 1, static (_, n) => n + 1);
+                return Results.Ok();
+            });
+            await app.StartAsync();
+            return new OtlpCollector(app, requests, port);
+        }
+
+        public int Requests(string path) => _requests.GetValueOrDefault(path);
+
+        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
     }
 
     private static async Task SeedAsync(OrderGrainsClient client)

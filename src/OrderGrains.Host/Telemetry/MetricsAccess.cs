@@ -24,4 +24,16 @@ public static class MetricsAccess
 
         return IPAddress.IsLoopback(remoteAddress.IsIPv4MappedToIPv6 ? remoteAddress.MapToIPv4() : remoteAddress);
     }
+
+    /// <summary>Middleware in front of the exporter: 403 for a caller <see cref="IsAllowed"/> refuses, the exporter otherwise.</summary>
+    public static Func<HttpContext, RequestDelegate, Task> Guard(bool allowRemote) => (context, next) =>
+    {
+        if (IsAllowed(context.Connection.RemoteIpAddress, allowRemote))
+        {
+            return next(context);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Task.CompletedTask;
+    };
 }

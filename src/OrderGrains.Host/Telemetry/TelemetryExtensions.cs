@@ -1,12 +1,25 @@
 using Microsoft.Extensions.Logging.Console;
+using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using OrderGrains.Host.Telemetry;
 
 namespace OrderGrains.Host;
 
-/// <summary>The host's telemetry wiring (in the host's namespace, so that wiring it in is one line): logs with trace ids, OTLP export when configured, and <c>/metrics</c>.</summary>
+/// <summary>The host's telemetry wiring (in the host's namespace, so that wiring it in is one line): logs with trace ids, OpenTelemetry metrics on <c>/metrics</c>, OTLP export when configured.</summary>
 internal static class TelemetryExtensions
 {
-    /// <summary>Log lines carry the current trace and span id; the OTLP providers run when the endpoint variable is set.</summary>
+    /// <summary>Every ActivitySource and Meter of ours: OrderGrains.Grpc, .Runtime, .Storage, .Erp, .Orders, .Inventory.</summary>
+    private const string OurSources = "OrderGrains.*";
+
+    private const string MetricsPath = "/metrics";
+
+    /// <summary>
+    /// Log lines carry the current trace and span id. Metrics of our meters, ASP.NET Core, the .NET runtime and Npgsql
+    /// go to the Prometheus exporter, and to OTLP when <see cref="OtlpExport.EndpointVariable"/> is set; only then are
+    /// spans collected at all (ours, ASP.NET Core's and Npgsql's), for OTLP.
+    /// </summary>
     public static WebApplicationBuilder AddOrderGrainsTelemetry(this WebApplicationBuilder builder)
     {
         builder.Logging.Configure(options => options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
@@ -22,11 +35,36 @@ internal static class TelemetryExtensions
         });
         builder.Services.Configure<JsonConsoleFormatterOptions>(options => options.IncludeScopes = true);
 
-        builder.Services.AddSingleton<PrometheusExposition>(_ => new PrometheusExposition());
-        // The variable itself, not configuration: the OTLP exporter reads its settings from the environment.
-        if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(OtlpExport.EndpointVariable)))
+        var otlp = OtlpExport.IsConfigured(builder.Configuration);
+        var serviceNamed = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"]);
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource =>
+            {
+                if (!serviceNamed)
+                {
+                    resource.AddService("ordergrains");
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(OurSources)
+                    .AddAspNetCoreInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddNpgsqlInstrumentation()
+                    // No response cache: every scrape reads the observable instruments (activations, mailbox depth) anew.
+                    .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0);
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+            });
+        if (otlp)
         {
-            builder.Services.AddHostedService<OtlpExport>();
+            telemetry.WithTracing(tracing => tracing
+                .AddSource(OurSources)
+                .AddAspNetCoreInstrumentation()
+                .AddNpgsql()
+                .AddOtlpExporter());
         }
 
         return builder;
@@ -35,12 +73,8 @@ internal static class TelemetryExtensions
     /// <summary>Serves the Prometheus exposition at <c>GET /metrics</c> on the admin port, to loopback callers unless remote scrapes are allowed.</summary>
     public static WebApplication MapOrderGrainsMetrics(this WebApplication app, HostSettings settings)
     {
-        // Resolved now, not at the first scrape: counters only reach a listener that exists when they are added.
-        var exposition = app.Services.GetRequiredService<PrometheusExposition>();
         var allowRemote = app.Configuration.GetValue<bool>(MetricsAccess.AllowRemoteKey);
-        app.MapGet("/metrics", (HttpContext context) => MetricsAccess.IsAllowed(context.Connection.RemoteIpAddress, allowRemote)
-                ? Results.Text(exposition.Render(), PrometheusExposition.ContentType)
-                : Results.StatusCode(StatusCodes.Status403Forbidden))
+        app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider: null, branch => branch.Use(MetricsAccess.Guard(allowRemote)), optionsName: null)
             .RequireHost($"*:{settings.AdminPort}");
         return app;
     }
