@@ -19,6 +19,8 @@ public sealed partial class GrpcErrorInterceptor(
     /// <summary>The trailer telling a client how long to back off before retrying (gRPC's retry throttling reads it).</summary>
     public const string RetryPushbackTrailer = "grpc-retry-pushback-ms";
 
+    private const string StandardServicePrefix = "/grpc.";
+
     private readonly bool _detailedErrors = options.Value.EnableDetailedErrors ?? false;
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
@@ -82,7 +84,8 @@ public sealed partial class GrpcErrorInterceptor(
             throw new RpcException(new Status(StatusCode.DeadlineExceeded, "Deadline exceeded."));
         }
 
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        // The standard services (grpc.health.v1, reflection) keep answering: health must say NOT_SERVING while stopping.
+        if (lifetime.ApplicationStopping.IsCancellationRequested && !context.Method.StartsWith(StandardServicePrefix, StringComparison.Ordinal))
         {
             throw new RpcException(new Status(StatusCode.Unavailable, "The server is shutting down."));
         }
