@@ -190,6 +190,7 @@ public sealed class GrpcWireTests(EchoServer server)
         var response = await RawGrpc.SendAsync(server.Address, EchoPath, RawGrpc.Frame([0x0A, 100, 0x41, 0x42], compressed: false));
 
         Assert.Equal("13", response.Header("grpc-status"));
+        Assert.Contains("deserialize", Uri.UnescapeDataString(response.Header("grpc-message") ?? string.Empty), StringComparison.Ordinal);
     }
 
     [Fact]
