@@ -1,10 +1,9 @@
 using System.Globalization;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
-using OrderGrains.Grpc;
-using OrderGrains.Grpc.Client;
 
 namespace OrderGrains.Cli;
 
@@ -57,7 +56,7 @@ public static class CliApp
 
             var timeout = TimeSpan.FromSeconds(cli.Double("timeout", 10));
             using var client = new OrderGrainsClient(address);
-            var call = GrpcCallOptions.WithTimeout(timeout);
+            var call = OrderGrainsClient.Timeout(timeout);
             switch ($"{cli.Words[0]} {cli.Words[1]}")
             {
                 case "warehouse upsert":
@@ -119,7 +118,7 @@ public static class CliApp
                 case "order watch":
                     var id = cli.Required("id");
                     cli.RejectUnknown();
-                    await foreach (var order in client.WatchOrderAsync(id, GrpcCallOptions.WithTimeout(TimeSpan.FromHours(1))))
+                    await foreach (var order in client.WatchOrderAsync(id, OrderGrainsClient.Timeout(TimeSpan.FromHours(1))))
                     {
                         await Print(output, order);
                     }
@@ -137,19 +136,19 @@ public static class CliApp
             await errors.WriteLineAsync(Usage);
             return ExitUsage;
         }
-        catch (GrpcStatusException exception)
+        catch (RpcException exception) when (exception.Status.DebugException is HttpRequestException unreachable)
         {
-            await errors.WriteLineAsync($"{exception.StatusCode}: {exception.Detail}");
+            await errors.WriteLineAsync($"Cannot reach the server: {unreachable.Message}. Is it running (dotnet run --project src/OrderGrains.Host)?");
             return ExitRpcError;
         }
-        catch (HttpRequestException exception)
+        catch (RpcException exception)
         {
-            await errors.WriteLineAsync($"Cannot reach the server: {exception.Message}. Is it running (dotnet run --project src/OrderGrains.Host)?");
+            await errors.WriteLineAsync($"{exception.StatusCode}: {exception.Status.Detail}");
             return ExitRpcError;
         }
     }
 
-    private static GrpcCallOptions Checked(CliArguments cli, GrpcCallOptions call)
+    private static CallOptions Checked(CliArguments cli, CallOptions call)
     {
         cli.RejectUnknown();
         return call;

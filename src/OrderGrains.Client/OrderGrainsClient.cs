@@ -1,92 +1,129 @@
-using Google.Protobuf.Reflection;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
 using OrderGrains.Contracts.V1;
-using OrderGrains.Grpc.Client;
 
 namespace OrderGrains.Client;
 
-/// <summary>One method per RPC of the public contract, over one shared HTTP/2 connection pool.</summary>
-public sealed class OrderGrainsClient(GrpcClient grpc) : IDisposable
+/// <summary>
+/// One method per RPC of the public contract, over one <see cref="GrpcChannel"/> (and its HTTP/2 connection pool).
+/// Every failure surfaces as <see cref="RpcException"/>: a passed deadline as DEADLINE_EXCEEDED, a cancelled token as
+/// CANCELLED, an unreachable server as UNAVAILABLE (its <see cref="Status.DebugException"/> says why).
+/// </summary>
+public sealed class OrderGrainsClient : IDisposable
 {
-    private static readonly ServiceDescriptor OrderIntake = OrdersReflection.Descriptor.FindTypeByName<ServiceDescriptor>("OrderIntake");
-    private static readonly ServiceDescriptor Inventory = InventoryReflection.Descriptor.FindTypeByName<ServiceDescriptor>("Inventory");
-    private static readonly ServiceDescriptor Customers = CustomersReflection.Descriptor.FindTypeByName<ServiceDescriptor>("Customers");
-    private static readonly ServiceDescriptor Campaigns = CampaignsReflection.Descriptor.FindTypeByName<ServiceDescriptor>("Campaigns");
-    private static readonly ServiceDescriptor Fulfillment = FulfillmentReflection.Descriptor.FindTypeByName<ServiceDescriptor>("Fulfillment");
+    /// <summary>Request header that tells Grpc.Net.Client to gzip the call's request message.</summary>
+    private const string RequestEncodingHeader = "grpc-internal-encoding-request";
 
-    private static readonly GrpcMethod<PlaceOrderRequest, PlaceOrderReply> PlaceOrderMethod = GrpcMethod.Create<PlaceOrderRequest, PlaceOrderReply>(OrderIntake, "PlaceOrder");
-    private static readonly GrpcMethod<GetOrderRequest, Order> GetOrderMethod = GrpcMethod.Create<GetOrderRequest, Order>(OrderIntake, "GetOrder");
-    private static readonly GrpcMethod<ConfirmPaymentRequest, Order> ConfirmPaymentMethod = GrpcMethod.Create<ConfirmPaymentRequest, Order>(OrderIntake, "ConfirmPayment");
-    private static readonly GrpcMethod<CancelOrderRequest, Order> CancelOrderMethod = GrpcMethod.Create<CancelOrderRequest, Order>(OrderIntake, "CancelOrder");
-    private static readonly GrpcMethod<GetOrderRequest, Order> WatchOrderMethod = GrpcMethod.Create<GetOrderRequest, Order>(OrderIntake, "WatchOrder");
-    private static readonly GrpcMethod<Warehouse, Warehouse> UpsertWarehouseMethod = GrpcMethod.Create<Warehouse, Warehouse>(Inventory, "UpsertWarehouse");
-    private static readonly GrpcMethod<SetStockRequest, SkuAvailability> SetStockMethod = GrpcMethod.Create<SetStockRequest, SkuAvailability>(Inventory, "SetStock");
-    private static readonly GrpcMethod<GetAvailabilityRequest, SkuAvailability> GetAvailabilityMethod = GrpcMethod.Create<GetAvailabilityRequest, SkuAvailability>(Inventory, "GetAvailability");
-    private static readonly GrpcMethod<Customer, Customer> UpsertCustomerMethod = GrpcMethod.Create<Customer, Customer>(Customers, "UpsertCustomer");
-    private static readonly GrpcMethod<Campaign, Campaign> UpsertCampaignMethod = GrpcMethod.Create<Campaign, Campaign>(Campaigns, "UpsertCampaign");
-    private static readonly GrpcMethod<ReturnRequest, Order> RequestReturnMethod = GrpcMethod.Create<ReturnRequest, Order>(OrderIntake, "RequestReturn");
-    private static readonly GrpcMethod<GetOrderRequest, OrderHistory> GetOrderHistoryMethod = GrpcMethod.Create<GetOrderRequest, OrderHistory>(OrderIntake, "GetOrderHistory");
-    private static readonly GrpcMethod<AdjustStockRequest, SkuAvailability> AdjustStockMethod = GrpcMethod.Create<AdjustStockRequest, SkuAvailability>(Inventory, "AdjustStock");
-    private static readonly GrpcMethod<StockSnapshot, StockSnapshotSummary> ImportStockSnapshotMethod = GrpcMethod.Create<StockSnapshot, StockSnapshotSummary>(Inventory, "ImportStockSnapshot");
-    private static readonly GrpcMethod<GetStockLedgerRequest, StockLedger> GetStockLedgerMethod = GrpcMethod.Create<GetStockLedgerRequest, StockLedger>(Inventory, "GetStockLedger");
-    private static readonly GrpcMethod<ReleaseOrderRequest, Order> ReleaseOrderMethod = GrpcMethod.Create<ReleaseOrderRequest, Order>(Fulfillment, "ReleaseOrder");
-    private static readonly GrpcMethod<ShipmentReport, Order> ReportShipmentMethod = GrpcMethod.Create<ShipmentReport, Order>(Fulfillment, "ReportShipment");
-    private static readonly GrpcMethod<DeliveryConfirmation, Order> ConfirmDeliveryMethod = GrpcMethod.Create<DeliveryConfirmation, Order>(Fulfillment, "ConfirmDelivery");
-    private static readonly GrpcMethod<ReturnReceipt, Order> ReceiveReturnMethod = GrpcMethod.Create<ReturnReceipt, Order>(Fulfillment, "ReceiveReturn");
-    private static readonly GrpcMethod<GetWarehouseQueueRequest, WarehouseQueue> GetWarehouseQueueMethod = GrpcMethod.Create<GetWarehouseQueueRequest, WarehouseQueue>(Fulfillment, "GetWarehouseQueue");
+    private readonly OrderIntake.OrderIntakeClient _orders;
+    private readonly Inventory.InventoryClient _inventory;
+    private readonly Customers.CustomersClient _customers;
+    private readonly Campaigns.CampaignsClient _campaigns;
+    private readonly Fulfillment.FulfillmentClient _fulfillment;
 
     /// <summary>Connects to <paramref name="address"/>, e.g. http://127.0.0.1:7070 (HTTP/2 without TLS).</summary>
-    public OrderGrainsClient(Uri address, GrpcClientOptions? options = null)
-        : this(new GrpcClient(address, options))
+    public OrderGrainsClient(Uri address, OrderGrainsClientOptions? options = null)
+        : this(CreateChannel(address, options ?? new OrderGrainsClientOptions()), options ?? new OrderGrainsClientOptions())
     {
     }
 
-    public GrpcClient Grpc { get; } = grpc;
+    private OrderGrainsClient(GrpcChannel channel, OrderGrainsClientOptions options)
+    {
+        Channel = channel;
+        var invoker = options.CompressRequests
+            ? channel.Intercept(static metadata =>
+            {
+                metadata.Add(RequestEncodingHeader, "gzip");
+                return metadata;
+            })
+            : channel.CreateCallInvoker();
+        _orders = new OrderIntake.OrderIntakeClient(invoker);
+        _inventory = new Inventory.InventoryClient(invoker);
+        _customers = new Customers.CustomersClient(invoker);
+        _campaigns = new Campaigns.CampaignsClient(invoker);
+        _fulfillment = new Fulfillment.FulfillmentClient(invoker);
+    }
 
-    public Task<PlaceOrderReply> PlaceOrderAsync(PlaceOrderRequest request, GrpcCallOptions options = default) => Grpc.UnaryAsync(PlaceOrderMethod, request, options);
+    /// <summary>The channel, for calls this class has no method for (health, reflection, tests' own services).</summary>
+    public GrpcChannel Channel { get; }
 
-    public Task<Order> GetOrderAsync(string orderId, GrpcCallOptions options = default) => Grpc.UnaryAsync(GetOrderMethod, new GetOrderRequest { OrderId = orderId }, options);
+    /// <summary>Call options with a deadline <paramref name="timeout"/> from now.</summary>
+    public static CallOptions Timeout(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        new(deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken);
 
-    public Task<Order> ConfirmPaymentAsync(ConfirmPaymentRequest request, GrpcCallOptions options = default) => Grpc.UnaryAsync(ConfirmPaymentMethod, request, options);
+    public Task<PlaceOrderReply> PlaceOrderAsync(PlaceOrderRequest request, CallOptions options = default) => _orders.PlaceOrderAsync(request, options).ResponseAsync;
 
-    public Task<Order> CancelOrderAsync(CancelOrderRequest request, GrpcCallOptions options = default) => Grpc.UnaryAsync(CancelOrderMethod, request, options);
+    public Task<Order> GetOrderAsync(string orderId, CallOptions options = default) => _orders.GetOrderAsync(new GetOrderRequest { OrderId = orderId }, options).ResponseAsync;
 
-    public IAsyncEnumerable<Order> WatchOrderAsync(string orderId, GrpcCallOptions options = default) =>
-        Grpc.ServerStreamingAsync(WatchOrderMethod, new GetOrderRequest { OrderId = orderId }, options);
+    public Task<Order> ConfirmPaymentAsync(ConfirmPaymentRequest request, CallOptions options = default) => _orders.ConfirmPaymentAsync(request, options).ResponseAsync;
 
-    public Task<Warehouse> UpsertWarehouseAsync(Warehouse warehouse, GrpcCallOptions options = default) => Grpc.UnaryAsync(UpsertWarehouseMethod, warehouse, options);
+    public Task<Order> CancelOrderAsync(CancelOrderRequest request, CallOptions options = default) => _orders.CancelOrderAsync(request, options).ResponseAsync;
 
-    public Task<SkuAvailability> SetStockAsync(SetStockRequest request, GrpcCallOptions options = default) => Grpc.UnaryAsync(SetStockMethod, request, options);
+    /// <summary>The order now, then each new version, until the order can no longer change, the deadline passes or the token is cancelled.</summary>
+    public async IAsyncEnumerable<Order> WatchOrderAsync(string orderId, CallOptions options = default)
+    {
+        using var call = _orders.WatchOrder(new GetOrderRequest { OrderId = orderId }, options);
+        await foreach (var order in call.ResponseStream.ReadAllAsync(options.CancellationToken))
+        {
+            yield return order;
+        }
+    }
 
-    public Task<SkuAvailability> GetAvailabilityAsync(string sku, GrpcCallOptions options = default) =>
-        Grpc.UnaryAsync(GetAvailabilityMethod, new GetAvailabilityRequest { Sku = sku }, options);
+    public Task<Order> RequestReturnAsync(ReturnRequest request, CallOptions options = default) => _orders.RequestReturnAsync(request, options).ResponseAsync;
 
-    public Task<Customer> UpsertCustomerAsync(Customer customer, GrpcCallOptions options = default) => Grpc.UnaryAsync(UpsertCustomerMethod, customer, options);
+    public Task<OrderHistory> GetOrderHistoryAsync(string orderId, CallOptions options = default) =>
+        _orders.GetOrderHistoryAsync(new GetOrderRequest { OrderId = orderId }, options).ResponseAsync;
 
-    public Task<Campaign> UpsertCampaignAsync(Campaign campaign, GrpcCallOptions options = default) => Grpc.UnaryAsync(UpsertCampaignMethod, campaign, options);
+    public Task<Warehouse> UpsertWarehouseAsync(Warehouse warehouse, CallOptions options = default) => _inventory.UpsertWarehouseAsync(warehouse, options).ResponseAsync;
 
-    public Task<Order> RequestReturnAsync(ReturnRequest request, GrpcCallOptions options = default) => Grpc.UnaryAsync(RequestReturnMethod, request, options);
+    public Task<SkuAvailability> SetStockAsync(SetStockRequest request, CallOptions options = default) => _inventory.SetStockAsync(request, options).ResponseAsync;
 
-    public Task<OrderHistory> GetOrderHistoryAsync(string orderId, GrpcCallOptions options = default) =>
-        Grpc.UnaryAsync(GetOrderHistoryMethod, new GetOrderRequest { OrderId = orderId }, options);
+    public Task<SkuAvailability> GetAvailabilityAsync(string sku, CallOptions options = default) =>
+        _inventory.GetAvailabilityAsync(new GetAvailabilityRequest { Sku = sku }, options).ResponseAsync;
 
-    public Task<SkuAvailability> AdjustStockAsync(AdjustStockRequest request, GrpcCallOptions options = default) => Grpc.UnaryAsync(AdjustStockMethod, request, options);
+    public Task<SkuAvailability> AdjustStockAsync(AdjustStockRequest request, CallOptions options = default) => _inventory.AdjustStockAsync(request, options).ResponseAsync;
 
-    public Task<StockSnapshotSummary> ImportStockSnapshotAsync(StockSnapshot snapshot, GrpcCallOptions options = default) => Grpc.UnaryAsync(ImportStockSnapshotMethod, snapshot, options);
+    public Task<StockSnapshotSummary> ImportStockSnapshotAsync(StockSnapshot snapshot, CallOptions options = default) => _inventory.ImportStockSnapshotAsync(snapshot, options).ResponseAsync;
 
-    public Task<StockLedger> GetStockLedgerAsync(string sku, int limit = 0, GrpcCallOptions options = default) =>
-        Grpc.UnaryAsync(GetStockLedgerMethod, new GetStockLedgerRequest { Sku = sku, Limit = limit }, options);
+    public Task<StockLedger> GetStockLedgerAsync(string sku, int limit = 0, CallOptions options = default) =>
+        _inventory.GetStockLedgerAsync(new GetStockLedgerRequest { Sku = sku, Limit = limit }, options).ResponseAsync;
 
-    public Task<Order> ReleaseOrderAsync(ReleaseOrderRequest request, GrpcCallOptions options = default) => Grpc.UnaryAsync(ReleaseOrderMethod, request, options);
+    public Task<Customer> UpsertCustomerAsync(Customer customer, CallOptions options = default) => _customers.UpsertCustomerAsync(customer, options).ResponseAsync;
 
-    public Task<Order> ReportShipmentAsync(ShipmentReport report, GrpcCallOptions options = default) => Grpc.UnaryAsync(ReportShipmentMethod, report, options);
+    public Task<Campaign> UpsertCampaignAsync(Campaign campaign, CallOptions options = default) => _campaigns.UpsertCampaignAsync(campaign, options).ResponseAsync;
 
-    public Task<Order> ConfirmDeliveryAsync(DeliveryConfirmation confirmation, GrpcCallOptions options = default) => Grpc.UnaryAsync(ConfirmDeliveryMethod, confirmation, options);
+    public Task<Order> ReleaseOrderAsync(ReleaseOrderRequest request, CallOptions options = default) => _fulfillment.ReleaseOrderAsync(request, options).ResponseAsync;
 
-    public Task<Order> ReceiveReturnAsync(ReturnReceipt receipt, GrpcCallOptions options = default) => Grpc.UnaryAsync(ReceiveReturnMethod, receipt, options);
+    public Task<Order> ReportShipmentAsync(ShipmentReport report, CallOptions options = default) => _fulfillment.ReportShipmentAsync(report, options).ResponseAsync;
 
-    public Task<WarehouseQueue> GetWarehouseQueueAsync(string warehouseId, GrpcCallOptions options = default) =>
-        Grpc.UnaryAsync(GetWarehouseQueueMethod, new GetWarehouseQueueRequest { WarehouseId = warehouseId }, options);
+    public Task<Order> ConfirmDeliveryAsync(DeliveryConfirmation confirmation, CallOptions options = default) => _fulfillment.ConfirmDeliveryAsync(confirmation, options).ResponseAsync;
+
+    public Task<Order> ReceiveReturnAsync(ReturnReceipt receipt, CallOptions options = default) => _fulfillment.ReceiveReturnAsync(receipt, options).ResponseAsync;
+
+    public Task<WarehouseQueue> GetWarehouseQueueAsync(string warehouseId, CallOptions options = default) =>
+        _fulfillment.GetWarehouseQueueAsync(new GetWarehouseQueueRequest { WarehouseId = warehouseId }, options).ResponseAsync;
 
     /// <inheritdoc />
-    public void Dispose() => Grpc.Dispose();
+    public void Dispose() => Channel.Dispose();
+
+    private static GrpcChannel CreateChannel(Uri address, OrderGrainsClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = options.EnableMultipleHttp2Connections,
+            // A connection pool that lives as long as the client: reconnecting costs more than an idle socket.
+            PooledConnectionIdleTimeout = System.Threading.Timeout.InfiniteTimeSpan,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+            UseProxy = false,
+        };
+        return GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = options.MaxReceiveMessageSize,
+            MaxSendMessageSize = options.MaxSendMessageSize,
+        });
+    }
 }

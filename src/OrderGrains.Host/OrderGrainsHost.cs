@@ -1,13 +1,9 @@
 using System.Net;
-using FileDescriptor = Google.Protobuf.Reflection.FileDescriptor;
-using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using OrderGrains.Contracts.V1;
 using OrderGrains.ErpForwarding;
 using OrderGrains.Grains;
 using OrderGrains.Host.Admin;
 using OrderGrains.Host.Operations;
-using OrderGrains.Grpc.Server;
 using OrderGrains.Host.Admission;
 using OrderGrains.Host.Dashboard;
 using OrderGrains.Host.Grpc;
@@ -59,6 +55,7 @@ public static class OrderGrainsHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var settings = HostSettings.Read(builder.Configuration);
         var admission = AdmissionOptions.Read(builder.Configuration);
+        var grpc = GrpcSettings.Read(builder.Configuration);
         var adminTokens = AdminTokens.Load(builder.Configuration, settings);
         var storage = await HostStorage.OpenAsync(settings, CancellationToken.None);
         try
@@ -80,8 +77,9 @@ public static class OrderGrainsHost
                     _ => ErpWiring.CreateClient(erpEndpoint, builder.Configuration["OrderGrains:Erp:ApiKey"]),
                     options => builder.Configuration.GetSection("OrderGrains:Erp:Forwarder").Bind(options));
             });
-            builder.Services.AddGrpcServer(options => builder.Configuration.GetSection("OrderGrains:Grpc").Bind(options));
-            builder.Services.AddGrpcExceptionMapper<DomainExceptionMapper>();
+            builder.Services.AddSingleton(storage);
+            builder.Services.AddOrderGrainsGrpc(grpc);
+            builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo-and-storage");
             builder.Services.AddSingleton<OrderIntakeService>();
             builder.Services.AddSingleton<InventoryService>();
             builder.Services.AddSingleton<CustomersService>();
@@ -97,11 +95,13 @@ public static class OrderGrainsHost
 
             var app = builder.Build();
             app.UseAdminAuthentication();
-            app.MapGrpcService<OrderIntakeService>(Service(OrdersReflection.Descriptor, "OrderIntake"));
-            app.MapGrpcService<InventoryService>(Service(InventoryReflection.Descriptor, "Inventory"));
-            app.MapGrpcService<CustomersService>(Service(CustomersReflection.Descriptor, "Customers"));
-            app.MapGrpcService<CampaignsService>(Service(CampaignsReflection.Descriptor, "Campaigns"));
-            app.MapGrpcService<FulfillmentService>(Service(FulfillmentReflection.Descriptor, "Fulfillment"));
+            app.MapGrpcService<OrderIntakeService>();
+            app.MapGrpcService<InventoryService>();
+            app.MapGrpcService<CustomersService>();
+            app.MapGrpcService<CampaignsService>();
+            app.MapGrpcService<FulfillmentService>();
+            app.MapGrpcHealthChecksService();
+            app.MapGrpcReflectionService();
             ErpWiring.Map(app, settings);
             app.MapAdminApi(settings);
             app.MapOpenApi().RequireHost($"*:{settings.AdminPort}");
@@ -124,9 +124,6 @@ public static class OrderGrainsHost
             throw;
         }
     }
-
-    private static ServiceDescriptor Service(FileDescriptor file, string name) =>
-        file.FindTypeByName<ServiceDescriptor>(name) ?? throw new InvalidOperationException($"{file.Name} has no service {name}.");
 }
 
 /// <summary>A started host; disposing stops it gracefully (in-flight requests finish, grains deactivate) and closes storage.</summary>

@@ -1,5 +1,5 @@
 using System.Net;
-using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -7,27 +7,29 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using OrderGrains.Grpc.Client;
-using OrderGrains.Grpc.Server;
 using OrderGrains.Grpc.Tests.Testing;
+using OrderGrains.Host.Grpc;
 using Xunit;
 
 namespace OrderGrains.Grpc.Tests;
 
-/// <summary>A real Kestrel, HTTP/2 cleartext only, on a free loopback port, serving the Echo service.</summary>
+/// <summary>
+/// A real Kestrel, HTTP/2 cleartext only, on a free loopback port, serving the test Echo service through the host's
+/// own gRPC stack (<see cref="GrpcServerWiring.AddOrderGrainsGrpc"/>: Grpc.AspNetCore, our settings and interceptor).
+/// </summary>
 public sealed class EchoServer : IAsyncLifetime
 {
     public const int MaxReceiveMessageSize = 1024 * 1024;
 
     private WebApplication? _app;
 
-    public static ServiceDescriptor EchoService { get; } = TestingReflection.Descriptor.FindTypeByName<ServiceDescriptor>("Echo");
-
     public CancellationProbes Probes { get; } = new();
 
     public Uri Address { get; private set; } = new("http://127.0.0.1");
 
-    public GrpcClient Client { get; private set; } = null!;
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    public Echo.EchoClient Client { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -36,15 +38,26 @@ public sealed class EchoServer : IAsyncLifetime
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddGrpcServer(options => options.MaxReceiveMessageSize = MaxReceiveMessageSize);
-        builder.Services.AddGrpcExceptionMapper<TestExceptionMapper>();
+        builder.Services.AddOrderGrainsGrpc(GrpcSettings.Default with { MaxReceiveMessageSize = MaxReceiveMessageSize });
+        builder.Services.AddSingleton(Probes);
+        builder.Services.AddSingleton<EchoService>();
         _app = builder.Build();
-        _app.MapGrpcService(EchoService, new EchoHandler(Probes));
+        _app.MapGrpcService<EchoService>();
+        _app.MapGrpcReflectionService();
         await _app.StartAsync();
 
         var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         Address = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
-        Client = new GrpcClient(Address);
+        Channel = CreateChannel();
+        Client = new Echo.EchoClient(Channel);
+    }
+
+    /// <summary>A channel of its own, e.g. with other limits; the caller disposes it.</summary>
+    public GrpcChannel CreateChannel(GrpcChannelOptions? options = null)
+    {
+        options ??= new GrpcChannelOptions();
+        options.HttpHandler ??= new SocketsHttpHandler { UseProxy = false, EnableMultipleHttp2Connections = true };
+        return GrpcChannel.ForAddress(Address, options);
     }
 
     /// <summary>Stops Kestrel gracefully while clients stay open (shutdown tests).</summary>
@@ -52,7 +65,7 @@ public sealed class EchoServer : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        Client?.Dispose();
+        Channel?.Dispose();
         if (_app is not null)
         {
             await _app.StopAsync();

@@ -1,5 +1,4 @@
-using OrderGrains.Grpc.Client;
-using OrderGrains.Grpc.Server;
+using Grpc.Core;
 using OrderGrains.Grpc.Tests.Testing;
 using Xunit;
 
@@ -8,20 +7,19 @@ namespace OrderGrains.Grpc.Tests;
 /// <summary>Stopping the server lets running unary calls finish and ends streams with UNAVAILABLE.</summary>
 public sealed class GracefulShutdownTests
 {
-    private static readonly GrpcMethod<SleepRequest, EchoReply> Sleep = GrpcMethod.Create<SleepRequest, EchoReply>(EchoServer.EchoService, "Sleep");
-    private static readonly GrpcMethod<StreamRequest, EchoReply> Stream = GrpcMethod.Create<StreamRequest, EchoReply>(EchoServer.EchoService, "Stream");
-
     [Fact]
     public async Task Unary_call_in_flight_when_the_server_stops_completes_while_a_stream_is_cancelled_as_unavailable()
     {
         var server = new EchoServer();
         await server.InitializeAsync();
-        var sleeping = server.Client.UnaryAsync(Sleep, new SleepRequest { Milliseconds = 1_000, ProbeId = "shutdown-unary" }, GrpcCallOptions.WithTimeout(TimeSpan.FromSeconds(30)));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var sleeping = server.Client.SleepAsync(new SleepRequest { Milliseconds = 1_000, ProbeId = "shutdown-unary" }, deadline: deadline).ResponseAsync;
         var streamed = new List<EchoReply>();
         var firstReply = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var streaming = Task.Run(async () =>
         {
-            await foreach (var reply in server.Client.ServerStreamingAsync(Stream, new StreamRequest { Count = 1_000, DelayMs = 50, ProbeId = "shutdown-stream" }, GrpcCallOptions.WithTimeout(TimeSpan.FromSeconds(30))))
+            using var call = server.Client.Stream(new StreamRequest { Count = 1_000, DelayMs = 50, ProbeId = "shutdown-stream" }, deadline: deadline);
+            await foreach (var reply in call.ResponseStream.ReadAllAsync())
             {
                 streamed.Add(reply);
                 firstReply.TrySetResult();
@@ -33,9 +31,9 @@ public sealed class GracefulShutdownTests
 
         Assert.Equal("slept", (await sleeping).Text);
         Assert.False(server.Probes.WhenCancelled("shutdown-unary").IsCompleted);
-        var error = await Assert.ThrowsAsync<GrpcStatusException>(() => streaming);
-        Assert.Equal(GrpcStatusCode.Unavailable, error.StatusCode);
-        Assert.Equal(CallCancellationReason.ServerShuttingDown, await server.Probes.WhenCancelled("shutdown-stream"));
+        var error = await Assert.ThrowsAsync<RpcException>(() => streaming);
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Equal(CancellationReason.ServerShuttingDown, await server.Probes.WhenCancelled("shutdown-stream"));
         Assert.NotEmpty(streamed);
         await server.DisposeAsync();
     }

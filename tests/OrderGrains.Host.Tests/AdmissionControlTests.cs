@@ -1,9 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
-using OrderGrains.Grpc;
-using OrderGrains.Grpc.Client;
+using Grpc.Core;
 using OrderGrains.Host.Admission;
+using OrderGrains.Host.Grpc;
 
 namespace OrderGrains.Host.Tests;
 
@@ -126,10 +127,10 @@ public sealed class AdmissionControlTests
                     Currency = "EUR",
                     ShipTo = new Address { Latitude = 52, Longitude = 13 },
                     Lines = { new OrderLine { Sku = "tee", Quantity = 1, UnitPriceMinor = 100 } },
-                }, GrpcCallOptions.WithTimeout(TimeSpan.FromSeconds(60)));
-                return (Accepted: reply.Order.Status == OrderStatus.PendingPayment, Refused: (GrpcStatusException?)null);
+                }, OrderGrainsClient.Timeout(TimeSpan.FromSeconds(60)));
+                return (Accepted: reply.Order.Status == OrderStatus.PendingPayment, Refused: (RpcException?)null);
             }
-            catch (GrpcStatusException ex) when (ex.StatusCode == GrpcStatusCode.ResourceExhausted)
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
             {
                 return (Accepted: false, Refused: ex);
             }
@@ -138,7 +139,7 @@ public sealed class AdmissionControlTests
 
         var refused = results.Where(r => r.Refused is not null).Select(r => r.Refused!).ToList();
         Assert.NotEmpty(refused);
-        Assert.All(refused, ex => Assert.Equal("250", ex.Trailers.GetValue(AdmissionControl.RetryPushbackTrailer)));
+        Assert.All(refused, ex => Assert.Equal("250", ex.Trailers.GetValue(GrpcErrorInterceptor.RetryPushbackTrailer)));
         Assert.Equal(300 - refused.Count, results.Count(r => r.Accepted));
         var availability = await client.GetAvailabilityAsync("tee");
         Assert.Equal(300 - refused.Count, availability.Reserved);
@@ -169,10 +170,10 @@ public sealed class AdmissionControlTests
                     Currency = "EUR",
                     ShipTo = new Address { Latitude = 52, Longitude = 13 },
                     Lines = { new OrderLine { Sku = "hot", Quantity = 1, UnitPriceMinor = 100 } },
-                }, GrpcCallOptions.WithTimeout(TimeSpan.FromSeconds(60)));
+                }, OrderGrainsClient.Timeout(TimeSpan.FromSeconds(60)));
                 return null;
             }
-            catch (GrpcStatusException ex)
+            catch (RpcException ex)
             {
                 return ex;
             }
@@ -180,8 +181,8 @@ public sealed class AdmissionControlTests
         var failures = (await Task.WhenAll(calls)).Where(ex => ex is not null).Select(ex => ex!).ToList();
 
         Assert.NotEmpty(failures);
-        Assert.All(failures, ex => Assert.Equal(GrpcStatusCode.ResourceExhausted, ex.StatusCode));
-        Assert.All(failures, ex => Assert.Equal("100", ex.Trailers.GetValue(AdmissionControl.RetryPushbackTrailer)));
+        Assert.All(failures, ex => Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode));
+        Assert.All(failures, ex => Assert.Equal("100", ex.Trailers.GetValue(GrpcErrorInterceptor.RetryPushbackTrailer)));
     }
 
     private static AdmissionControl Control(int maxInFlight, double share, double contended = 0.75) =>

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
-using OrderGrains.Grpc;
-using OrderGrains.Grpc.Client;
+using Grpc.Core;
 using OrderGrains.Testing;
 
 namespace OrderGrains.Host.Tests;
@@ -47,10 +46,10 @@ public sealed class CrashSafetyTests
                     attempted.Add("web:" + external);
                     try
                     {
-                        var reply = await client.PlaceOrderAsync(Order(external, $"c{(w + i) % 40}", (i % 3) + 1), GrpcCallOptions.WithTimeout(TimeSpan.FromSeconds(10)));
+                        var reply = await client.PlaceOrderAsync(Order(external, $"c{(w + i) % 40}", (i % 3) + 1), OrderGrainsClient.Timeout(TimeSpan.FromSeconds(10)));
                         acknowledged[reply.Order.OrderId] = reply.Order;
                     }
-                    catch (Exception exception) when (exception is GrpcStatusException or HttpRequestException or OperationCanceledException or IOException)
+                    catch (Exception exception) when (exception is RpcException or HttpRequestException or OperationCanceledException or IOException)
                     {
                         // Not acknowledged: the process died under this call.
                         return;
@@ -87,7 +86,7 @@ public sealed class CrashSafetyTests
                     holding += order.Allocations.Sum(a => a.Quantity);
                 }
             }
-            catch (GrpcStatusException exception) when (exception.StatusCode == GrpcStatusCode.NotFound)
+            catch (RpcException exception) when (exception.StatusCode == StatusCode.NotFound)
             {
                 // Never acknowledged and never durable: nothing may be reserved for it.
             }

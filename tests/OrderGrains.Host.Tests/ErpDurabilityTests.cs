@@ -3,8 +3,7 @@ using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
 using OrderGrains.Erp;
 using OrderGrains.ErpForwarding;
-using OrderGrains.Grpc;
-using OrderGrains.Grpc.Client;
+using Grpc.Core;
 
 namespace OrderGrains.Host.Tests;
 
@@ -89,7 +88,7 @@ public sealed class ErpDurabilityTests
                     {
                         await CompleteAsync(client, externalId, 1, 2_000);
                     }
-                    catch (Exception exception) when (exception is GrpcStatusException or HttpRequestException or OperationCanceledException or IOException)
+                    catch (Exception exception) when (exception is RpcException or HttpRequestException or OperationCanceledException or IOException)
                     {
                         return;
                     }
@@ -120,7 +119,7 @@ public sealed class ErpDurabilityTests
                     completed.Add(orderId);
                 }
             }
-            catch (GrpcStatusException exception) when (exception.StatusCode == GrpcStatusCode.NotFound)
+            catch (RpcException exception) when (exception.StatusCode == StatusCode.NotFound)
             {
                 // Never acknowledged and never durable.
             }
@@ -151,7 +150,7 @@ public sealed class ErpDurabilityTests
 
     private static async Task<long> CompleteAsync(OrderGrainsClient client, string externalId, int quantity, long unitPrice)
     {
-        var call = GrpcCallOptions.WithTimeout(TimeSpan.FromSeconds(30));
+        var call = OrderGrainsClient.Timeout(TimeSpan.FromSeconds(30));
         var placed = (await client.PlaceOrderAsync(new PlaceOrderRequest
         {
             Channel = "web",

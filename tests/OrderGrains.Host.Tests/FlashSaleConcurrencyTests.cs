@@ -1,5 +1,5 @@
+using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
-using OrderGrains.Grpc.Client;
 
 namespace OrderGrains.Host.Tests;
 
@@ -25,7 +25,7 @@ public sealed class FlashSaleConcurrencyTests
             Currency = "EUR",
             ShipTo = new Address { Latitude = 50.1, Longitude = 8.7, Country = "DE" },
             Lines = { new OrderLine { Sku = "hot-1", Quantity = 1, UnitPriceMinor = 999 } },
-        }, GrpcCallOptions.WithTimeout(TimeSpan.FromSeconds(60)))));
+        }, OrderGrainsClient.Timeout(TimeSpan.FromSeconds(60)))));
 
         var accepted = replies.Where(r => r.Order.Status == OrderStatus.PendingPayment).ToList();
         var rejected = replies.Where(r => r.Order.Status == OrderStatus.Rejected).ToList();
@@ -75,7 +75,7 @@ public sealed class FlashSaleConcurrencyTests
             CampaignId = "black-friday",
             ShipTo = new Address { Latitude = 52, Longitude = 13 },
             Lines = { new OrderLine { Sku = "promo", Quantity = 1, UnitPriceMinor = 999 } },
-        }, GrpcCallOptions.WithTimeout(TimeSpan.FromSeconds(60)))));
+        }, OrderGrainsClient.Timeout(TimeSpan.FromSeconds(60)))));
 
         var accepted = replies.Where(r => r.Order.Status == OrderStatus.PendingPayment).ToList();
         Assert.Equal(2, accepted.Count);

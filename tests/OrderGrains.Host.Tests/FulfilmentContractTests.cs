@@ -1,6 +1,6 @@
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
-using OrderGrains.Grpc;
+using Grpc.Core;
 
 namespace OrderGrains.Host.Tests;
 
@@ -24,8 +24,8 @@ public sealed class FulfilmentContractTests
 
         var partial = await client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s1", 400));
         Assert.Equal(partial, await client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s1", 400)));
-        var over = await StatusAsync(GrpcStatusCode.FailedPrecondition, () => client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s2", 601)));
-        await StatusAsync(GrpcStatusCode.AlreadyExists, () => client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s1", 399)));
+        var over = await StatusAsync(StatusCode.FailedPrecondition, () => client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s2", 601)));
+        await StatusAsync(StatusCode.AlreadyExists, () => client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s1", 399)));
         var shipped = await client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s2", 600));
 
         Assert.Equal(OrderStatus.PartiallyShipped, partial.Status);
@@ -39,9 +39,9 @@ public sealed class FulfilmentContractTests
         await client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = order.OrderId, ShipmentId = "s1" });
         var completed = await client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = order.OrderId, ShipmentId = "s2" });
         Assert.Equal(OrderStatus.Completed, completed.Status);
-        await StatusAsync(GrpcStatusCode.NotFound, () => client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = order.OrderId, ShipmentId = "nope" }));
+        await StatusAsync(StatusCode.NotFound, () => client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = order.OrderId, ShipmentId = "nope" }));
 
-        await StatusAsync(GrpcStatusCode.FailedPrecondition, () => client.RequestReturnAsync(Return(order.OrderId, "r0", 1_001)));
+        await StatusAsync(StatusCode.FailedPrecondition, () => client.RequestReturnAsync(Return(order.OrderId, "r0", 1_001)));
         var requested = await client.RequestReturnAsync(Return(order.OrderId, "r1", 5));
         Assert.Equal(requested, await client.RequestReturnAsync(Return(order.OrderId, "r1", 5)));
         var rma = Assert.Single(requested.Returns).RmaId;
@@ -97,7 +97,7 @@ public sealed class FulfilmentContractTests
         oldNow = await EventuallyAsync(client, old.OrderId, o => o.Backordered.Count == 0);
         Assert.Equal(4, oldNow.Allocations.Sum(a => a.Quantity));
         await EventuallyAsync(client, young.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 1);
-        await StatusAsync(GrpcStatusCode.FailedPrecondition, () => client.CancelOrderAsync(new CancelOrderRequest { OrderId = young.OrderId, Reason = "all of it" }));
+        await StatusAsync(StatusCode.FailedPrecondition, () => client.CancelOrderAsync(new CancelOrderRequest { OrderId = young.OrderId, Reason = "all of it" }));
 
         var cancel = new CancelOrderRequest { OrderId = young.OrderId, CancellationId = "cx-1", Reason = "won't wait", Lines = { new LineQuantity { Sku = "sku-1", Quantity = 1 } } };
         var partlyCancelled = await client.CancelOrderAsync(cancel);
@@ -136,9 +136,9 @@ public sealed class FulfilmentContractTests
         Assert.Equal((2, 13L), (summary.Skus, summary.Units));
         Assert.Equal(9, (await client.GetAvailabilityAsync("sku-1")).OnHand);
         Assert.Equal(5, (await client.GetAvailabilityAsync("sku-2")).OnHand);
-        await StatusAsync(GrpcStatusCode.NotFound, () => client.ImportStockSnapshotAsync(new StockSnapshot { WarehouseId = "nowhere", SnapshotId = "x" }));
-        await StatusAsync(GrpcStatusCode.InvalidArgument, () => client.AdjustStockAsync(new AdjustStockRequest { WarehouseId = "berlin", Sku = "sku-2", Delta = 1, AdjustmentId = "a2" }));
-        await StatusAsync(GrpcStatusCode.AlreadyExists, () => client.AdjustStockAsync(new AdjustStockRequest { WarehouseId = "berlin", Sku = "sku-2", Delta = 2, Reason = StockAdjustmentReason.Received, AdjustmentId = "a1" }));
+        await StatusAsync(StatusCode.NotFound, () => client.ImportStockSnapshotAsync(new StockSnapshot { WarehouseId = "nowhere", SnapshotId = "x" }));
+        await StatusAsync(StatusCode.InvalidArgument, () => client.AdjustStockAsync(new AdjustStockRequest { WarehouseId = "berlin", Sku = "sku-2", Delta = 1, AdjustmentId = "a2" }));
+        await StatusAsync(StatusCode.AlreadyExists, () => client.AdjustStockAsync(new AdjustStockRequest { WarehouseId = "berlin", Sku = "sku-2", Delta = 2, Reason = StockAdjustmentReason.Received, AdjustmentId = "a1" }));
     }
 
     [Fact]
@@ -241,9 +241,9 @@ public sealed class FulfilmentContractTests
         }
     }
 
-    private static async Task<string> StatusAsync(GrpcStatusCode expected, Func<Task> call)
+    private static async Task<string> StatusAsync(StatusCode expected, Func<Task> call)
     {
-        var error = await Assert.ThrowsAsync<GrpcStatusException>(call);
+        var error = await Assert.ThrowsAsync<RpcException>(call);
         Assert.Equal(expected, error.StatusCode);
         return error.Message;
     }

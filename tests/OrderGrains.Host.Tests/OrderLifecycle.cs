@@ -1,6 +1,5 @@
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
-using OrderGrains.Grpc.Client;
 
 namespace OrderGrains.Host.Tests;
 
@@ -12,7 +11,7 @@ internal static class OrderLifecycle
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(placed);
-        var call = GrpcCallOptions.WithTimeout(TimeSpan.FromSeconds(30));
+        var call = OrderGrainsClient.Timeout(TimeSpan.FromSeconds(30));
         await client.ConfirmPaymentAsync(new ConfirmPaymentRequest { OrderId = placed.OrderId, PaymentReference = "pay-" + reference, AmountMinor = placed.TotalMinor }, call);
         await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = placed.OrderId, Actor = "test" }, call);
         await client.ReportShipmentAsync(new ShipmentReport

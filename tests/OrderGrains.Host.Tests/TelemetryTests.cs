@@ -13,7 +13,6 @@ using OpenTelemetry.Trace;
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
 using OrderGrains.Erp;
-using OrderGrains.Grpc.Client;
 using OrderGrains.Host.Telemetry;
 
 namespace OrderGrains.Host.Tests;
@@ -252,7 +251,7 @@ public sealed class TelemetryTests
 
     private static async Task CompleteAsync(OrderGrainsClient client, string externalId)
     {
-        var call = GrpcCallOptions.WithTimeout(TimeSpan.FromSeconds(30));
+        var call = OrderGrainsClient.Timeout(TimeSpan.FromSeconds(30));
         var placed = (await client.PlaceOrderAsync(Order(externalId, quantity: 2), call)).Order;
         var completed = await OrderLifecycle.CompleteAsync(client, placed, "berlin", "sku-1", 2, externalId);
         Assert.Equal(OrderStatus.Completed, completed.Status);

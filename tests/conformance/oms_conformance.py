@@ -18,9 +18,10 @@ PROTOS = [
     "ordergrains/v1/inventory.proto",
     "ordergrains/v1/customers.proto",
     "ordergrains/v1/campaigns.proto",
+    "ordergrains/v1/fulfillment.proto",
 ]
 
-# The host keeps the gRPC default receive limit (GrpcProtocol.DefaultMaxReceiveMessageSize).
+# The host keeps the gRPC default receive limit (OrderGrains:Grpc:MaxReceiveMessageSize, 4 MiB).
 SERVER_MAX_RECEIVE = 4 * 1024 * 1024
 TIMEOUT = 15
 
@@ -38,6 +39,7 @@ class Context:
         self.inventory = modules["inventory"]
         self.customers = modules["customers"]
         self.campaigns = modules["campaigns"]
+        self.fulfillment = modules["fulfillment"]
         self.run = uuid.uuid4().hex[:12]
         self.target = args.target
         self.channel = grpc.insecure_channel(args.target)
@@ -54,6 +56,11 @@ class Context:
         self.get_availability = self._unary("Inventory", "GetAvailability", i.SkuAvailability)
         self.upsert_customer = self._unary("Customers", "UpsertCustomer", c.Customer)
         self.upsert_campaign = self._unary("Campaigns", "UpsertCampaign", k.Campaign)
+        f = self.fulfillment
+        self.release_order = self._unary("Fulfillment", "ReleaseOrder", o.Order)
+        self.report_shipment = self._unary("Fulfillment", "ReportShipment", o.Order)
+        self.confirm_delivery = self._unary("Fulfillment", "ConfirmDelivery", o.Order)
+        self.get_warehouse_queue = self._unary("Fulfillment", "GetWarehouseQueue", f.WarehouseQueue)
 
     def _unary(self, service, method, response):
         return self.channel.unary_unary(
@@ -107,6 +114,27 @@ class Context:
         expect_equal(self.orders.PENDING_PAYMENT, reply.order.status, "status of the placed order")
         return reply.order, sku
 
+    def paid(self, on_hand=10, quantity=3, price=500):
+        """A PAID order of quantity units of a new SKU stocked only in a new warehouse; returns (order, sku, warehouse_id)."""
+        sku, warehouse_id = self.stocked_sku(on_hand)
+        reply = self.place_order(self.order_request(self.customer(), [(sku, quantity, price)]), timeout=TIMEOUT)
+        expect_equal(self.orders.PENDING_PAYMENT, reply.order.status, "status of the placed order")
+        paid = self.confirm_payment(self.orders.ConfirmPaymentRequest(
+            order_id=reply.order.order_id, payment_reference=self.new_id("pay"), amount_minor=reply.order.total_minor), timeout=TIMEOUT)
+        expect_equal(self.orders.PAID, paid.status, "status of the paid order")
+        return paid, sku, warehouse_id
+
+    def shipment(self, order, warehouse_id, shipment_id, sku, quantity):
+        report = self.fulfillment.ShipmentReport(
+            order_id=order.order_id, warehouse_id=warehouse_id, shipment_id=shipment_id, carrier="DHL",
+            tracking_number="TRK-" + shipment_id)
+        report.lines.add(sku=sku, quantity=quantity)
+        return report
+
+    def queued_units(self, warehouse_id, order_id):
+        queue = self.get_warehouse_queue(self.fulfillment.GetWarehouseQueueRequest(warehouse_id=warehouse_id), timeout=TIMEOUT)
+        return sum(task.quantity for package in queue.packages for task in package.tasks if task.order_id == order_id)
+
     def available(self, sku):
         return self.get_availability(self.inventory.GetAvailabilityRequest(sku=sku), timeout=TIMEOUT).available
 
@@ -115,7 +143,7 @@ class Context:
 
 
 def expect_invalid_argument(field, call, *args, **kwargs):
-    """INVALID_ARGUMENT whose details name the field first ("field: reason", DomainExceptionMapper)."""
+    """INVALID_ARGUMENT whose details name the field first ("field: reason", ErrorClassifier)."""
     error = expect_rpc_error(grpc.StatusCode.INVALID_ARGUMENT, call, *args, **kwargs)
     expect(error.details().startswith(field + ":"), f"details should name {field!r}: {error.details()!r}")
     return error
@@ -536,6 +564,109 @@ def oversized_request_is_resource_exhausted(ctx):
     expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.get_order,
                      ctx.orders.GetOrderRequest(order_id=f"webshop:{request.external_order_id}"), timeout=TIMEOUT)
     expect_equal(10, ctx.available(sku), "available after the refused request")
+
+
+@suite.case
+def release_order_queues_the_order_in_its_warehouse(ctx):
+    f = ctx.fulfillment
+    order, sku, warehouse_id = ctx.paid(quantity=3)
+    expect_equal(0, ctx.queued_units(warehouse_id, order.order_id), "queued before the release")
+    released = ctx.release_order(f.ReleaseOrderRequest(order_id=order.order_id, actor="ops"), timeout=TIMEOUT)
+    expect_equal(ctx.orders.RELEASED, released.status, "status")
+    expect_equal(order.version + 1, released.version, "version")
+    expect_equal(released, ctx.release_order(f.ReleaseOrderRequest(order_id=order.order_id), timeout=TIMEOUT),
+                 "releasing a released order returns it unchanged")
+    expect_equal(3, ctx.queued_units(warehouse_id, order.order_id), "units in the warehouse queue")
+    queue = ctx.get_warehouse_queue(f.GetWarehouseQueueRequest(warehouse_id=warehouse_id), timeout=TIMEOUT)
+    expect(all(task.sku == sku for package in queue.packages for task in package.tasks), "every pick task is for the order's SKU")
+    expect_equal(3, sum(package.units for package in queue.packages), "package units")
+
+
+@suite.case
+def release_order_of_an_unknown_or_unpaid_order_is_refused(ctx):
+    f = ctx.fulfillment
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.release_order,
+                     f.ReleaseOrderRequest(order_id="webshop:" + ctx.new_id("never-placed")), timeout=TIMEOUT)
+    expect_invalid_argument("order_id", ctx.release_order, f.ReleaseOrderRequest(order_id=""), timeout=TIMEOUT)
+    unpaid, _ = ctx.placed(quantity=1)
+    error = expect_rpc_error(grpc.StatusCode.FAILED_PRECONDITION, ctx.release_order,
+                             f.ReleaseOrderRequest(order_id=unpaid.order_id), timeout=TIMEOUT)
+    expect("PENDING_PAYMENT" in error.details() and "RELEASED" in error.details(),
+           f"details name both states of the transition: {error.details()!r}")
+
+
+@suite.case
+def report_shipment_in_parts_replays_and_refuses_over_shipping(ctx):
+    o = ctx.orders
+    order, sku, warehouse_id = ctx.paid(on_hand=10, quantity=3)
+    ctx.release_order(ctx.fulfillment.ReleaseOrderRequest(order_id=order.order_id), timeout=TIMEOUT)
+
+    first = ctx.shipment(order, warehouse_id, "s1", sku, 1)
+    partial = ctx.report_shipment(first, timeout=TIMEOUT)
+    expect_equal(o.PARTIALLY_SHIPPED, partial.status, "status after the first shipment")
+    expect_equal(partial, ctx.report_shipment(first, timeout=TIMEOUT), "the same shipment reported again changes nothing")
+    expect_rpc_error(grpc.StatusCode.ALREADY_EXISTS, ctx.report_shipment,
+                     ctx.shipment(order, warehouse_id, "s1", sku, 2), timeout=TIMEOUT)
+    error = expect_rpc_error(grpc.StatusCode.FAILED_PRECONDITION, ctx.report_shipment,
+                             ctx.shipment(order, warehouse_id, "s2", sku, 3), timeout=TIMEOUT)
+    expect("over-shipment" in error.details(), f"details say what is wrong: {error.details()!r}")
+    expect_equal(partial, ctx.get_order(o.GetOrderRequest(order_id=order.order_id), timeout=TIMEOUT), "order after the refused reports")
+
+    shipped = ctx.report_shipment(ctx.shipment(order, warehouse_id, "s2", sku, 2), timeout=TIMEOUT)
+    expect_equal(o.SHIPPED, shipped.status, "status after the last shipment")
+    expect_equal([("s1", 1), ("s2", 2)], [(s.shipment_id, sum(line.quantity for line in s.lines)) for s in shipped.shipments], "shipments")
+    expect_equal(("DHL", "TRK-s2"), (shipped.shipments[1].carrier, shipped.shipments[1].tracking_number), "carrier and tracking")
+    expect(shipped.shipments[1].HasField("shipped_at") and not shipped.shipments[1].HasField("delivered_at"), "shipped, not delivered")
+    expect_equal(0, ctx.queued_units(warehouse_id, order.order_id), "queued after shipping everything")
+    stock = ctx.get_availability(ctx.inventory.GetAvailabilityRequest(sku=sku), timeout=TIMEOUT)
+    expect_equal((7, 0), (stock.on_hand, stock.reserved), "on hand and reserved after shipping")
+
+
+@suite.case
+def confirm_delivery_completes_the_order(ctx):
+    o, f = ctx.orders, ctx.fulfillment
+    order, sku, warehouse_id = ctx.paid(quantity=2)
+    ctx.release_order(f.ReleaseOrderRequest(order_id=order.order_id), timeout=TIMEOUT)
+    ctx.report_shipment(ctx.shipment(order, warehouse_id, "s1", sku, 2), timeout=TIMEOUT)
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.confirm_delivery,
+                     f.DeliveryConfirmation(order_id=order.order_id, shipment_id="no-such-shipment"), timeout=TIMEOUT)
+    completed = ctx.confirm_delivery(f.DeliveryConfirmation(order_id=order.order_id, shipment_id="s1"), timeout=TIMEOUT)
+    expect_equal(o.COMPLETED, completed.status, "status after the only shipment was delivered")
+    expect(completed.shipments[0].HasField("delivered_at"), "delivery time recorded")
+    expect_equal(completed, ctx.confirm_delivery(f.DeliveryConfirmation(order_id=order.order_id, shipment_id="s1"), timeout=TIMEOUT),
+                 "a delivery confirmed again changes nothing")
+
+
+@suite.case
+def warehouse_queue_needs_a_warehouse_id(ctx):
+    f = ctx.fulfillment
+    expect_invalid_argument("warehouse_id", ctx.get_warehouse_queue, f.GetWarehouseQueueRequest(warehouse_id=""), timeout=TIMEOUT)
+    queue = ctx.get_warehouse_queue(f.GetWarehouseQueueRequest(warehouse_id=ctx.warehouse()), timeout=TIMEOUT)
+    expect_equal(0, len(queue.packages), "a new warehouse has nothing to pick")
+
+
+def _raw(data):
+    return data
+
+
+@suite.case
+def health_service_is_serving(ctx):
+    # Debian's grpcio ships no grpc_health stubs: the method is called by name with the message bytes written out.
+    check = ctx.channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=_raw, response_deserializer=_raw)
+    # HealthCheckResponse { ServingStatus status = 1; }, SERVING = 1: field 1 as a varint, value 1.
+    expect_equal(b"\x08\x01", check(b"", timeout=TIMEOUT), "HealthCheckResponse (status SERVING)")
+
+
+@suite.case
+def reflection_lists_the_services(ctx):
+    info = ctx.channel.stream_stream(
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", request_serializer=_raw, response_deserializer=_raw)
+    # ServerReflectionRequest { string list_services = 7; }: field 7, length-delimited, empty.
+    replies = list(info(iter([b"\x3a\x00"]), timeout=TIMEOUT))
+    expect_equal(1, len(replies), "one reply to one request")
+    for service in ("ordergrains.v1.OrderIntake", "ordergrains.v1.Inventory", "ordergrains.v1.Customers",
+                    "ordergrains.v1.Campaigns", "ordergrains.v1.Fulfillment", "grpc.health.v1.Health"):
+        expect(service.encode() in replies[0], f"{service} is listed")
 
 
 if __name__ == "__main__":

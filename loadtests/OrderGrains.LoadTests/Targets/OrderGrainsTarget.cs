@@ -1,15 +1,17 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
-using OrderGrains.Grpc;
-using OrderGrains.Grpc.Client;
 using OrderGrains.LoadTests.Scenarios;
 
 namespace OrderGrains.LoadTests.Targets;
 
-/// <summary>OrderGrains over its public gRPC contract, through several typed clients (one HTTP/2 pool each).</summary>
+/// <summary>
+/// OrderGrains over its public gRPC contract, through several typed clients (one GrpcChannel each, each opening more
+/// HTTP/2 connections as its calls outgrow one connection's stream limit).
+/// </summary>
 public sealed class OrderGrainsTarget : IOrderTarget
 {
     /// <summary>The trailer a throttled call carries: how long to wait before retrying.</summary>
@@ -166,7 +168,7 @@ public sealed class OrderGrainsTarget : IOrderTarget
                 {
                     read[order.OrderId] = await Client().GetOrderAsync(order.OrderId, Options(ct));
                 }
-                catch (GrpcStatusException ex) when (ex.StatusCode == GrpcStatusCode.NotFound)
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
                 {
                     read[order.OrderId] = null;
                 }
@@ -310,7 +312,7 @@ public sealed class OrderGrainsTarget : IOrderTarget
             {
                 return (await call(Client()), default);
             }
-            catch (GrpcStatusException ex) when (ex.StatusCode == GrpcStatusCode.ResourceExhausted)
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
             {
                 if (attempt >= MaxThrottleRetries)
                 {
@@ -326,32 +328,23 @@ public sealed class OrderGrainsTarget : IOrderTarget
 
                 await Task.Delay(pushback);
             }
-            catch (GrpcStatusException ex) when (ex.StatusCode is GrpcStatusCode.FailedPrecondition or GrpcStatusCode.InvalidArgument or GrpcStatusCode.NotFound or GrpcStatusCode.AlreadyExists)
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.FailedPrecondition or StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.AlreadyExists)
             {
                 // A definite answer: the call changed nothing.
                 return (null, new CallOutcome(OutcomeKind.Error, ex.StatusCode.ToString()));
             }
-            catch (GrpcStatusException ex)
+            catch (RpcException ex)
             {
+                // DEADLINE_EXCEEDED, CANCELLED, UNAVAILABLE (transport): the call may or may not have taken effect.
                 _uncertain[orderId] = 0;
                 return (null, new CallOutcome(OutcomeKind.Error, ex.StatusCode.ToString()));
-            }
-            catch (OperationCanceledException)
-            {
-                _uncertain[orderId] = 0;
-                return (null, new CallOutcome(OutcomeKind.Error, "cancelled"));
-            }
-            catch (HttpRequestException ex)
-            {
-                _uncertain[orderId] = 0;
-                return (null, new CallOutcome(OutcomeKind.Error, ex.HttpRequestError.ToString()));
             }
         }
     }
 
     private OrderGrainsClient Client() => _clients[(int)((ulong)Interlocked.Increment(ref _next) % (ulong)_clients.Length)];
 
-    private GrpcCallOptions Options(CancellationToken cancellationToken) => GrpcCallOptions.WithTimeout(_callTimeout, cancellationToken);
+    private CallOptions Options(CancellationToken cancellationToken) => OrderGrainsClient.Timeout(_callTimeout, cancellationToken);
 
     private readonly record struct Acknowledged(OrderStatus Status, long Version);
 }

@@ -1,12 +1,8 @@
-using System.Text.Json;
-using OrderGrains.Abstractions;
-using OrderGrains.Runtime;
-
 namespace OrderGrains.Host.Admin;
 
 /// <summary>
-/// The one place where domain and runtime exceptions become HTTP problem details on the admin API (the gRPC side has
-/// its twin in <c>DomainExceptionMapper</c>). Anything unmapped is a bug and surfaces as 500.
+/// Turns the failures <see cref="ErrorClassifier"/> knows into HTTP problem details on the admin API (the gRPC side maps
+/// the same kinds to statuses in <c>GrpcErrorInterceptor</c>). Anything unclassified is a bug and surfaces as 500.
 /// </summary>
 internal sealed class AdminProblems : IEndpointFilter
 {
@@ -16,26 +12,30 @@ internal sealed class AdminProblems : IEndpointFilter
         {
             return await next(context);
         }
-        catch (Exception exception) when (Map(exception) is { } problem)
+        catch (Exception exception) when (ErrorClassifier.Classify(exception) is { } error)
         {
-            return problem;
+            return Map(error);
         }
     }
 
-    private static IResult? Map(Exception exception) => exception switch
+    public static IResult Map(ClassifiedError error)
     {
-        DomainValidationException invalid => Problem(StatusCodes.Status400BadRequest, "Invalid request", $"{invalid.Field}: {invalid.Reason}"),
-        JsonException json => Problem(StatusCodes.Status400BadRequest, "Malformed JSON", json.Message),
-        NotFoundException notFound => Problem(StatusCodes.Status404NotFound, "Not found", notFound.Message),
-        IllegalTransitionException illegal => Problem(StatusCodes.Status409Conflict, "Illegal transition", illegal.Message),
-        RuleViolationException violation => Problem(StatusCodes.Status409Conflict, "Not allowed now", violation.Message),
-        IdempotencyConflictException conflict => Problem(StatusCodes.Status409Conflict, "Idempotency key reused", conflict.Message),
-        GrainOverloadedException overloaded => Problem(StatusCodes.Status429TooManyRequests, "Overloaded", overloaded.Message),
-        TimeoutException timeout => Problem(StatusCodes.Status504GatewayTimeout, "Timed out", timeout.Message),
-        StateWriteFailedException lost => Problem(StatusCodes.Status503ServiceUnavailable, "Write lost", lost.Message),
-        SiloUnavailableException => Problem(StatusCodes.Status503ServiceUnavailable, "Shutting down", "The server is shutting down; retry later."),
-        _ => null,
-    };
+        var (status, title) = error.Kind switch
+        {
+            ErrorKind.InvalidArgument => (StatusCodes.Status400BadRequest, "Invalid request"),
+            ErrorKind.NotFound => (StatusCodes.Status404NotFound, "Not found"),
+            ErrorKind.IllegalTransition => (StatusCodes.Status409Conflict, "Illegal transition"),
+            ErrorKind.RuleViolation => (StatusCodes.Status409Conflict, "Not allowed now"),
+            ErrorKind.IdempotencyConflict => (StatusCodes.Status409Conflict, "Idempotency key reused"),
+            ErrorKind.Overloaded => (StatusCodes.Status429TooManyRequests, "Overloaded"),
+            ErrorKind.ConcurrentChange => (StatusCodes.Status409Conflict, "Changed concurrently"),
+            ErrorKind.TimedOut => (StatusCodes.Status504GatewayTimeout, "Timed out"),
+            ErrorKind.WriteLost => (StatusCodes.Status503ServiceUnavailable, "Write lost"),
+            ErrorKind.ShuttingDown => (StatusCodes.Status503ServiceUnavailable, "Shutting down"),
+            _ => throw new ArgumentOutOfRangeException(nameof(error), error.Kind, "An error kind without a problem mapping."),
+        };
+        return Problem(status, title, error.Detail);
+    }
 
     public static IResult Problem(int status, string title, string detail) =>
         Results.Problem(statusCode: status, title: title, detail: detail);

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using OrderGrains.Grpc;
-using OrderGrains.Grpc.Server;
 
 namespace OrderGrains.Host.Admission;
 
@@ -15,9 +13,6 @@ namespace OrderGrains.Host.Admission;
 /// <remarks>The counters are updated without a lock; two racing calls may both pass a limit by one, which is fine for a load bound.</remarks>
 public sealed partial class AdmissionControl
 {
-    /// <summary>The trailer telling a client how long to back off (gRPC's retry throttling reads it).</summary>
-    public const string RetryPushbackTrailer = "grpc-retry-pushback-ms";
-
     // Channels beyond MaxChannels share this bucket: the channel name is client input and must not grow memory.
     private const string OverflowChannel = "\u0000other";
 
@@ -75,39 +70,19 @@ public sealed partial class AdmissionControl
     }
 
     /// <summary>
-    /// Admits the call or throws RESOURCE_EXHAUSTED with the retry hint. The hint goes straight into the response
-    /// headers: nothing has been sent yet, so the status goes out trailers-only, in that same HEADERS frame.
+    /// Admits the call or throws <see cref="CallRejectedException"/>, which the error classifier turns into
+    /// RESOURCE_EXHAUSTED with <c>grpc-retry-pushback-ms</c>: the call is refused before any work, never queued.
     /// </summary>
-    public Lease Enter(string channel, ServerCallContext context)
+    public Lease Enter(string channel)
     {
-        ArgumentNullException.ThrowIfNull(context);
         if (TryEnter(channel) is { } lease)
         {
             return lease;
         }
 
-        SetRetryPushback(context, _retryAfter);
-        throw new GrpcStatusException(
-            GrpcStatusCode.ResourceExhausted,
-            $"This node is at its limit of calls in flight for channel '{channel}'; retry after {_retryAfter} ms.");
-    }
-
-    /// <summary>
-    /// Adds <c>grpc-retry-pushback-ms</c> to a call that is about to fail: into the headers while nothing has been sent
-    /// (the status then goes out trailers-only, in the same HEADERS frame), otherwise into the trailers.
-    /// </summary>
-    public static void SetRetryPushback(ServerCallContext context, string milliseconds)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var response = context.HttpContext.Response;
-        if (!response.HasStarted)
-        {
-            response.Headers[RetryPushbackTrailer] = milliseconds;
-        }
-        else if (response.SupportsTrailers())
-        {
-            response.AppendTrailer(RetryPushbackTrailer, milliseconds);
-        }
+        throw new CallRejectedException(
+            $"This node is at its limit of calls in flight for channel '{channel}'; retry after {_retryAfter} ms.",
+            Options.RetryAfterMilliseconds);
     }
 
     /// <summary>The channel of an order id (<c>channel:external_order_id</c>), for calls that carry only the id.</summary>

@@ -1,14 +1,14 @@
+using Grpc.Core;
 using OrderGrains.Abstractions;
-using OrderGrains.Grpc.Server;
 using OrderGrains.Runtime;
 using Wire = OrderGrains.Contracts.V1;
 
 namespace OrderGrains.Host.Grpc;
 
 /// <summary>ordergrains.v1.Customers: customer master data.</summary>
-public sealed class CustomersService(IGrainFactory grains)
+public sealed class CustomersService(IGrainFactory grains) : Wire.Customers.CustomersBase
 {
-    public async Task<Wire.Customer> UpsertCustomerAsync(Wire.Customer request, ServerCallContext context)
+    public override async Task<Wire.Customer> UpsertCustomer(Wire.Customer request, ServerCallContext context)
     {
         var key = WireMapping.RequireKey(request.CustomerId, "customer_id");
         var saved = await grains.GetGrain<ICustomerAccountGrain>(key).UpsertAsync(WireMapping.ToDomain(request)).WaitAsync(context.CancellationToken);

@@ -1,40 +1,40 @@
+using Grpc.Core;
 using OrderGrains.Abstractions;
-using OrderGrains.Grpc.Server;
 using OrderGrains.Runtime;
 using Wire = OrderGrains.Contracts.V1;
 
 namespace OrderGrains.Host.Grpc;
 
 /// <summary>ordergrains.v1.Fulfillment: warehouse and carrier reports, each one order or warehouse grain call.</summary>
-public sealed class FulfillmentService(IGrainFactory grains)
+public sealed class FulfillmentService(IGrainFactory grains) : Wire.Fulfillment.FulfillmentBase
 {
-    public async Task<Wire.Order> ReleaseOrderAsync(Wire.ReleaseOrderRequest request, ServerCallContext context)
+    public override async Task<Wire.Order> ReleaseOrder(Wire.ReleaseOrderRequest request, ServerCallContext context)
     {
         var order = await Order(request.OrderId).ReleaseAsync(request.Actor).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(order);
     }
 
-    public async Task<Wire.Order> ReportShipmentAsync(Wire.ShipmentReport request, ServerCallContext context)
+    public override async Task<Wire.Order> ReportShipment(Wire.ShipmentReport request, ServerCallContext context)
     {
         var command = new ReportShipmentCommand(request.WarehouseId, request.ShipmentId, WireMapping.ToDomain(request.Lines), request.Carrier, request.TrackingNumber);
         var order = await Order(request.OrderId).ReportShipmentAsync(command).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(order);
     }
 
-    public async Task<Wire.Order> ConfirmDeliveryAsync(Wire.DeliveryConfirmation request, ServerCallContext context)
+    public override async Task<Wire.Order> ConfirmDelivery(Wire.DeliveryConfirmation request, ServerCallContext context)
     {
         var order = await Order(request.OrderId).ConfirmDeliveryAsync(request.ShipmentId).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(order);
     }
 
-    public async Task<Wire.Order> ReceiveReturnAsync(Wire.ReturnReceipt request, ServerCallContext context)
+    public override async Task<Wire.Order> ReceiveReturn(Wire.ReturnReceipt request, ServerCallContext context)
     {
         var command = new ReceiveReturnCommand(request.RmaId, request.WarehouseId, WireMapping.ToDomain(request.Lines));
         var order = await Order(request.OrderId).ReceiveReturnAsync(command).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(order);
     }
 
-    public async Task<Wire.WarehouseQueue> GetWarehouseQueueAsync(Wire.GetWarehouseQueueRequest request, ServerCallContext context)
+    public override async Task<Wire.WarehouseQueue> GetWarehouseQueue(Wire.GetWarehouseQueueRequest request, ServerCallContext context)
     {
         var warehouseId = WireMapping.RequireKey(request.WarehouseId, "warehouse_id");
         var queue = await grains.GetGrain<IWarehouseGrain>(warehouseId).GetQueueAsync().WaitAsync(context.CancellationToken);

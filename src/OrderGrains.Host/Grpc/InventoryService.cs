@@ -1,21 +1,21 @@
+using Grpc.Core;
 using OrderGrains.Abstractions;
-using OrderGrains.Grpc.Server;
 using OrderGrains.Runtime;
 using Wire = OrderGrains.Contracts.V1;
 
 namespace OrderGrains.Host.Grpc;
 
 /// <summary>ordergrains.v1.Inventory: warehouses and SKU stock pools.</summary>
-public sealed class InventoryService(IGrainFactory grains)
+public sealed class InventoryService(IGrainFactory grains) : Wire.Inventory.InventoryBase
 {
-    public async Task<Wire.Warehouse> UpsertWarehouseAsync(Wire.Warehouse request, ServerCallContext context)
+    public override async Task<Wire.Warehouse> UpsertWarehouse(Wire.Warehouse request, ServerCallContext context)
     {
         var key = WireMapping.RequireKey(request.WarehouseId, "warehouse_id");
         var saved = await grains.GetGrain<IWarehouseGrain>(key).UpsertAsync(WireMapping.ToDomain(request)).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(saved);
     }
 
-    public async Task<Wire.SkuAvailability> SetStockAsync(Wire.SetStockRequest request, ServerCallContext context)
+    public override async Task<Wire.SkuAvailability> SetStock(Wire.SetStockRequest request, ServerCallContext context)
     {
         var sku = WireMapping.RequireKey(request.Sku, "sku");
         var command = new SetStockCommand(request.WarehouseId, request.OnHand, request.SyncId);
@@ -23,14 +23,14 @@ public sealed class InventoryService(IGrainFactory grains)
         return WireMapping.ToWire(availability);
     }
 
-    public async Task<Wire.SkuAvailability> GetAvailabilityAsync(Wire.GetAvailabilityRequest request, ServerCallContext context)
+    public override async Task<Wire.SkuAvailability> GetAvailability(Wire.GetAvailabilityRequest request, ServerCallContext context)
     {
         var sku = WireMapping.RequireKey(request.Sku, "sku");
         var availability = await grains.GetGrain<ISkuStockGrain>(sku).GetAvailabilityAsync().WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(availability);
     }
 
-    public async Task<Wire.SkuAvailability> AdjustStockAsync(Wire.AdjustStockRequest request, ServerCallContext context)
+    public override async Task<Wire.SkuAvailability> AdjustStock(Wire.AdjustStockRequest request, ServerCallContext context)
     {
         var sku = WireMapping.RequireKey(request.Sku, "sku");
         var command = new AdjustStockCommand(request.WarehouseId, request.Delta, (StockAdjustmentReason)(int)request.Reason, request.AdjustmentId);
@@ -38,7 +38,7 @@ public sealed class InventoryService(IGrainFactory grains)
         return WireMapping.ToWire(availability);
     }
 
-    public async Task<Wire.StockSnapshotSummary> ImportStockSnapshotAsync(Wire.StockSnapshot request, ServerCallContext context)
+    public override async Task<Wire.StockSnapshotSummary> ImportStockSnapshot(Wire.StockSnapshot request, ServerCallContext context)
     {
         var warehouseId = WireMapping.RequireKey(request.WarehouseId, "warehouse_id");
         var command = new StockSnapshotCommand(request.SnapshotId, [.. request.Items.Select(i => new SnapshotItem(i.Sku, i.OnHand))]);
@@ -53,7 +53,7 @@ public sealed class InventoryService(IGrainFactory grains)
         };
     }
 
-    public async Task<Wire.StockLedger> GetStockLedgerAsync(Wire.GetStockLedgerRequest request, ServerCallContext context)
+    public override async Task<Wire.StockLedger> GetStockLedger(Wire.GetStockLedgerRequest request, ServerCallContext context)
     {
         var sku = WireMapping.RequireKey(request.Sku, "sku");
         var ledger = await grains.GetGrain<ISkuStockGrain>(sku).GetLedgerAsync(request.Limit > 0 ? request.Limit : 100).WaitAsync(context.CancellationToken);

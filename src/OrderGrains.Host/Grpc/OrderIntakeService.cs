@@ -1,5 +1,5 @@
+using Grpc.Core;
 using OrderGrains.Abstractions;
-using OrderGrains.Grpc.Server;
 using OrderGrains.Host.Admission;
 using OrderGrains.Host.Operations;
 using OrderGrains.Runtime;
@@ -8,18 +8,18 @@ using Wire = OrderGrains.Contracts.V1;
 namespace OrderGrains.Host.Grpc;
 
 /// <summary>ordergrains.v1.OrderIntake: translates each RPC into one order grain call.</summary>
-public sealed class OrderIntakeService(IGrainFactory grains, AdmissionControl admission, PlacementStatistics placements, TimeProvider clock)
+public sealed class OrderIntakeService(IGrainFactory grains, AdmissionControl admission, PlacementStatistics placements, TimeProvider clock) : Wire.OrderIntake.OrderIntakeBase
 {
     private static readonly TimeSpan WatchPoll = TimeSpan.FromSeconds(15);
 
-    public async Task<Wire.PlaceOrderReply> PlaceOrderAsync(Wire.PlaceOrderRequest request, ServerCallContext context)
+    public override async Task<Wire.PlaceOrderReply> PlaceOrder(Wire.PlaceOrderRequest request, ServerCallContext context)
     {
         var started = clock.GetTimestamp();
         PlaceOrderResult result;
         PlaceOrderCommand command;
         try
         {
-            using var admitted = admission.Enter(request.Channel, context);
+            using var admitted = admission.Enter(request.Channel);
             command = WireMapping.ToCommand(request);
             var orderId = OrderIds.For(command.Channel, command.ExternalOrderId);
             result = await grains.GetGrain<IOrderGrain>(orderId).PlaceAsync(command).WaitAsync(context.CancellationToken);
@@ -35,23 +35,23 @@ public sealed class OrderIntakeService(IGrainFactory grains, AdmissionControl ad
         return new Wire.PlaceOrderReply { Order = WireMapping.ToWire(result.Order), Duplicate = result.Duplicate };
     }
 
-    public async Task<Wire.Order> GetOrderAsync(Wire.GetOrderRequest request, ServerCallContext context)
+    public override async Task<Wire.Order> GetOrder(Wire.GetOrderRequest request, ServerCallContext context)
     {
         var order = await Order(request.OrderId).GetAsync().WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(order);
     }
 
-    public async Task<Wire.Order> ConfirmPaymentAsync(Wire.ConfirmPaymentRequest request, ServerCallContext context)
+    public override async Task<Wire.Order> ConfirmPayment(Wire.ConfirmPaymentRequest request, ServerCallContext context)
     {
-        using var admitted = admission.Enter(AdmissionControl.ChannelOf(request.OrderId), context);
+        using var admitted = admission.Enter(AdmissionControl.ChannelOf(request.OrderId));
         var command = new ConfirmPaymentCommand(request.PaymentReference, request.AmountMinor);
         var order = await Order(request.OrderId).ConfirmPaymentAsync(command).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(order);
     }
 
-    public async Task<Wire.Order> CancelOrderAsync(Wire.CancelOrderRequest request, ServerCallContext context)
+    public override async Task<Wire.Order> CancelOrder(Wire.CancelOrderRequest request, ServerCallContext context)
     {
-        using var admitted = admission.Enter(AdmissionControl.ChannelOf(request.OrderId), context);
+        using var admitted = admission.Enter(AdmissionControl.ChannelOf(request.OrderId));
         var grain = Order(request.OrderId);
         var order = request.Lines.Count == 0
             ? await grain.CancelAsync(request.Reason).WaitAsync(context.CancellationToken)
@@ -59,21 +59,21 @@ public sealed class OrderIntakeService(IGrainFactory grains, AdmissionControl ad
         return WireMapping.ToWire(order);
     }
 
-    public async Task<Wire.Order> RequestReturnAsync(Wire.ReturnRequest request, ServerCallContext context)
+    public override async Task<Wire.Order> RequestReturn(Wire.ReturnRequest request, ServerCallContext context)
     {
         var command = new RequestReturnCommand(request.ReturnRequestId, WireMapping.ToDomain(request.Lines), request.Reason);
         var order = await Order(request.OrderId).RequestReturnAsync(command).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(order);
     }
 
-    public async Task<Wire.OrderHistory> GetOrderHistoryAsync(Wire.GetOrderRequest request, ServerCallContext context)
+    public override async Task<Wire.OrderHistory> GetOrderHistory(Wire.GetOrderRequest request, ServerCallContext context)
     {
         var history = await Order(request.OrderId).GetHistoryAsync().WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(history);
     }
 
     /// <summary>Sends the current order, then every new version, until the order can no longer change or the call ends.</summary>
-    public async Task WatchOrderAsync(Wire.GetOrderRequest request, IServerStreamWriter<Wire.Order> responses, ServerCallContext context)
+    public override async Task WatchOrder(Wire.GetOrderRequest request, IServerStreamWriter<Wire.Order> responses, ServerCallContext context)
     {
         var grain = Order(request.OrderId);
         var order = await grain.GetAsync().WaitAsync(context.CancellationToken);

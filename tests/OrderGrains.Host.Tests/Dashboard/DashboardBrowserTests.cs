@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.Playwright;
+using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
-using OrderGrains.Grpc.Client;
+using Grpc.Core;
 using OrderGrains.Grpc.Tests;
 using Xunit.Abstractions;
 
@@ -212,7 +213,7 @@ public sealed class DashboardBrowserTests(DashboardBrowserFixture fixture, ITest
     private static string Letters(string text) => new([.. text.Where(char.IsLetter).Select(char.ToLowerInvariant)]);
 
     // A deadline is fixed when the options are made, so every call gets fresh ones.
-    private static GrpcCallOptions Call() => GrpcCallOptions.WithTimeout(TimeSpan.FromSeconds(20));
+    private static CallOptions Call() => OrderGrainsClient.Timeout(TimeSpan.FromSeconds(20));
 
     private static float Milliseconds(TimeSpan timeout) => (float)timeout.TotalMilliseconds;
 

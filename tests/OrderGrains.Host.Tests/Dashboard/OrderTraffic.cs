@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
-using OrderGrains.Grpc.Client;
 
 namespace OrderGrains.Host.Tests.Dashboard;
 
@@ -74,7 +73,7 @@ public sealed class OrderTraffic : IAsyncDisposable
             request.Lines.Add(new OrderLine { Sku = scarce ? scarceSku : hotSku, Quantity = scarce ? 2 : 1, UnitPriceMinor = 1999 });
             try
             {
-                var reply = await client.PlaceOrderAsync(request, GrpcCallOptions.WithTimeout(TimeSpan.FromSeconds(20)));
+                var reply = await client.PlaceOrderAsync(request, OrderGrainsClient.Timeout(TimeSpan.FromSeconds(20)));
                 _placed.Enqueue(reply.Order);
                 await Task.Delay(Pause, _stop.Token);
             }
