@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Npgsql;
-using OrderGrains.Runtime.Storage;
 
 namespace OrderGrains.Storage.Postgres;
 

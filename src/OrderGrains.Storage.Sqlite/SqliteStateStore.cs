@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
-using OrderGrains.Runtime.Storage;
 
 namespace OrderGrains.Storage.Sqlite;
 
@@ -10,7 +9,7 @@ namespace OrderGrains.Storage.Sqlite;
 /// Writes are group-committed: one transaction per batch on a single writer connection; reads use pooled
 /// connections of their own, which WAL lets run beside the writer.
 /// </summary>
-public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IStreamStorage, IAsyncDisposable
+public sealed class SqliteStateStore : IStateStore, IStorageStatistics, IOutboxStore, IAsyncDisposable
 {
     private const string KeyMatch = "grain_type = $type AND grain_key = $key AND state_name = $name";
 
@@ -23,7 +22,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IStr
     private readonly SqliteCommand _appendEvent;
     private readonly GroupCommitQueue _queue;
 
-    private SqliteGrainStorage(SqliteStorageOptions options, SqliteConnection writer)
+    private SqliteStateStore(SqliteStorageOptions options, SqliteConnection writer)
     {
         _connectionString = options.ConnectionString;
         _beforeCommit = options.BeforeCommit;
@@ -64,7 +63,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IStr
     public int LastBatchSize => _queue.LastBatchSize;
 
     /// <summary>Opens (creating if needed) the database and its schema, and starts the write loop.</summary>
-    public static async Task<SqliteGrainStorage> CreateAsync(SqliteStorageOptions options, CancellationToken cancellationToken)
+    public static async Task<SqliteStateStore> CreateAsync(SqliteStorageOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.GroupCommit.MaxConcurrentBatches != 1)
@@ -74,7 +73,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IStr
 
         await SqliteSchema.EnsureCreatedAsync(options, cancellationToken).ConfigureAwait(false);
         var writer = await SqliteSchema.OpenAsync(options.ConnectionString, cancellationToken).ConfigureAwait(false);
-        return new SqliteGrainStorage(options, writer);
+        return new SqliteStateStore(options, writer);
     }
 
     /// <inheritdoc />
@@ -202,7 +201,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, IStorageStatistics, IStr
         for (int i = 0; i < batch.Count; i++)
         {
             var entry = batch[i];
-            long expected = GrainStorageErrors.ParseVersionEtag(entry.ExpectedEtag);
+            long expected = StateStoreErrors.ParseVersionEtag(entry.ExpectedEtag);
             SqliteCommand command = expected == 0 ? _insert : _update;
             if (expected >= 0)
             {

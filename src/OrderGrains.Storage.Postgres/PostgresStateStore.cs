@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Npgsql;
 using NpgsqlTypes;
-using OrderGrains.Runtime.Storage;
 
 namespace OrderGrains.Storage.Postgres;
 
@@ -11,7 +10,7 @@ namespace OrderGrains.Storage.Postgres;
 /// transaction and one round trip) that inserts the writes expecting no record, updates those whose version
 /// matches, and returns which of them took effect; a failed ETag check changes nothing and aborts nothing.
 /// </summary>
-public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IStreamStorage, IAsyncDisposable
+public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutboxStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly Func<CancellationToken, ValueTask>? _beforeCommit;
@@ -27,7 +26,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
     private readonly BatchWriter[] _writers;
     private readonly GroupCommitQueue _queue;
 
-    private PostgresGrainStorage(PostgresStorageOptions options, NpgsqlDataSource dataSource, string schema)
+    private PostgresStateStore(PostgresStorageOptions options, NpgsqlDataSource dataSource, string schema)
     {
         var table = $"{schema}.grain_state";
         PartitionCount = options.StreamPartitions;
@@ -74,7 +73,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
     public long Reads => _reads.Reads;
 
     /// <summary>Creates the schema and tables if missing and starts the write loops.</summary>
-    public static async Task<PostgresGrainStorage> CreateAsync(PostgresStorageOptions options, CancellationToken cancellationToken)
+    public static async Task<PostgresStateStore> CreateAsync(PostgresStorageOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         string schema = options.QuotedSchema;
@@ -82,7 +81,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
         try
         {
             await PostgresSchema.EnsureCreatedAsync(dataSource, schema, cancellationToken).ConfigureAwait(false);
-            return new PostgresGrainStorage(options, dataSource, schema);
+            return new PostgresStateStore(options, dataSource, schema);
         }
         catch (Exception)
         {
@@ -336,7 +335,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IStorageStatistics, IS
                 _types.Add(entry.Key.GrainType);
                 _keys.Add(entry.Key.GrainKey);
                 _names.Add(entry.Key.StateName);
-                _expected.Add(GrainStorageErrors.ParseVersionEtag(entry.ExpectedEtag));
+                _expected.Add(StateStoreErrors.ParseVersionEtag(entry.ExpectedEtag));
                 _exists.Add(!entry.IsClear);
                 _payloads.Add(ToArray(entry.Payload));
                 carriesEvents |= entry.Events.Count > 0;
