@@ -63,6 +63,28 @@ public sealed partial class PostgresStorageOptions
         return NpgsqlDataSource.Create(builder.ConnectionString);
     }
 
+    /// <summary>
+    /// The connection string Orleans' ADO.NET providers use: ours, with search_path set to <see cref="Schema"/> (they
+    /// read "OrleansQuery" unqualified) and a pool of its own.
+    /// </summary>
+    internal string OrleansConnectionString
+    {
+        get
+        {
+            _ = QuotedSchema;
+            var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { SearchPath = Schema };
+            if (!ConnectionString.Contains("Pool Size", StringComparison.OrdinalIgnoreCase))
+            {
+                builder.MaxPoolSize = OrleansMaxPoolSize;
+            }
+
+            return builder.ConnectionString;
+        }
+    }
+
+    // Membership heartbeats and reminder changes are a few statements a second.
+    private const int OrleansMaxPoolSize = 8;
+
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex IdentifierPattern();
 }
