@@ -12,7 +12,8 @@ namespace OrderGrains.Storage;
 /// <remarks>
 /// <para>ETags follow Orleans' contract: null means never stored; a write or clear with a stale ETag, or with null
 /// where a record (or tombstone) exists, throws <see cref="InconsistentStateException"/> and changes nothing; a
-/// clear leaves a tombstone whose ETag keeps advancing, so <see cref="IGrainState{T}.ETag"/> stays set after it.</para>
+/// clear leaves a tombstone whose ETag keeps advancing, so <see cref="IGrainState{T}.ETag"/> stays set after it, and resets
+/// the state to a new instance.</para>
 /// <para>A write serialises the state before its first await. Writes made through <see cref="OutboxStateExtensions"/>
 /// bring their own bytes (taken when the grain asked) and the outbox events to commit with them.</para>
 /// </remarks>
@@ -96,6 +97,9 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
         ArgumentNullException.ThrowIfNull(grainState);
         grainState.ETag = await _store.ClearAsync(KeyOf(grainId, stateName), grainState.ETag, WriteScope.Effective(cancellationToken)).ConfigureAwait(false);
         grainState.RecordExists = false;
+
+        // Orleans 10's bridge leaves resetting the in-memory state to the provider: a cleared state reads as a new one.
+        grainState.State = _activators.GetActivator<T>().Create();
     }
 
     private static async Task CompleteWriteAsync<T>(Task<string> write, IGrainState<T> grainState)
