@@ -79,6 +79,9 @@ public sealed record ErpDeadLetter([property: Id(0)] string EventId, [property: 
 /// <summary>Forwards one partition of the order stream to the ERP (key = partition number).</summary>
 public interface IErpForwarderGrain : IGrainWithStringKey
 {
+    /// <summary>Activates the forwarder: it then pulls its partition while active, starting at once.</summary>
+    Task WakeAsync();
+
     /// <summary>Counters for metrics and the admin API.</summary>
     [ReadOnly]
     Task<ErpForwarderStats> GetStatsAsync();

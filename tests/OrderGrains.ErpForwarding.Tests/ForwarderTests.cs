@@ -4,7 +4,6 @@ using System.Diagnostics.Metrics;
 using OrderGrains.Abstractions;
 using OrderGrains.Erp;
 using OrderGrains.Grains;
-using OrderGrains.Runtime;
 using OrderGrains.Testing;
 
 namespace OrderGrains.ErpForwarding.Tests;
