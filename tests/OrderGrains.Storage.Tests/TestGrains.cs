@@ -96,8 +96,9 @@ public interface IEscrowGrain : IGrainWithStringKey
     Task<bool> TakeAsync(string holder, int limit);
 
     /// <summary>
-    /// Takes a turn, adds <paramref name="holder"/> tentatively, waits for <see cref="EscrowGrain.Pauses"/>[<paramref name="holder"/>],
-    /// then withdraws it again: a decision that is never committed.
+    /// Takes a turn, adds <paramref name="holder"/> tentatively, waits for its entry in <see cref="EscrowGrain.Pauses"/>,
+    /// then withdraws it again: a decision that is never committed. Pauses and
+    /// <see cref="EscrowGrain.Pondering"/> are keyed "grain key:holder".
     /// </summary>
     Task PonderAsync(string holder);
 
@@ -151,8 +152,9 @@ public sealed class EscrowGrain([PersistentState("escrow", OrderGrainsStorage.Na
         using (await Commits.EnterAsync())
         {
             state.State.Holders.Add(holder);
-            Pondering[holder] = true;
-            await Pauses[holder].Task;
+            var pause = $"{this.GetPrimaryKeyString()}:{holder}";
+            Pondering[pause] = true;
+            await Pauses[pause].Task;
             state.State.Holders.Remove(holder);
         }
     }
