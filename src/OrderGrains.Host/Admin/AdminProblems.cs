@@ -1,6 +1,6 @@
 using System.Text.Json;
 using OrderGrains.Abstractions;
-using OrderGrains.Runtime;
+using OrderGrains.Storage;
 
 namespace OrderGrains.Host.Admin;
 
@@ -30,7 +30,7 @@ internal sealed class AdminProblems : IEndpointFilter
         IllegalTransitionException illegal => Problem(StatusCodes.Status409Conflict, "Illegal transition", illegal.Message),
         RuleViolationException violation => Problem(StatusCodes.Status409Conflict, "Not allowed now", violation.Message),
         IdempotencyConflictException conflict => Problem(StatusCodes.Status409Conflict, "Idempotency key reused", conflict.Message),
-        GrainOverloadedException overloaded => Problem(StatusCodes.Status429TooManyRequests, "Overloaded", overloaded.Message),
+        LimitExceededException overloaded => Problem(StatusCodes.Status429TooManyRequests, "Overloaded", overloaded.Message),
         TimeoutException timeout => Problem(StatusCodes.Status504GatewayTimeout, "Timed out", timeout.Message),
         StateWriteFailedException lost => Problem(StatusCodes.Status503ServiceUnavailable, "Write lost", lost.Message),
         SiloUnavailableException => Problem(StatusCodes.Status503ServiceUnavailable, "Shutting down", "The server is shutting down; retry later."),

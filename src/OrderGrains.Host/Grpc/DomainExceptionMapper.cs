@@ -2,7 +2,8 @@ using OrderGrains.Abstractions;
 using OrderGrains.Grpc;
 using OrderGrains.Grpc.Server;
 using OrderGrains.Host.Admission;
-using OrderGrains.Runtime;
+using OrderGrains.Storage;
+using Orleans.Storage;
 
 namespace OrderGrains.Host.Grpc;
 
@@ -27,7 +28,7 @@ public sealed class DomainExceptionMapper : IGrpcExceptionMapper
                 return new GrpcStatus(GrpcStatusCode.FailedPrecondition, violation.Message);
             case IdempotencyConflictException conflict:
                 return new GrpcStatus(GrpcStatusCode.AlreadyExists, conflict.Message);
-            case GrainOverloadedException overloaded:
+            case LimitExceededException overloaded:
                 // Metadata refuses grpc-* keys, so the hint is written straight into the response like admission does.
                 AdmissionControl.SetRetryPushback(context, "100");
                 return new GrpcStatus(GrpcStatusCode.ResourceExhausted, overloaded.Message);

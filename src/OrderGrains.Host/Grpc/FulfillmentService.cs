@@ -1,6 +1,5 @@
 using OrderGrains.Abstractions;
 using OrderGrains.Grpc.Server;
-using OrderGrains.Runtime;
 using Wire = OrderGrains.Contracts.V1;
 
 namespace OrderGrains.Host.Grpc;

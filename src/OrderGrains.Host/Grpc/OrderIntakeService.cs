@@ -2,7 +2,6 @@ using OrderGrains.Abstractions;
 using OrderGrains.Grpc.Server;
 using OrderGrains.Host.Admission;
 using OrderGrains.Host.Operations;
-using OrderGrains.Runtime;
 using Wire = OrderGrains.Contracts.V1;
 
 namespace OrderGrains.Host.Grpc;
