@@ -190,3 +190,36 @@ public sealed class YieldingGrainStorage(Orleans.Storage.IGrainStorage inner) : 
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
 }
+
+[Alias("OrderGrains.Storage.Tests.IReminderProbeGrain")]
+public interface IReminderProbeGrain : IGrainWithStringKey
+{
+    Task RegisterAsync(string name, TimeSpan dueTime, TimeSpan period);
+
+    Task UnregisterAsync(string name);
+}
+
+/// <summary>Records every reminder tick it receives in <see cref="Ticks"/> (keyed "grain key:reminder name").</summary>
+[GrainType("reminder-probe")]
+public sealed class ReminderProbeGrain : Grain, IReminderProbeGrain, IRemindable
+{
+    public static readonly ConcurrentDictionary<string, int> Ticks = new();
+
+    public async Task RegisterAsync(string name, TimeSpan dueTime, TimeSpan period) =>
+        await this.RegisterOrUpdateReminder(name, dueTime, period);
+
+    public async Task UnregisterAsync(string name)
+    {
+        var reminder = await this.GetReminder(name);
+        if (reminder is not null)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        Ticks.AddOrUpdate($"{this.GetPrimaryKeyString()}:{reminderName}", 1, (_, n) => n + 1);
+        return Task.CompletedTask;
+    }
+}
