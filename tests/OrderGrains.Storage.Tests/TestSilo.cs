@@ -9,15 +9,23 @@ namespace OrderGrains.Storage.Tests;
 public sealed class TestSilo : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly IAsyncDisposable? _owned;
 
-    private TestSilo(IHost host) => _host = host;
+    private TestSilo(IHost host, IAsyncDisposable? owned)
+    {
+        _host = host;
+        _owned = owned;
+    }
 
     public IGrainFactory GrainFactory => _host.Services.GetRequiredService<IGrainFactory>();
 
     public IServiceProvider Services => _host.Services;
 
-    /// <summary>Starts a silo with localhost clustering unless <paramref name="configure"/> sets clustering itself.</summary>
-    public static async Task<TestSilo> StartAsync(Action<ISiloBuilder> configure, bool localhostClustering = true, string clusterId = "storage-tests")
+    /// <summary>
+    /// Starts a silo with localhost clustering unless <paramref name="configure"/> sets clustering itself;
+    /// <paramref name="owned"/> (a store) is disposed after the silo stops.
+    /// </summary>
+    public static async Task<TestSilo> StartAsync(Action<ISiloBuilder> configure, bool localhostClustering = true, string clusterId = "storage-tests", IAsyncDisposable? owned = null)
     {
         var host = new HostBuilder()
             .UseOrleans(silo =>
@@ -40,13 +48,17 @@ public sealed class TestSilo : IAsyncDisposable
             })
             .Build();
         await host.StartAsync();
-        return new TestSilo(host);
+        return new TestSilo(host, owned);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _host.StopAsync();
         _host.Dispose();
+        if (_owned is not null)
+        {
+            await _owned.DisposeAsync();
+        }
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds; fails the test after <paramref name="timeout"/>.</summary>
