@@ -114,6 +114,20 @@ public sealed class GroupCommitGrainStorageTests
     }
 
     [Fact]
+    public async Task Events_on_a_store_without_an_outbox_fail_the_write_and_store_nothing()
+    {
+        var memory = new MemoryStateStore();
+        await using var silo = await TestSilo.StartAsync(s => s.UseOrderGrainsStorage(new StateOnlyStore(memory)));
+        var note = silo.GrainFactory.GetGrain<INoteGrain>("no-outbox");
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => note.WriteWithEventAsync("lost"));
+
+        Assert.Contains("keeps no outbox", failure.ToString(), StringComparison.Ordinal);
+        Assert.False((await memory.ReadAsync(new GrainStateKey("storage-note", "no-outbox", "note"), None)).RecordExists);
+        Assert.Equal("kept", (await note.WriteAsync("kept")).Text);
+    }
+
+    [Fact]
     public async Task Writes_from_many_grains_share_transactions()
     {
         using var database = new TemporarySqliteDatabase();
@@ -166,4 +180,15 @@ public sealed class GroupCommitGrainStorageTests
     private static byte[] Json<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, OrderGrainsStorage.SerializerOptions);
 
     private static T Read<T>(GrainStateRecord record) => JsonSerializer.Deserialize<T>(record.Payload.Span, OrderGrainsStorage.SerializerOptions)!;
+
+    /// <summary>A store that keeps state only, as a provider without an outbox would.</summary>
+    private sealed class StateOnlyStore(MemoryStateStore inner) : IStateStore
+    {
+        public Task<GrainStateRecord> ReadAsync(GrainStateKey key, CancellationToken cancellationToken) => inner.ReadAsync(key, cancellationToken);
+
+        public Task<string> WriteAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, CancellationToken cancellationToken) =>
+            inner.WriteAsync(key, payload, expectedEtag, cancellationToken);
+
+        public Task<string> ClearAsync(GrainStateKey key, string? expectedEtag, CancellationToken cancellationToken) => inner.ClearAsync(key, expectedEtag, cancellationToken);
+    }
 }
