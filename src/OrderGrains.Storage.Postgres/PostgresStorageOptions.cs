@@ -82,8 +82,9 @@ public sealed partial class PostgresStorageOptions
         }
     }
 
-    // Membership heartbeats and reminder changes are a few statements a second.
-    private const int OrleansMaxPoolSize = 8;
+    // Shared by membership (a few statements a second) and reminders: Reminders.AdoNet commits every reminder change
+    // on its own, and every order registers one, so concurrent commits (which PostgreSQL flushes together) need connections.
+    private const int OrleansMaxPoolSize = 24;
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex IdentifierPattern();
