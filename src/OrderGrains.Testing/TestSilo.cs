@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OrderGrains.Storage;
@@ -35,10 +36,16 @@ public sealed class TestSilo : IAsyncDisposable
     public IStateStore Store => _storage.Store;
 
     /// <summary>
-    /// Starts <paramref name="silos"/> silos whose grains keep state in <paramref name="storage"/>. Reminders may be as
-    /// short as 100 ms, so tests need not wait a minute.
+    /// Starts <paramref name="silos"/> silos whose grains keep state in <paramref name="storage"/>, with
+    /// <paramref name="settings"/> added to each silo host's configuration (e.g. "OrderGrains:Orders:HoldTimeout").
+    /// Reminders may be as short as 100 ms, so tests need not wait a minute.
     /// </summary>
-    public static async Task<TestSilo> StartAsync(TestStorage storage, Action<ISiloBuilder> configure, Action<IServiceCollection>? services = null, short silos = 1)
+    public static async Task<TestSilo> StartAsync(
+        TestStorage storage,
+        Action<ISiloBuilder> configure,
+        Action<IServiceCollection>? services = null,
+        short silos = 1,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(configure);
@@ -55,6 +62,11 @@ public sealed class TestSilo : IAsyncDisposable
         builder.ConfigureSiloHost((_, host) =>
         {
             host.Logging.SetMinimumLevel(LogLevel.Warning);
+            if (settings is not null)
+            {
+                host.Configuration.AddInMemoryCollection(settings);
+            }
+
             services?.Invoke(host.Services);
         });
         var cluster = builder.Build();

@@ -36,6 +36,7 @@ public sealed class ConcurrencyTests
         }
 
         Assert.Equal(500 * 999, exposure);
+        Assert.Equal(silos, await oms.SilosHostingAsync<OrderGrain>());
     }
 
     [Theory]
@@ -58,5 +59,6 @@ public sealed class ConcurrencyTests
         Assert.Equal(5, (await oms.Grains.GetGrain<ICampaignGrain>("flash").GetAsync()).Taken);
         Assert.Equal(5, (await oms.AvailabilityAsync("HOT")).Reserved);
         Assert.Equal(5 * 499, (await oms.AccountAsync("c1")).OpenExposureMinor);
+        Assert.Equal(silos, await oms.SilosHostingAsync<OrderGrain>());
     }
 }

@@ -410,6 +410,7 @@ public sealed class FulfilmentTests
         Assert.Equal(accepted, stock.Reserved);
         await AssertLedgerCleanAsync(oms, "SKU-1");
         Assert.All(await Task.WhenAll(delivered.Select(d => oms.Grains.GetGrain<IOrderGrain>(d.OrderId).GetAsync())), o => Assert.Equal(OrderStatus.Returned, o.Status));
+        Assert.Equal(silos, await oms.SilosHostingAsync<OrderGrain>());
     }
 
     internal static ReportShipmentCommand Shipment(string id, string warehouseId, int quantity, string sku = "SKU-1") =>

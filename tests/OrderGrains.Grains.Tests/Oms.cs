@@ -76,5 +76,16 @@ internal sealed class Oms : IAsyncDisposable
     public static void AssertSameOrder(OrderSnapshot expected, OrderSnapshot actual) =>
         Assert.Equal(JsonSerializer.Serialize(expected), JsonSerializer.Serialize(actual));
 
+    /// <summary>How many silos host activations of <typeparamref name="TGrain"/> (Orleans' management grain).</summary>
+    public async Task<int> SilosHostingAsync<TGrain>()
+    {
+        var statistics = await Grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
+        return statistics
+            .Where(s => s.ActivationCount > 0 && s.GrainType.Contains(typeof(TGrain).FullName!, StringComparison.Ordinal))
+            .Select(s => s.SiloAddress)
+            .Distinct()
+            .Count();
+    }
+
     public ValueTask DisposeAsync() => Silo.DisposeAsync();
 }

@@ -249,6 +249,22 @@ public sealed class OrderLifecycleTests
         await Assert.ThrowsAsync<NotFoundException>(() => oms.Order("ghost").WaitForChangeAsync(0, TimeSpan.FromMilliseconds(10)));
     }
 
+    [Fact]
+    public async Task Watch_ends_with_the_current_order_when_its_silo_stops_instead_of_holding_the_stop_up()
+    {
+        await using var oms = await Oms.StartAsync(configure: o => o.MaxWatchWait = TimeSpan.FromMinutes(10));
+        await oms.SeedSimpleAsync(units: 10);
+        var placed = (await oms.PlaceAsync("1", "c1", new OrderLine("SKU-1", 1, 100))).Order;
+        var watch = oms.Order("1").WaitForChangeAsync(placed.Version, TimeSpan.FromMinutes(10));
+        await Task.Delay(200);
+        Assert.False(watch.IsCompleted);
+
+        var stop = oms.Silo.Cluster.StopSiloAsync(oms.Silo.Cluster.Silos[0]);
+
+        Oms.AssertSameOrder(placed, await watch.WaitAsync(TimeSpan.FromSeconds(30)));
+        await stop.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
     private static void FastExpiry(OrderOptions options)
     {
         options.ReservationTimeout = TimeSpan.FromSeconds(1);
