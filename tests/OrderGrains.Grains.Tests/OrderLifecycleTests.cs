@@ -201,10 +201,13 @@ public sealed class OrderLifecycleTests
         Assert.Equal(0, (await oms.Grains.GetGrain<ICampaignGrain>("flash").GetAsync()).Taken);
     }
 
-    [Fact]
-    public async Task Reservation_expiry_is_honoured_after_a_silo_restart()
+    [Theory]
+    [InlineData("memory")]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Reservation_expiry_is_honoured_after_a_silo_restart(string storageKind)
     {
-        var storage = TestStorage.Memory();
+        await using var storage = TestStorage.Create(storageKind);
         await using (var first = await Oms.StartAsync(storage, FastExpiry))
         {
             await first.SeedSimpleAsync(units: 10);
