@@ -160,7 +160,7 @@ public sealed class SqliteReminderTableTests : IDisposable
         var grain = $"restart-{Guid.NewGuid():N}";
         await using (var first = await TestSilo.StartAsync(s => Configure(s, options)))
         {
-            await first.GrainFactory.GetGrain<IReminderProbeGrain>(grain).RegisterAsync("expire", TimeSpan.FromSeconds(8), TimeSpan.FromMinutes(1));
+            await first.GrainFactory.GetGrain<IReminderProbeGrain>(grain).RegisterAsync("expire", TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(5));
         }
 
         Assert.False(ReminderProbeGrain.Ticks.ContainsKey($"{grain}:expire"));
