@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Orleans.Metadata;
 
@@ -23,10 +24,20 @@ internal sealed class GrainTypeCounters(string grainType)
 /// What Orleans does not count for us, per grain type: calls received, and requests waiting for their turn (sent from
 /// this silo and not yet running: Orleans keeps each activation's queue to itself). Hot grains are found by sampling
 /// one call in <see cref="SampleEvery"/> per thread into a per-window tally, so a grain call pays one dictionary
-/// lookup at most, and usually an increment.
+/// lookup at most, and usually an increment. While someone listens to <see cref="ActivitySourceName"/>, each grain call
+/// is also a span (<c>grain order/PlaceAsync</c>) parented by the caller's span, whose id rides in the call's
+/// <see cref="RequestContext"/>, so one trace runs from the gRPC call through every grain to storage and the ERP.
 /// </summary>
 internal sealed class GrainCallCounter(GrainClassMap classes) : IIncomingGrainCallFilter, IOutgoingGrainCallFilter
 {
+    /// <summary>The ActivitySource of grain-call spans (the name the home-made runtime's spans had is gone with it).</summary>
+    public const string ActivitySourceName = "OrderGrains.Silo";
+
+    // W3C trace context of the calling span, as RequestContext carries it to the callee (in this silo or another).
+    private const string TraceParentKey = "traceparent";
+
+    private static readonly ActivitySource Tracing = new(ActivitySourceName);
+
     /// <summary>One call in this many is tallied per grain for the hottest-grain list.</summary>
     public const int SampleEvery = 8;
 
@@ -65,10 +76,17 @@ internal sealed class GrainCallCounter(GrainClassMap classes) : IIncomingGrainCa
             Interlocked.Add(ref _tally.GetOrAdd(target, static _ => new StrongBox<long>()).Value, SampleEvery);
         }
 
+        using var span = Tracing.HasListeners() ? StartSpan(counters, context) : null;
         Interlocked.Increment(ref counters.Running);
         try
         {
             await context.Invoke();
+        }
+        catch (Exception exception) when (span is not null)
+        {
+            span.SetStatus(ActivityStatusCode.Error, exception.Message);
+            span.SetTag("exception.type", exception.GetType().FullName);
+            throw;
         }
         finally
         {
@@ -85,6 +103,11 @@ internal sealed class GrainCallCounter(GrainClassMap classes) : IIncomingGrainCa
             return;
         }
 
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } callerId } && Tracing.HasListeners())
+        {
+            RequestContext.Set(TraceParentKey, callerId);
+        }
+
         Interlocked.Increment(ref counters.Outstanding);
         try
         {
@@ -94,6 +117,20 @@ internal sealed class GrainCallCounter(GrainClassMap classes) : IIncomingGrainCa
         {
             Interlocked.Decrement(ref counters.Outstanding);
         }
+    }
+
+    private static Activity? StartSpan(GrainTypeCounters counters, IIncomingGrainCallContext context)
+    {
+        ActivityContext.TryParse(RequestContext.Get(TraceParentKey) as string, traceState: null, isRemote: true, out var parent);
+        var span = Tracing.StartActivity($"grain {counters.GrainType}/{context.MethodName}", ActivityKind.Internal, parent);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag("ordergrains.grain.type", counters.GrainType);
+            span.SetTag("ordergrains.grain.key", context.TargetId.Key.ToString());
+            span.SetTag("ordergrains.grain.method", context.MethodName);
+        }
+
+        return span;
     }
 
     /// <summary>The type's counters; null for Orleans' own grains and system targets, which are not the product's load.</summary>

@@ -22,6 +22,7 @@ internal sealed partial class SiloFigures : ILifecycleParticipant<ISiloLifecycle
     private const int Slots = WindowSeconds + 1;
 
     private static readonly TimeSpan SamplePeriod = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan FreshActivations = TimeSpan.FromMilliseconds(200);
     private static readonly Meter Meter = new(MeterName);
     private static readonly Lock LiveLock = new();
     private static readonly List<SiloFigures> Live = [];
@@ -42,6 +43,7 @@ internal sealed partial class SiloFigures : ILifecycleParticipant<ISiloLifecycle
     private long _previousTallyStarted = Stopwatch.GetTimestamp();
     private long _tallyStarted = Stopwatch.GetTimestamp();
     private Dictionary<string, int> _activations = new(StringComparer.Ordinal);
+    private long _activationsRead;
     private long _samples;
     private long _startedTimestamp = Stopwatch.GetTimestamp();
     private DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
@@ -202,6 +204,7 @@ internal sealed partial class SiloFigures : ILifecycleParticipant<ISiloLifecycle
         lock (_lock)
         {
             _activations = activations;
+            _activationsRead = Stopwatch.GetTimestamp();
         }
     }
 
@@ -328,6 +331,13 @@ internal sealed partial class SiloFigures : ILifecycleParticipant<ISiloLifecycle
         var totals = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var figures in LiveFigures())
         {
+            // A scrape reports what is live now, not up to a sampler period ago; observers never run on a grain's scheduler,
+            // so waiting here (bounded) for the management grain cannot deadlock.
+            if (Stopwatch.GetElapsedTime(Interlocked.Read(ref figures._activationsRead)) > FreshActivations)
+            {
+                figures.RefreshActivationsAsync().Wait(SamplePeriod);
+            }
+
             // Every type seen reports, also with none live, so a series does not vanish when its grains are collected.
             foreach (var (_, counters) in figures._counter.Types)
             {
