@@ -1,6 +1,12 @@
+using System.Net;
+using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
 using OrderGrains.Benchmarks.Grains;
-using OrderGrains.Testing;
+using OrderGrains.Storage;
+using OrderGrains.Storage.Postgres;
 
 namespace OrderGrains.Benchmarks;
 
@@ -8,7 +14,7 @@ namespace OrderGrains.Benchmarks;
 /// Durable decisions per second of ONE hot grain on PostgreSQL (the flash-sale shape): <see cref="Buyers"/> concurrent
 /// callers, <see cref="TakesPerBuyer"/> sequential takes each per invocation. Group commit inside the grain
 /// (<see cref="HotStockGrain"/>) against one awaited write per request (<see cref="SerialStockGrain"/>, the baseline),
-/// same run, same server, same state size.
+/// same run, same server, same state size, on an Orleans silo with OrderGrains' group-commit storage on a fresh schema.
 /// </summary>
 // BenchmarkDotNet rejects sealed benchmark classes (it derives from them), so this one stays unsealed.
 [Config(typeof(StorageWriteConfig))]
@@ -18,8 +24,9 @@ public class HotGrainBenchmarks
     public const int Buyers = 512;
     public const int TakesPerBuyer = 4;
 
-    private TestStorage? _storage;
-    private TestSilo? _silo;
+    private PostgresStateStore? _store;
+    private IHost? _silo;
+    private string? _schema;
     private IHotStockGrain _batched = null!;
     private ISerialStockGrain _serial = null!;
 
@@ -58,10 +65,17 @@ public class HotGrainBenchmarks
 
     private async Task SetupAsync()
     {
-        _storage = TestStorage.Postgres();
-        _silo = await TestSilo.StartAsync(_storage, builder => builder.AddGrains(typeof(HotStockGrain), typeof(SerialStockGrain)));
-        _batched = _silo.GrainFactory.GetGrain<IHotStockGrain>("hot");
-        _serial = _silo.GrainFactory.GetGrain<ISerialStockGrain>("hot");
+        _schema = "bench_" + Guid.NewGuid().ToString("N");
+        _store = await PostgresStateStore.CreateAsync(
+            new PostgresStorageOptions { ConnectionString = BenchmarkDatabase.PostgresConnectionString, Schema = _schema }, CancellationToken.None);
+        var store = _store;
+        _silo = new HostBuilder()
+            .UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort()).UseOrderGrainsStorage(store))
+            .Build();
+        await _silo.StartAsync();
+        var grains = _silo.Services.GetRequiredService<IGrainFactory>();
+        _batched = grains.GetGrain<IHotStockGrain>("hot");
+        _serial = grains.GetGrain<ISerialStockGrain>("hot");
         await _batched.TakeAsync("warm-up");
         await _serial.TakeAsync("warm-up");
     }
@@ -70,14 +84,25 @@ public class HotGrainBenchmarks
     {
         if (_silo is not null)
         {
-            await _silo.DisposeAsync();
+            await _silo.StopAsync();
+            _silo.Dispose();
             _silo = null;
         }
 
-        if (_storage is not null)
+        if (_store is not null)
         {
-            await _storage.DisposeAsync();
-            _storage = null;
+            await _store.DisposeAsync();
+            _store = null;
+            await using var dataSource = NpgsqlDataSource.Create(BenchmarkDatabase.PostgresConnectionString);
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
+            await drop.ExecuteNonQueryAsync();
         }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

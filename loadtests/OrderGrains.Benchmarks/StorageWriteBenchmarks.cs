@@ -1,10 +1,9 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.Data.Sqlite;
 using Npgsql;
-using OrderGrains.Runtime.Storage;
+using OrderGrains.Storage;
 using OrderGrains.Storage.Postgres;
 using OrderGrains.Storage.Sqlite;
-using OrderGrains.Testing;
 
 namespace OrderGrains.Benchmarks;
 
@@ -49,7 +48,7 @@ public class StorageWriteBenchmarks
     private readonly GrainStateKey[] _keys = new GrainStateKey[Writers];
     private readonly string?[] _etags = new string?[Writers];
     private readonly byte[][] _payloads = new byte[Writers][];
-    private IGrainStorage? _storage;
+    private IStateStore? _storage;
     private Func<ValueTask> _cleanup = () => ValueTask.CompletedTask;
 
     [Params(StorageProvider.Postgres, StorageProvider.Sqlite)]
@@ -117,15 +116,12 @@ public class StorageWriteBenchmarks
 
     private async Task OpenPostgresAsync()
     {
-        var connectionString = Environment.GetEnvironmentVariable(TestStorage.PostgresVariable) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException(
-                $"{TestStorage.PostgresVariable} is not set: export it, e.g. Host=127.0.0.1;Username=postgres;Password=postgres;Database=ordergrains_test, or filter the PostgreSQL cases out.");
+        var connectionString = BenchmarkDatabase.PostgresConnectionString;
         var schema = "bench_" + Guid.NewGuid().ToString("N");
         var options = Commit == CommitMode.Grouped
             ? new PostgresStorageOptions { ConnectionString = connectionString, Schema = schema }
             : new PostgresStorageOptions { ConnectionString = connectionString, Schema = schema, GroupCommit = PostgresUnbatched };
-        var storage = await PostgresGrainStorage.CreateAsync(options, CancellationToken.None);
+        var storage = await PostgresStateStore.CreateAsync(options, CancellationToken.None);
         _storage = storage;
         _cleanup = async () =>
         {
@@ -145,7 +141,7 @@ public class StorageWriteBenchmarks
         var options = Commit == CommitMode.Grouped
             ? new SqliteStorageOptions { DatabasePath = path }
             : new SqliteStorageOptions { DatabasePath = path, GroupCommit = SqliteUnbatched };
-        var storage = await SqliteGrainStorage.CreateAsync(options, CancellationToken.None);
+        var storage = await SqliteStateStore.CreateAsync(options, CancellationToken.None);
         _storage = storage;
         _cleanup = async () =>
         {
@@ -169,4 +165,16 @@ public class StorageWriteBenchmarks
         var average = statistics.WriteBatches == 0 ? 0 : (double)statistics.Writes / statistics.WriteBatches;
         Console.WriteLine($"// {Provider} {Commit}: {statistics.Writes:N0} writes in {statistics.WriteBatches:N0} batches, {average:F1} writes/batch on average, largest {statistics.LargestBatch}");
     }
+}
+
+/// <summary>Where the PostgreSQL benchmarks find their server.</summary>
+internal static class BenchmarkDatabase
+{
+    public const string PostgresVariable = "ORDERGRAINS_TEST_POSTGRES";
+
+    public static string PostgresConnectionString =>
+        Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                $"{PostgresVariable} is not set: export it, e.g. Host=127.0.0.1;Username=postgres;Password=postgres;Database=ordergrains_test, or filter the PostgreSQL cases out.");
 }

@@ -36,6 +36,8 @@ public sealed class InProcessHost : IAsyncDisposable
         {
             $"--OrderGrains:GrpcPort={grpcPort}",
             $"--OrderGrains:AdminPort={adminPort}",
+            $"--OrderGrains:Cluster:SiloPort={FreePort()}",
+            $"--OrderGrains:Cluster:GatewayPort={FreePort()}",
             "--Logging:LogLevel:Default=Warning",
         };
         string? schema = null;
@@ -57,7 +59,7 @@ public sealed class InProcessHost : IAsyncDisposable
         {
             args.Add("--OrderGrains:Orders:ReservationTimeout=" + options.ReservationTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
             args.Add("--OrderGrains:Orders:ExpiryRetryPeriod=00:00:01");
-            args.Add("--OrderGrains:Silo:MinimumReminderPeriod=00:00:01");
+            args.Add("--OrderGrains:Silo:Reminders:MinimumReminderPeriod=00:00:01");
         }
 
         args.AddRange(options.HostSettings);

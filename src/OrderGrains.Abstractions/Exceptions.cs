@@ -1,6 +1,8 @@
 namespace OrderGrains.Abstractions;
 
 /// <summary>Malformed input: the host maps it to INVALID_ARGUMENT. <see cref="Field"/> uses the wire's names, e.g. "lines[2].quantity".</summary>
+[GenerateSerializer]
+[Alias("ordergrains.DomainValidationException")]
 public sealed class DomainValidationException : Exception
 {
     public DomainValidationException(string field, string reason, Exception? innerException = null)
@@ -31,13 +33,17 @@ public sealed class DomainValidationException : Exception
     }
 
     /// <summary>The offending field, in wire (snake_case) notation.</summary>
+    [Id(0)]
     public string Field { get; }
 
     /// <summary>What is wrong with it.</summary>
+    [Id(1)]
     public string Reason { get; }
 }
 
 /// <summary>An entity that was never created: the host maps it to NOT_FOUND.</summary>
+[GenerateSerializer]
+[Alias("ordergrains.NotFoundException")]
 public sealed class NotFoundException : Exception
 {
     public NotFoundException(string entity, string id)
@@ -68,12 +74,16 @@ public sealed class NotFoundException : Exception
     }
 
     /// <summary>"order", "customer", "warehouse", "sku", "campaign".</summary>
+    [Id(0)]
     public string Entity { get; }
 
+    [Id(1)]
     public string Id { get; }
 }
 
 /// <summary>An idempotency key was reused with a different payload: the host maps it to ALREADY_EXISTS.</summary>
+[GenerateSerializer]
+[Alias("ordergrains.IdempotencyConflictException")]
 public sealed class IdempotencyConflictException : Exception
 {
     public IdempotencyConflictException(string idempotencyKey, string detail, Exception? innerException = null)
@@ -99,6 +109,7 @@ public sealed class IdempotencyConflictException : Exception
         IdempotencyKey = string.Empty;
     }
 
+    [Id(0)]
     public string IdempotencyKey { get; }
 }
 
@@ -106,6 +117,8 @@ public sealed class IdempotencyConflictException : Exception
 /// A well-formed request that the current state does not allow (over-shipment, returning more than was delivered):
 /// the host maps it to FAILED_PRECONDITION.
 /// </summary>
+[GenerateSerializer]
+[Alias("ordergrains.RuleViolationException")]
 public sealed class RuleViolationException : Exception
 {
     public RuleViolationException(string subject, string reason, Exception? innerException = null)
@@ -136,8 +149,10 @@ public sealed class RuleViolationException : Exception
     }
 
     /// <summary>What the rule protects, e.g. "order 'web:1' line SKU-1".</summary>
+    [Id(0)]
     public string Subject { get; }
 
+    [Id(1)]
     public string Reason { get; }
 }
 
@@ -145,6 +160,8 @@ public sealed class RuleViolationException : Exception
 /// An order cannot take a trigger in its current status: the host maps it to FAILED_PRECONDITION.
 /// The message names both states, e.g. "Order 'web:1' cannot go from CANCELLED to PAID (ConfirmPayment)."
 /// </summary>
+[GenerateSerializer]
+[Alias("ordergrains.IllegalTransitionException")]
 public sealed class IllegalTransitionException : Exception
 {
     public IllegalTransitionException(string orderId, OrderStatus from, OrderStatus to, OrderTrigger trigger)
@@ -173,14 +190,18 @@ public sealed class IllegalTransitionException : Exception
         OrderId = string.Empty;
     }
 
+    [Id(0)]
     public string OrderId { get; }
 
     /// <summary>The order's status when the trigger arrived.</summary>
+    [Id(1)]
     public OrderStatus From { get; }
 
     /// <summary>The status the trigger leads to where it is allowed.</summary>
+    [Id(2)]
     public OrderStatus To { get; }
 
+    [Id(3)]
     public OrderTrigger Trigger { get; }
 
     /// <summary>The proto enum name ("PENDING_PAYMENT"), which is what operators see on the wire.</summary>

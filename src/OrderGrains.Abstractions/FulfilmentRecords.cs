@@ -1,27 +1,37 @@
 namespace OrderGrains.Abstractions;
 
 /// <summary>Units of one SKU, without a price: shipment, return, backorder and cancellation lines.</summary>
-public sealed record LineQuantity(string Sku, int Quantity);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.LineQuantity")]
+public sealed record LineQuantity([property: Id(0)] string Sku, [property: Id(1)] int Quantity);
 
 /// <summary>ReportShipment: a warehouse shipped one package of an order; idempotent per <paramref name="ShipmentId"/>.</summary>
+[GenerateSerializer]
+[Alias("ordergrains.ReportShipmentCommand")]
 public sealed record ReportShipmentCommand(
-    string WarehouseId,
-    string ShipmentId,
-    IReadOnlyList<LineQuantity> Lines,
-    string Carrier,
-    string TrackingNumber);
+    [property: Id(0)] string WarehouseId,
+    [property: Id(1)] string ShipmentId,
+    [property: Id(2)] IReadOnlyList<LineQuantity> Lines,
+    [property: Id(3)] string Carrier,
+    [property: Id(4)] string TrackingNumber);
 
 /// <summary>A package that left a warehouse; <paramref name="DeliveredAt"/> is set once the carrier confirmed delivery.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.ShipmentRecord")]
 public sealed record ShipmentRecord(
-    string ShipmentId,
-    string WarehouseId,
-    IReadOnlyList<LineQuantity> Lines,
-    string Carrier,
-    string TrackingNumber,
-    DateTimeOffset ShippedAt,
-    DateTimeOffset? DeliveredAt);
+    [property: Id(0)] string ShipmentId,
+    [property: Id(1)] string WarehouseId,
+    [property: Id(2)] IReadOnlyList<LineQuantity> Lines,
+    [property: Id(3)] string Carrier,
+    [property: Id(4)] string TrackingNumber,
+    [property: Id(5)] DateTimeOffset ShippedAt,
+    [property: Id(6)] DateTimeOffset? DeliveredAt);
 
 /// <summary>The state of returned goods as the receiving warehouse found them. Numbers are the wire's and persisted.</summary>
+[GenerateSerializer]
+[Alias("ordergrains.ItemCondition")]
 public enum ItemCondition
 {
     Unspecified = 0,
@@ -34,48 +44,69 @@ public enum ItemCondition
 }
 
 /// <summary>RequestReturn: idempotent per <paramref name="ReturnRequestId"/>; only delivered units may be returned.</summary>
-public sealed record RequestReturnCommand(string ReturnRequestId, IReadOnlyList<LineQuantity> Lines, string Reason);
+[GenerateSerializer]
+[Alias("ordergrains.RequestReturnCommand")]
+public sealed record RequestReturnCommand([property: Id(0)] string ReturnRequestId, [property: Id(1)] IReadOnlyList<LineQuantity> Lines, [property: Id(2)] string Reason);
 
 /// <summary>Returned units of one SKU in one condition.</summary>
-public sealed record ReturnedLine(string Sku, int Quantity, ItemCondition Condition);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.ReturnedLine")]
+public sealed record ReturnedLine([property: Id(0)] string Sku, [property: Id(1)] int Quantity, [property: Id(2)] ItemCondition Condition);
 
 /// <summary>ReceiveReturn: returned goods arrived for <paramref name="RmaId"/> at <paramref name="WarehouseId"/>; an RMA is received once.</summary>
-public sealed record ReceiveReturnCommand(string RmaId, string WarehouseId, IReadOnlyList<ReturnedLine> Lines);
+[GenerateSerializer]
+[Alias("ordergrains.ReceiveReturnCommand")]
+public sealed record ReceiveReturnCommand([property: Id(0)] string RmaId, [property: Id(1)] string WarehouseId, [property: Id(2)] IReadOnlyList<ReturnedLine> Lines);
 
 /// <summary>
 /// A return merchandise authorisation. <paramref name="RefundMinor"/> (in <paramref name="Currency"/>) is what the
 /// receipt refunded: the event the ERP turns into a credit note. Unset receipt fields mean the goods have not arrived.
 /// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.ReturnRecord")]
 public sealed record ReturnRecord(
-    string RmaId,
-    string ReturnRequestId,
-    IReadOnlyList<LineQuantity> Lines,
-    string Reason,
-    DateTimeOffset RequestedAt,
-    string? WarehouseId,
-    IReadOnlyList<ReturnedLine> Received,
-    DateTimeOffset? ReceivedAt,
-    long RefundMinor,
-    string Currency);
+    [property: Id(0)] string RmaId,
+    [property: Id(1)] string ReturnRequestId,
+    [property: Id(2)] IReadOnlyList<LineQuantity> Lines,
+    [property: Id(3)] string Reason,
+    [property: Id(4)] DateTimeOffset RequestedAt,
+    [property: Id(5)] string? WarehouseId,
+    [property: Id(6)] IReadOnlyList<ReturnedLine> Received,
+    [property: Id(7)] DateTimeOffset? ReceivedAt,
+    [property: Id(8)] long RefundMinor,
+    [property: Id(9)] string Currency);
 
 /// <summary>Partial cancel: gives up backordered units; idempotent per <paramref name="CancellationId"/>.</summary>
-public sealed record CancelBackorderCommand(string CancellationId, IReadOnlyList<LineQuantity> Lines, string Reason, string Actor);
+[GenerateSerializer]
+[Alias("ordergrains.CancelBackorderCommand")]
+public sealed record CancelBackorderCommand([property: Id(0)] string CancellationId, [property: Id(1)] IReadOnlyList<LineQuantity> Lines, [property: Id(2)] string Reason, [property: Id(3)] string Actor);
 
 /// <summary>A refund owed to the customer: after a return receipt, or for cancelled backordered units of a paid order.</summary>
-public sealed record RefundRecord(string RefundId, string Cause, long AmountMinor, string Currency, DateTimeOffset At);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.RefundRecord")]
+public sealed record RefundRecord([property: Id(0)] string RefundId, [property: Id(1)] string Cause, [property: Id(2)] long AmountMinor, [property: Id(3)] string Currency, [property: Id(4)] DateTimeOffset At);
 
 /// <summary>
 /// One entry of an order's append-only audit trail: what happened (<paramref name="Event"/>), who did it, and the
 /// status before and after (equal when the status did not change).
 /// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.OrderHistoryEntry")]
 public sealed record OrderHistoryEntry(
-    long Sequence,
-    DateTimeOffset At,
-    string Event,
-    string Actor,
-    string Details,
-    OrderStatus From,
-    OrderStatus To);
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string Event,
+    [property: Id(3)] string Actor,
+    [property: Id(4)] string Details,
+    [property: Id(5)] OrderStatus From,
+    [property: Id(6)] OrderStatus To);
 
 /// <summary>The whole audit trail of one order, oldest first.</summary>
-public sealed record OrderHistory(string OrderId, IReadOnlyList<OrderHistoryEntry> Entries);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.OrderHistory")]
+public sealed record OrderHistory([property: Id(0)] string OrderId, [property: Id(1)] IReadOnlyList<OrderHistoryEntry> Entries);

@@ -1,4 +1,4 @@
-using OrderGrains.Runtime;
+using Orleans.Concurrency;
 
 namespace OrderGrains.Abstractions;
 

@@ -10,4 +10,7 @@ public static class InventoryStreams
 /// A warehouse's on-hand fell below what is reserved there: <paramref name="Shortfall"/> units had to be re-sourced
 /// or backordered. <paramref name="Cause"/> names the sync, adjustment or shipment that revealed it.
 /// </summary>
-public sealed record ShortageAlert(string Sku, string WarehouseId, int Shortfall, string Cause, DateTimeOffset At);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.ShortageAlert")]
+public sealed record ShortageAlert([property: Id(0)] string Sku, [property: Id(1)] string WarehouseId, [property: Id(2)] int Shortfall, [property: Id(3)] string Cause, [property: Id(4)] DateTimeOffset At);

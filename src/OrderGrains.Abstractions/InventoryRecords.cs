@@ -1,27 +1,47 @@
 namespace OrderGrains.Abstractions;
 
 /// <summary>A warehouse: location in WGS84 degrees; inactive warehouses keep their stock but get no new allocations.</summary>
-public sealed record WarehouseInfo(string WarehouseId, string Name, double Latitude, double Longitude, bool Active);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.WarehouseInfo")]
+public sealed record WarehouseInfo([property: Id(0)] string WarehouseId, [property: Id(1)] string Name, [property: Id(2)] double Latitude, [property: Id(3)] double Longitude, [property: Id(4)] bool Active);
 
 /// <summary>Every warehouse, with a version that grows with every change (SKU pools cache it by version).</summary>
-public sealed record WarehouseDirectorySnapshot(long Version, IReadOnlyList<WarehouseInfo> Warehouses);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.WarehouseDirectorySnapshot")]
+public sealed record WarehouseDirectorySnapshot([property: Id(0)] long Version, [property: Id(1)] IReadOnlyList<WarehouseInfo> Warehouses);
 
 /// <summary>SetStock: absolute units on hand of one SKU in one warehouse; idempotent per <paramref name="SyncId"/>.</summary>
-public sealed record SetStockCommand(string WarehouseId, int OnHand, string SyncId);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.SetStockCommand")]
+public sealed record SetStockCommand([property: Id(0)] string WarehouseId, [property: Id(1)] int OnHand, [property: Id(2)] string SyncId);
 
 /// <summary>Stock of one SKU in one warehouse; <paramref name="Available"/> = on hand − reserved.</summary>
-public sealed record WarehouseStock(string WarehouseId, int OnHand, int Reserved, int Available);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.WarehouseStock")]
+public sealed record WarehouseStock([property: Id(0)] string WarehouseId, [property: Id(1)] int OnHand, [property: Id(2)] int Reserved, [property: Id(3)] int Available);
 
 /// <summary>
 /// Stock of one SKU summed over all warehouses, active or not, with the per-warehouse split. <paramref name="Backordered"/>
 /// counts units orders wait for that no warehouse has (not included in <paramref name="Reserved"/>).
 /// </summary>
-public sealed record SkuAvailability(string Sku, int OnHand, int Reserved, int Available, IReadOnlyList<WarehouseStock> Warehouses, int Backordered = 0);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.SkuAvailability")]
+public sealed record SkuAvailability([property: Id(0)] string Sku, [property: Id(1)] int OnHand, [property: Id(2)] int Reserved, [property: Id(3)] int Available, [property: Id(4)] IReadOnlyList<WarehouseStock> Warehouses, [property: Id(5)] int Backordered = 0);
 
 /// <summary>Asks a SKU pool to reserve one order line, sourced nearest to the ship-to coordinates.</summary>
-public sealed record StockReservationRequest(string OrderId, int Quantity, double Latitude, double Longitude);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.StockReservationRequest")]
+public sealed record StockReservationRequest([property: Id(0)] string OrderId, [property: Id(1)] int Quantity, [property: Id(2)] double Latitude, [property: Id(3)] double Longitude);
 
 /// <summary>How a stock reservation ended. Numbers are persisted by the order saga.</summary>
+[GenerateSerializer]
+[Alias("ordergrains.StockReservationOutcome")]
 public enum StockReservationOutcome
 {
     Unspecified = 0,
@@ -31,12 +51,20 @@ public enum StockReservationOutcome
 }
 
 /// <summary>Units taken from one warehouse.</summary>
-public sealed record WarehouseQuantity(string WarehouseId, int Quantity);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.WarehouseQuantity")]
+public sealed record WarehouseQuantity([property: Id(0)] string WarehouseId, [property: Id(1)] int Quantity);
 
 /// <summary>The outcome of a reservation and, when reserved, where the units come from and the reservation's version.</summary>
-public sealed record StockReservationResult(StockReservationOutcome Outcome, IReadOnlyList<WarehouseQuantity> Allocations, long Version = 0);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.StockReservationResult")]
+public sealed record StockReservationResult([property: Id(0)] StockReservationOutcome Outcome, [property: Id(1)] IReadOnlyList<WarehouseQuantity> Allocations, [property: Id(2)] long Version = 0);
 
 /// <summary>Why stock changed by a delta. Numbers are the wire's and persisted.</summary>
+[GenerateSerializer]
+[Alias("ordergrains.StockAdjustmentReason")]
 public enum StockAdjustmentReason
 {
     Unspecified = 0,
@@ -49,24 +77,41 @@ public enum StockAdjustmentReason
 }
 
 /// <summary>AdjustStock: adds <paramref name="Delta"/> (may be negative) to one warehouse's on-hand; idempotent per <paramref name="AdjustmentId"/>.</summary>
-public sealed record AdjustStockCommand(string WarehouseId, int Delta, StockAdjustmentReason Reason, string AdjustmentId);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.AdjustStockCommand")]
+public sealed record AdjustStockCommand([property: Id(0)] string WarehouseId, [property: Id(1)] int Delta, [property: Id(2)] StockAdjustmentReason Reason, [property: Id(3)] string AdjustmentId);
 
 /// <summary>
 /// What one order holds of one SKU: units still to ship per warehouse and units backordered. <paramref name="Version"/>
 /// grows with every change, so an order can ignore an older report that arrives late.
 /// </summary>
-public sealed record StockReservation(string OrderId, long Version, IReadOnlyList<WarehouseQuantity> Allocations, int Backordered);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.StockReservation")]
+public sealed record StockReservation([property: Id(0)] string OrderId, [property: Id(1)] long Version, [property: Id(2)] IReadOnlyList<WarehouseQuantity> Allocations, [property: Id(3)] int Backordered);
 
 /// <summary>Tells an order that a SKU pool moved its reservation (re-sourced, backordered or filled from a restock).</summary>
-public sealed record StockReservationChange(string Sku, StockReservation Reservation, string Cause);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.StockReservationChange")]
+public sealed record StockReservationChange([property: Id(0)] string Sku, [property: Id(1)] StockReservation Reservation, [property: Id(2)] string Cause);
 
 /// <summary>Takes shipped units out of a warehouse and out of the order's reservation; idempotent per shipment id.</summary>
-public sealed record StockDeduction(string OrderId, string ShipmentId, string WarehouseId, int Quantity);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.StockDeduction")]
+public sealed record StockDeduction([property: Id(0)] string OrderId, [property: Id(1)] string ShipmentId, [property: Id(2)] string WarehouseId, [property: Id(3)] int Quantity);
 
 /// <summary>Puts returned resalable units back on hand; idempotent per (order, RMA).</summary>
-public sealed record ReturnRestock(string OrderId, string RmaId, string WarehouseId, int Quantity);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.ReturnRestock")]
+public sealed record ReturnRestock([property: Id(0)] string OrderId, [property: Id(1)] string RmaId, [property: Id(2)] string WarehouseId, [property: Id(3)] int Quantity);
 
 /// <summary>Kinds of SKU ledger movements. Persisted: numbers are never reused.</summary>
+[GenerateSerializer]
+[Alias("ordergrains.StockMovementKind")]
 public enum StockMovementKind
 {
     Unspecified = 0,
@@ -91,17 +136,23 @@ public enum StockMovementKind
 }
 
 /// <summary>One movement of a SKU pool: <paramref name="Reference"/> is the causing order, sync, adjustment, shipment or RMA id.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.StockMovement")]
 public sealed record StockMovement(
-    long Sequence,
-    DateTimeOffset At,
-    StockMovementKind Kind,
-    string WarehouseId,
-    int Quantity,
-    string? OrderId,
-    string Reference);
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] StockMovementKind Kind,
+    [property: Id(3)] string WarehouseId,
+    [property: Id(4)] int Quantity,
+    [property: Id(5)] string? OrderId,
+    [property: Id(6)] string Reference);
 
 /// <summary>
 /// A SKU pool's recent movements (newest last, bounded), the count of every movement ever, and how many invariant
 /// checks failed (each also logged as an error; nothing is repaired silently).
 /// </summary>
-public sealed record StockLedger(string Sku, IReadOnlyList<StockMovement> Recent, long TotalMovements, long InvariantViolations);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.StockLedger")]
+public sealed record StockLedger([property: Id(0)] string Sku, [property: Id(1)] IReadOnlyList<StockMovement> Recent, [property: Id(2)] long TotalMovements, [property: Id(3)] long InvariantViolations);

@@ -1,4 +1,4 @@
-using OrderGrains.Runtime;
+using Orleans.Concurrency;
 
 namespace OrderGrains.Abstractions;
 
@@ -9,6 +9,8 @@ public static class OrderStreams
 }
 
 /// <summary>What happened to an order. Numbers are persisted in the stream and never reused.</summary>
+[GenerateSerializer]
+[Alias("ordergrains.OrderEventKind")]
 public enum OrderEventKind
 {
     Unspecified = 0,
@@ -31,19 +33,22 @@ public enum OrderEventKind
 /// for Refunded and PaymentRefunded, what is still owed back for Cancelled. <see cref="Paid"/> tells whether the order was paid
 /// before it completed (customer advances) or not (accounts receivable).
 /// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.OrderEvent")]
 public sealed record OrderEvent(
-    string OrderId,
-    long Version,
-    OrderEventKind Kind,
-    string Channel,
-    string CustomerId,
-    string Currency,
-    long TotalMinor,
-    long AmountMinor,
-    bool Paid,
-    IReadOnlyList<OrderLine> Lines,
-    DateTimeOffset At,
-    string Reference)
+    [property: Id(0)] string OrderId,
+    [property: Id(1)] long Version,
+    [property: Id(2)] OrderEventKind Kind,
+    [property: Id(3)] string Channel,
+    [property: Id(4)] string CustomerId,
+    [property: Id(5)] string Currency,
+    [property: Id(6)] long TotalMinor,
+    [property: Id(7)] long AmountMinor,
+    [property: Id(8)] bool Paid,
+    [property: Id(9)] IReadOnlyList<OrderLine> Lines,
+    [property: Id(10)] DateTimeOffset At,
+    [property: Id(11)] string Reference)
 {
     /// <summary>The order and version as a stable reference (redeliveries carry the same one).</summary>
     public string EventReference => $"{OrderId}#{Version}:{Kind}";
@@ -51,24 +56,33 @@ public sealed record OrderEvent(
 
 /// <summary>How far the ERP forwarding of one stream partition has come.</summary>
 /// <remarks><see cref="Backlog"/> = events appended but not yet handled; <see cref="Lag"/> = age of the oldest of them (zero when caught up).</remarks>
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.ErpForwarderStats")]
 public sealed record ErpForwarderStats(
-    int Partition,
-    long LastSequence,
-    long Backlog,
-    TimeSpan Lag,
-    long Posted,
-    long Skipped,
-    long Failed,
-    int DeadLettered,
-    DateTimeOffset? LastEventAppendedAt,
-    DateTimeOffset? LastPostedAt);
+    [property: Id(0)] int Partition,
+    [property: Id(1)] long LastSequence,
+    [property: Id(2)] long Backlog,
+    [property: Id(3)] TimeSpan Lag,
+    [property: Id(4)] long Posted,
+    [property: Id(5)] long Skipped,
+    [property: Id(6)] long Failed,
+    [property: Id(7)] int DeadLettered,
+    [property: Id(8)] DateTimeOffset? LastEventAppendedAt,
+    [property: Id(9)] DateTimeOffset? LastPostedAt);
 
 /// <summary>An event the ERP refused, or that failed too often; kept until retried.</summary>
-public sealed record ErpDeadLetter(string EventId, string OrderId, string DocumentType, string Reason, int Attempts, DateTimeOffset At, OrderEvent Event);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.ErpDeadLetter")]
+public sealed record ErpDeadLetter([property: Id(0)] string EventId, [property: Id(1)] string OrderId, [property: Id(2)] string DocumentType, [property: Id(3)] string Reason, [property: Id(4)] int Attempts, [property: Id(5)] DateTimeOffset At, [property: Id(6)] OrderEvent Event);
 
 /// <summary>Forwards one partition of the order stream to the ERP (key = partition number).</summary>
 public interface IErpForwarderGrain : IGrainWithStringKey
 {
+    /// <summary>Activates the forwarder: it then pulls its partition while active, starting at once.</summary>
+    Task WakeAsync();
+
     /// <summary>Counters for metrics and the admin API.</summary>
     [ReadOnly]
     Task<ErpForwarderStats> GetStatsAsync();

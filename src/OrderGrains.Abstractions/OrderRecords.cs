@@ -4,40 +4,57 @@ namespace OrderGrains.Abstractions;
 /// One order line: <paramref name="UnitPriceMinor"/> is the price of one unit in minor units of the order's currency.
 /// <paramref name="ListPriceMinor"/> (0 = not given) is the undiscounted price the manual-review discount rule compares with.
 /// </summary>
-public sealed record OrderLine(string Sku, int Quantity, long UnitPriceMinor, long ListPriceMinor = 0);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.OrderLine")]
+public sealed record OrderLine([property: Id(0)] string Sku, [property: Id(1)] int Quantity, [property: Id(2)] long UnitPriceMinor, [property: Id(3)] long ListPriceMinor = 0);
 
 /// <summary>Where an order ships to. Coordinates (WGS84 degrees) only pick the nearest warehouse.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.ShippingAddress")]
 public sealed record ShippingAddress(
-    string Recipient,
-    string Line1,
-    string City,
-    string Region,
-    string Country,
-    string PostalCode,
-    double Latitude,
-    double Longitude);
+    [property: Id(0)] string Recipient,
+    [property: Id(1)] string Line1,
+    [property: Id(2)] string City,
+    [property: Id(3)] string Region,
+    [property: Id(4)] string Country,
+    [property: Id(5)] string PostalCode,
+    [property: Id(6)] double Latitude,
+    [property: Id(7)] double Longitude);
 
 /// <summary>Units of one SKU reserved in (and later shipped from) one warehouse.</summary>
-public sealed record Allocation(string Sku, string WarehouseId, int Quantity);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.Allocation")]
+public sealed record Allocation([property: Id(0)] string Sku, [property: Id(1)] string WarehouseId, [property: Id(2)] int Quantity);
 
 /// <summary>
 /// PlaceOrder: idempotent per (<paramref name="Channel"/>, <paramref name="ExternalOrderId"/>), which also names the order
 /// (see <see cref="OrderIds.For"/>). <paramref name="CampaignId"/> null or empty means no campaign.
 /// </summary>
+[GenerateSerializer]
+[Alias("ordergrains.PlaceOrderCommand")]
 public sealed record PlaceOrderCommand(
-    string Channel,
-    string ExternalOrderId,
-    string CustomerId,
-    IReadOnlyList<OrderLine> Lines,
-    ShippingAddress? ShipTo,
-    string? CampaignId,
-    string Currency);
+    [property: Id(0)] string Channel,
+    [property: Id(1)] string ExternalOrderId,
+    [property: Id(2)] string CustomerId,
+    [property: Id(3)] IReadOnlyList<OrderLine> Lines,
+    [property: Id(4)] ShippingAddress? ShipTo,
+    [property: Id(5)] string? CampaignId,
+    [property: Id(6)] string Currency);
 
 /// <summary>The placed order; <paramref name="Duplicate"/> is true when the idempotency key had been placed before.</summary>
-public sealed record PlaceOrderResult(OrderSnapshot Order, bool Duplicate);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.PlaceOrderResult")]
+public sealed record PlaceOrderResult([property: Id(0)] OrderSnapshot Order, [property: Id(1)] bool Duplicate);
 
 /// <summary>ConfirmPayment: idempotent per <paramref name="PaymentReference"/>; the amount must equal the order total.</summary>
-public sealed record ConfirmPaymentCommand(string PaymentReference, long AmountMinor);
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.ConfirmPaymentCommand")]
+public sealed record ConfirmPaymentCommand([property: Id(0)] string PaymentReference, [property: Id(1)] long AmountMinor);
 
 /// <summary>
 /// An order as the wire shows it. <paramref name="Allocations"/> are units per SKU and warehouse reserved or shipped;
@@ -45,28 +62,31 @@ public sealed record ConfirmPaymentCommand(string PaymentReference, long AmountM
 /// <paramref name="ApprovalsRequired"/>.
 /// </summary>
 /// <remarks> <paramref name="Version"/> grows by one with every visible change.</remarks>
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.OrderSnapshot")]
 public sealed record OrderSnapshot(
-    string OrderId,
-    string Channel,
-    string ExternalOrderId,
-    string CustomerId,
-    OrderStatus Status,
-    RejectReason RejectReason,
-    HoldReason HoldReason,
-    IReadOnlyList<OrderLine> Lines,
-    IReadOnlyList<Allocation> Allocations,
-    long TotalMinor,
-    string Currency,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt,
-    DateTimeOffset? ReservationExpiresAt,
-    long Version,
-    string? CampaignId,
-    IReadOnlyList<LineQuantity> Backordered,
-    IReadOnlyList<LineQuantity> CancelledUnits,
-    IReadOnlyList<ShipmentRecord> Shipments,
-    IReadOnlyList<ReturnRecord> Returns,
-    IReadOnlyList<RefundRecord> Refunds,
-    DateTimeOffset? HoldExpiresAt,
-    IReadOnlyList<string> Approvers,
-    int ApprovalsRequired);
+    [property: Id(0)] string OrderId,
+    [property: Id(1)] string Channel,
+    [property: Id(2)] string ExternalOrderId,
+    [property: Id(3)] string CustomerId,
+    [property: Id(4)] OrderStatus Status,
+    [property: Id(5)] RejectReason RejectReason,
+    [property: Id(6)] HoldReason HoldReason,
+    [property: Id(7)] IReadOnlyList<OrderLine> Lines,
+    [property: Id(8)] IReadOnlyList<Allocation> Allocations,
+    [property: Id(9)] long TotalMinor,
+    [property: Id(10)] string Currency,
+    [property: Id(11)] DateTimeOffset CreatedAt,
+    [property: Id(12)] DateTimeOffset UpdatedAt,
+    [property: Id(13)] DateTimeOffset? ReservationExpiresAt,
+    [property: Id(14)] long Version,
+    [property: Id(15)] string? CampaignId,
+    [property: Id(16)] IReadOnlyList<LineQuantity> Backordered,
+    [property: Id(17)] IReadOnlyList<LineQuantity> CancelledUnits,
+    [property: Id(18)] IReadOnlyList<ShipmentRecord> Shipments,
+    [property: Id(19)] IReadOnlyList<ReturnRecord> Returns,
+    [property: Id(20)] IReadOnlyList<RefundRecord> Refunds,
+    [property: Id(21)] DateTimeOffset? HoldExpiresAt,
+    [property: Id(22)] IReadOnlyList<string> Approvers,
+    [property: Id(23)] int ApprovalsRequired);

@@ -1,6 +1,8 @@
 namespace OrderGrains.Abstractions;
 
 /// <summary>Where an order stands. Numbers are the wire's (orders.proto) and are never reused.</summary>
+[GenerateSerializer]
+[Alias("ordergrains.OrderStatus")]
 public enum OrderStatus
 {
     Unspecified = 0,
@@ -20,6 +22,8 @@ public enum OrderStatus
 }
 
 /// <summary>Why an order was refused at intake; set only when the status is <see cref="OrderStatus.Rejected"/>.</summary>
+[GenerateSerializer]
+[Alias("ordergrains.RejectReason")]
 public enum RejectReason
 {
     Unspecified = 0,
@@ -31,6 +35,8 @@ public enum RejectReason
 }
 
 /// <summary>Why an order waits for a person; set only when the status is <see cref="OrderStatus.OnHold"/>.</summary>
+[GenerateSerializer]
+[Alias("ordergrains.HoldReason")]
 public enum HoldReason
 {
     Unspecified = 0,
@@ -39,6 +45,8 @@ public enum HoldReason
 }
 
 /// <summary>What asks an order to change status; the transition table maps (status, trigger) to the next status.</summary>
+[GenerateSerializer]
+[Alias("ordergrains.OrderTrigger")]
 public enum OrderTrigger
 {
     Unspecified = 0,

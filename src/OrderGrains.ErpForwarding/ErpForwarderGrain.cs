@@ -1,48 +1,101 @@
+using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderGrains.Abstractions;
 using OrderGrains.Erp;
-using OrderGrains.Runtime;
-using OrderGrains.Runtime.Serialization;
-using OrderGrains.Runtime.Streams;
+using OrderGrains.Storage;
 
 namespace OrderGrains.ErpForwarding;
 
 /// <summary>
-/// Forwards one partition of the order stream to the ERP as journal entries, in order. Each document's idempotency
-/// key is (order id, event version, document type), so a redelivered event — after a crash or a failed delivery —
-/// is answered by the ERP with the original entry instead of a second one. An event the ERP rejects (4xx), or that
-/// fails <see cref="ErpForwarderOptions.MaxAttempts"/> times, goes to the durable dead-letter list and the
-/// partition moves on; while the ERP is unavailable the batch is handed back, so the backlog waits in the stream.
+/// Forwards one partition of the order stream to the ERP as journal entries, in order. The forwarder pulls its own
+/// partition from the outbox after its durable checkpoint (<see cref="ErpForwarderState.LastSequence"/>), woken by a
+/// grain timer while active; a keep-alive reminder and <see cref="ErpForwarderStartup"/> keep one activation per
+/// partition alive in the cluster, so a dead silo's partitions are taken over by another. Delivery is at least once:
+/// the checkpoint moves only past events that were posted, skipped or dead-lettered. Each document's idempotency key
+/// is (order id, event version, document type), so a redelivered event (after a crash or a failed delivery) is
+/// answered by the ERP with the original entry instead of a second one. An event the ERP rejects (4xx), or that fails
+/// <see cref="ErpForwarderOptions.MaxAttempts"/> times, goes to the durable dead-letter list and the partition moves
+/// on; while the ERP is unavailable the event stays at the head and the backlog waits in the outbox.
 /// </summary>
 [GrainType("erpforwarder")]
-[ImplicitStreamSubscription(OrderStreams.Namespace)]
 public sealed class ErpForwarderGrain(
-    [PersistentState("erp-forwarder")] IPersistentState<ErpForwarderState> state,
+    [PersistentState("erp-forwarder", OrderGrainsStorage.Name)] IPersistentState<ErpForwarderState> state,
     IErpClient erp,
-    GrainSerializer serializer,
+    IOutboxStore outbox,
     IOptions<ErpForwarderOptions> options,
-    IStreamInfo streams,
     TimeProvider clock,
-    ILogger<ErpForwarderGrain> logger) : Grain, IErpForwarderGrain, IStreamConsumerGrain
+    ILogger<ErpForwarderGrain> logger) : Grain, IErpForwarderGrain, IRemindable
 {
+    /// <summary>The consumer name under which the outbox keeps this forwarder's checkpoint (the grain type).</summary>
+    public const string ConsumerName = "erpforwarder";
+
+    private const string KeepAliveReminder = "keep-alive";
+
     private readonly ErpForwarderOptions _options = options.Value;
 
     private ErpForwarderState State => state.State;
 
-    /// <summary>Posts each new event of the batch in order; throws to have the batch delivered again later.</summary>
-    public async Task OnNextBatchAsync(IReadOnlyList<StreamItem> items)
+    private int Partition => int.Parse(this.GetPrimaryKeyString(), CultureInfo.InvariantCulture);
+
+    /// <summary>Starts pulling: the keep-alive reminder (reactivation elsewhere if this silo dies) and the poll timer.</summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // An upgrade from the pulling service of the home-made runtime: its checkpoint may be ahead of the state.
+        var stored = await outbox.ReadCheckpointAsync(ConsumerName, OrderStreams.Namespace, Partition, cancellationToken);
+        State.LastSequence = Math.Max(State.LastSequence, stored);
+        if (await this.GetReminder(KeepAliveReminder) is null)
+        {
+            await this.RegisterOrUpdateReminder(KeepAliveReminder, _options.KeepAlivePeriod, _options.KeepAlivePeriod);
+        }
+
+        this.RegisterGrainTimer(
+            PullAsync,
+            new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = _options.PollInterval, Interleave = false, KeepAlive = true });
+    }
+
+    /// <summary>Activates the forwarder; its timer's first tick pulls at once.</summary>
+    public Task WakeAsync() => Task.CompletedTask;
+
+    /// <summary>The keep-alive reminder: its delivery (re)activates the forwarder, which then pulls.</summary>
+    public Task ReceiveReminder(string reminderName, TickStatus status) => PullAsync(CancellationToken.None);
+
+    /// <summary>Forwards what the partition holds after the checkpoint, batch by batch, until it is drained or the ERP is unavailable.</summary>
+    private async Task PullAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var events = await outbox.ReadEventsAsync(OrderStreams.Namespace, Partition, State.LastSequence, _options.BatchSize, cancellationToken);
+            if (events.Count == 0)
+            {
+                return;
+            }
+
+            var drained = await ForwardAsync(events);
+            await outbox.WriteCheckpointAsync(ConsumerName, OrderStreams.Namespace, Partition, State.LastSequence, CancellationToken.None);
+            if (!drained || events.Count < _options.BatchSize)
+            {
+                return;
+            }
+        }
+    }
+
+    // Posts each new event in order and checkpoints what is done with; false when the ERP is unavailable and the
+    // head event waits for the next pull.
+    private async Task<bool> ForwardAsync(IReadOnlyList<StoredStreamEvent> events)
     {
         try
         {
-            foreach (var item in items)
+            foreach (var item in events)
             {
                 if (item.Sequence <= State.LastSequence)
                 {
                     continue;
                 }
 
-                var orderEvent = serializer.Deserialize<OrderEvent>(item.Payload);
+                var orderEvent = JsonSerializer.Deserialize<OrderEvent>(item.Payload.Span, OrderGrainsStorage.SerializerOptions)
+                    ?? throw new InvalidOperationException($"Outbox event {item.EventId} has an empty payload.");
                 var document = ErpDocuments.For(orderEvent, _options.VatRateBasisPoints);
                 if (document is null)
                 {
@@ -50,25 +103,40 @@ public sealed class ErpForwarderGrain(
                 }
                 else if (!await TryPostAsync(item, orderEvent, document))
                 {
-                    // Not processed: the stream must deliver this event again, so the batch may not count as done.
-                    throw new ErpUnavailableException($"The ERP is unavailable; event {item.EventId} and the rest of its batch will be delivered again.");
+                    return false;
                 }
 
                 State.LastSequence = item.Sequence;
                 State.LastEventAppendedAt = item.AppendedAt;
             }
+
+            return true;
         }
         finally
         {
+            await PersistAsync();
+        }
+    }
+
+    private async Task PersistAsync()
+    {
+        try
+        {
             await state.WriteStateAsync();
+        }
+        catch (Exception)
+        {
+            // Memory may now be ahead of storage: reload the checkpoint; the events since are delivered again.
+            DeactivateOnIdle();
+            throw;
         }
     }
 
     /// <summary>Counters for metrics and the admin API.</summary>
     public async Task<ErpForwarderStats> GetStatsAsync()
     {
-        var partition = int.Parse(GetPrimaryKeyString(), System.Globalization.CultureInfo.InvariantCulture);
-        var backlog = Math.Max(0, await streams.GetHeadAsync(OrderStreams.Namespace, partition) - State.LastSequence);
+        var partition = Partition;
+        var backlog = Math.Max(0, await outbox.ReadHeadAsync(OrderStreams.Namespace, partition, CancellationToken.None) - State.LastSequence);
 
         // The oldest waiting event was appended no earlier than the last one handled: a lower bound on the lag.
         var lag = backlog > 0 && State.LastEventAppendedAt is { } last ? clock.GetUtcNow() - last : TimeSpan.Zero;
@@ -123,9 +191,9 @@ public sealed class ErpForwarderGrain(
     // stable across redeliveries, so the ERP turns a repeat into a replay.
     private static string IdempotencyKey(string eventId, JournalEntryRequest document) => $"{eventId}:{document.DocumentType}";
 
-    // True when the event is done with (posted or dead-lettered); false when the ERP is unavailable and the batch
-    // must be delivered again.
-    private async Task<bool> TryPostAsync(StreamItem item, OrderEvent orderEvent, JournalEntryRequest document)
+    // True when the event is done with (posted or dead-lettered); false when the ERP is unavailable and the event
+    // must be posted again by a later pull.
+    private async Task<bool> TryPostAsync(StoredStreamEvent item, OrderEvent orderEvent, JournalEntryRequest document)
     {
         var eventId = item.EventId;
         var key = IdempotencyKey(eventId, document);

@@ -1,32 +1,35 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OrderGrains.Erp;
-using OrderGrains.Runtime.Hosting;
 
 namespace OrderGrains.ErpForwarding;
 
-/// <summary>Wires ERP forwarding into a silo.</summary>
+/// <summary>Wires ERP forwarding into a silo: <c>siloBuilder.AddErpForwarding(sp => client)</c>.</summary>
 public static class ErpForwardingExtensions
 {
     /// <summary>
-    /// Hosts <see cref="ErpForwarderGrain"/> (one per partition of the order stream) posting through the
-    /// <see cref="IErpClient"/> that <paramref name="erpClient"/> creates.
+    /// Hosts <see cref="ErpForwarderGrain"/> (one per partition of the order outbox, activated at silo start and kept
+    /// alive by a reminder) posting through the <see cref="IErpClient"/> that <paramref name="erpClient"/> creates.
+    /// <see cref="ErpForwarderOptions"/> are bound from <see cref="ErpForwarderOptions.SectionName"/>, then
+    /// <paramref name="configure"/>, and validated when the host starts. The silo's storage must keep an outbox
+    /// (<c>IOutboxStore</c>).
     /// </summary>
-    public static SiloBuilder AddErpForwarding(this SiloBuilder builder, Func<IServiceProvider, IErpClient> erpClient, Action<ErpForwarderOptions>? configure = null)
+    public static ISiloBuilder AddErpForwarding(this ISiloBuilder builder, Func<IServiceProvider, IErpClient> erpClient, Action<ErpForwarderOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(erpClient);
-        builder.AddGrains(typeof(ErpForwarderGrain));
         builder.Services.TryAddSingleton(erpClient);
         builder.Services.TryAddSingleton(TimeProvider.System);
-        var options = builder.Services.AddOptions<ErpForwarderOptions>()
-            .Validate(o => o.VatRateBasisPoints is >= 0 and <= 10_000, "ErpForwarderOptions.VatRateBasisPoints must be between 0 and 10000.")
-            .Validate(o => o.MaxAttempts > 0 && o.AttemptsPerDelivery > 0, "ErpForwarderOptions attempts must be positive.");
+        var options = builder.Services.AddOptions<ErpForwarderOptions>().BindConfiguration(ErpForwarderOptions.SectionName);
         if (configure is not null)
         {
             options.Configure(configure);
         }
 
+        options.ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ErpForwarderOptions>, ErpForwarderOptionsValidator>());
+        builder.AddStartupTask<ErpForwarderStartup>();
         return builder;
     }
 }

@@ -1,12 +1,12 @@
 using OrderGrains.Abstractions;
-using OrderGrains.Runtime;
+using OrderGrains.Storage;
 
 namespace OrderGrains.Grains;
 
 /// <summary>Remembers every campaign id so the admin API can list campaigns without scanning storage.</summary>
 [GrainType("campaign-directory")]
 public sealed class CampaignDirectoryGrain(
-    [PersistentState("directory")] IPersistentState<CampaignDirectoryState> state) : Grain, ICampaignDirectoryGrain
+    [PersistentState("directory", OrderGrainsStorage.Name)] IPersistentState<CampaignDirectoryState> state) : Grain, ICampaignDirectoryGrain
 {
     /// <summary>Adds a campaign id; a known id changes nothing.</summary>
     public async Task RegisterAsync(string campaignId)

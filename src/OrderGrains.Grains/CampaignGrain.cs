@@ -1,5 +1,6 @@
 using OrderGrains.Abstractions;
-using OrderGrains.Runtime;
+using Orleans.Concurrency;
+using OrderGrains.Storage;
 
 namespace OrderGrains.Grains;
 
@@ -15,7 +16,7 @@ namespace OrderGrains.Grains;
 [GrainType("campaign")]
 [Reentrant]
 public sealed class CampaignGrain(
-    [PersistentState("campaign")] IPersistentState<CampaignState> state,
+    [PersistentState("campaign", OrderGrainsStorage.Name)] IPersistentState<CampaignState> state,
     TimeProvider clock,
     StockHints hints) : Grain, ICampaignGrain
 {
@@ -23,11 +24,11 @@ public sealed class CampaignGrain(
 
     private CampaignState Campaign => state.State;
 
-    private CommitBatcher Commits => _commits ??= new CommitBatcher(
-        () => state.WriteStateAsync(),
+    private CommitBatcher Commits => _commits ??= CommitBatcher.ForState(
+        state,
         // Memory may now differ from storage: the next call must start from a fresh load.
         _ => DeactivateOnIdle(),
-        $"campaign '{GetPrimaryKeyString()}'");
+        $"campaign '{this.GetPrimaryKeyString()}'");
 
     /// <summary>Creates or replaces the campaign; units already taken still count against the new quota.</summary>
     public async Task<CampaignDefinition> UpsertAsync(CampaignDefinition campaign)
@@ -38,7 +39,7 @@ public sealed class CampaignGrain(
         {
             if (Campaign.ClosedAt is { } closedAt && Campaign.Definition != campaign)
             {
-                throw new RuleViolationException($"campaign '{GetPrimaryKeyString()}'", $"was closed at {closedAt:O} by {Campaign.ClosedBy}; create a new campaign instead");
+                throw new RuleViolationException($"campaign '{this.GetPrimaryKeyString()}'", $"was closed at {closedAt:O} by {Campaign.ClosedBy}; create a new campaign instead");
             }
 
             if (Campaign.Definition != campaign)
@@ -74,7 +75,7 @@ public sealed class CampaignGrain(
     /// <summary>Returns the campaign with its taken and remaining units, or throws <see cref="NotFoundException"/>.</summary>
     public async Task<CampaignStatus> GetAsync()
     {
-        var status = Campaign.Definition is { } definition ? Status(definition) : throw new NotFoundException("campaign", GetPrimaryKeyString());
+        var status = Campaign.Definition is { } definition ? Status(definition) : throw new NotFoundException("campaign", this.GetPrimaryKeyString());
         await Commits.WhenDurableAsync();
         return status;
     }
@@ -99,7 +100,7 @@ public sealed class CampaignGrain(
         CampaignStatus status;
         using (await Commits.EnterAsync())
         {
-            var definition = Campaign.Definition ?? throw new NotFoundException("campaign", GetPrimaryKeyString());
+            var definition = Campaign.Definition ?? throw new NotFoundException("campaign", this.GetPrimaryKeyString());
             if (Campaign.ClosedAt is null)
             {
                 Campaign.ClosedAt = clock.GetUtcNow();
@@ -212,11 +213,11 @@ public sealed class CampaignGrain(
     {
         if (Campaign.Definition is not { } definition || Campaign.ClosedAt is not null)
         {
-            hints.ForgetCampaign(GetPrimaryKeyString());
+            hints.ForgetCampaign(this.GetPrimaryKeyString());
             return;
         }
 
-        hints.PublishCampaign(GetPrimaryKeyString(), definition.Sku, (long)definition.Quota - Campaign.Taken, definition.StartsAt, definition.EndsAt);
+        hints.PublishCampaign(this.GetPrimaryKeyString(), definition.Sku, (long)definition.Quota - Campaign.Taken, definition.StartsAt, definition.EndsAt);
     }
 
     private CampaignStatus Status(CampaignDefinition definition) =>
@@ -229,9 +230,9 @@ public sealed class CampaignGrain(
             throw new DomainValidationException("campaign", "is required");
         }
 
-        if (!string.Equals(campaign.CampaignId, GetPrimaryKeyString(), StringComparison.Ordinal) || string.IsNullOrWhiteSpace(campaign.CampaignId))
+        if (!string.Equals(campaign.CampaignId, this.GetPrimaryKeyString(), StringComparison.Ordinal) || string.IsNullOrWhiteSpace(campaign.CampaignId))
         {
-            throw new DomainValidationException("campaign_id", $"'{campaign.CampaignId}' does not match the addressed campaign '{GetPrimaryKeyString()}'");
+            throw new DomainValidationException("campaign_id", $"'{campaign.CampaignId}' does not match the addressed campaign '{this.GetPrimaryKeyString()}'");
         }
 
         if (string.IsNullOrWhiteSpace(campaign.Sku))

@@ -1,5 +1,5 @@
 using OrderGrains.Abstractions;
-using OrderGrains.Runtime;
+using OrderGrains.Storage;
 
 namespace OrderGrains.Grains;
 
@@ -9,7 +9,7 @@ namespace OrderGrains.Grains;
 /// </summary>
 [GrainType("customer")]
 public sealed class CustomerAccountGrain(
-    [PersistentState("account")] IPersistentState<CustomerAccountState> state) : Grain, ICustomerAccountGrain
+    [PersistentState("account", OrderGrainsStorage.Name)] IPersistentState<CustomerAccountState> state) : Grain, ICustomerAccountGrain
 {
     private CustomerAccountState Account => state.State;
 
@@ -26,9 +26,9 @@ public sealed class CustomerAccountGrain(
             throw new DomainValidationException("customer_id", "is required");
         }
 
-        if (!string.Equals(profile.CustomerId, GetPrimaryKeyString(), StringComparison.Ordinal))
+        if (!string.Equals(profile.CustomerId, this.GetPrimaryKeyString(), StringComparison.Ordinal))
         {
-            throw new DomainValidationException("customer_id", $"'{profile.CustomerId}' does not match the addressed customer '{GetPrimaryKeyString()}'");
+            throw new DomainValidationException("customer_id", $"'{profile.CustomerId}' does not match the addressed customer '{this.GetPrimaryKeyString()}'");
         }
 
         if (profile.CreditLimitMinor < 0)
@@ -49,7 +49,7 @@ public sealed class CustomerAccountGrain(
     public Task<CustomerAccount> GetAsync() =>
         Account.Profile is { } profile
             ? Task.FromResult(new CustomerAccount(profile, Account.OpenExposureMinor, Account.Exposures.Count))
-            : throw new NotFoundException("customer", GetPrimaryKeyString());
+            : throw new NotFoundException("customer", this.GetPrimaryKeyString());
 
     /// <summary>Returns the profile, or null for an unknown customer.</summary>
     public Task<CustomerProfile?> FindProfileAsync() => Task.FromResult(Account.Profile);
@@ -65,7 +65,7 @@ public sealed class CustomerAccountGrain(
             return existing.Decision;
         }
 
-        var profile = Account.Profile ?? throw new NotFoundException("customer", GetPrimaryKeyString());
+        var profile = Account.Profile ?? throw new NotFoundException("customer", this.GetPrimaryKeyString());
         if (profile.Blocked)
         {
             return CreditDecision.Blocked;

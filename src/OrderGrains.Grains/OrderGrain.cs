@@ -2,8 +2,8 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderGrains.Abstractions;
-using OrderGrains.Runtime;
-using OrderGrains.Runtime.Streams;
+using OrderGrains.Storage;
+using StreamId = OrderGrains.Storage.StreamId;
 
 namespace OrderGrains.Grains;
 
@@ -19,10 +19,11 @@ namespace OrderGrains.Grains;
 /// </remarks>
 [GrainType("order")]
 public sealed class OrderGrain(
-    [PersistentState("order")] IPersistentState<OrderState> state,
+    [PersistentState("order", OrderGrainsStorage.Name)] IPersistentState<OrderState> state,
     IOptions<OrderOptions> options,
     TimeProvider clock,
     StockHints hints,
+    SiloShutdown shutdown,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
 {
     private const string ExpiryReminder = "reservation-expiry";
@@ -35,9 +36,15 @@ public sealed class OrderGrain(
     private OrderSnapshot? _published;
     private TaskCompletionSource<OrderSnapshot> _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Cancelled once this activation is on its way out (see RequestDeactivation); ends long polls early.
+    private readonly CancellationTokenSource _deactivating = new();
+
+    // Reminder handles this activation registered or found, so unregistering needs no table read.
+    private readonly Dictionary<string, IGrainReminder> _reminders = new(StringComparer.Ordinal);
+
     private OrderState Order => state.State;
 
-    private string OrderId => GetPrimaryKeyString();
+    private string OrderId => this.GetPrimaryKeyString();
 
     /// <summary>Finishes an interrupted saga step and makes sure an unpaid order has its expiry reminder.</summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -48,12 +55,12 @@ public sealed class OrderGrain(
             await CompletePendingWorkAsync();
         }
 
-        if (Order is { Status: OrderStatus.PendingPayment, ReservationExpiresAt: { } expiresAt } && await GetReminderAsync(ExpiryReminder) is null)
+        if (Order is { Status: OrderStatus.PendingPayment, ReservationExpiresAt: { } expiresAt } && await this.GetReminder(ExpiryReminder) is null)
         {
             await RegisterExpiryReminderAsync(expiresAt);
         }
 
-        if (Order is { Status: OrderStatus.OnHold, HoldExpiresAt: { } holdExpiresAt } && await GetReminderAsync(HoldReminder) is null)
+        if (Order is { Status: OrderStatus.OnHold, HoldExpiresAt: { } holdExpiresAt } && await this.GetReminder(HoldReminder) is null)
         {
             await RegisterReminderAtAsync(HoldReminder, holdExpiresAt);
         }
@@ -287,16 +294,24 @@ public sealed class OrderGrain(
         }
 
         var changed = _changed.Task;
-        // Ends early when the activation is asked to deactivate (shutdown, say): the watcher gets the current state
-        // and asks again, rather than holding the deactivation up until its timeout drops the call.
-        using var delay = CancellationTokenSource.CreateLinkedTokenSource(DeactivationRequested);
+        // Ends early when the silo stops or this activation asked to be deactivated: Orleans deactivates an activation
+        // only once its running requests finished, so the watcher gets the current state now and asks again (reaching
+        // the next activation) rather than holding the deactivation, and the silo's stop, up for the whole wait.
+        using var delay = CancellationTokenSource.CreateLinkedTokenSource(_deactivating.Token, shutdown.Stopping);
         await Task.WhenAny(changed, Task.Delay(timeout < _options.MaxWatchWait ? timeout : _options.MaxWatchWait, delay.Token));
         await delay.CancelAsync();
         return _published!;
     }
 
     /// <summary>Expires an unpaid order whose reservation lapsed; finishes interrupted saga steps; drops the reminder once it has no work.</summary>
-    public Task ReceiveReminderAsync(string reminderName, TickStatus status) => ReceiveReminderCoreAsync(reminderName);
+    public Task ReceiveReminder(string reminderName, TickStatus status) => ReceiveReminderCoreAsync(reminderName);
+
+    /// <summary>Ends waiting long polls: the activation is going away.</summary>
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _deactivating.Cancel();
+        return Task.CompletedTask;
+    }
 
     private async Task ReceiveReminderCoreAsync(string reminderName)
     {
@@ -1117,7 +1132,27 @@ public sealed class OrderGrain(
     private async Task RegisterReminderAtAsync(string name, DateTimeOffset dueAt)
     {
         var due = dueAt - clock.GetUtcNow();
-        await RegisterOrUpdateReminderAsync(name, due > TimeSpan.Zero ? due : TimeSpan.Zero, _options.ExpiryRetryPeriod);
+        _reminders[name] = await this.RegisterOrUpdateReminder(name, due > TimeSpan.Zero ? due : TimeSpan.Zero, _options.ExpiryRetryPeriod);
+    }
+
+    private async Task UnregisterReminderAsync(string name)
+    {
+        if (!_reminders.Remove(name, out var reminder))
+        {
+            reminder = await this.GetReminder(name);
+        }
+
+        if (reminder is not null)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    // Memory may now differ from storage: the next call must start from a fresh load (and resume the saga from there).
+    private void RequestDeactivation()
+    {
+        _deactivating.Cancel();
+        DeactivateOnIdle();
     }
 
     /// <summary>
@@ -1240,8 +1275,7 @@ public sealed class OrderGrain(
         }
         catch (Exception)
         {
-            // Memory may now differ from storage: the next call must start from a fresh load (and resume the saga from there).
-            DeactivateOnIdle();
+            RequestDeactivation();
             throw;
         }
     }

@@ -1,14 +1,20 @@
 namespace OrderGrains.Grains;
 
-/// <summary>Settings of the order domain; registered with <c>AddOrderDomain</c> (<see cref="OrderDomainServiceCollectionExtensions"/>).</summary>
+/// <summary>
+/// Settings of the order domain, bound from <see cref="SectionName"/> and checked at start-up by
+/// <see cref="OrderOptionsValidator"/>; registered with <c>AddOrderDomain</c> (<see cref="OrderDomainServiceCollectionExtensions"/>).
+/// </summary>
 public sealed class OrderOptions
 {
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "OrderGrains:Orders";
+
     /// <summary>How long an unpaid order keeps its stock before it is cancelled (a campaign may set its own).</summary>
     public TimeSpan ReservationTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>
     /// Period of the per-order expiry reminder. It fires once at expiry; the period only matters when expiring fails
-    /// and must be retried. Must be at least the silo's MinimumReminderPeriod.
+    /// and must be retried. Must be at least Orleans' ReminderOptions.MinimumReminderPeriod.
     /// </summary>
     public TimeSpan ExpiryRetryPeriod { get; set; } = TimeSpan.FromMinutes(1);
 

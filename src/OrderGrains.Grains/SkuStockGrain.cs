@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderGrains.Abstractions;
-using OrderGrains.Runtime;
-using OrderGrains.Runtime.Streams;
+using Orleans.Concurrency;
+using OrderGrains.Storage;
+using StreamId = OrderGrains.Storage.StreamId;
 
 namespace OrderGrains.Grains;
 
@@ -28,7 +29,7 @@ namespace OrderGrains.Grains;
 [GrainType("sku-stock")]
 [Reentrant]
 public sealed class SkuStockGrain(
-    [PersistentState("stock")] IPersistentState<SkuStockState> state,
+    [PersistentState("stock", OrderGrainsStorage.Name)] IPersistentState<SkuStockState> state,
     IOptions<OrderOptions> options,
     TimeProvider clock,
     StockHints hints,
@@ -60,7 +61,7 @@ public sealed class SkuStockGrain(
 
     private SkuStockState Stock => state.State;
 
-    private string Sku => GetPrimaryKeyString();
+    private string Sku => this.GetPrimaryKeyString();
 
     private CommitBatcher Commits => _commits ??= new CommitBatcher(
         WriteBatch,
@@ -74,7 +75,9 @@ public sealed class SkuStockGrain(
     {
         _durableSequence = Stock.Sequence;
         PublishHint();
-        RegisterGrainTimer(_ => RetryNoticesAsync(), _options.StockNoticeRetryPeriod, _options.StockNoticeRetryPeriod);
+        this.RegisterGrainTimer(
+            _ => RetryNoticesAsync(),
+            new GrainTimerCreationOptions { DueTime = _options.StockNoticeRetryPeriod, Period = _options.StockNoticeRetryPeriod, Interleave = true, KeepAlive = false });
         SendNotices();
         return Task.CompletedTask;
     }
@@ -719,12 +722,12 @@ public sealed class SkuStockGrain(
         Task write;
         if (_alerts.Count == 0)
         {
-            write = state.WriteStateAsync();
+            write = state.WriteStateSnapshotAsync();
         }
         else
         {
-            // The events are copied into the write before it first awaits; later alerts go with the next batch.
-            write = state.WriteStateAsync([.. _alerts]);
+            // The state and events are serialised before the write first yields; later alerts go with the next batch.
+            write = state.WriteStateSnapshotAsync([.. _alerts]);
             _alerts.Clear();
         }
 

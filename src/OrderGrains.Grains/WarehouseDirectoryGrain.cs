@@ -1,12 +1,12 @@
 using OrderGrains.Abstractions;
-using OrderGrains.Runtime;
+using OrderGrains.Storage;
 
 namespace OrderGrains.Grains;
 
 /// <summary>All warehouses in one place, versioned, so SKU pools can cache the list and ask only for newer versions.</summary>
 [GrainType("warehouse-directory")]
 public sealed class WarehouseDirectoryGrain(
-    [PersistentState("directory")] IPersistentState<WarehouseDirectoryState> state) : Grain, IWarehouseDirectoryGrain
+    [PersistentState("directory", OrderGrainsStorage.Name)] IPersistentState<WarehouseDirectoryState> state) : Grain, IWarehouseDirectoryGrain
 {
     /// <summary>Adds or replaces a warehouse; an unchanged warehouse does not change the version.</summary>
     public async Task<long> UpsertAsync(WarehouseInfo warehouse)

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using OrderGrains.Abstractions;
-using OrderGrains.Runtime;
+using OrderGrains.Storage;
 
 namespace OrderGrains.Grains;
 
@@ -10,7 +10,7 @@ namespace OrderGrains.Grains;
 /// </summary>
 [GrainType("warehouse")]
 public sealed class WarehouseGrain(
-    [PersistentState("warehouse")] IPersistentState<WarehouseState> state,
+    [PersistentState("warehouse", OrderGrainsStorage.Name)] IPersistentState<WarehouseState> state,
     IOptions<OrderOptions> options,
     TimeProvider clock) : Grain, IWarehouseGrain
 {
@@ -26,9 +26,9 @@ public sealed class WarehouseGrain(
             throw new DomainValidationException("warehouse", "is required");
         }
 
-        if (!string.Equals(warehouse.WarehouseId, GetPrimaryKeyString(), StringComparison.Ordinal))
+        if (!string.Equals(warehouse.WarehouseId, this.GetPrimaryKeyString(), StringComparison.Ordinal))
         {
-            throw new DomainValidationException("warehouse_id", $"'{warehouse.WarehouseId}' does not match the addressed warehouse '{GetPrimaryKeyString()}'");
+            throw new DomainValidationException("warehouse_id", $"'{warehouse.WarehouseId}' does not match the addressed warehouse '{this.GetPrimaryKeyString()}'");
         }
 
         if (string.IsNullOrWhiteSpace(warehouse.WarehouseId))
@@ -60,7 +60,7 @@ public sealed class WarehouseGrain(
     public Task<WarehouseInfo> GetAsync() =>
         state.State.Warehouse is { } warehouse
             ? Task.FromResult(warehouse)
-            : throw new NotFoundException("warehouse", GetPrimaryKeyString());
+            : throw new NotFoundException("warehouse", this.GetPrimaryKeyString());
 
     /// <summary>Replaces the order's pick tasks here; a new order joins an open consolidation of its key within the window.</summary>
     public async Task SyncPickTasksAsync(PickTaskSync sync)
@@ -107,7 +107,7 @@ public sealed class WarehouseGrain(
     /// <summary>Packages of at most MaxUnitsPerPackage units per consolidation, filled in release order.</summary>
     public Task<WarehouseQueue> GetQueueAsync()
     {
-        _ = state.State.Warehouse ?? throw new NotFoundException("warehouse", GetPrimaryKeyString());
+        _ = state.State.Warehouse ?? throw new NotFoundException("warehouse", this.GetPrimaryKeyString());
         var packages = new List<PickPackage>();
         var consolidations = state.State.Orders
             .OrderBy(o => o.Value.Released)
@@ -144,7 +144,7 @@ public sealed class WarehouseGrain(
             }
         }
 
-        return Task.FromResult(new WarehouseQueue(GetPrimaryKeyString(), packages));
+        return Task.FromResult(new WarehouseQueue(this.GetPrimaryKeyString(), packages));
     }
 
     /// <summary>Sets each listed SKU's count here; the snapshot id is every SKU's sync id, so a replay changes nothing.</summary>
@@ -160,7 +160,7 @@ public sealed class WarehouseGrain(
             throw new DomainValidationException("snapshot_id", "is required");
         }
 
-        _ = state.State.Warehouse ?? throw new NotFoundException("warehouse", GetPrimaryKeyString());
+        _ = state.State.Warehouse ?? throw new NotFoundException("warehouse", this.GetPrimaryKeyString());
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < snapshot.Items.Count; i++)
         {
@@ -182,7 +182,7 @@ public sealed class WarehouseGrain(
         }
 
         // Each SKU remembers the snapshot id as a sync id, so re-running a half-applied import finishes it without repeating.
-        var warehouseId = GetPrimaryKeyString();
+        var warehouseId = this.GetPrimaryKeyString();
         var results = new List<SkuAvailability>(snapshot.Items.Count);
         foreach (var chunk in snapshot.Items.Chunk(32))
         {

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using OrderGrains.Abstractions;
 using OrderGrains.Host.Admission;
-using OrderGrains.Runtime;
+using OrderGrains.Storage;
+using Orleans.Storage;
 
 namespace OrderGrains.Host;
 
@@ -57,7 +58,7 @@ public static class ErrorClassifier
         RuleViolationException violation => new(ErrorKind.RuleViolation, violation.Message),
         IdempotencyConflictException conflict => new(ErrorKind.IdempotencyConflict, conflict.Message),
         CallRejectedException rejected => new(ErrorKind.Overloaded, rejected.Message, rejected.RetryAfterMilliseconds),
-        GrainOverloadedException overloaded => new(ErrorKind.Overloaded, overloaded.Message, OverloadedGrainRetryAfterMilliseconds),
+        LimitExceededException overloaded => new(ErrorKind.Overloaded, overloaded.Message, OverloadedGrainRetryAfterMilliseconds),
         InconsistentStateException => new(ErrorKind.ConcurrentChange, "The record changed concurrently; retry the call."),
         TimeoutException timeout => new(ErrorKind.TimedOut, timeout.Message),
         StateWriteFailedException lost => new(ErrorKind.WriteLost, lost.Message),

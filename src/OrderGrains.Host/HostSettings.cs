@@ -11,10 +11,22 @@ public enum StorageKind
 /// The host's settings, read from standard .NET configuration (appsettings.json, environment variables such as
 /// <c>OrderGrains__Storage</c>, command-line <c>--OrderGrains:Storage=postgres</c>) and checked before anything starts.
 /// </summary>
-public sealed record HostSettings(StorageKind Storage, string DataDirectory, string? PostgresConnectionString, string PostgresSchema, int GrpcPort, int AdminPort, string ListenAddress)
+public sealed record HostSettings(StorageKind Storage, string DataDirectory, string? PostgresConnectionString, string PostgresSchema, int GrpcPort, int AdminPort, string ListenAddress, ClusterSettings Cluster)
 {
     public const int DefaultGrpcPort = 7070;
     public const int DefaultAdminPort = 7071;
+
+    // Options of the runtime this host ran on before Orleans, and where each one lives now; refused rather than ignored.
+    private static readonly (string Old, string Now)[] MovedKeys =
+    [
+        ("OrderGrains:Silo:RequestTimeout", "OrderGrains:Silo:Messaging:ResponseTimeout"),
+        ("OrderGrains:Silo:MaxQueuedRequestsPerActivation", "OrderGrains:Silo:Messaging:MaxEnqueuedRequestsHardLimit"),
+        ("OrderGrains:Silo:DefaultIdleTimeout", "OrderGrains:Silo:GrainCollection:CollectionAge"),
+        ("OrderGrains:Silo:CollectionQuantum", "OrderGrains:Silo:GrainCollection:CollectionQuantum"),
+        ("OrderGrains:Silo:DeactivationTimeout", "OrderGrains:Silo:GrainCollection:DeactivationTimeout"),
+        ("OrderGrains:Silo:MinimumReminderPeriod", "OrderGrains:Silo:Reminders:MinimumReminderPeriod"),
+        ("OrderGrains:Silo:SerializeCallArguments", "nothing: Orleans copies every call argument that is not [Immutable]"),
+    ];
 
     /// <summary>The SQLite database file of the embedded default.</summary>
     public string SqlitePath => Path.Combine(DataDirectory, "ordergrains.db");
@@ -61,12 +73,46 @@ public sealed record HostSettings(StorageKind Storage, string DataDirectory, str
             problems.Add($"OrderGrains:ListenAddress is '{listen}'; set an IP address such as 127.0.0.1 or 0.0.0.0.");
         }
 
+        var siloPort = ReadPort(configuration, "OrderGrains:Cluster:SiloPort", ClusterSettings.DefaultSiloPort, problems);
+        var gatewayPort = ReadPort(configuration, "OrderGrains:Cluster:GatewayPort", ClusterSettings.DefaultGatewayPort, problems);
+        var ports = new[] { ("OrderGrains:GrpcPort", grpcPort), ("OrderGrains:AdminPort", adminPort), ("OrderGrains:Cluster:SiloPort", siloPort), ("OrderGrains:Cluster:GatewayPort", gatewayPort) };
+        foreach (var clash in ports.Skip(2).SelectMany((p, i) => ports.Take(i + 2).Where(q => q.Item2 == p.Item2 && p.Item2 != 0).Select(q => (First: q.Item1, Second: p.Item1, Port: p.Item2))))
+        {
+            problems.Add($"{clash.First} and {clash.Second} are both {clash.Port}; give them different ports.");
+        }
+
+        if (siloPort == 0 || gatewayPort == 0)
+        {
+            problems.Add("OrderGrains:Cluster:SiloPort and OrderGrains:Cluster:GatewayPort need a fixed port (other silos connect to it); 0 is not allowed.");
+        }
+
+        var clusterId = ReadName(configuration, "OrderGrains:Cluster:ClusterId", problems);
+        var serviceId = ReadName(configuration, "OrderGrains:Cluster:ServiceId", problems);
+        foreach (var (old, now) in MovedKeys)
+        {
+            if (configuration[old] is not null)
+            {
+                problems.Add($"{old} is an option of the runtime OrderGrains used before Orleans; set {now} instead.");
+            }
+        }
+
         if (problems.Count > 0)
         {
             throw new HostSettingsException(problems);
         }
 
-        return new HostSettings(storage!.Value, dataDirectory, postgres, schema, grpcPort, adminPort, listen);
+        return new HostSettings(storage!.Value, dataDirectory, postgres, schema, grpcPort, adminPort, listen, new ClusterSettings(clusterId, serviceId, siloPort, gatewayPort));
+    }
+
+    private static string ReadName(IConfiguration configuration, string key, List<string> problems)
+    {
+        var name = configuration[key] is { Length: > 0 } configured ? configured : ClusterSettings.DefaultName;
+        if (name.Length > 100 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            problems.Add($"{key} is '{name}'; use 1 to 100 letters, digits, '-', '_' or '.'.");
+        }
+
+        return name;
     }
 
     private static int ReadPort(IConfiguration configuration, string key, int fallback, List<string> problems)
@@ -85,6 +131,17 @@ public sealed record HostSettings(StorageKind Storage, string DataDirectory, str
         problems.Add($"{key} is '{text}'; set a TCP port number between 1 and 65535 (0 picks a free port).");
         return fallback;
     }
+}
+
+/// <summary>
+/// The silo's place in an Orleans cluster (<c>OrderGrains:Cluster:*</c>): silos with the same ids on one membership
+/// table form one cluster; the silo port carries silo-to-silo traffic, the gateway port Orleans clients.
+/// </summary>
+public sealed record ClusterSettings(string ClusterId, string ServiceId, int SiloPort, int GatewayPort)
+{
+    public const string DefaultName = "ordergrains";
+    public const int DefaultSiloPort = 11111;
+    public const int DefaultGatewayPort = 30000;
 }
 
 /// <summary>The host cannot start with these settings; the message lists what to fix.</summary>

@@ -1,27 +1,32 @@
+using System.Net;
 using Npgsql;
-using OrderGrains.Runtime.Storage;
+using Orleans.Configuration;
+using OrderGrains.Storage;
 using OrderGrains.Storage.Postgres;
 using OrderGrains.Storage.Sqlite;
 
 namespace OrderGrains.Host;
 
-/// <summary>The storage providers the host opened, closed after the silo stops.</summary>
+/// <summary>
+/// The grain store the host opened before the silo starts (so a bad path or an unreachable server ends start-up with
+/// exit code 3 before anything listens), and how the silo uses it: clustering, grain storage and reminders. Closed
+/// after the silo has stopped, so the last deactivations' writes commit.
+/// </summary>
 public sealed class HostStorage : IAsyncDisposable
 {
-    private readonly Func<ValueTask> _close;
+    private readonly Action<ISiloBuilder, ClusterSettings> _configureSilo;
+    private readonly IAsyncDisposable _store;
 
-    private HostStorage(IGrainStorage storage, IReminderTable reminders, Func<ValueTask> close)
+    private HostStorage(IStateStore store, IAsyncDisposable owner, Action<ISiloBuilder, ClusterSettings> configureSilo)
     {
-        Storage = storage;
-        Reminders = reminders;
-        _close = close;
+        Store = store;
+        _store = owner;
+        _configureSilo = configureSilo;
     }
 
-    public IGrainStorage Storage { get; }
+    public IStateStore Store { get; }
 
-    public IReminderTable Reminders { get; }
-
-    /// <summary>Opens (and creates, idempotently) the configured store.</summary>
+    /// <summary>Opens (and creates, idempotently) the configured store; refuses data this version cannot read.</summary>
     public static async Task<HostStorage> OpenAsync(HostSettings settings, CancellationToken cancellationToken)
     {
         switch (settings.Storage)
@@ -31,13 +36,12 @@ public sealed class HostStorage : IAsyncDisposable
                 {
                     Directory.CreateDirectory(settings.DataDirectory);
                     var sqliteOptions = new SqliteStorageOptions { DatabasePath = settings.SqlitePath };
-                    var sqlite = await SqliteGrainStorage.CreateAsync(sqliteOptions, cancellationToken);
-                    var sqliteReminders = await SqliteReminderTable.CreateAsync(sqliteOptions, cancellationToken);
-                    return new HostStorage(sqlite, sqliteReminders, async () =>
-                    {
-                        await sqlite.DisposeAsync();
-                        await sqliteReminders.DisposeAsync();
-                    });
+                    var sqlite = await SqliteStateStore.CreateAsync(sqliteOptions, cancellationToken);
+                    return new HostStorage(sqlite, sqlite, (silo, cluster) => silo
+                        // One silo on this machine: Orleans' development membership, on the ports the settings name.
+                        .UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
+                        .UseOrderGrainsStorage(sqlite)
+                        .UseOrderGrainsSqliteReminders(sqliteOptions));
                 }
                 catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
                 {
@@ -49,13 +53,17 @@ public sealed class HostStorage : IAsyncDisposable
                 try
                 {
                     var postgresOptions = new PostgresStorageOptions { ConnectionString = settings.PostgresConnectionString!, Schema = settings.PostgresSchema };
-                    var postgres = await PostgresGrainStorage.CreateAsync(postgresOptions, cancellationToken);
-                    var postgresReminders = await PostgresReminderTable.CreateAsync(postgresOptions, cancellationToken);
-                    return new HostStorage(postgres, postgresReminders, async () =>
-                    {
-                        await postgres.DisposeAsync();
-                        await postgresReminders.DisposeAsync();
-                    });
+                    var postgres = await PostgresStateStore.CreateAsync(postgresOptions, cancellationToken);
+                    return new HostStorage(postgres, postgres, (silo, cluster) => silo
+                        .Configure<ClusterOptions>(options =>
+                        {
+                            options.ClusterId = cluster.ClusterId;
+                            options.ServiceId = cluster.ServiceId;
+                        })
+                        .ConfigureEndpoints(Advertised(settings), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: IsAny(settings))
+                        .UseOrderGrainsPostgresClustering(postgresOptions)
+                        .UseOrderGrainsStorage(postgres)
+                        .UseOrderGrainsPostgresReminders(postgresOptions));
                 }
                 catch (Exception exception) when (exception is NpgsqlException or ArgumentException)
                 {
@@ -68,8 +76,16 @@ public sealed class HostStorage : IAsyncDisposable
         }
     }
 
+    // Other silos connect to the advertised address, so "any address" cannot be it; loopback serves one machine.
+    private static IPAddress Advertised(HostSettings settings) => IsAny(settings) ? IPAddress.Loopback : IPAddress.Parse(settings.ListenAddress);
+
+    private static bool IsAny(HostSettings settings) => IPAddress.Parse(settings.ListenAddress).Equals(IPAddress.Any);
+
+    /// <summary>Clustering, the <c>ordergrains</c> grain storage (with the outbox) and reminders on this store.</summary>
+    public void ConfigureSilo(ISiloBuilder silo, ClusterSettings cluster) => _configureSilo(silo, cluster);
+
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _close();
+    public ValueTask DisposeAsync() => _store.DisposeAsync();
 }
 
 /// <summary>The configured store cannot be opened; the message says what to fix.</summary>

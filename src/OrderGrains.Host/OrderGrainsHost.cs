@@ -7,7 +7,8 @@ using OrderGrains.Host.Operations;
 using OrderGrains.Host.Admission;
 using OrderGrains.Host.Dashboard;
 using OrderGrains.Host.Grpc;
-using OrderGrains.Runtime.Hosting;
+using OrderGrains.Storage;
+using Orleans.Dashboard;
 
 namespace OrderGrains.Host;
 
@@ -33,7 +34,7 @@ public static class OrderGrainsHost
             await Console.Error.WriteLineAsync(exception.Message);
             return ExitBadSettings;
         }
-        catch (StorageUnavailableException exception)
+        catch (Exception exception) when (exception is StorageUnavailableException or StorageUpgradeException)
         {
             await Console.Error.WriteLineAsync(exception.Message);
             return ExitStorageUnavailable;
@@ -58,6 +59,7 @@ public static class OrderGrainsHost
         var grpc = GrpcSettings.Read(builder.Configuration);
         var adminTokens = AdminTokens.Load(builder.Configuration, settings);
         var storage = await HostStorage.OpenAsync(settings, CancellationToken.None);
+        WebApplication? app = null;
         try
         {
             builder.Services.AddSingleton(settings);
@@ -65,17 +67,23 @@ public static class OrderGrainsHost
             builder.Services.AddSingleton<AdmissionControl>();
             builder.Services.AddSingleton(adminTokens);
             builder.Services.AddSingleton<PlacementStatistics>();
+            builder.Services.AddSingleton<GrainCallCounter>();
+            builder.Services.AddSingleton<SiloFigures>();
+            builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloFigures>());
+            builder.Services.AddSingleton<SiloReadiness>();
+            builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloReadiness>());
+            builder.Services.AddOrderGrainsOptions();
             builder.Services.AddOpenApi();
             builder.AddOrderGrainsTelemetry();
             var erpEndpoint = ErpWiring.Configure(builder, settings);
-            builder.Services.AddOrderGrainsSilo(silo =>
+            builder.UseOrleans(silo =>
             {
-                silo.UseStorage(storage.Storage, storage.Reminders);
-                silo.Configure(options => builder.Configuration.GetSection("OrderGrains:Silo").Bind(options));
-                silo.AddOrderDomain(options => builder.Configuration.GetSection("OrderGrains:Orders").Bind(options));
-                silo.AddErpForwarding(
-                    _ => ErpWiring.CreateClient(erpEndpoint, builder.Configuration["OrderGrains:Erp:ApiKey"]),
-                    options => builder.Configuration.GetSection("OrderGrains:Erp:Forwarder").Bind(options));
+                storage.ConfigureSilo(silo, settings.Cluster);
+                silo.AddOrderDomain();
+                silo.AddErpForwarding(_ => ErpWiring.CreateClient(erpEndpoint, builder.Configuration["OrderGrains:Erp:ApiKey"]));
+                silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
+                silo.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
+                silo.AddDashboard();
             });
             builder.Services.AddSingleton(storage);
             builder.Services.AddOrderGrainsGrpc(grpc);
@@ -93,7 +101,7 @@ public static class OrderGrainsHost
             });
             configure?.Invoke(builder);
 
-            var app = builder.Build();
+            app = builder.Build();
             app.UseAdminAuthentication();
             app.MapGrpcService<OrderIntakeService>();
             app.MapGrpcService<InventoryService>();
@@ -106,8 +114,10 @@ public static class OrderGrainsHost
             app.MapAdminApi(settings);
             app.MapOpenApi().RequireHost($"*:{settings.AdminPort}");
             app.MapDashboard(settings);
+            // Orleans' own dashboard, under /admin so the admin token guards it like the rest of the admin API.
+            app.MapOrleansDashboard(AdminAuthentication.OrleansDashboardPath).RequireHost($"*:{settings.AdminPort}");
             app.MapOrderGrainsMetrics(settings);
-            app.MapGet("/healthz", (Silo silo) => silo.IsRunning
+            app.MapGet("/healthz", (SiloReadiness silo) => silo.IsReady
                 ? Results.Text("ready\n")
                 : Results.Text("starting or stopping\n", statusCode: StatusCodes.Status503ServiceUnavailable));
             await app.StartAsync();
@@ -118,9 +128,19 @@ public static class OrderGrainsHost
 
             return new RunningHost(app, storage);
         }
-        catch
+        catch (Exception exception)
         {
+            if (app is not null)
+            {
+                await app.DisposeAsync();
+            }
+
             await storage.DisposeAsync();
+            if (OptionsBinding.Explain(exception) is { } settingsProblem)
+            {
+                throw settingsProblem;
+            }
+
             throw;
         }
     }

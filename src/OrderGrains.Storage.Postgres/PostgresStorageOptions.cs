@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Npgsql;
-using OrderGrains.Runtime.Storage;
 
 namespace OrderGrains.Storage.Postgres;
 
@@ -63,6 +62,29 @@ public sealed partial class PostgresStorageOptions
 
         return NpgsqlDataSource.Create(builder.ConnectionString);
     }
+
+    /// <summary>
+    /// The connection string Orleans' ADO.NET providers use: ours, with search_path set to <see cref="Schema"/> (they
+    /// read "OrleansQuery" unqualified) and a pool of its own.
+    /// </summary>
+    internal string OrleansConnectionString
+    {
+        get
+        {
+            _ = QuotedSchema;
+            var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { SearchPath = Schema };
+            if (!ConnectionString.Contains("Pool Size", StringComparison.OrdinalIgnoreCase))
+            {
+                builder.MaxPoolSize = OrleansMaxPoolSize;
+            }
+
+            return builder.ConnectionString;
+        }
+    }
+
+    // Shared by membership (a few statements a second) and reminders: Reminders.AdoNet commits every reminder change
+    // on its own, and every order registers one, so concurrent commits (which PostgreSQL flushes together) need connections.
+    private const int OrleansMaxPoolSize = 24;
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex IdentifierPattern();

@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Npgsql;
 using NpgsqlTypes;
-using OrderGrains.Runtime.Storage;
 
 namespace OrderGrains.Storage.Postgres;
 
@@ -55,7 +54,7 @@ internal sealed class ReadBatcher : IAsyncDisposable
         var read = new PendingRead(key, cancellationToken);
         if (!_pending.Writer.TryWrite(read))
         {
-            throw new ObjectDisposedException(nameof(PostgresGrainStorage), "The storage is closed.");
+            throw new ObjectDisposedException(nameof(PostgresStateStore), "The storage is closed.");
         }
 
         return read.Result.Task;

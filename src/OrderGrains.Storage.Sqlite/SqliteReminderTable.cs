@@ -1,94 +1,183 @@
-using OrderGrains.Runtime.Storage;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
 
 namespace OrderGrains.Storage.Sqlite;
 
 /// <summary>
-/// The reminder table in the same SQLite file as grain state. Changes queued at the same time share one durable
-/// transaction, applied in arrival order.
+/// Orleans' reminder table in the same SQLite file as grain state, so reminders survive a restart (unpaid orders still
+/// expire). A reminder's ETag is its version: an upsert bumps it, and a removal naming an older version removes nothing.
+/// Changes queued at the same time share one durable transaction, applied in arrival order.
 /// </summary>
 public sealed class SqliteReminderTable : IReminderTable, IAsyncDisposable
 {
+    private const string Columns = "grain_id, reminder_name, start_at_ticks, period_ticks, version";
+
     private const string UpsertSql = """
-        INSERT INTO reminders (grain_type, grain_key, reminder_name, start_at_ticks, period_ticks)
-        VALUES ($type, $key, $name, $start, $period)
-        ON CONFLICT (grain_type, grain_key, reminder_name)
-        DO UPDATE SET start_at_ticks = excluded.start_at_ticks, period_ticks = excluded.period_ticks;
+        INSERT INTO orleans_reminders (grain_id, reminder_name, grain_hash, start_at_ticks, period_ticks, version)
+        VALUES ($id, $name, $hash, $start, $period, 1)
+        ON CONFLICT (grain_id, reminder_name)
+        DO UPDATE SET start_at_ticks = excluded.start_at_ticks, period_ticks = excluded.period_ticks, version = version + 1
+        RETURNING version;
         """;
 
-    private const string RemoveSql = "DELETE FROM reminders WHERE grain_type = $type AND grain_key = $key AND reminder_name = $name;";
+    private const string RemoveSql = "DELETE FROM orleans_reminders WHERE grain_id = $id AND reminder_name = $name AND version = $version;";
 
-    private readonly string _connectionString;
+    private readonly SqliteStorageOptions _options;
     private readonly ReminderChangeQueue _changes;
 
-    private SqliteReminderTable(string connectionString)
-    {
-        _connectionString = connectionString;
-        _changes = new ReminderChangeQueue(ApplyAsync);
-    }
-
-    /// <summary>Opens (creating if needed) the database and its schema.</summary>
-    public static async Task<SqliteReminderTable> CreateAsync(SqliteStorageOptions options, CancellationToken cancellationToken)
+    public SqliteReminderTable(SqliteStorageOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        await SqliteSchema.EnsureCreatedAsync(options, cancellationToken).ConfigureAwait(false);
-        return new SqliteReminderTable(options.ConnectionString);
+        _options = options;
+        _changes = new ReminderChangeQueue(ApplyAsync);
     }
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<ReminderEntry>> ReadAllAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await SqliteSchema.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT grain_type, grain_key, reminder_name, start_at_ticks, period_ticks FROM reminders;";
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var entries = new List<ReminderEntry>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            entries.Add(new ReminderEntry(
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero),
-                TimeSpan.FromTicks(reader.GetInt64(4))));
-        }
-
-        return entries;
-    }
-
-    /// <inheritdoc />
-    public Task UpsertAsync(ReminderEntry entry, CancellationToken cancellationToken) => _changes.UpsertAsync(entry, cancellationToken);
-
-    /// <inheritdoc />
-    public Task<bool> RemoveAsync(string grainType, string grainKey, string reminderName, CancellationToken cancellationToken) =>
-        _changes.RemoveAsync(grainType, grainKey, reminderName, cancellationToken);
 
     /// <summary>Reminder change transactions committed so far.</summary>
     public long ChangeBatches => _changes.Batches;
 
     /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken = default) => SqliteSchema.EnsureCreatedAsync(_options, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken = default) => await _changes.DisposeAsync().ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public Task<ReminderTableData> ReadRows(GrainId grainId) => ReadRows(grainId, CancellationToken.None);
+
+    /// <inheritdoc />
+    public Task<ReminderTableData> ReadRows(GrainId grainId, CancellationToken cancellationToken) =>
+        QueryAsync($"SELECT {Columns} FROM orleans_reminders WHERE grain_id = $id;", c => c.Parameters.AddWithValue("$id", grainId.ToString()), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<ReminderTableData> ReadRows(uint begin, uint end) => ReadRows(begin, end, CancellationToken.None);
+
+    /// <inheritdoc />
+    /// <remarks>The range is (begin, end] of the uniform hash; begin ≥ end wraps around.</remarks>
+    public Task<ReminderTableData> ReadRows(uint begin, uint end, CancellationToken cancellationToken) =>
+        QueryAsync(
+            begin < end
+                ? $"SELECT {Columns} FROM orleans_reminders WHERE grain_hash > $begin AND grain_hash <= $end;"
+                : $"SELECT {Columns} FROM orleans_reminders WHERE grain_hash > $begin OR grain_hash <= $end;",
+            c =>
+            {
+                c.Parameters.AddWithValue("$begin", (long)begin);
+                c.Parameters.AddWithValue("$end", (long)end);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName) => ReadRow(grainId, reminderName, CancellationToken.None);
+
+    /// <inheritdoc />
+    public async Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            $"SELECT {Columns} FROM orleans_reminders WHERE grain_id = $id AND reminder_name = $name;",
+            c =>
+            {
+                c.Parameters.AddWithValue("$id", grainId.ToString());
+                c.Parameters.AddWithValue("$name", reminderName);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        // Orleans' tables answer null for a reminder that does not exist.
+        return rows.Reminders.Count > 0 ? rows.Reminders[0] : null;
+    }
+
+    /// <inheritdoc />
+    public Task<string?> UpsertRow(ReminderEntry entry) => UpsertRow(entry, CancellationToken.None);
+
+    /// <inheritdoc />
+    public async Task<string?> UpsertRow(ReminderEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var change = new ReminderChange(entry.GrainId.ToString(), entry.GrainId.GetUniformHashCode(), entry.ReminderName, entry, 0);
+        var version = await _changes.EnqueueAsync(change, cancellationToken).ConfigureAwait(false);
+        entry.ETag = FormatEtag(version);
+        return entry.ETag;
+    }
+
+    /// <inheritdoc />
+    public Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag) => RemoveRow(grainId, reminderName, eTag, CancellationToken.None);
+
+    /// <inheritdoc />
+    public async Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag, CancellationToken cancellationToken)
+    {
+        if (!long.TryParse(eTag, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+        {
+            return false;
+        }
+
+        var change = new ReminderChange(grainId.ToString(), grainId.GetUniformHashCode(), reminderName, null, version);
+        return await _changes.EnqueueAsync(change, cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <inheritdoc />
+    public Task TestOnlyClearTable() => TestOnlyClearTable(CancellationToken.None);
+
+    /// <inheritdoc />
+    public async Task TestOnlyClearTable(CancellationToken cancellationToken)
+    {
+        await using var connection = await SqliteSchema.OpenAsync(_options.ConnectionString, cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM orleans_reminders;";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync() => _changes.DisposeAsync();
 
-    private async ValueTask ApplyAsync(IReadOnlyList<ReminderChange> changes, CancellationToken cancellationToken)
+    private async Task<ReminderTableData> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
     {
-        await using var connection = await SqliteSchema.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
-        await using var transaction = (Microsoft.Data.Sqlite.SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await SqliteSchema.OpenAsync(_options.ConnectionString, cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        bind(command);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var entries = new List<ReminderEntry>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(new ReminderEntry
+            {
+                GrainId = GrainId.Parse(reader.GetString(0)),
+                ReminderName = reader.GetString(1),
+                StartAt = new DateTime(reader.GetInt64(2), DateTimeKind.Utc),
+                Period = TimeSpan.FromTicks(reader.GetInt64(3)),
+                ETag = FormatEtag(reader.GetInt64(4)),
+            });
+        }
+
+        return new ReminderTableData(entries);
+    }
+
+    private async ValueTask ApplyAsync(IReadOnlyList<ReminderChange> changes)
+    {
+        await using var connection = await SqliteSchema.OpenAsync(_options.ConnectionString, CancellationToken.None).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync().ConfigureAwait(false);
         foreach (var change in changes)
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = change.Entry is null ? RemoveSql : UpsertSql;
-            command.Parameters.AddWithValue("$type", change.GrainType);
-            command.Parameters.AddWithValue("$key", change.GrainKey);
+            command.Parameters.AddWithValue("$id", change.GrainId);
             command.Parameters.AddWithValue("$name", change.ReminderName);
             if (change.Entry is { } entry)
             {
-                command.Parameters.AddWithValue("$start", entry.StartAt.UtcTicks);
+                command.CommandText = UpsertSql;
+                command.Parameters.AddWithValue("$hash", (long)change.GrainHash);
+                command.Parameters.AddWithValue("$start", entry.StartAt.ToUniversalTime().Ticks);
                 command.Parameters.AddWithValue("$period", entry.Period.Ticks);
+                change.Result = (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
             }
-
-            change.Applied(await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1);
+            else
+            {
+                command.CommandText = RemoveSql;
+                command.Parameters.AddWithValue("$version", change.ExpectedVersion);
+                change.Result = await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync().ConfigureAwait(false);
     }
+
+    private static string FormatEtag(long version) => version.ToString(CultureInfo.InvariantCulture);
 }

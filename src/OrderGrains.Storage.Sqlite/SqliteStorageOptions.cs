@@ -1,5 +1,3 @@
-using OrderGrains.Runtime.Storage;
-
 namespace OrderGrains.Storage.Sqlite;
 
 /// <summary>Where the SQLite database lives and how its writes are batched.</summary>

@@ -1,22 +1,22 @@
 using System.Collections.Concurrent;
-using OrderGrains.Runtime.Storage;
+using OrderGrains.Storage;
 
 namespace OrderGrains.Testing;
 
 /// <summary>
-/// In-memory providers that count the state writes per grain and run a hook before each one, for tests that must
+/// An in-memory store that counts the state writes per grain and runs a hook before each one, for tests that must
 /// see how many writes reached storage, hold them up, or make them fail.
 /// </summary>
 public sealed class InterceptingTestStorage : TestStorage
 {
-    private readonly MemoryReminderTable _reminders = new();
+    private readonly SharedMemoryReminderTable _reminders = new();
     private readonly ConcurrentDictionary<(string Type, string Key), int> _writes = new();
 
     /// <summary>Runs before every state write reaches memory (after it is counted); a fault fails the write.</summary>
     public Func<GrainStateKey, Task>? BeforeWrite { get; set; }
 
     /// <summary>The store behind the hook, for reading what a write left.</summary>
-    public MemoryGrainStorage Inner { get; } = new();
+    public MemoryStateStore Inner { get; } = new();
 
     public override string Name => "intercepted-memory";
 
@@ -27,7 +27,7 @@ public sealed class InterceptingTestStorage : TestStorage
     public int WritesOfType(string grainType) => _writes.Where(w => w.Key.Type == grainType).Sum(w => w.Value);
 
     public override Task<OpenedStorage> OpenAsync() =>
-        Task.FromResult(new OpenedStorage(new Intercepting(this), _reminders, () => ValueTask.CompletedTask));
+        Task.FromResult(new OpenedStorage(new Intercepting(this), silo => UseSharedReminders(silo, _reminders), () => ValueTask.CompletedTask));
 
     private async Task BeforeWriteAsync(GrainStateKey key)
     {
@@ -38,7 +38,7 @@ public sealed class InterceptingTestStorage : TestStorage
         }
     }
 
-    private sealed class Intercepting(InterceptingTestStorage owner) : IGrainStorage, IStreamStorage
+    private sealed class Intercepting(InterceptingTestStorage owner) : IStateStore, IOutboxStore
     {
         public int PartitionCount => owner.Inner.PartitionCount;
 

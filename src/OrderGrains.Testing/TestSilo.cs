@@ -1,75 +1,107 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using OrderGrains.Runtime;
-using OrderGrains.Runtime.Hosting;
+using OrderGrains.Storage;
+using Orleans.TestingHost;
 
 namespace OrderGrains.Testing;
 
 /// <summary>
-/// A silo started in-process for a test. <c>await using var silo = await TestSilo.StartAsync(storage, b => b.AddGrains(...));</c>
-/// Restart it on the same <see cref="TestStorage"/> to prove what survives a process restart.
+/// Silos started in-process for a test, on Orleans.TestingHost's <see cref="InProcessTestCluster"/>:
+/// <c>await using var silo = await TestSilo.StartAsync(storage, b => b.AddOrderDomain());</c>. Restart on the same
+/// <see cref="TestStorage"/> to prove what survives a process restart; start with <c>silos: 2</c> so calls cross silos.
+/// Every call from <see cref="GrainFactory"/> goes through the cluster client, so arguments, results and exceptions are
+/// serialised as they are between processes.
 /// </summary>
 public sealed class TestSilo : IAsyncDisposable
 {
-    private readonly ServiceProvider _services;
     private readonly OpenedStorage _storage;
 
-    private TestSilo(ServiceProvider services, Silo silo, OpenedStorage storage)
+    private TestSilo(InProcessTestCluster cluster, OpenedStorage storage)
     {
-        _services = services;
-        Silo = silo;
+        Cluster = cluster;
         _storage = storage;
     }
 
-    public Silo Silo { get; }
+    /// <summary>The cluster: its silos, client, and Orleans' helpers (deactivate, kill, restart a silo).</summary>
+    public InProcessTestCluster Cluster { get; }
 
-    public IGrainFactory GrainFactory => Silo.GrainFactory;
+    /// <summary>Makes grain references through the cluster client.</summary>
+    public IGrainFactory GrainFactory => Cluster.Client;
 
-    public IServiceProvider Services => _services;
+    /// <summary>The first silo's services.</summary>
+    public IServiceProvider Services => Cluster.Silos[0].SiloHost.Services;
 
-    /// <summary>Starts a silo whose grains keep state in <paramref name="storage"/>; tests turn on argument serialization.</summary>
-    public static async Task<TestSilo> StartAsync(TestStorage storage, Action<SiloBuilder> configure, Action<IServiceCollection>? services = null)
+    /// <summary>The store every silo of this start writes to.</summary>
+    public IStateStore Store => _storage.Store;
+
+    /// <summary>
+    /// Starts <paramref name="silos"/> silos whose grains keep state in <paramref name="storage"/>, with
+    /// <paramref name="settings"/> added to each silo host's configuration (e.g. "OrderGrains:Orders:HoldTimeout").
+    /// Reminders may be as short as 100 ms, so tests need not wait a minute.
+    /// </summary>
+    public static async Task<TestSilo> StartAsync(
+        TestStorage storage,
+        Action<ISiloBuilder> configure,
+        Action<IServiceCollection>? services = null,
+        short silos = 1,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
-        var collection = new ServiceCollection();
-        collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        services?.Invoke(collection);
+        ArgumentNullException.ThrowIfNull(configure);
         var opened = await storage.OpenAsync();
-        collection.AddOrderGrainsSilo(builder =>
+        var builder = new InProcessTestClusterBuilder(silos);
+        builder.Options.ServiceId = storage.ServiceId;
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((_, silo) =>
         {
-            builder.UseStorage(opened.Storage, opened.Reminders);
-            builder.Configure(options =>
-            {
-                options.SerializeCallArguments = true;
-                options.MinimumReminderPeriod = TimeSpan.FromMilliseconds(100);
-            });
-            configure(builder);
+            opened.Configure(silo);
+            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromMilliseconds(100));
+            configure(silo);
         });
-        var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        var silo = provider.GetRequiredService<Silo>();
+        builder.ConfigureSiloHost((_, host) =>
+        {
+            host.Logging.SetMinimumLevel(LogLevel.Warning);
+            if (settings is not null)
+            {
+                host.Configuration.AddInMemoryCollection(settings);
+            }
+
+            services?.Invoke(host.Services);
+        });
+        var cluster = builder.Build();
         try
         {
-            await silo.StartAsync(CancellationToken.None);
+            await cluster.DeployAsync();
         }
         catch
         {
-            await provider.DisposeAsync();
+            await cluster.DisposeAsync();
             await opened.DisposeAsync();
             throw;
         }
 
-        return new TestSilo(provider, silo, opened);
+        return new TestSilo(cluster, opened);
     }
 
-    /// <summary>Starts a silo on fresh in-memory storage.</summary>
-    public static Task<TestSilo> StartAsync(Action<SiloBuilder> configure, Action<IServiceCollection>? services = null) =>
-        StartAsync(TestStorage.Memory(), configure, services);
+    /// <summary>Starts silos on fresh in-memory storage.</summary>
+    public static Task<TestSilo> StartAsync(Action<ISiloBuilder> configure, Action<IServiceCollection>? services = null, short silos = 1) =>
+        StartAsync(TestStorage.Memory(), configure, services, silos);
 
-    /// <summary>Stops the silo (deactivating every grain) and disposes its services, including opened storage providers.</summary>
+    /// <summary>The services of every silo, e.g. to reach a per-silo service on each.</summary>
+    public IEnumerable<IServiceProvider> SiloServices => Cluster.Silos.Select(s => s.SiloHost.Services);
+
+    /// <summary>Stops every silo (deactivating every grain, so their last writes commit), then closes the store.</summary>
     public async ValueTask DisposeAsync()
     {
-        await Silo.StopAsync(CancellationToken.None);
-        await _services.DisposeAsync();
-        await _storage.DisposeAsync();
+        try
+        {
+            await Cluster.StopAllSilosAsync();
+        }
+        finally
+        {
+            await Cluster.DisposeAsync();
+            await _storage.DisposeAsync();
+        }
     }
 }

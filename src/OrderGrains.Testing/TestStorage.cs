@@ -1,14 +1,15 @@
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using OrderGrains.Runtime.Storage;
+using OrderGrains.Storage;
 using OrderGrains.Storage.Postgres;
 using OrderGrains.Storage.Sqlite;
 
 namespace OrderGrains.Testing;
 
 /// <summary>
-/// Where a test silo keeps grain state and reminders. Each <see cref="OpenAsync"/> opens fresh provider instances on
-/// the same location (same file, same schema), as a restarted process would; the in-memory kind shares one instance.
-/// Disposing removes the location (temporary directory, schema).
+/// Where a test silo keeps grain state, outbox and reminders. Each <see cref="OpenAsync"/> opens fresh provider
+/// instances on the same location (same file, same schema), as a restarted process would; the in-memory kind shares
+/// one <see cref="MemoryStateStore"/> and one reminder table across restarts. Disposing removes the location.
 /// </summary>
 public abstract class TestStorage : IAsyncDisposable
 {
@@ -18,7 +19,10 @@ public abstract class TestStorage : IAsyncDisposable
     /// <summary>A name for test output: "memory", "sqlite", "postgres".</summary>
     public abstract string Name { get; }
 
-    /// <summary>In-memory providers; state survives silo restarts within the test because the instance is shared.</summary>
+    /// <summary>The Orleans service id every silo on this storage uses: reminders are kept per service id, and a restart keeps them.</summary>
+    public string ServiceId { get; } = "ordergrains-test-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>In-memory store and reminders; state survives silo restarts within the test because the instances are shared.</summary>
     public static TestStorage Memory() => new MemoryTestStorage();
 
     /// <summary>A SQLite database file in a fresh temporary directory.</summary>
@@ -42,23 +46,36 @@ public abstract class TestStorage : IAsyncDisposable
             ? value
             : throw new InvalidOperationException($"{PostgresVariable} is not set. Run the tests through ./test.sh, which starts PostgreSQL and sets it.");
 
-    /// <summary>Opens providers on this storage's location; dispose the result to close them.</summary>
+    /// <summary>Opens the store on this storage's location, shared by every silo of one start; dispose the result after the silos stopped.</summary>
     public abstract Task<OpenedStorage> OpenAsync();
 
     /// <inheritdoc />
-    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public virtual ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
 
     /// <inheritdoc />
     public override string ToString() => Name;
 
+    /// <summary>Orleans reminders in a table that outlives the silos, for stores without durable reminders of their own.</summary>
+    protected static void UseSharedReminders(ISiloBuilder silo, SharedMemoryReminderTable table)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        silo.AddReminders();
+        silo.Services.AddSingleton<IReminderTable>(table);
+    }
+
     private sealed class MemoryTestStorage : TestStorage
     {
-        private readonly MemoryGrainStorage _storage = new();
-        private readonly MemoryReminderTable _reminders = new();
+        private readonly MemoryStateStore _store = new();
+        private readonly SharedMemoryReminderTable _reminders = new();
 
         public override string Name => "memory";
 
-        public override Task<OpenedStorage> OpenAsync() => Task.FromResult(new OpenedStorage(_storage, _reminders, () => ValueTask.CompletedTask));
+        public override Task<OpenedStorage> OpenAsync() =>
+            Task.FromResult(new OpenedStorage(_store, silo => UseSharedReminders(silo, _reminders), () => ValueTask.CompletedTask));
     }
 
     private sealed class SqliteTestStorage : TestStorage
@@ -70,16 +87,11 @@ public abstract class TestStorage : IAsyncDisposable
         public override async Task<OpenedStorage> OpenAsync()
         {
             var options = new SqliteStorageOptions { DatabasePath = Path.Combine(_directory, "ordergrains.db") };
-            var storage = await SqliteGrainStorage.CreateAsync(options, CancellationToken.None);
-            var reminders = await SqliteReminderTable.CreateAsync(options, CancellationToken.None);
-            return new OpenedStorage(storage, reminders, async () =>
-            {
-                await storage.DisposeAsync();
-                await reminders.DisposeAsync();
-            });
+            var store = await SqliteStateStore.CreateAsync(options, CancellationToken.None);
+            return new OpenedStorage(store, silo => silo.UseOrderGrainsSqliteReminders(options), store.DisposeAsync);
         }
 
-        public override ValueTask DisposeAsync()
+        public override async ValueTask DisposeAsync()
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             if (Directory.Exists(_directory))
@@ -87,7 +99,7 @@ public abstract class TestStorage : IAsyncDisposable
                 Directory.Delete(_directory, recursive: true);
             }
 
-            return ValueTask.CompletedTask;
+            await base.DisposeAsync();
         }
     }
 
@@ -100,32 +112,20 @@ public abstract class TestStorage : IAsyncDisposable
         public override async Task<OpenedStorage> OpenAsync()
         {
             var options = new PostgresStorageOptions { ConnectionString = PostgresConnectionString, Schema = _schema };
-            var storage = await PostgresGrainStorage.CreateAsync(options, CancellationToken.None);
-            var reminders = await PostgresReminderTable.CreateAsync(options, CancellationToken.None);
-            return new OpenedStorage(storage, reminders, async () =>
-            {
-                await storage.DisposeAsync();
-                await reminders.DisposeAsync();
-            });
+            var store = await PostgresStateStore.CreateAsync(options, CancellationToken.None);
+            return new OpenedStorage(store, silo => silo.UseOrderGrainsPostgresReminders(options), store.DisposeAsync);
         }
 
         public override async ValueTask DisposeAsync()
         {
-            await using var connection = new NpgsqlConnection(PostgresConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
-            await command.ExecuteNonQueryAsync();
+            await using (var connection = new NpgsqlConnection(PostgresConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
+                await command.ExecuteNonQueryAsync();
+            }
+
+            await base.DisposeAsync();
         }
     }
-}
-
-/// <summary>Providers opened on a test storage location.</summary>
-public sealed class OpenedStorage(IGrainStorage storage, IReminderTable reminders, Func<ValueTask> close) : IAsyncDisposable
-{
-    public IGrainStorage Storage { get; } = storage;
-
-    public IReminderTable Reminders { get; } = reminders;
-
-    /// <inheritdoc />
-    public ValueTask DisposeAsync() => close();
 }

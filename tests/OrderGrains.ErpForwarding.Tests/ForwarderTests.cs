@@ -4,7 +4,6 @@ using System.Diagnostics.Metrics;
 using OrderGrains.Abstractions;
 using OrderGrains.Erp;
 using OrderGrains.Grains;
-using OrderGrains.Runtime;
 using OrderGrains.Testing;
 
 namespace OrderGrains.ErpForwarding.Tests;
@@ -143,6 +142,61 @@ public sealed class ForwarderTests
     }
 
     [Fact]
+    public async Task Events_written_while_no_forwarder_ran_are_forwarded_after_a_restart_without_any_call()
+    {
+        var storage = TestStorage.Memory();
+        await using (var before = await TestSilo.StartAsync(storage, b => b.AddOrderDomain()))
+        {
+            await SeedAsync(before.GrainFactory);
+            await Task.WhenAll(Enumerable.Range(0, 5).Select(i => CompleteAsync(before.GrainFactory, $"early{i}", 1)));
+        }
+
+        var erp = new StubErp();
+        await using var silo = await TestSilo.StartAsync(storage, b => b
+            .AddOrderDomain()
+            .AddErpForwarding(_ => erp, o => o.RetryDelay = TimeSpan.FromMilliseconds(10)));
+
+        await WaitUntilAsync(() => erp.Entries.Count == 10);
+        var stats = await StatsAsync(silo.GrainFactory);
+        Assert.Equal(10, stats.Sum(s => s.Posted));
+        Assert.Equal(0, stats.Sum(s => s.Backlog));
+    }
+
+    [Fact]
+    public async Task Partitions_of_a_killed_silo_are_taken_over_by_the_other_and_their_events_still_post_once()
+    {
+        var erp = new StubErp();
+        await using var cluster = await TestSilo.StartAsync(
+            TestStorage.Memory(),
+            b => b.AddOrderDomain().AddErpForwarding(_ => erp, o =>
+            {
+                o.RetryDelay = TimeSpan.FromMilliseconds(10);
+                o.KeepAlivePeriod = TimeSpan.FromSeconds(1);
+            }),
+            silos: 2);
+        await SeedAsync(cluster.GrainFactory);
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => CompleteAsync(cluster.GrainFactory, $"first{i}", 1)));
+        await WaitUntilAsync(() => erp.Entries.Count == 20);
+        var management = cluster.GrainFactory.GetGrain<IManagementGrain>(0);
+        var forwarders = (await management.GetSimpleGrainStatistics())
+            .Where(s => s.ActivationCount > 0 && s.GrainType.Contains(typeof(ErpForwarderGrain).FullName!, StringComparison.Ordinal))
+            .ToList();
+        Assert.Equal(8, forwarders.Sum(s => s.ActivationCount));
+        var busiest = forwarders.MaxBy(s => s.ActivationCount)!.SiloAddress;
+        var victim = cluster.Cluster.Silos.Single(s => s.SiloAddress.Equals(busiest));
+
+        await cluster.Cluster.KillSiloAsync(victim);
+        await cluster.Cluster.WaitForLivenessToStabilizeAsync(didKill: true);
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => CompleteAsync(cluster.GrainFactory, $"second{i}", 1)));
+
+        await WaitUntilAsync(() => erp.Entries.Count == 40, TimeSpan.FromSeconds(90));
+        Assert.All(erp.Entries.GroupBy(e => e.OrderId), g => Assert.Equal([DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice], g.Select(e => e.DocumentType)));
+        var stats = await StatsAsync(cluster.GrainFactory);
+        Assert.Equal(40, stats.Sum(s => s.Posted));
+        Assert.Equal(0, stats.Sum(s => s.Backlog));
+    }
+
+    [Fact]
     public void Vat_split_is_exact_and_rounds_to_the_minor_unit()
     {
         Assert.Equal((10_000, 1_300), ErpDocuments.Split(11_300, 1300));
@@ -185,9 +239,9 @@ public sealed class ForwarderTests
     private static async Task<ErpForwarderStats[]> StatsAsync(IGrainFactory grains) =>
         await Task.WhenAll(Forwarders(grains).Select(f => f.GetStatsAsync()));
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)

@@ -2,12 +2,15 @@ using OrderGrains.Abstractions;
 
 namespace OrderGrains.Grains.Tests;
 
+/// <summary>Concurrency claims, on one silo and on two (so calls cross silos and every argument and result is serialised).</summary>
 public sealed class ConcurrencyTests
 {
-    [Fact]
-    public async Task Flash_sale_of_2000_parallel_orders_for_500_units_reserves_exactly_500()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Flash_sale_of_2000_parallel_orders_for_500_units_reserves_exactly_500(short silos)
     {
-        await using var oms = await Oms.StartAsync();
+        await using var oms = await Oms.StartAsync(silos: silos);
         await oms.WarehouseAsync("BER", Oms.BerlinWarehouse);
         await oms.WarehouseAsync("MUC", Oms.MunichWarehouse);
         await oms.StockAsync("HOT", "BER", 300);
@@ -33,12 +36,15 @@ public sealed class ConcurrencyTests
         }
 
         Assert.Equal(500 * 999, exposure);
+        Assert.Equal(silos, await oms.SilosHostingAsync<OrderGrain>());
     }
 
-    [Fact]
-    public async Task Per_customer_campaign_limit_holds_under_200_parallel_orders_from_one_customer()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Per_customer_campaign_limit_holds_under_200_parallel_orders_from_one_customer(short silos)
     {
-        await using var oms = await Oms.StartAsync();
+        await using var oms = await Oms.StartAsync(silos: silos);
         await oms.SeedSimpleAsync(sku: "HOT", units: 1_000);
         var now = DateTimeOffset.UtcNow;
         await oms.Grains.GetGrain<ICampaignGrain>("flash").UpsertAsync(
@@ -53,5 +59,6 @@ public sealed class ConcurrencyTests
         Assert.Equal(5, (await oms.Grains.GetGrain<ICampaignGrain>("flash").GetAsync()).Taken);
         Assert.Equal(5, (await oms.AvailabilityAsync("HOT")).Reserved);
         Assert.Equal(5 * 499, (await oms.AccountAsync("c1")).OpenExposureMinor);
+        Assert.Equal(silos, await oms.SilosHostingAsync<OrderGrain>());
     }
 }

@@ -1,5 +1,5 @@
 using OrderGrains.Abstractions;
-using OrderGrains.Runtime.Storage;
+using OrderGrains.Storage;
 using OrderGrains.Testing;
 
 namespace OrderGrains.Grains.Tests;
@@ -154,12 +154,11 @@ public sealed class FulfilmentTests
 
         await oms.Grains.GetGrain<ISkuStockGrain>("SKU-1").AdjustStockAsync(new AdjustStockCommand("BER", -4, StockAdjustmentReason.Damaged, "adj-short"));
 
-        await using var opened = await storage.OpenAsync();
-        var streams = (IStreamStorage)opened.Storage;
+        var streams = (IOutboxStore)oms.Silo.Store;
         var partition = StreamPartitioner.PartitionOf("SKU-1", streams.PartitionCount);
         var alert = Assert.Single(await streams.ReadEventsAsync(InventoryStreams.AlertsNamespace, partition, 0, 10, default));
         Assert.Equal(nameof(ShortageAlert), alert.EventType);
-        var payload = System.Text.Json.JsonSerializer.Deserialize<ShortageAlert>(alert.Payload.Span)!;
+        var payload = System.Text.Json.JsonSerializer.Deserialize<ShortageAlert>(alert.Payload.Span, OrderGrainsStorage.SerializerOptions)!;
         Assert.Equal(("SKU-1", "BER", 3), (payload.Sku, payload.WarehouseId, payload.Shortfall));
         Assert.Contains("adj-short", payload.Cause, StringComparison.Ordinal);
     }
@@ -378,10 +377,12 @@ public sealed class FulfilmentTests
         Assert.Equal(31, ledger.Recent[^1].Sequence);
     }
 
-    [Fact]
-    public async Task Restock_racing_new_orders_and_parallel_returns_leave_the_ledger_invariants_true()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Restock_racing_new_orders_and_parallel_returns_leave_the_ledger_invariants_true(short silos)
     {
-        await using var oms = await Oms.StartAsync();
+        await using var oms = await Oms.StartAsync(silos: silos);
         await oms.WarehouseAsync("BER", Oms.BerlinWarehouse);
         await oms.WarehouseAsync("MUC", Oms.MunichWarehouse);
         await oms.StockAsync("SKU-1", "BER", 100);
@@ -409,6 +410,7 @@ public sealed class FulfilmentTests
         Assert.Equal(accepted, stock.Reserved);
         await AssertLedgerCleanAsync(oms, "SKU-1");
         Assert.All(await Task.WhenAll(delivered.Select(d => oms.Grains.GetGrain<IOrderGrain>(d.OrderId).GetAsync())), o => Assert.Equal(OrderStatus.Returned, o.Status));
+        Assert.Equal(silos, await oms.SilosHostingAsync<OrderGrain>());
     }
 
     internal static ReportShipmentCommand Shipment(string id, string warehouseId, int quantity, string sku = "SKU-1") =>

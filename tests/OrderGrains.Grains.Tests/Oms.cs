@@ -1,6 +1,5 @@
 using System.Text.Json;
 using OrderGrains.Abstractions;
-using OrderGrains.Runtime;
 using OrderGrains.Testing;
 
 namespace OrderGrains.Grains.Tests;
@@ -23,8 +22,9 @@ internal sealed class Oms : IAsyncDisposable
 
     public IGrainFactory Grains => Silo.GrainFactory;
 
-    public static async Task<Oms> StartAsync(TestStorage? storage = null, Action<OrderOptions>? configure = null) =>
-        new(await TestSilo.StartAsync(storage ?? TestStorage.Memory(), builder => builder.AddOrderDomain(configure)));
+    /// <summary>Starts the order domain on <paramref name="storage"/> (fresh memory by default) in <paramref name="silos"/> silos.</summary>
+    public static async Task<Oms> StartAsync(TestStorage? storage = null, Action<OrderOptions>? configure = null, short silos = 1) =>
+        new(await TestSilo.StartAsync(storage ?? TestStorage.Memory(), builder => builder.AddOrderDomain(configure), silos: silos));
 
     public Task<WarehouseInfo> WarehouseAsync(string id, (double Lat, double Lon) at, bool active = true) =>
         Grains.GetGrain<IWarehouseGrain>(id).UpsertAsync(new WarehouseInfo(id, $"Warehouse {id}", at.Lat, at.Lon, active));
@@ -75,6 +75,17 @@ internal sealed class Oms : IAsyncDisposable
     /// <summary>Snapshots hold lists, which records compare by reference; compare what goes over the wire instead.</summary>
     public static void AssertSameOrder(OrderSnapshot expected, OrderSnapshot actual) =>
         Assert.Equal(JsonSerializer.Serialize(expected), JsonSerializer.Serialize(actual));
+
+    /// <summary>How many silos host activations of <typeparamref name="TGrain"/> (Orleans' management grain).</summary>
+    public async Task<int> SilosHostingAsync<TGrain>()
+    {
+        var statistics = await Grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
+        return statistics
+            .Where(s => s.ActivationCount > 0 && s.GrainType.Contains(typeof(TGrain).FullName!, StringComparison.Ordinal))
+            .Select(s => s.SiloAddress)
+            .Distinct()
+            .Count();
+    }
 
     public ValueTask DisposeAsync() => Silo.DisposeAsync();
 }

@@ -201,10 +201,13 @@ public sealed class OrderLifecycleTests
         Assert.Equal(0, (await oms.Grains.GetGrain<ICampaignGrain>("flash").GetAsync()).Taken);
     }
 
-    [Fact]
-    public async Task Reservation_expiry_is_honoured_after_a_silo_restart()
+    [Theory]
+    [InlineData("memory")]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Reservation_expiry_is_honoured_after_a_silo_restart(string storageKind)
     {
-        var storage = TestStorage.Memory();
+        await using var storage = TestStorage.Create(storageKind);
         await using (var first = await Oms.StartAsync(storage, FastExpiry))
         {
             await first.SeedSimpleAsync(units: 10);
@@ -247,6 +250,22 @@ public sealed class OrderLifecycleTests
 
         Oms.AssertSameOrder(placed, same);
         await Assert.ThrowsAsync<NotFoundException>(() => oms.Order("ghost").WaitForChangeAsync(0, TimeSpan.FromMilliseconds(10)));
+    }
+
+    [Fact]
+    public async Task Watch_ends_with_the_current_order_when_its_silo_stops_instead_of_holding_the_stop_up()
+    {
+        await using var oms = await Oms.StartAsync(configure: o => o.MaxWatchWait = TimeSpan.FromMinutes(10));
+        await oms.SeedSimpleAsync(units: 10);
+        var placed = (await oms.PlaceAsync("1", "c1", new OrderLine("SKU-1", 1, 100))).Order;
+        var watch = oms.Order("1").WaitForChangeAsync(placed.Version, TimeSpan.FromMinutes(10));
+        await Task.Delay(200);
+        Assert.False(watch.IsCompleted);
+
+        var stop = oms.Silo.Cluster.StopSiloAsync(oms.Silo.Cluster.Silos[0]);
+
+        Oms.AssertSameOrder(placed, await watch.WaitAsync(TimeSpan.FromSeconds(30)));
+        await stop.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
     private static void FastExpiry(OrderOptions options)

@@ -1,7 +1,6 @@
-using Microsoft.Extensions.DependencyInjection;
+using System.Text.Json;
 using OrderGrains.Abstractions;
-using OrderGrains.Runtime.Serialization;
-using OrderGrains.Runtime.Storage;
+using OrderGrains.Storage;
 using OrderGrains.Testing;
 
 namespace OrderGrains.Grains.Tests;
@@ -117,8 +116,7 @@ public sealed class SagaResumeTests
 
     private static async Task WriteOrderStateAsync(Oms oms, OrderState state)
     {
-        var storage = oms.Silo.Services.GetRequiredService<IGrainStorage>();
-        var serializer = oms.Silo.Services.GetRequiredService<GrainSerializer>();
-        await storage.WriteAsync(new GrainStateKey("order", state.OrderId, "order"), serializer.Serialize(state), expectedEtag: null, CancellationToken.None);
+        var payload = JsonSerializer.SerializeToUtf8Bytes(state, OrderGrainsStorage.SerializerOptions);
+        await oms.Silo.Store.WriteAsync(new GrainStateKey("order", state.OrderId, "order"), payload, expectedEtag: null, CancellationToken.None);
     }
 }

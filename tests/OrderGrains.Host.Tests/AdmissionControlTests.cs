@@ -152,7 +152,7 @@ public sealed class AdmissionControlTests
         await using var host = await TestHost.StartAsync(
             postgresSchema: null,
             "--OrderGrains:Admission:Enabled=false",
-            "--OrderGrains:Silo:MaxQueuedRequestsPerActivation=1");
+            "--OrderGrains:Silo:Messaging:MaxEnqueuedRequestsHardLimit=1");
         var client = host.Client;
         await client.UpsertWarehouseAsync(new Warehouse { WarehouseId = "w", Name = "W", Latitude = 52, Longitude = 13, Active = true });
         await client.SetStockAsync(new SetStockRequest { WarehouseId = "w", Sku = "hot", OnHand = 1_000, SyncId = "s" });

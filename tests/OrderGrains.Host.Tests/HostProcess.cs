@@ -26,11 +26,16 @@ public sealed class HostProcess : IDisposable
         }
     }
 
-    /// <summary>Command-line settings for a host on the test PostgreSQL in <paramref name="schema"/>, quiet logs.</summary>
+    /// <summary>
+    /// Command-line settings for a host on the test PostgreSQL in <paramref name="schema"/>, quiet logs. The silo and
+    /// gateway ports are picked here once, so a restart with the same settings comes back as the same silo address.
+    /// </summary>
     public static string[] PostgresSettings(string schema, int grpcPort, int adminPort, params string[] extra) =>
     [
         $"--OrderGrains:GrpcPort={grpcPort}",
         $"--OrderGrains:AdminPort={adminPort}",
+        $"--OrderGrains:Cluster:SiloPort={TestHost.FreePort()}",
+        $"--OrderGrains:Cluster:GatewayPort={TestHost.FreePort()}",
         "--OrderGrains:Storage=postgres",
         $"--ConnectionStrings:Postgres={OrderGrains.Testing.TestStorage.PostgresConnectionString}",
         $"--OrderGrains:PostgresSchema={schema}",

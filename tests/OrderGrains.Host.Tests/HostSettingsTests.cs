@@ -46,12 +46,52 @@ public sealed class HostSettingsTests
     }
 
     [Fact]
+    public async Task Host_with_a_negative_reservation_timeout_exits_with_code_two()
+    {
+        var exit = await OrderGrainsHost.RunAsync(ValidElseWhere("--OrderGrains:Orders:ReservationTimeout=-5"));
+
+        Assert.Equal(OrderGrainsHost.ExitBadSettings, exit);
+    }
+
+    [Theory]
+    [InlineData("--OrderGrains:Orders:ReservationTimeout=-5", "OrderGrains:Orders:ReservationTimeout")]
+    [InlineData("--OrderGrains:Silo:Messaging:ResponseTimeout=-00:00:01", "OrderGrains:Silo:Messaging:ResponseTimeout")]
+    [InlineData("--OrderGrains:Silo:GrainCollection:CollectionQuantum=00:00:00", "OrderGrains:Silo:GrainCollection:CollectionQuantum")]
+    [InlineData("--OrderGrains:Silo:Messaging:MaxEnqueuedRequestsHardLimit=many", "OrderGrains:Silo:Messaging:MaxEnqueuedRequestsHardLimit")]
+    public async Task An_options_value_that_fails_validation_stops_start_up_naming_its_key(string setting, string key)
+    {
+        var error = await Assert.ThrowsAsync<HostSettingsException>(() => OrderGrainsHost.StartAsync(ValidElseWhere(setting)));
+
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_option_of_the_runtime_before_orleans_is_refused_naming_where_it_moved()
+    {
+        var error = Assert.Throws<HostSettingsException>(() => HostSettings.Read(Config(("OrderGrains:Silo:MaxQueuedRequestsPerActivation", "100"))));
+
+        Assert.Contains("set OrderGrains:Silo:Messaging:MaxEnqueuedRequestsHardLimit instead", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Host_with_an_unreachable_postgres_exits_with_code_three()
     {
         var exit = await OrderGrainsHost.RunAsync(["--OrderGrains:Storage=postgres", "--ConnectionStrings:Postgres=Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2"]);
 
         Assert.Equal(OrderGrainsHost.ExitStorageUnavailable, exit);
     }
+
+    /// <summary>Free ports and a fresh data directory, so only <paramref name="setting"/> can be wrong.</summary>
+    private static string[] ValidElseWhere(string setting) =>
+    [
+        $"--OrderGrains:GrpcPort={TestHost.FreePort()}",
+        $"--OrderGrains:AdminPort={TestHost.FreePort()}",
+        $"--OrderGrains:Cluster:SiloPort={TestHost.FreePort()}",
+        $"--OrderGrains:Cluster:GatewayPort={TestHost.FreePort()}",
+        $"--OrderGrains:DataDir={Path.Combine(Path.GetTempPath(), "ordergrains-host-tests", Guid.NewGuid().ToString("N"))}",
+        "--Logging:LogLevel:Default=Warning",
+        setting,
+    ];
 
     private static IConfiguration Config(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build();

@@ -5,7 +5,7 @@ using OrderGrains.Testing;
 
 namespace OrderGrains.Host.Tests;
 
-/// <summary>A real host (Kestrel, gRPC, silo, storage) started in-process on free ports for one test.</summary>
+/// <summary>A real host (Kestrel, gRPC, Orleans silo, storage) started in-process on free ports for one test.</summary>
 public sealed class TestHost : IAsyncDisposable
 {
     private readonly RunningHost _host;
@@ -38,6 +38,8 @@ public sealed class TestHost : IAsyncDisposable
         {
             $"--OrderGrains:GrpcPort={grpcPort}",
             $"--OrderGrains:AdminPort={adminPort}",
+            $"--OrderGrains:Cluster:SiloPort={FreePort()}",
+            $"--OrderGrains:Cluster:GatewayPort={FreePort()}",
             $"--OrderGrains:DataDir={dataDirectory}",
             "--Logging:LogLevel:Default=Warning",
         };

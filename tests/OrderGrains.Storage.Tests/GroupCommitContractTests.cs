@@ -1,6 +1,5 @@
 using System.Text;
-using OrderGrains.Runtime;
-using OrderGrains.Runtime.Storage;
+using Orleans.Storage;
 using OrderGrains.Storage.Postgres;
 using OrderGrains.Storage.Sqlite;
 
@@ -119,11 +118,11 @@ public abstract class GroupCommitContractTests : IAsyncLifetime
         Assert.Equal("v10", Encoding.UTF8.GetString((await storage.ReadAsync(key, CancellationToken.None)).Payload.Span));
     }
 
-    private async Task<IGrainStorage> OpenAsync(GroupCommitOptions options, Func<CancellationToken, ValueTask>? beforeCommit = null)
+    private async Task<IStateStore> OpenAsync(GroupCommitOptions options, Func<CancellationToken, ValueTask>? beforeCommit = null)
     {
         var storage = await CreateStorageAsync(options, beforeCommit);
         _opened.Add(storage);
-        return (IGrainStorage)storage;
+        return (IStateStore)storage;
     }
 
     private static GrainStateKey NewKey() => new("test-grain", Guid.NewGuid().ToString("N"), "state");
@@ -136,7 +135,7 @@ public sealed class SqliteGroupCommitTests : GroupCommitContractTests
     private readonly TemporarySqliteDatabase _database = new();
 
     protected override async Task<IAsyncDisposable> CreateStorageAsync(GroupCommitOptions options, Func<CancellationToken, ValueTask>? beforeCommit) =>
-        await SqliteGrainStorage.CreateAsync(_database.Options(options, beforeCommit), CancellationToken.None);
+        await SqliteStateStore.CreateAsync(_database.Options(options, beforeCommit), CancellationToken.None);
 
     public override async Task DisposeAsync()
     {
@@ -152,7 +151,7 @@ public sealed class PostgresGroupCommitTests : GroupCommitContractTests
     protected override int MaxConcurrentBatches => 3;
 
     protected override async Task<IAsyncDisposable> CreateStorageAsync(GroupCommitOptions options, Func<CancellationToken, ValueTask>? beforeCommit) =>
-        await PostgresGrainStorage.CreateAsync(_schema.Options(options, beforeCommit), CancellationToken.None);
+        await PostgresStateStore.CreateAsync(_schema.Options(options, beforeCommit), CancellationToken.None);
 
     public override async Task DisposeAsync()
     {

@@ -1,6 +1,5 @@
 using System.Globalization;
-using OrderGrains.Runtime;
-using OrderGrains.Runtime.Storage;
+using Orleans.Storage;
 
 namespace OrderGrains.Storage.Tests;
 
@@ -165,7 +164,7 @@ public sealed class GroupCommitQueueTests
                 {
                     var entry = batch[i];
                     long stored = _versions.GetValueOrDefault(entry.Key);
-                    long expected = GrainStorageErrors.ParseVersionEtag(entry.ExpectedEtag);
+                    long expected = StateStoreErrors.ParseVersionEtag(entry.ExpectedEtag);
                     if (stored == expected)
                     {
                         _versions[entry.Key] = stored + 1;

@@ -1,4 +1,3 @@
-using OrderGrains.Runtime.Storage;
 using OrderGrains.Storage.Postgres;
 
 namespace OrderGrains.Storage.Tests;
@@ -7,11 +6,11 @@ namespace OrderGrains.Storage.Tests;
 public sealed class PostgresReadBatchingTests : IAsyncLifetime
 {
     private readonly TemporaryPostgresSchema _schema = new();
-    private PostgresGrainStorage? _storage;
+    private PostgresStateStore? _storage;
 
-    private PostgresGrainStorage Storage => _storage ?? throw new InvalidOperationException("Not initialized.");
+    private PostgresStateStore Storage => _storage ?? throw new InvalidOperationException("Not initialized.");
 
-    public async Task InitializeAsync() => _storage = await PostgresGrainStorage.CreateAsync(_schema.Options(), CancellationToken.None);
+    public async Task InitializeAsync() => _storage = await PostgresStateStore.CreateAsync(_schema.Options(), CancellationToken.None);
 
     public async Task DisposeAsync()
     {

@@ -1,10 +1,9 @@
 using System.Text;
-using OrderGrains.Runtime;
-using OrderGrains.Runtime.Storage;
+using Orleans.Storage;
 
 namespace OrderGrains.Storage.Tests;
 
-/// <summary>The behaviour every grain storage provider and reminder table must share; one subclass per provider.</summary>
+/// <summary>The behaviour every state store must share; one subclass per provider.</summary>
 public abstract class StorageContractTests : IAsyncLifetime
 {
     private readonly List<object> _opened = [];
@@ -12,9 +11,7 @@ public abstract class StorageContractTests : IAsyncLifetime
     protected static CancellationToken None => CancellationToken.None;
 
     /// <summary>Opens the provider on the provider's store; called again after <see cref="CloseAllAsync"/> to model a restart.</summary>
-    protected abstract Task<IGrainStorage> CreateStorageAsync();
-
-    protected abstract Task<IReminderTable> CreateReminderTableAsync();
+    protected abstract Task<IStateStore> CreateStorageAsync();
 
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
@@ -193,53 +190,11 @@ public abstract class StorageContractTests : IAsyncLifetime
         Assert.NotNull(await reopened.WriteAsync(live, Bytes("after restart"), liveEtag, None));
     }
 
-    [Fact]
-    public async Task Reminders_are_upserted_read_and_removed()
-    {
-        var table = await OpenReminderTableAsync();
-        string grain = Guid.NewGuid().ToString("N");
-        var daily = new ReminderEntry("order", grain, "expire", new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.FromHours(2)).AddTicks(7), TimeSpan.FromDays(1));
-        var hourly = new ReminderEntry("order", grain, "remind", DateTimeOffset.UnixEpoch, TimeSpan.FromHours(1));
-
-        await table.UpsertAsync(daily, None);
-        await table.UpsertAsync(hourly, None);
-        var moved = daily with { StartAt = daily.StartAt.AddMinutes(30), Period = TimeSpan.FromMinutes(5) };
-        await table.UpsertAsync(moved, None);
-
-        var entries = Mine(await table.ReadAllAsync(None), grain);
-        Assert.Equal([moved, hourly], entries);
-
-        Assert.True(await table.RemoveAsync("order", grain, "expire", None));
-        Assert.False(await table.RemoveAsync("order", grain, "expire", None));
-        Assert.Equal([hourly], Mine(await table.ReadAllAsync(None), grain));
-    }
-
-    [Fact]
-    public async Task Reminders_survive_closing_and_reopening_the_store()
-    {
-        var table = await OpenReminderTableAsync();
-        string grain = Guid.NewGuid().ToString("N");
-        var entry = new ReminderEntry("order", grain, "expire", DateTimeOffset.UtcNow, TimeSpan.FromMinutes(15));
-        await table.UpsertAsync(entry, None);
-
-        await CloseAllAsync();
-        var reopened = await OpenReminderTableAsync();
-
-        Assert.Equal([entry], Mine(await reopened.ReadAllAsync(None), grain));
-    }
-
-    protected async Task<IGrainStorage> OpenStorageAsync()
+    protected async Task<IStateStore> OpenStorageAsync()
     {
         var storage = await CreateStorageAsync();
         _opened.Add(storage);
         return storage;
-    }
-
-    protected async Task<IReminderTable> OpenReminderTableAsync()
-    {
-        var table = await CreateReminderTableAsync();
-        _opened.Add(table);
-        return table;
     }
 
     protected async Task CloseAllAsync()
@@ -260,7 +215,4 @@ public abstract class StorageContractTests : IAsyncLifetime
     protected static ReadOnlyMemory<byte> Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
     protected static string Text(GrainStateRecord record) => Encoding.UTF8.GetString(record.Payload.Span);
-
-    private static List<ReminderEntry> Mine(IReadOnlyList<ReminderEntry> entries, string grainKey) =>
-        [.. entries.Where(e => e.GrainKey == grainKey).OrderBy(e => e.ReminderName, StringComparer.Ordinal)];
 }

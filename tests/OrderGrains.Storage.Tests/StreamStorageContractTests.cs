@@ -1,6 +1,5 @@
 using System.Text;
-using OrderGrains.Runtime;
-using OrderGrains.Runtime.Storage;
+using Orleans.Storage;
 using OrderGrains.Storage.Postgres;
 using OrderGrains.Storage.Sqlite;
 
@@ -10,10 +9,10 @@ namespace OrderGrains.Storage.Tests;
 public abstract class StreamStorageContractTests : IAsyncLifetime
 {
     private const string Namespace = "orders";
-    private readonly List<IStreamStorage> _opened = [];
+    private readonly List<IOutboxStore> _opened = [];
 
     /// <summary>Opens the store; called again after closing everything to model a restart.</summary>
-    protected abstract Task<IStreamStorage> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null);
+    protected abstract Task<IOutboxStore> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null);
 
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
@@ -122,7 +121,7 @@ public abstract class StreamStorageContractTests : IAsyncLifetime
 
     protected static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
-    protected async Task<IStreamStorage> TrackAsync(Task<IStreamStorage> opening)
+    protected async Task<IOutboxStore> TrackAsync(Task<IOutboxStore> opening)
     {
         var streams = await opening;
         _opened.Add(streams);
@@ -145,15 +144,15 @@ public abstract class StreamStorageContractTests : IAsyncLifetime
 
 public sealed class MemoryStreamStorageTests : StreamStorageContractTests
 {
-    private readonly MemoryGrainStorage _storage = new();
+    private readonly MemoryStateStore _storage = new();
 
-    protected override Task<IStreamStorage> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null) => Task.FromResult<IStreamStorage>(_storage);
+    protected override Task<IOutboxStore> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null) => Task.FromResult<IOutboxStore>(_storage);
 }
 
 public abstract class SqlStreamStorageTests : StreamStorageContractTests
 {
     /// <summary>A store opened on tables of an older version (no trace_parent column) holding the event old#1 of stream "old".</summary>
-    protected static async Task LegacyStoreKeepsItsEventsAndStoresTraceContextAsync(IStreamStorage streams)
+    protected static async Task LegacyStoreKeepsItsEventsAndStoresTraceContextAsync(IOutboxStore streams)
     {
         const string traceParent = "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01";
         await streams.WriteWithEventsAsync(new GrainStateKey("order", "old", "state"), Bytes("v1"), null, [Event("old", "old#2") with { TraceParent = traceParent }], default);
@@ -208,8 +207,8 @@ public sealed class SqliteStreamStorageTests : SqlStreamStorageTests
         await LegacyStoreKeepsItsEventsAndStoresTraceContextAsync(await TrackAsync(OpenAsync()));
     }
 
-    protected override async Task<IStreamStorage> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null) =>
-        await SqliteGrainStorage.CreateAsync(_database.Options(beforeCommit: beforeCommit), CancellationToken.None);
+    protected override async Task<IOutboxStore> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null) =>
+        await SqliteStateStore.CreateAsync(_database.Options(beforeCommit: beforeCommit), CancellationToken.None);
 
     public override async Task DisposeAsync()
     {
@@ -243,8 +242,8 @@ public sealed class PostgresStreamStorageTests : SqlStreamStorageTests
         await LegacyStoreKeepsItsEventsAndStoresTraceContextAsync(await TrackAsync(OpenAsync()));
     }
 
-    protected override async Task<IStreamStorage> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null) =>
-        await PostgresGrainStorage.CreateAsync(_schema.Options(beforeCommit: beforeCommit), CancellationToken.None);
+    protected override async Task<IOutboxStore> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null) =>
+        await PostgresStateStore.CreateAsync(_schema.Options(beforeCommit: beforeCommit), CancellationToken.None);
 
     public override async Task DisposeAsync()
     {

@@ -1,5 +1,4 @@
 using Npgsql;
-using OrderGrains.Runtime.Storage;
 using OrderGrains.Storage.Postgres;
 using OrderGrains.Storage.Sqlite;
 
@@ -59,21 +58,16 @@ public sealed class TemporaryPostgresSchema : IAsyncDisposable
 public sealed class MemoryStorageContractTests : StorageContractTests
 {
     // One instance for the whole test, as a database outlives restarts.
-    private readonly MemoryGrainStorage _storage = new();
-    private readonly MemoryReminderTable _reminders = new();
+    private readonly MemoryStateStore _storage = new();
 
-    protected override Task<IGrainStorage> CreateStorageAsync() => Task.FromResult<IGrainStorage>(_storage);
-
-    protected override Task<IReminderTable> CreateReminderTableAsync() => Task.FromResult<IReminderTable>(_reminders);
+    protected override Task<IStateStore> CreateStorageAsync() => Task.FromResult<IStateStore>(_storage);
 }
 
 public sealed class SqliteStorageContractTests : StorageContractTests
 {
     private readonly TemporarySqliteDatabase _database = new();
 
-    protected override async Task<IGrainStorage> CreateStorageAsync() => await SqliteGrainStorage.CreateAsync(_database.Options(), None);
-
-    protected override async Task<IReminderTable> CreateReminderTableAsync() => await SqliteReminderTable.CreateAsync(_database.Options(), None);
+    protected override async Task<IStateStore> CreateStorageAsync() => await SqliteStateStore.CreateAsync(_database.Options(), None);
 
     public override async Task DisposeAsync()
     {
@@ -86,9 +80,7 @@ public sealed class PostgresStorageContractTests : StorageContractTests
 {
     private readonly TemporaryPostgresSchema _schema = new();
 
-    protected override async Task<IGrainStorage> CreateStorageAsync() => await PostgresGrainStorage.CreateAsync(_schema.Options(), None);
-
-    protected override async Task<IReminderTable> CreateReminderTableAsync() => await PostgresReminderTable.CreateAsync(_schema.Options(), None);
+    protected override async Task<IStateStore> CreateStorageAsync() => await PostgresStateStore.CreateAsync(_schema.Options(), None);
 
     public override async Task DisposeAsync()
     {

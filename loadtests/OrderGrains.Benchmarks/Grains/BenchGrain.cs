@@ -1,8 +1,7 @@
-using OrderGrains.Runtime;
-
 namespace OrderGrains.Benchmarks.Grains;
 
-/// <summary>Non-persistent; completes every call synchronously so only the runtime's path is measured.</summary>
+/// <summary>Non-persistent; completes every call synchronously so only Orleans' call path is measured.</summary>
+[GrainType("bench")]
 public sealed class BenchGrain : Grain, IBenchGrain
 {
     private int _count;

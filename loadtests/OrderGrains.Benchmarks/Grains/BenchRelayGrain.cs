@@ -1,17 +1,17 @@
-using OrderGrains.Runtime;
-
 namespace OrderGrains.Benchmarks.Grains;
 
-/// <summary>Holds its target's reference from construction, so a relay measures the call, not reference creation.</summary>
+/// <summary>Holds its target's reference from activation, so a relay measures the call, not reference creation.</summary>
+[GrainType("bench-relay")]
 public sealed class BenchRelayGrain : Grain, IBenchRelayGrain
 {
-    private readonly IBenchGrain _target;
+    private IBenchGrain? _target;
 
-    public BenchRelayGrain()
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _target = GrainFactory.GetGrain<IBenchGrain>(GetPrimaryKeyString());
+        _target = GrainFactory.GetGrain<IBenchGrain>(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
     }
 
     /// <summary>Pings the paired bench grain and returns its answer plus one.</summary>
-    public async ValueTask<int> RelayAsync(int x) => await _target.PingAsync(x) + 1;
+    public async ValueTask<int> RelayAsync(int x) => await _target!.PingAsync(x) + 1;
 }

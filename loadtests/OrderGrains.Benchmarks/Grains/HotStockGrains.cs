@@ -1,14 +1,17 @@
-using OrderGrains.Runtime;
+using Orleans.Concurrency;
+using OrderGrains.Storage;
 
 namespace OrderGrains.Benchmarks.Grains;
 
 /// <summary>A hot stock pool reduced to its commit pattern: take a unit, durably, and say whether it was taken.</summary>
+[Alias("OrderGrains.Benchmarks.Grains.IHotStockGrain")]
 public interface IHotStockGrain : IGrainWithStringKey
 {
     Task<bool> TakeAsync(string buyer);
 }
 
 /// <summary>The same pool, one request and one durable write at a time (what the SKU pool did before group commit).</summary>
+[Alias("OrderGrains.Benchmarks.Grains.ISerialStockGrain")]
 public interface ISerialStockGrain : IGrainWithStringKey
 {
     Task<bool> TakeAsync(string buyer);
@@ -32,13 +35,14 @@ public sealed class HotStockState
     }
 }
 
-/// <summary>Decides in arrival order, persists a batch of decisions per write (<see cref="CommitBatcher"/>).</summary>
+/// <summary>Decides in arrival order, persists a batch of decisions per write (<see cref="CommitBatcher"/>), each the state at batch close.</summary>
 [Reentrant]
-public sealed class HotStockGrain([PersistentState("stock")] IPersistentState<HotStockState> state) : Grain, IHotStockGrain
+[GrainType("bench-hot-stock")]
+public sealed class HotStockGrain([PersistentState("stock", OrderGrainsStorage.Name)] IPersistentState<HotStockState> state) : Grain, IHotStockGrain
 {
     private CommitBatcher? _commits;
 
-    private CommitBatcher Commits => _commits ??= new CommitBatcher(() => state.WriteStateAsync(), _ => DeactivateOnIdle(), "hot stock", maxWaiting: 100_000);
+    private CommitBatcher Commits => _commits ??= CommitBatcher.ForState(state, _ => DeactivateOnIdle(), "hot stock", maxWaiting: 100_000);
 
     public async Task<bool> TakeAsync(string buyer)
     {
@@ -55,7 +59,8 @@ public sealed class HotStockGrain([PersistentState("stock")] IPersistentState<Ho
 }
 
 /// <summary>One write per request, awaited inside the turn.</summary>
-public sealed class SerialStockGrain([PersistentState("stock")] IPersistentState<HotStockState> state) : Grain, ISerialStockGrain
+[GrainType("bench-serial-stock")]
+public sealed class SerialStockGrain([PersistentState("stock", OrderGrainsStorage.Name)] IPersistentState<HotStockState> state) : Grain, ISerialStockGrain
 {
     public async Task<bool> TakeAsync(string buyer)
     {

@@ -9,9 +9,18 @@ public sealed class RequiresOperatorAttribute : Attribute
 /// Every request under <c>/admin</c> needs <c>Authorization: Bearer &lt;token&gt;</c>: 401 without a known token,
 /// 403 when a viewer calls an endpoint marked <see cref="RequiresOperatorAttribute"/>. Runs before body binding, so an
 /// unauthenticated caller learns nothing from how its body would have been read. Tokens are never logged.
+/// Orleans' dashboard (under <see cref="OrleansDashboardPath"/>) is a page a browser navigates to, which sends no
+/// header: there the token may also come from the HttpOnly cookie that <see cref="StartDashboardSession"/> sets,
+/// scoped to that path and same-site only.
 /// </summary>
 internal static class AdminAuthentication
 {
+    /// <summary>Where Orleans' dashboard is mapped: under /admin, so this middleware guards it.</summary>
+    public const string OrleansDashboardPath = "/admin/orleans";
+
+    /// <summary>The cookie that carries the token to Orleans' dashboard.</summary>
+    public const string DashboardCookie = "ordergrains_admin";
+
     private const string OperatorItem = "OrderGrains.AdminOperator";
 
     /// <summary>The operator the current request authenticated as (set by the middleware).</summary>
@@ -28,7 +37,15 @@ internal static class AdminAuthentication
             }
 
             var tokens = context.RequestServices.GetRequiredService<AdminTokens>();
-            var admin = Authenticate(context.Request.Headers.Authorization.ToString(), tokens);
+            var header = context.Request.Headers.Authorization.ToString();
+            if (header.Length == 0
+                && context.Request.Path.StartsWithSegments(OrleansDashboardPath, StringComparison.OrdinalIgnoreCase)
+                && context.Request.Cookies[DashboardCookie] is { Length: > 0 } cookie)
+            {
+                header = "Bearer " + cookie;
+            }
+
+            var admin = Authenticate(header, tokens);
             if (admin is null)
             {
                 context.Response.Headers.WWWAuthenticate = "Bearer realm=\"ordergrains-admin\"";
@@ -51,6 +68,32 @@ internal static class AdminAuthentication
             context.Items[OperatorItem] = admin;
             await next(context);
         });
+
+    /// <summary>
+    /// <c>POST /admin/dashboard-session</c>: the caller authenticated with its bearer token; the token is handed back as
+    /// an HttpOnly, same-site cookie for <see cref="OrleansDashboardPath"/> only, so the browser can open Orleans' dashboard.
+    /// </summary>
+    public static IResult StartDashboardSession(HttpContext context)
+    {
+        const string scheme = "Bearer ";
+        var token = context.Request.Headers.Authorization.ToString()[scheme.Length..].Trim();
+        context.Response.Cookies.Append(DashboardCookie, token, new CookieOptions
+        {
+            Path = OrleansDashboardPath,
+            HttpOnly = true,
+            SameSite = SameSiteMode.Strict,
+            Secure = context.Request.IsHttps,
+            IsEssential = true,
+        });
+        return Results.NoContent();
+    }
+
+    /// <summary><c>DELETE /admin/dashboard-session</c>: signing out of our dashboard forgets the cookie too.</summary>
+    public static IResult EndDashboardSession(HttpContext context)
+    {
+        context.Response.Cookies.Delete(DashboardCookie, new CookieOptions { Path = OrleansDashboardPath });
+        return Results.NoContent();
+    }
 
     private static AdminOperator? Authenticate(string header, AdminTokens tokens)
     {

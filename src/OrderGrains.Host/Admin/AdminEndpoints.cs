@@ -4,9 +4,7 @@ using System.Text.Json.Serialization;
 using OrderGrains.Abstractions;
 using OrderGrains.Host.Admission;
 using OrderGrains.Host.Operations;
-using OrderGrains.Runtime;
-using OrderGrains.Runtime.Diagnostics;
-using OrderGrains.Runtime.Streams;
+using OrderGrains.Storage;
 
 namespace OrderGrains.Host.Admin;
 
@@ -44,12 +42,14 @@ internal static class AdminEndpoints
         admin.MapGet("/campaigns", CampaignsAsync).Produces<IReadOnlyList<CampaignStatus>>().WithSummary("Every campaign with taken and remaining units.");
         admin.MapPost("/campaigns", UpsertCampaignAsync).WithMetadata(new RequiresOperatorAttribute()).Accepts<CampaignRequest>("application/json").Produces<CampaignStatus>().ProducesProblem(400).WithSummary("Creates or updates a campaign (flash sale).");
         admin.MapPost("/campaigns/{id}/close", CloseCampaignAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<CampaignStatus>().ProducesProblem(404).WithSummary("Ends a flash sale now; closing is final.");
-        admin.MapGet("/runtime", Runtime).Produces<RuntimeView>().WithSummary("Uptime, activations, call rates, mailboxes, hottest grains, storage batches, reminders due.");
+        admin.MapGet("/runtime", RuntimeAsync).Produces<RuntimeView>().WithSummary("Uptime, activations, call rates, waiting requests, hottest grains, storage batches, the cluster's silos.");
         admin.MapGet("/erp", ErpAsync).Produces<ErpView>().WithSummary("ERP forwarding: lag, backlog, posted, failed and dead-lettered events.");
         admin.MapPost("/erp/dead-letters/{id}/retry", RetryDeadLetterAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<RetryResult>().ProducesProblem(404).WithSummary("Posts a dead-lettered event again.");
+        admin.MapPost("/dashboard-session", AdminAuthentication.StartDashboardSession).Produces(StatusCodes.Status204NoContent).WithSummary("Sets the cookie that lets this browser open Orleans' dashboard at " + AdminAuthentication.OrleansDashboardPath + "/.");
+        admin.MapDelete("/dashboard-session", AdminAuthentication.EndDashboardSession).Produces(StatusCodes.Status204NoContent).WithSummary("Forgets that cookie (sign-out).");
     }
 
-    private static async Task<IResult> OverviewAsync(IGrainFactory grains, PlacementStatistics placements, IStreamInfo streams, IServiceProvider services)
+    private static async Task<IResult> OverviewAsync(IGrainFactory grains, PlacementStatistics placements, IOutboxStore streams, SiloFigures figures)
     {
         var snapshot = placements.GetSnapshot();
         var skuTasks = snapshot.HotSkus.Select(async hot =>
@@ -67,8 +67,8 @@ internal static class AdminEndpoints
         });
         var hotSkus = await Task.WhenAll(skuTasks);
         var erp = await ErpTotalsAsync(grains, streams);
-        var runtime = services.GetService<IRuntimeStatistics>()?.GetSnapshot(0);
-        var activations = runtime?.GrainTypes.Where(t => t.Activations > 0).Select(t => new ActivationCount(t.GrainType, t.Activations)).ToList() ?? [];
+        var runtime = await figures.GetSnapshotAsync(0);
+        var activations = runtime.GrainTypes.Where(t => t.Activations > 0).Select(t => new ActivationCount(t.GrainType, t.Activations)).ToList();
         var overview = new Overview(
             DateTimeOffset.UtcNow,
             Math.Round(snapshot.Uptime.TotalSeconds, 1),
@@ -180,9 +180,9 @@ internal static class AdminEndpoints
     private static async Task<IResult> CloseCampaignAsync(string id, HttpContext context, IGrainFactory grains) =>
         Results.Json(await grains.GetGrain<ICampaignGrain>(id).CloseAsync(ActorOf(context)), Json);
 
-    private static IResult Runtime(IServiceProvider services, PlacementStatistics placements, AdmissionControl admission)
+    private static async Task<IResult> RuntimeAsync(SiloFigures figures, PlacementStatistics placements, AdmissionControl admission)
     {
-        var runtime = services.GetService<IRuntimeStatistics>()?.GetSnapshot();
+        var runtime = await figures.GetSnapshotAsync();
         var view = new RuntimeView(
             Math.Round(placements.Uptime.TotalSeconds, 1),
             runtime,
@@ -190,10 +190,10 @@ internal static class AdminEndpoints
         return Results.Json(view, Json);
     }
 
-    private static async Task<IResult> ErpAsync(IGrainFactory grains, IStreamInfo streams) =>
+    private static async Task<IResult> ErpAsync(IGrainFactory grains, IOutboxStore streams) =>
         Results.Json(await ErpTotalsAsync(grains, streams), Json);
 
-    private static async Task<IResult> RetryDeadLetterAsync(string id, IGrainFactory grains, IStreamInfo streams)
+    private static async Task<IResult> RetryDeadLetterAsync(string id, IGrainFactory grains, IOutboxStore streams)
     {
         foreach (var forwarder in Forwarders(grains, streams))
         {
@@ -208,7 +208,7 @@ internal static class AdminEndpoints
         throw new NotFoundException("dead letter", id);
     }
 
-    private static async Task<ErpView> ErpTotalsAsync(IGrainFactory grains, IStreamInfo streams)
+    private static async Task<ErpView> ErpTotalsAsync(IGrainFactory grains, IOutboxStore streams)
     {
         var forwarders = Forwarders(grains, streams).ToList();
         var stats = await Task.WhenAll(forwarders.Select(f => f.GetStatsAsync()));
@@ -223,7 +223,7 @@ internal static class AdminEndpoints
             letters);
     }
 
-    private static IEnumerable<IErpForwarderGrain> Forwarders(IGrainFactory grains, IStreamInfo streams) =>
+    private static IEnumerable<IErpForwarderGrain> Forwarders(IGrainFactory grains, IOutboxStore streams) =>
         Enumerable.Range(0, streams.PartitionCount).Select(p => grains.GetGrain<IErpForwarderGrain>(p.ToString(CultureInfo.InvariantCulture)));
 
     private static string ActorOf(HttpContext context) => "operator:" + context.Operator().Name;
@@ -261,8 +261,7 @@ public sealed record CustomerView(CustomerAccount Account, long? CreditRemaining
 
 public sealed record AdmissionView(bool Enabled, int InFlight, long Admitted, long Rejected);
 
-/// <summary><paramref name="Silo"/> is null only while the runtime statistics are not registered.</summary>
-public sealed record RuntimeView(double UptimeSeconds, RuntimeSnapshot? Silo, AdmissionView Admission);
+public sealed record RuntimeView(double UptimeSeconds, RuntimeSnapshot Silo, AdmissionView Admission);
 
 public sealed record ErpView(double LagSeconds, long Backlog, long Posted, long Failed, long DeadLetters, IReadOnlyList<ErpForwarderStats> Partitions, IReadOnlyList<ErpDeadLetter> DeadLetterList);
 

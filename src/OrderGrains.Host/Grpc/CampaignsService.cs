@@ -1,6 +1,5 @@
 using Grpc.Core;
 using OrderGrains.Abstractions;
-using OrderGrains.Runtime;
 using Wire = OrderGrains.Contracts.V1;
 
 namespace OrderGrains.Host.Grpc;

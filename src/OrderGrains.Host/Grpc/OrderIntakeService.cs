@@ -2,7 +2,6 @@ using Grpc.Core;
 using OrderGrains.Abstractions;
 using OrderGrains.Host.Admission;
 using OrderGrains.Host.Operations;
-using OrderGrains.Runtime;
 using Wire = OrderGrains.Contracts.V1;
 
 namespace OrderGrains.Host.Grpc;

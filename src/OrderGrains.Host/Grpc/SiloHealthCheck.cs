@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using OrderGrains.Runtime.Hosting;
-using OrderGrains.Runtime.Storage;
+using OrderGrains.Host.Operations;
+using OrderGrains.Storage;
 
 namespace OrderGrains.Host.Grpc;
 
@@ -8,7 +8,7 @@ namespace OrderGrains.Host.Grpc;
 /// Healthy while the silo runs and storage answers a read; unhealthy once the host begins to stop, so the standard
 /// gRPC health service (grpc.health.v1) says NOT_SERVING and a load balancer drains this node first.
 /// </summary>
-internal sealed class SiloHealthCheck(Silo silo, HostStorage storage, IHostApplicationLifetime lifetime) : IHealthCheck
+internal sealed class SiloHealthCheck(SiloReadiness silo, HostStorage storage, IHostApplicationLifetime lifetime) : IHealthCheck
 {
     private static readonly GrainStateKey Probe = new("health", "probe", "state");
     private static readonly TimeSpan StorageTimeout = TimeSpan.FromSeconds(5);
@@ -20,7 +20,7 @@ internal sealed class SiloHealthCheck(Silo silo, HostStorage storage, IHostAppli
             return HealthCheckResult.Unhealthy("The host is shutting down.");
         }
 
-        if (!silo.IsRunning)
+        if (!silo.IsReady)
         {
             return HealthCheckResult.Unhealthy("The silo is starting or stopping.");
         }
@@ -28,7 +28,7 @@ internal sealed class SiloHealthCheck(Silo silo, HostStorage storage, IHostAppli
         try
         {
             // A read of a key that is never written: a round trip to the store that changes nothing.
-            await storage.Storage.ReadAsync(Probe, cancellationToken).WaitAsync(StorageTimeout, cancellationToken);
+            await storage.Store.ReadAsync(Probe, cancellationToken).WaitAsync(StorageTimeout, cancellationToken);
             return HealthCheckResult.Healthy();
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

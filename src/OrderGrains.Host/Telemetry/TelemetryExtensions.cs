@@ -10,8 +10,11 @@ namespace OrderGrains.Host;
 /// <summary>The host's telemetry wiring (in the host's namespace, so that wiring it in is one line): logs with trace ids, OpenTelemetry metrics on <c>/metrics</c>, OTLP export when configured.</summary>
 internal static class TelemetryExtensions
 {
-    /// <summary>Every ActivitySource and Meter of ours: OrderGrains.Grpc, .Runtime, .Storage, .Erp, .Orders, .Inventory.</summary>
+    /// <summary>Every ActivitySource and Meter of ours: OrderGrains.Grpc, .Silo, .Storage, .Erp, .Orders, .Inventory.</summary>
     private const string OurSources = "OrderGrains.*";
+
+    /// <summary>Orleans' own meter: messaging, activations, directory, membership, storage and reminder figures of the silo.</summary>
+    private const string OrleansMeter = "Microsoft.Orleans";
 
     private const string MetricsPath = "/metrics";
 
@@ -47,7 +50,7 @@ internal static class TelemetryExtensions
             })
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(OurSources)
+                metrics.AddMeter(OurSources, OrleansMeter)
                     .AddAspNetCoreInstrumentation()
                     .AddRuntimeInstrumentation()
                     .AddNpgsqlInstrumentation()

@@ -165,7 +165,17 @@
     input.focus();
   }
 
+  // Orleans' dashboard is opened by navigation, which sends no Authorization header: the host hands the token back
+  // as an HttpOnly cookie scoped to /admin/orleans, so the page's scripts never hold it there.
+  function dashboardSession(method) {
+    const token = state.token;
+    if (!token) return Promise.resolve();
+    return fetch('/admin/dashboard-session', { method, headers: { Authorization: `Bearer ${token}` } })
+      .catch(() => undefined);
+  }
+
   function showDashboard() {
+    dashboardSession('POST');
     $('login-view').hidden = true;
     $('dashboard-view').hidden = false;
     $('session-bar').hidden = false;
@@ -212,6 +222,7 @@
   }
 
   function onLogout() {
+    dashboardSession('DELETE');
     showLogin('');
   }
 
