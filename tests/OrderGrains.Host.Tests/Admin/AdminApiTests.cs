@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Google.Protobuf.WellKnownTypes;
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
+using OrderGrains.Host.Admin;
 
 namespace OrderGrains.Host.Tests.Admin;
 
@@ -356,6 +357,64 @@ public sealed class AdminApiTests(AdminHost fixture) : IClassFixture<AdminHost>,
         Assert.True((long)view["silo"]!["storage"]!["writes"]! > 0);
         var overview = await GetJsonAsync("admin/overview");
         Assert.Contains(overview["activations"]!.AsArray(), a => (string?)a!["grainType"] == "order" && (int)a["count"]! >= 1);
+    }
+
+    [Fact]
+    public async Task Orleans_dashboard_needs_an_admin_token_in_the_header_or_in_the_session_cookie_our_dashboard_sets()
+    {
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = _http.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        async Task<HttpResponseMessage> GetAsync(string path, string? authorization, string? cookie)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            if (authorization is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Authorization", authorization);
+            }
+
+            if (cookie is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Cookie", cookie);
+            }
+
+            return await http.SendAsync(request);
+        }
+
+        using (var anonymous = await GetAsync("admin/orleans/", null, null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        using (var viewer = await GetAsync("admin/orleans/", "Bearer " + AdminHost.ViewerToken, null))
+        {
+            Assert.Equal(HttpStatusCode.OK, viewer.StatusCode);
+            Assert.Contains("Orleans Dashboard", await viewer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using var session = new HttpRequestMessage(HttpMethod.Post, "admin/dashboard-session");
+        session.Headers.TryAddWithoutValidation("Authorization", "Bearer " + AdminHost.ViewerToken);
+        using var started = await http.SendAsync(session);
+        Assert.Equal(HttpStatusCode.NoContent, started.StatusCode);
+        var setCookie = Assert.Single(started.Headers.GetValues("Set-Cookie"));
+        Assert.Contains("path=/admin/orleans", setCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", setCookie, StringComparison.OrdinalIgnoreCase);
+        var cookie = setCookie.Split(';')[0];
+
+        using (var browser = await GetAsync("admin/orleans/", null, cookie))
+        {
+            Assert.Equal(HttpStatusCode.OK, browser.StatusCode);
+        }
+
+        using (var forged = await GetAsync("admin/orleans/", null, AdminAuthentication.DashboardCookie + "=not-a-token-of-anyone-here"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        }
+
+        // The cookie opens Orleans' dashboard only, never the rest of the admin API.
+        using (var elsewhere = await GetAsync("admin/overview", null, cookie))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, elsewhere.StatusCode);
+        }
     }
 
     [Fact]
