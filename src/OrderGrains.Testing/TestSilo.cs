@@ -57,6 +57,13 @@ public sealed class TestSilo : IAsyncDisposable
         {
             opened.Configure(silo);
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromMilliseconds(100));
+            if (silos > 1)
+            {
+                // Orleans' default (resource-optimised) placement may keep a short burst of new grains on one silo; random
+                // placement spreads them, so a multi-silo test really calls across silos.
+                silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
+            }
+
             configure(silo);
         });
         builder.ConfigureSiloHost((_, host) =>

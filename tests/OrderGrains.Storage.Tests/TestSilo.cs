@@ -102,6 +102,9 @@ public sealed class InterceptingStateStore : IStateStore, IOutboxStore, IStorage
 
     public volatile bool FailWrites;
 
+    /// <summary>How long each write takes, as a real commit does (zero: memory speed).</summary>
+    public TimeSpan WriteLatency { get; set; }
+
     public int WritesOfType(string grainType) => _writesByType.GetValueOrDefault(grainType);
 
     public int PartitionCount => Inner.PartitionCount;
@@ -149,6 +152,11 @@ public sealed class InterceptingStateStore : IStateStore, IOutboxStore, IStorage
         if (Gate is { } gate)
         {
             await gate.Task;
+        }
+
+        if (WriteLatency > TimeSpan.Zero)
+        {
+            await Task.Delay(WriteLatency);
         }
 
         if (FailWrites)
