@@ -88,15 +88,15 @@ public sealed class FulfilmentContractTests
         Assert.Equal(counted, await client.AdjustStockAsync(new AdjustStockRequest { WarehouseId = "berlin", Sku = "sku-1", Delta = -3, Reason = StockAdjustmentReason.CountCorrection, AdjustmentId = "count-1" }));
         Assert.Equal((4, 4, 3), (counted.OnHand, counted.Reserved, counted.Backordered));
 
-        var oldNow = await EventuallyAsync(client, old.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 2);
-        var youngNow = await EventuallyAsync(client, young.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 1);
+        var oldNow = await OrderLifecycle.EventuallyAsync(client, old.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 2);
+        var youngNow = await OrderLifecycle.EventuallyAsync(client, young.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 1);
         Assert.Equal(2, oldNow.Allocations.Single().Quantity);
         Assert.Equal([("munich", 2)], youngNow.Allocations.Select(a => (a.WarehouseId, a.Quantity)));
 
         await client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = "sku-1", OnHand = 4, SyncId = "sync-9" });
-        oldNow = await EventuallyAsync(client, old.OrderId, o => o.Backordered.Count == 0);
+        oldNow = await OrderLifecycle.EventuallyAsync(client, old.OrderId, o => o.Backordered.Count == 0);
         Assert.Equal(4, oldNow.Allocations.Sum(a => a.Quantity));
-        await EventuallyAsync(client, young.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 1);
+        await OrderLifecycle.EventuallyAsync(client, young.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 1);
         await StatusAsync(StatusCode.FailedPrecondition, () => client.CancelOrderAsync(new CancelOrderRequest { OrderId = young.OrderId, Reason = "all of it" }));
 
         var cancel = new CancelOrderRequest { OrderId = young.OrderId, CancellationId = "cx-1", Reason = "won't wait", Lines = { new LineQuantity { Sku = "sku-1", Quantity = 1 } } };
@@ -173,7 +173,7 @@ public sealed class FulfilmentContractTests
 
         Assert.Equal((OrderStatus.OnHold, HoldReason.ManualReview, 1), (held.Status, held.HoldReason, held.ApprovalsRequired));
         Assert.NotNull(held.HoldExpiresAt);
-        var cancelled = await EventuallyAsync(client, held.OrderId, o => o.Status == OrderStatus.Cancelled);
+        var cancelled = await OrderLifecycle.EventuallyAsync(client, held.OrderId, o => o.Status == OrderStatus.Cancelled);
         Assert.Empty(cancelled.Allocations);
         Assert.Equal(0, (await client.GetAvailabilityAsync("sku-1")).Reserved);
         Assert.Equal("hold timed out", (await client.GetOrderHistoryAsync(held.OrderId)).Events[^1].Details);
@@ -225,21 +225,6 @@ public sealed class FulfilmentContractTests
         Lines = { new LineQuantity { Sku = "sku-1", Quantity = quantity } },
     };
 
-    private static async Task<Order> EventuallyAsync(OrderGrainsClient client, string orderId, Func<Order, bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            var order = await client.GetOrderAsync(orderId);
-            if (condition(order))
-            {
-                return order;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Order {orderId} did not reach the expected state: {order}");
-            await Task.Delay(50);
-        }
-    }
 
     private static async Task<string> StatusAsync(StatusCode expected, Func<Task> call)
     {

@@ -25,4 +25,23 @@ internal static class OrderLifecycle
         }, call);
         return await client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = placed.OrderId, ShipmentId = "s-" + reference }, call);
     }
+
+    /// <summary>Reads the order until <paramref name="condition"/> holds (what another part of the system does asynchronously); fails after 15 s.</summary>
+    public static async Task<Order> EventuallyAsync(OrderGrainsClient client, string orderId, Func<Order, bool> condition)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var order = await client.GetOrderAsync(orderId);
+            if (condition(order))
+            {
+                return order;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Order {orderId} did not reach the expected state: {order}");
+            await Task.Delay(50);
+        }
+    }
 }

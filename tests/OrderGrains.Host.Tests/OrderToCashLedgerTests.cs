@@ -26,7 +26,7 @@ public sealed class OrderToCashLedgerTests
         await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = order.OrderId, Actor = "ops" });
 
         await client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = "sku-1", OnHand = 3, SyncId = "count-1" });
-        await EventuallyAsync(client, order.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 2);
+        await OrderLifecycle.EventuallyAsync(client, order.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 2);
         var cancelled = await client.CancelOrderAsync(CancelUnits(order.OrderId, "cx-1", 2));
         Assert.Equal(22_600, cancelled.Refunds.Single().AmountMinor);
         await client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s1", 3));
@@ -46,7 +46,7 @@ public sealed class OrderToCashLedgerTests
         var order = await PaidAsync(client, "late", 5);
         await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = order.OrderId, Actor = "ops" });
         await client.AdjustStockAsync(new AdjustStockRequest { WarehouseId = "berlin", Sku = "sku-1", Delta = -2, Reason = StockAdjustmentReason.CountCorrection, AdjustmentId = "count-1" });
-        await EventuallyAsync(client, order.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 2);
+        await OrderLifecycle.EventuallyAsync(client, order.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 2);
 
         var partial = await client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s1", 3));
         Assert.Equal(OrderStatus.PartiallyShipped, partial.Status);
@@ -68,7 +68,7 @@ public sealed class OrderToCashLedgerTests
         var order = await PaidAsync(client, "delivered", 5);
         await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = order.OrderId, Actor = "ops" });
         await client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = "sku-1", OnHand = 3, SyncId = "count-1" });
-        await EventuallyAsync(client, order.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 2);
+        await OrderLifecycle.EventuallyAsync(client, order.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 2);
         await client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s1", 3));
         var delivered = await client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = order.OrderId, ShipmentId = "s1" });
         Assert.Equal(OrderStatus.PartiallyShipped, delivered.Status);
@@ -91,7 +91,7 @@ public sealed class OrderToCashLedgerTests
         await SeedAsync(client, ("berlin", 52.52, 13.40, 5));
         var placed = (await client.PlaceOrderAsync(Place("unpaid", 5))).Order;
         await client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = "sku-1", OnHand = 3, SyncId = "count-1" });
-        await EventuallyAsync(client, placed.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 2);
+        await OrderLifecycle.EventuallyAsync(client, placed.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 2);
 
         var lowered = await client.CancelOrderAsync(CancelUnits(placed.OrderId, "cx-1", 2));
         Assert.Equal((OrderStatus.PendingPayment, 33_900L), (lowered.Status, lowered.TotalMinor));
@@ -114,10 +114,10 @@ public sealed class OrderToCashLedgerTests
 
         // Berlin counts 2: one unit is re-sourced from Munich, two wait as backorder until Berlin is restocked.
         await client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = "sku-1", OnHand = 2, SyncId = "count-1" });
-        var shortage = await EventuallyAsync(client, order.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 2);
+        var shortage = await OrderLifecycle.EventuallyAsync(client, order.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 2);
         Assert.Equal([("berlin", 2), ("munich", 1)], shortage.Allocations.OrderBy(a => a.WarehouseId, StringComparer.Ordinal).Select(a => (a.WarehouseId, a.Quantity)));
         await client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = "sku-1", OnHand = 4, SyncId = "restock-1" });
-        await EventuallyAsync(client, order.OrderId, o => o.Backordered.Count == 0);
+        await OrderLifecycle.EventuallyAsync(client, order.OrderId, o => o.Backordered.Count == 0);
 
         await client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s1", 4));
         await client.ReportShipmentAsync(Shipment(order.OrderId, "munich", "s2", 1));
@@ -138,7 +138,7 @@ public sealed class OrderToCashLedgerTests
         var order = await PaidAsync(client, "back", 5);
         await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = order.OrderId, Actor = "ops" });
         await client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = "sku-1", OnHand = 3, SyncId = "count-1" });
-        await EventuallyAsync(client, order.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 2);
+        await OrderLifecycle.EventuallyAsync(client, order.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 2);
         await client.CancelOrderAsync(CancelUnits(order.OrderId, "cx-1", 2));
         await client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s1", 3));
         await client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = order.OrderId, ShipmentId = "s1" });
@@ -175,7 +175,7 @@ public sealed class OrderToCashLedgerTests
         var order = await PaidAsync(client, "gone", 5);
         await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = order.OrderId, Actor = "ops" });
         await client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = "sku-1", OnHand = 0, SyncId = "count-1" });
-        await EventuallyAsync(client, order.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 5);
+        await OrderLifecycle.EventuallyAsync(client, order.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 5);
 
         var cancelled = await client.CancelOrderAsync(CancelUnits(order.OrderId, "cx-1", 5));
         Assert.Equal(OrderStatus.Cancelled, cancelled.Status);
@@ -285,19 +285,4 @@ public sealed class OrderToCashLedgerTests
         Lines = { new LineQuantity { Sku = "sku-1", Quantity = quantity } },
     };
 
-    private static async Task<Order> EventuallyAsync(OrderGrainsClient client, string orderId, Func<Order, bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            var order = await client.GetOrderAsync(orderId);
-            if (condition(order))
-            {
-                return order;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Order {orderId} did not reach the expected state: {order}");
-            await Task.Delay(50);
-        }
-    }
 }
