@@ -7,6 +7,7 @@ using OrderGrains.Host.Operations;
 using OrderGrains.Host.Admission;
 using OrderGrains.Host.Dashboard;
 using OrderGrains.Host.Grpc;
+using OrderGrains.Host.Security;
 using OrderGrains.Runtime.Hosting;
 
 namespace OrderGrains.Host;
@@ -57,6 +58,7 @@ public static class OrderGrainsHost
         var admission = AdmissionOptions.Read(builder.Configuration);
         var grpc = GrpcSettings.Read(builder.Configuration);
         var adminTokens = AdminTokens.Load(builder.Configuration, settings);
+        var callerTokens = CallerTokens.Load(builder.Configuration, settings);
         var storage = await HostStorage.OpenAsync(settings, CancellationToken.None);
         try
         {
@@ -79,6 +81,7 @@ public static class OrderGrainsHost
             });
             builder.Services.AddSingleton(storage);
             builder.Services.AddOrderGrainsGrpc(grpc);
+            builder.Services.AddCallerAuthorization(callerTokens);
             builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo-and-storage");
             builder.Services.AddSingleton<OrderIntakeService>();
             builder.Services.AddSingleton<InventoryService>();
@@ -114,6 +117,11 @@ public static class OrderGrainsHost
             if (adminTokens.GeneratedTokenPath is { } tokenPath)
             {
                 HostLog.AdminTokenGenerated(app.Logger, tokenPath);
+            }
+
+            if (callerTokens.GeneratedTokenPath is { } callerTokenPath)
+            {
+                HostLog.CallerTokenGenerated(app.Logger, callerTokenPath);
             }
 
             return new RunningHost(app, storage);
