@@ -59,6 +59,7 @@ public static class OrderGrainsHost
         var grpc = GrpcSettings.Read(builder.Configuration);
         var adminTokens = AdminTokens.Load(builder.Configuration, settings);
         var callerTokens = CallerTokens.Load(builder.Configuration, settings);
+        var certificate = TlsSettings.Load(builder.Configuration);
         var storage = await HostStorage.OpenAsync(settings, CancellationToken.None);
         try
         {
@@ -91,8 +92,23 @@ public static class OrderGrainsHost
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 var address = IPAddress.Parse(settings.ListenAddress);
-                kestrel.Listen(address, settings.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
-                kestrel.Listen(address, settings.AdminPort, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+                // With a certificate, TLS on both ports; ALPN then offers h2 (and http/1.1 on the admin port).
+                kestrel.Listen(address, settings.GrpcPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    if (certificate is not null)
+                    {
+                        listen.UseHttps(certificate);
+                    }
+                });
+                kestrel.Listen(address, settings.AdminPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    if (certificate is not null)
+                    {
+                        listen.UseHttps(certificate);
+                    }
+                });
             });
             configure?.Invoke(builder);
 

@@ -124,8 +124,6 @@ public sealed partial class CallerAuthorizationInterceptor : Interceptor, IDispo
         {
             throw Denied(caller, context.Method, $"Caller '{caller.Name}' may not act for channel '{channel}'.");
         }
-
-        context.UserState[typeof(Caller)] = caller;
     }
 
     private RpcException Denied(Caller caller, string method, string detail)
