@@ -14,10 +14,11 @@ public sealed class InProcessHost : IAsyncDisposable
     private readonly string? _dataDirectory;
     private readonly bool _dropSchema;
 
-    private InProcessHost(RunningHost host, Uri address, string? postgres, string? schema, string? dataDirectory, bool dropSchema)
+    private InProcessHost(RunningHost host, Uri address, string token, string? postgres, string? schema, string? dataDirectory, bool dropSchema)
     {
         _host = host;
         Address = address;
+        Token = token;
         _postgres = postgres;
         _schema = schema;
         _dataDirectory = dataDirectory;
@@ -26,12 +27,16 @@ public sealed class InProcessHost : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The token of the one caller (all roles, every channel) the host is started with.</summary>
+    public string Token { get; }
+
     public string Storage => _schema is null ? "sqlite (" + _dataDirectory + ")" : "postgres (schema " + _schema + ")";
 
     public static async Task<InProcessHost> StartAsync(LoadTestOptions options, string runId)
     {
         var grpcPort = FreePort();
         var adminPort = FreePort();
+        var token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         var args = new List<string>
         {
             $"--OrderGrains:GrpcPort={grpcPort}",
@@ -39,6 +44,10 @@ public sealed class InProcessHost : IAsyncDisposable
             $"--OrderGrains:Cluster:SiloPort={FreePort()}",
             $"--OrderGrains:Cluster:GatewayPort={FreePort()}",
             "--Logging:LogLevel:Default=Warning",
+            "--OrderGrains:Callers:0:Name=loadtest",
+            $"--OrderGrains:Callers:0:Token={token}",
+            "--OrderGrains:Callers:0:Roles=orders,inventory,fulfillment,catalog",
+            "--OrderGrains:Callers:0:Channels:0=*",
         };
         string? schema = null;
         string? dataDirectory = null;
@@ -64,7 +73,7 @@ public sealed class InProcessHost : IAsyncDisposable
 
         args.AddRange(options.HostSettings);
         var host = await OrderGrainsHost.StartAsync([.. args]);
-        return new InProcessHost(host, new Uri($"http://127.0.0.1:{grpcPort}"), options.Postgres, schema, dataDirectory, !options.KeepSchemas);
+        return new InProcessHost(host, new Uri($"http://127.0.0.1:{grpcPort}"), token, options.Postgres, schema, dataDirectory, !options.KeepSchemas);
     }
 
     public async ValueTask DisposeAsync()

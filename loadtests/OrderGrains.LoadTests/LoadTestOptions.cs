@@ -10,6 +10,15 @@ public sealed class LoadTestOptions
     /// <summary>A running host's gRPC address; null starts one in-process.</summary>
     public Uri? Target { get; set; }
 
+    /// <summary>Caller token for a running host (<c>--target</c>); null reads <see cref="TokenFile"/>.</summary>
+    public string? Token { get; set; } = Environment.GetEnvironmentVariable("ORDERGRAINS_TOKEN") is { Length: > 0 } token ? token : null;
+
+    /// <summary>File holding the caller token; by default the token a host started here with no callers generates.</summary>
+    public string TokenFile { get; set; } = Path.Combine("data", "caller-token");
+
+    /// <summary>PEM file of the CA that signed an https:// target's certificate; null trusts the machine's CAs.</summary>
+    public string? Ca { get; set; }
+
     /// <summary>Connection string for the in-process host's storage and the baseline; null = SQLite, no baseline.</summary>
     public string? Postgres { get; set; } = Environment.GetEnvironmentVariable("ORDERGRAINS_TEST_POSTGRES") is { Length: > 0 } cs ? cs : null;
 
@@ -79,7 +88,9 @@ public sealed class LoadTestOptions
 
     public static string Usage => """
         usage: OrderGrains.LoadTests [--scenario flash-sale|steady|expiry] [options]
-          --target URL               run against a running host (default: start one in-process)
+          --target URL               run against a running host, http:// or https:// (default: start one in-process)
+          --token T | --token-file F caller token for --target (default: $ORDERGRAINS_TOKEN, else data/caller-token)
+          --ca FILE                  PEM file of the CA that signed an https:// target's certificate
           --postgres CONNSTR         PostgreSQL for the in-process host and the baseline (default: $ORDERGRAINS_TEST_POSTGRES; SQLite when absent)
           --buyers N --units N       flash sale: buyers (attempts) and units of the hot SKU (default 2000, 300)
           --warehouses N             warehouses holding the units (default 2)
@@ -101,6 +112,10 @@ public sealed class LoadTestOptions
           --allocations true|false   sample allocations per measured phase (GC AllocationTick) and print the top types
           --host-setting KEY=VALUE   extra in-process host setting (repeatable)
         """;
+
+    /// <summary>The caller token for <see cref="Target"/>: given, or read from <see cref="TokenFile"/> if it exists.</summary>
+    public string? CallerToken() =>
+        Token ?? (File.Exists(TokenFile) ? OrderGrains.Client.OrderGrainsClientOptions.ReadTokenFile(TokenFile) : null);
 
     /// <summary>Parses <c>--name value</c> and <c>--name=value</c> switches; throws <see cref="ArgumentException"/> naming the bad one.</summary>
     public static LoadTestOptions Parse(IReadOnlyList<string> args)
@@ -157,6 +172,16 @@ public sealed class LoadTestOptions
             throw new ArgumentException("--buyers, --units, --warehouses, --rate, --duration-seconds, --skus, --customers, --max-in-flight and --clients must be positive.");
         }
 
+        if (Target is not null && Target.Scheme != Uri.UriSchemeHttp && Target.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new ArgumentException($"--target must be an http:// or https:// address (got '{Target}').");
+        }
+
+        if (Ca is not null && !File.Exists(Ca))
+        {
+            throw new ArgumentException($"--ca names '{Ca}', which does not exist.");
+        }
+
         if (RepeatFraction is < 0 or >= 1 || FollowupFraction is < 0 or > 1)
         {
             throw new ArgumentException("--repeat-fraction must be in [0, 1) and --followup-fraction in [0, 1].");
@@ -170,6 +195,9 @@ public sealed class LoadTestOptions
         {
             case "scenario": Scenario = value; break;
             case "target": Target = new Uri(value); break;
+            case "token": Token = value; break;
+            case "token-file": TokenFile = value; break;
+            case "ca": Ca = value; break;
             case "postgres": Postgres = value.Length == 0 ? null : value; break;
             case "buyers": Buyers = int.Parse(value, inv); break;
             case "units": Units = int.Parse(value, inv); break;

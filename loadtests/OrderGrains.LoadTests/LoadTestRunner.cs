@@ -40,7 +40,8 @@ public static class LoadTestRunner
         try
         {
             storage = host?.Storage ?? "remote host " + options.Target;
-            await using var orderGrains = new OrderGrainsTarget(options.Target ?? host!.Address, options.Clients, options.CallTimeout);
+            var clientOptions = new OrderGrains.Client.OrderGrainsClientOptions { Token = host?.Token ?? options.CallerToken(), CertificateAuthorityPath = options.Ca };
+            await using var orderGrains = new OrderGrainsTarget(options.Target ?? host!.Address, options.Clients, options.CallTimeout, clientOptions);
             var (report, phases) = await RunTargetAsync(orderGrains, plan, options, progress, log, steadyFollowup: true, cancellationToken);
             plan = plan with { Phases = phases };
             targets.Add(report);

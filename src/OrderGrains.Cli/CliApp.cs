@@ -15,7 +15,7 @@ public static class CliApp
     public const int ExitUsage = 2;
 
     private const string Usage = """
-        usage: ordergrains [--target http://127.0.0.1:7070] [--timeout 10] <command> [options]
+        usage: ordergrains [--target http://127.0.0.1:7070] [--timeout 10] [--token T | --token-file F] [--ca CA.pem] <command> [options]
 
           warehouse upsert --id W --name NAME --lat DEG --lon DEG [--inactive]
           stock set        --warehouse W --sku SKU --on-hand N [--sync-id ID]
@@ -29,7 +29,10 @@ public static class CliApp
           order pay        --id ORDER_ID --amount MINOR [--reference REF]
           order cancel     --id ORDER_ID [--reason TEXT]
 
-        The target may also come from ORDERGRAINS_TARGET. Exit codes: 0 ok, 1 the server returned an error, 2 usage.
+        The target may also come from ORDERGRAINS_TARGET, https:// for a host with TLS (--ca or ORDERGRAINS_CA: the PEM
+        file of a private CA that signed its certificate). The caller token comes from --token, ORDERGRAINS_TOKEN,
+        --token-file, or else data/caller-token, the token a host started here with no callers configured generates
+        (--data-dir names another data directory). Exit codes: 0 ok, 1 the server returned an error, 2 usage.
         """;
 
     private static readonly HashSet<string> Flags = ["inactive", "blocked", "help"];
@@ -49,13 +52,19 @@ public static class CliApp
             }
 
             var target = cli.Optional("target") ?? Environment.GetEnvironmentVariable("ORDERGRAINS_TARGET") ?? "http://127.0.0.1:7070";
-            if (!Uri.TryCreate(target, UriKind.Absolute, out var address) || address.Scheme != Uri.UriSchemeHttp)
+            if (!Uri.TryCreate(target, UriKind.Absolute, out var address) || (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps))
             {
-                throw new CliUsageException($"--target must be an http:// address such as http://127.0.0.1:7070 (got '{target}').");
+                throw new CliUsageException($"--target must be an http:// or https:// address such as http://127.0.0.1:7070 (got '{target}').");
             }
 
             var timeout = TimeSpan.FromSeconds(cli.Double("timeout", 10));
-            using var client = new OrderGrainsClient(address);
+            var ca = cli.Optional("ca") ?? Environment.GetEnvironmentVariable("ORDERGRAINS_CA");
+            if (ca is not null && !File.Exists(ca))
+            {
+                throw new CliUsageException($"--ca names '{ca}', which does not exist; give the PEM file of the CA that signed the server's certificate.");
+            }
+
+            using var client = new OrderGrainsClient(address, new OrderGrainsClientOptions { Token = Token(cli), CertificateAuthorityPath = ca });
             var call = OrderGrainsClient.Timeout(timeout);
             switch ($"{cli.Words[0]} {cli.Words[1]}")
             {
@@ -146,6 +155,26 @@ public static class CliApp
             await errors.WriteLineAsync($"{exception.StatusCode}: {exception.Status.Detail}");
             return ExitRpcError;
         }
+    }
+
+    /// <summary>The caller token: given, from the environment, from a file, or the one a local host generated.</summary>
+    private static string? Token(CliArguments cli)
+    {
+        if ((cli.Optional("token") ?? Environment.GetEnvironmentVariable("ORDERGRAINS_TOKEN")) is { Length: > 0 } token)
+        {
+            return token;
+        }
+
+        var file = cli.Optional("token-file");
+        var generated = Path.Combine(cli.Optional("data-dir") ?? "data", "caller-token");
+        if (file is not null && !File.Exists(file))
+        {
+            throw new CliUsageException($"--token-file names '{file}', which does not exist.");
+        }
+
+        var path = file ?? generated;
+        // Without a token the server answers UNAUTHENTICATED, which says what to send.
+        return File.Exists(path) ? OrderGrainsClientOptions.ReadTokenFile(path) : null;
     }
 
     private static CallOptions Checked(CliArguments cli, CallOptions call)

@@ -21,7 +21,10 @@ public sealed class OrderGrainsClient : IDisposable
     private readonly Campaigns.CampaignsClient _campaigns;
     private readonly Fulfillment.FulfillmentClient _fulfillment;
 
-    /// <summary>Connects to <paramref name="address"/>, e.g. http://127.0.0.1:7070 (HTTP/2 without TLS).</summary>
+    /// <summary>
+    /// Connects to <paramref name="address"/>: http://127.0.0.1:7070 (HTTP/2 without TLS) or https://host:7070 (HTTP/2 over
+    /// TLS, the server's certificate checked against the machine's CAs or <see cref="OrderGrainsClientOptions.CertificateAuthorityPath"/>).
+    /// </summary>
     public OrderGrainsClient(Uri address, OrderGrainsClientOptions? options = null)
         : this(CreateChannel(address, options ?? new OrderGrainsClientOptions()), options ?? new OrderGrainsClientOptions())
     {
@@ -118,12 +121,33 @@ public sealed class OrderGrainsClient : IDisposable
             KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
             UseProxy = false,
         };
-        return GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        if (options.CertificateAuthorityPath is { } caPath)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = ServerCertificateValidation.TrustingOnly(caPath);
+        }
+
+        var secure = address.Scheme == Uri.UriSchemeHttps;
+        var channelOptions = new GrpcChannelOptions
         {
             HttpHandler = handler,
             DisposeHttpClient = true,
             MaxReceiveMessageSize = options.MaxReceiveMessageSize,
             MaxSendMessageSize = options.MaxSendMessageSize,
-        });
+        };
+        if (options.Token is { } token)
+        {
+            var bearer = "Bearer " + token;
+            var callCredentials = CallCredentials.FromInterceptor((_, metadata) =>
+            {
+                metadata.Add("authorization", bearer);
+                return Task.CompletedTask;
+            });
+            channelOptions.Credentials = ChannelCredentials.Create(secure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure, callCredentials);
+
+            // gRPC sends call credentials over TLS only, unless told otherwise: the loopback default has no TLS.
+            channelOptions.UnsafeUseInsecureChannelCallCredentials = !secure;
+        }
+
+        return GrpcChannel.ForAddress(address, channelOptions);
     }
 }

@@ -20,4 +20,19 @@ public sealed class OrderGrainsClientOptions
     /// of queueing calls behind it: a load generator's thousands of concurrent calls would otherwise wait on one socket.
     /// </summary>
     public bool EnableMultipleHttp2Connections { get; init; } = true;
+
+    /// <summary>
+    /// The caller token sent as <c>authorization: Bearer &lt;token&gt;</c> on every call (OrderGrains:Callers, or the
+    /// host's generated <c>data/caller-token</c>); null sends none.
+    /// </summary>
+    public string? Token { get; init; }
+
+    /// <summary>
+    /// A PEM file with the certificate authority that signed the server's certificate, for https:// targets whose
+    /// certificate is not issued by a CA the machine trusts; null trusts the machine's store only.
+    /// </summary>
+    public string? CertificateAuthorityPath { get; init; }
+
+    /// <summary>Reads a caller token from a file (as the host writes it: the token on one line).</summary>
+    public static string ReadTokenFile(string path) => File.ReadAllText(path).Trim();
 }

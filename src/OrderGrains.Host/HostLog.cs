@@ -5,4 +5,7 @@ internal static partial class HostLog
 {
     [LoggerMessage(1, LogLevel.Information, "No admin tokens are configured: the operator token for /admin and the dashboard is in {Path} (owner-only).")]
     public static partial void AdminTokenGenerated(ILogger logger, string path);
+
+    [LoggerMessage(2, LogLevel.Information, "No gRPC callers are configured: the all-roles caller token for this machine is in {Path} (owner-only); the CLI reads it from there.")]
+    public static partial void CallerTokenGenerated(ILogger logger, string path);
 }

@@ -7,6 +7,7 @@ using OrderGrains.Host.Operations;
 using OrderGrains.Host.Admission;
 using OrderGrains.Host.Dashboard;
 using OrderGrains.Host.Grpc;
+using OrderGrains.Host.Security;
 using OrderGrains.Storage;
 using Orleans.Dashboard;
 
@@ -58,6 +59,8 @@ public static class OrderGrainsHost
         var admission = AdmissionOptions.Read(builder.Configuration);
         var grpc = GrpcSettings.Read(builder.Configuration);
         var adminTokens = AdminTokens.Load(builder.Configuration, settings);
+        var callerTokens = CallerTokens.Load(builder.Configuration, settings);
+        var certificate = TlsSettings.Load(builder.Configuration);
         var storage = await HostStorage.OpenAsync(settings, CancellationToken.None);
         WebApplication? app = null;
         try
@@ -87,6 +90,7 @@ public static class OrderGrainsHost
             });
             builder.Services.AddSingleton(storage);
             builder.Services.AddOrderGrainsGrpc(grpc);
+            builder.Services.AddCallerAuthorization(callerTokens);
             builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo-and-storage");
             builder.Services.AddSingleton<OrderIntakeService>();
             builder.Services.AddSingleton<InventoryService>();
@@ -96,8 +100,23 @@ public static class OrderGrainsHost
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 var address = IPAddress.Parse(settings.ListenAddress);
-                kestrel.Listen(address, settings.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
-                kestrel.Listen(address, settings.AdminPort, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+                // With a certificate, TLS on both ports; ALPN then offers h2 (and http/1.1 on the admin port).
+                kestrel.Listen(address, settings.GrpcPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    if (certificate is not null)
+                    {
+                        listen.UseHttps(certificate);
+                    }
+                });
+                kestrel.Listen(address, settings.AdminPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    if (certificate is not null)
+                    {
+                        listen.UseHttps(certificate);
+                    }
+                });
             });
             configure?.Invoke(builder);
 
@@ -124,6 +143,11 @@ public static class OrderGrainsHost
             if (adminTokens.GeneratedTokenPath is { } tokenPath)
             {
                 HostLog.AdminTokenGenerated(app.Logger, tokenPath);
+            }
+
+            if (callerTokens.GeneratedTokenPath is { } callerTokenPath)
+            {
+                HostLog.CallerTokenGenerated(app.Logger, callerTokenPath);
             }
 
             return new RunningHost(app, storage);

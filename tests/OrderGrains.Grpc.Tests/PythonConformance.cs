@@ -40,10 +40,10 @@ public static class PythonConformance
     }
 
     /// <summary>Runs tests/conformance/<paramref name="script"/> against <paramref name="target"/> (host:port).</summary>
-    public static Task<(int ExitCode, string Output)> RunScriptAsync(string script, string target, string protoRoot, TimeSpan timeout)
+    public static Task<(int ExitCode, string Output)> RunScriptAsync(string script, string target, string protoRoot, TimeSpan timeout, params string[] extraArguments)
     {
         var path = Path.Combine(RepositoryRoot, "tests", "conformance", script);
-        return RunAsync(Python, [path, "--target", target, "--proto-root", protoRoot], timeout);
+        return RunAsync(Python, [path, "--target", target, "--proto-root", protoRoot, .. extraArguments], timeout);
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout)

@@ -10,24 +10,23 @@ public sealed class CliTests
     public async Task Readme_walkthrough_creates_stock_places_watches_and_pays_an_order()
     {
         await using var host = await TestHost.StartAsync();
-        var target = $"http://127.0.0.1:{host.GrpcPort}";
-
-        await Cli(target, "warehouse", "upsert", "--id", "berlin", "--name", "Berlin", "--lat", "52.52", "--lon", "13.40");
-        var stock = await Cli(target, "stock", "set", "--warehouse", "berlin", "--sku", "tee-red-m", "--on-hand", "10");
+        // The CLI finds the caller token the host generated in the data directory, as after `dotnet run` in the README.
+        await Cli(host, "warehouse", "upsert", "--id", "berlin", "--name", "Berlin", "--lat", "52.52", "--lon", "13.40");
+        var stock = await Cli(host, "stock", "set", "--warehouse", "berlin", "--sku", "tee-red-m", "--on-hand", "10");
         Assert.Equal(10, stock.GetProperty("available").GetInt32());
-        await Cli(target, "customer", "upsert", "--id", "ada", "--name", "Ada Lovelace");
-        var placed = await Cli(target, "order", "place", "--channel", "web", "--external-id", "1001", "--customer", "ada",
+        await Cli(host, "customer", "upsert", "--id", "ada", "--name", "Ada Lovelace");
+        var placed = await Cli(host, "order", "place", "--channel", "web", "--external-id", "1001", "--customer", "ada",
             "--line", "tee-red-m:2:1999", "--lat", "52.5", "--lon", "13.4");
         var order = placed.GetProperty("order");
         Assert.Equal("web:1001", order.GetProperty("orderId").GetString());
         Assert.Equal("PENDING_PAYMENT", order.GetProperty("status").GetString());
         Assert.Equal("3998", order.GetProperty("totalMinor").GetString());
 
-        var paid = await Cli(target, "order", "pay", "--id", "web:1001", "--amount", "3998");
+        var paid = await Cli(host, "order", "pay", "--id", "web:1001", "--amount", "3998");
         Assert.Equal("PAID", paid.GetProperty("status").GetString());
-        var fetched = await Cli(target, "order", "get", "--id", "web:1001");
+        var fetched = await Cli(host, "order", "get", "--id", "web:1001");
         Assert.Equal("PAID", fetched.GetProperty("status").GetString());
-        var availability = await Cli(target, "stock", "get", "--sku", "tee-red-m");
+        var availability = await Cli(host, "stock", "get", "--sku", "tee-red-m");
         Assert.Equal(8, availability.GetProperty("available").GetInt32());
     }
 
@@ -38,7 +37,7 @@ public sealed class CliTests
         var output = new StringWriter();
         var errors = new StringWriter();
 
-        var exit = await CliApp.RunAsync(["--target", $"http://127.0.0.1:{host.GrpcPort}", "order", "get", "--id", "web:missing"], output, errors);
+        var exit = await CliApp.RunAsync(["--target", $"http://127.0.0.1:{host.GrpcPort}", "--data-dir", host.DataDirectory, "order", "get", "--id", "web:missing"], output, errors);
 
         Assert.Equal(CliApp.ExitRpcError, exit);
         Assert.StartsWith("NotFound:", errors.ToString(), StringComparison.Ordinal);
@@ -55,11 +54,11 @@ public sealed class CliTests
         Assert.Contains("--sku is required", errors.ToString(), StringComparison.Ordinal);
     }
 
-    private static async Task<JsonElement> Cli(string target, params string[] args)
+    private static async Task<JsonElement> Cli(TestHost host, params string[] args)
     {
         var output = new StringWriter();
         var errors = new StringWriter();
-        var exit = await CliApp.RunAsync(["--target", target, .. args], output, errors);
+        var exit = await CliApp.RunAsync(["--target", $"http://127.0.0.1:{host.GrpcPort}", "--data-dir", host.DataDirectory, .. args], output, errors);
         Assert.True(exit == CliApp.ExitOk, $"ordergrains {string.Join(' ', args)} exited {exit}: {errors}");
         return JsonDocument.Parse(output.ToString().Trim().Split('\n')[^1]).RootElement;
     }

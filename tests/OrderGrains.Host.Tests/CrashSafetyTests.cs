@@ -24,7 +24,7 @@ public sealed class CrashSafetyTests
             "--OrderGrains:Orders:ReservationTimeout=00:00:25",
             "--OrderGrains:Orders:ExpiryRetryPeriod=00:00:01",
             "--OrderGrains:Silo:Reminders:MinimumReminderPeriod=00:00:01");
-        using var client = new OrderGrainsClient(new Uri($"http://127.0.0.1:{grpcPort}"));
+        using var client = HostProcess.Client(grpcPort);
         var acknowledged = new ConcurrentDictionary<string, Order>();
         var attempted = new ConcurrentBag<string>();
 

@@ -66,7 +66,7 @@ public sealed class ErpDurabilityTests
         var grpcPort = TestHost.FreePort();
         var adminPort = TestHost.FreePort();
         var settings = HostProcess.PostgresSettings(schema, grpcPort, adminPort);
-        using var client = new OrderGrainsClient(new Uri($"http://127.0.0.1:{grpcPort}"));
+        using var client = HostProcess.Client(grpcPort);
         var attempted = new ConcurrentBag<string>();
         for (var round = 0; round < 3; round++)
         {

@@ -634,9 +634,7 @@ public abstract class GrpcContractTests(GrpcContractHost fixture)
     public async Task Gzip_compressed_requests_are_served()
     {
         var (sku, _) = await StockedSkuAsync(10);
-        using var gzip = new OrderGrainsClient(
-            new Uri($"http://127.0.0.1:{fixture.Host.GrpcPort}"),
-            new OrderGrainsClientOptions { CompressRequests = true });
+        using var gzip = fixture.Host.ClientWith(fixture.Host.Token, compressRequests: true);
         var request = OrderRequest(await CustomerAsync(), (sku, 1, 100));
         request.ShipTo.Recipient = string.Concat(Enumerable.Repeat("Ada ", 20_000));
 

@@ -11,7 +11,7 @@ public sealed class GrpcShutdownTests
     public async Task An_open_WatchOrder_stream_ends_UNAVAILABLE_when_the_host_stops()
     {
         var host = await TestHost.StartAsync();
-        var client = new OrderGrainsClient(new Uri($"http://127.0.0.1:{host.GrpcPort}"));
+        var client = host.ClientWith(host.Token);
         await client.UpsertWarehouseAsync(new Warehouse { WarehouseId = "berlin", Name = "Berlin", Latitude = 52.52, Longitude = 13.40, Active = true });
         await client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = "sku-1", OnHand = 10, SyncId = "seed" });
         await client.UpsertCustomerAsync(new Customer { CustomerId = "ada", Name = "Ada" });

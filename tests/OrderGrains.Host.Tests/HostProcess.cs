@@ -26,9 +26,17 @@ public sealed class HostProcess : IDisposable
         }
     }
 
+    /// <summary>The token of the one caller (all roles, every channel) the process hosts are configured with.</summary>
+    public const string CallerToken = "host-process-test-caller-token";
+
+    /// <summary>A client of a host process on <paramref name="grpcPort"/>, sending <see cref="CallerToken"/>.</summary>
+    public static OrderGrains.Client.OrderGrainsClient Client(int grpcPort) =>
+        new(new Uri($"http://127.0.0.1:{grpcPort}"), new OrderGrains.Client.OrderGrainsClientOptions { Token = CallerToken });
+
     /// <summary>
-    /// Command-line settings for a host on the test PostgreSQL in <paramref name="schema"/>, quiet logs. The silo and
-    /// gateway ports are picked here once, so a restart with the same settings comes back as the same silo address.
+    /// Command-line settings for a host on the test PostgreSQL in <paramref name="schema"/>, quiet logs, one all-roles
+    /// caller. The silo and gateway ports are picked here once, so a restart with the same settings comes back as the
+    /// same silo address.
     /// </summary>
     public static string[] PostgresSettings(string schema, int grpcPort, int adminPort, params string[] extra) =>
     [
@@ -40,6 +48,10 @@ public sealed class HostProcess : IDisposable
         $"--ConnectionStrings:Postgres={OrderGrains.Testing.TestStorage.PostgresConnectionString}",
         $"--OrderGrains:PostgresSchema={schema}",
         "--Logging:LogLevel:Default=Warning",
+        "--OrderGrains:Callers:0:Name=tests",
+        $"--OrderGrains:Callers:0:Token={CallerToken}",
+        "--OrderGrains:Callers:0:Roles=orders,inventory,fulfillment,catalog",
+        "--OrderGrains:Callers:0:Channels:0=*",
         .. extra,
     ];
 

@@ -1,4 +1,5 @@
 using OrderGrains.Grpc.Tests;
+using OrderGrains.Host.Tests.Security;
 using Xunit.Abstractions;
 
 namespace OrderGrains.Host.Tests;
@@ -9,8 +10,41 @@ namespace OrderGrains.Host.Tests;
 /// </summary>
 public sealed class OmsConformanceTests(ITestOutputHelper output)
 {
+    private const string OpsToken = "conformance-ops-token-0123456789";
+    private const string ShopToken = "conformance-shop-token-0123456789";
+
+    // One caller with every role, and one with only the orders role for a channel the script's orders do not use.
+    private static readonly string[] Callers =
+    [
+        "--OrderGrains:Callers:0:Name=conformance-ops",
+        $"--OrderGrains:Callers:0:Token={OpsToken}",
+        "--OrderGrains:Callers:0:Roles=orders,inventory,fulfillment,catalog",
+        "--OrderGrains:Callers:0:Channels:0=*",
+        "--OrderGrains:Callers:1:Name=conformance-shop",
+        $"--OrderGrains:Callers:1:Token={ShopToken}",
+        "--OrderGrains:Callers:1:Roles:0=orders",
+        "--OrderGrains:Callers:1:Channels:0=conformance-shop",
+    ];
+
     [Fact]
     public async Task Google_grpcio_client_passes_the_oms_conformance_script()
+    {
+        await using var host = await TestHost.StartAsync(null, Callers);
+
+        await RunScriptAsync($"127.0.0.1:{host.GrpcPort}");
+    }
+
+    [Fact]
+    public async Task Google_grpcio_client_passes_the_oms_conformance_script_over_tls()
+    {
+        using var certificates = TestCertificates.Create();
+        await using var host = await TestHost.StartAsync(null, [.. Callers, .. certificates.PemSettings]);
+
+        // grpc.ssl_channel_credentials with our test CA; the token travels as grpcio's access-token call credentials.
+        await RunScriptAsync($"localhost:{host.GrpcPort}", "--ca", certificates.CaPath);
+    }
+
+    private async Task RunScriptAsync(string target, params string[] extraArguments)
     {
         // Fail, not skip: a machine without grpcio would otherwise report green without testing the wire at all.
         if (await PythonConformance.FindMissingPrerequisiteAsync() is { } missing)
@@ -18,12 +52,12 @@ public sealed class OmsConformanceTests(ITestOutputHelper output)
             Assert.Fail(missing);
         }
 
-        await using var host = await TestHost.StartAsync();
         var (exitCode, scriptOutput) = await PythonConformance.RunScriptAsync(
             "oms_conformance.py",
-            $"127.0.0.1:{host.GrpcPort}",
+            target,
             Path.Combine(PythonConformance.RepositoryRoot, "protos"),
-            TimeSpan.FromMinutes(3));
+            TimeSpan.FromMinutes(3),
+            ["--token", OpsToken, "--orders-only-token", ShopToken, .. extraArguments]);
 
         output.WriteLine(scriptOutput);
         Assert.True(exitCode == 0, $"oms_conformance.py exited with {exitCode}:\n{scriptOutput}");

@@ -11,16 +11,22 @@ public sealed class TestHost : IAsyncDisposable
     private readonly RunningHost _host;
     private readonly string _dataDirectory;
 
-    private TestHost(RunningHost host, string dataDirectory, int grpcPort, int adminPort)
+    private TestHost(RunningHost host, string dataDirectory, int grpcPort, int adminPort, string? token)
     {
         _host = host;
         _dataDirectory = dataDirectory;
         GrpcPort = grpcPort;
         AdminPort = adminPort;
-        Client = new OrderGrainsClient(new Uri($"http://127.0.0.1:{grpcPort}"));
+        Token = token;
+        Client = ClientWith(token);
     }
 
     public int GrpcPort { get; }
+
+    /// <summary>The all-roles caller token the host generated (null when the test configured its own callers).</summary>
+    public string? Token { get; }
+
+    public string DataDirectory => _dataDirectory;
 
     public int AdminPort { get; }
 
@@ -52,8 +58,14 @@ public sealed class TestHost : IAsyncDisposable
 
         args.AddRange(extraSettings);
         var host = await OrderGrainsHost.StartAsync([.. args]);
-        return new TestHost(host, dataDirectory, grpcPort, adminPort);
+        var tokenFile = Path.Combine(dataDirectory, OrderGrains.Host.Security.CallerTokens.GeneratedTokenFileName);
+        var token = File.Exists(tokenFile) ? OrderGrainsClientOptions.ReadTokenFile(tokenFile) : null;
+        return new TestHost(host, dataDirectory, grpcPort, adminPort, token);
     }
+
+    /// <summary>A client of this host that sends <paramref name="token"/> (null: none); the caller disposes it.</summary>
+    public OrderGrainsClient ClientWith(string? token, bool compressRequests = false) =>
+        new(new Uri($"http://127.0.0.1:{GrpcPort}"), new OrderGrainsClientOptions { Token = token, CompressRequests = compressRequests });
 
     /// <summary>A TCP port nobody listens on right now.</summary>
     public static int FreePort()

@@ -14,6 +14,32 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void A_remote_target_takes_https_a_ca_file_and_a_token_file()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "ordergrains-loadtests-options-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var ca = Path.Combine(directory, "ca.pem");
+            var tokenFile = Path.Combine(directory, "caller-token");
+            File.WriteAllText(ca, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
+            File.WriteAllText(tokenFile, "0123456789abcdef0123\n");
+
+            var options = LoadTestOptions.Parse(["--target", "https://oms.example:7070", "--ca", ca, "--token-file", tokenFile]);
+
+            Assert.Equal("https", options.Target!.Scheme);
+            Assert.Equal(ca, options.Ca);
+            Assert.Equal(Environment.GetEnvironmentVariable("ORDERGRAINS_TOKEN") is { Length: > 0 } env ? env : "0123456789abcdef0123", options.CallerToken());
+            Assert.Throws<ArgumentException>(() => LoadTestOptions.Parse(["--target", "ftp://oms.example:7070"]));
+            Assert.Throws<ArgumentException>(() => LoadTestOptions.Parse(["--ca", Path.Combine(directory, "missing.pem")]));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void An_unknown_scenario_is_refused_with_the_valid_ones_named()
     {
         var error = Assert.Throws<ArgumentException>(() => LoadTestOptions.Parse(["--scenario", "black-friday"]));

@@ -1,7 +1,9 @@
 """Shared harness for conformance scripts that drive our gRPC server with Google's own client (grpcio).
 
 A script builds its checks with @suite.case, then calls suite.main(). Every script takes
---target HOST:PORT and --proto-root DIR (its .proto files are compiled with protoc into a temp
+--target HOST:PORT and --proto-root DIR, and optionally --token (a caller token, sent as
+"authorization: Bearer <token>" through grpcio's own call credentials) and --ca (a PEM CA file:
+the channel uses TLS and checks the server's certificate against it) (its .proto files are compiled with protoc into a temp
 dir at run time, since Debian's grpcio has no grpc_tools). Exit code: 0 all passed, 1 a check
 failed, 3 the Python gRPC packages or protoc are missing.
 """
@@ -56,6 +58,43 @@ def expect_rpc_error(code, call, *args, **kwargs):
     raise CheckFailed(f"expected {code}, but the call succeeded")
 
 
+class _BearerToken(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
+                   grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
+    """Adds 'authorization: Bearer <token>' to every call of a plaintext channel (grpcio attaches call
+    credentials only to channels it considers secure)."""
+
+    def __init__(self, token):
+        self._header = ("authorization", f"Bearer {token}")
+
+    def _with_token(self, details):
+        return details._replace(metadata=list(details.metadata or []) + [self._header])
+
+    def intercept_unary_unary(self, continuation, details, request):
+        return continuation(self._with_token(details), request)
+
+    def intercept_unary_stream(self, continuation, details, request):
+        return continuation(self._with_token(details), request)
+
+    def intercept_stream_unary(self, continuation, details, requests):
+        return continuation(self._with_token(details), requests)
+
+    def intercept_stream_stream(self, continuation, details, requests):
+        return continuation(self._with_token(details), requests)
+
+
+def open_channel(target, token=None, ca=None, **options):
+    """A grpcio channel to target: TLS checked against the CA file when ca is given (the token then travels as
+    grpcio's own access-token call credentials), else plaintext HTTP/2 with the token added to each call."""
+    if ca is not None:
+        with open(ca, "rb") as pem:
+            credentials = grpc.ssl_channel_credentials(root_certificates=pem.read())
+        if token is not None:
+            credentials = grpc.composite_channel_credentials(credentials, grpc.access_token_call_credentials(token))
+        return grpc.secure_channel(target, credentials, **options)
+    channel = grpc.insecure_channel(target, **options)
+    return channel if token is None else grpc.intercept_channel(channel, _BearerToken(token))
+
+
 def compile_protos(proto_root, files):
     """Compiles files (relative to proto_root) with protoc and imports their *_pb2 modules."""
     proto_root = os.path.abspath(proto_root)
@@ -85,11 +124,15 @@ class Suite:
         self._cases.append(function)
         return function
 
-    def main(self, setup):
-        """setup(args) returns the context object passed to every case."""
+    def main(self, setup, extra_arguments=()):
+        """setup(args) returns the context object passed to every case; extra_arguments: (flag, help) pairs."""
         parser = argparse.ArgumentParser(description=self.name)
-        parser.add_argument("--target", required=True, help="host:port of the server (h2c)")
+        parser.add_argument("--target", required=True, help="host:port of the server (h2c, or TLS with --ca)")
         parser.add_argument("--proto-root", required=True, help="directory the .proto files are relative to")
+        parser.add_argument("--token", help="caller token sent as 'authorization: Bearer <token>'")
+        parser.add_argument("--ca", help="PEM file of the CA that signed the server's certificate: use TLS")
+        for flag, text in extra_arguments:
+            parser.add_argument(flag, help=text)
         args = parser.parse_args()
         context = setup(args)
         passed = failed = 0

@@ -11,7 +11,7 @@ import uuid
 
 import grpc
 
-from harness import Suite, compile_protos, expect, expect_equal, expect_rpc_error
+from harness import CheckFailed, Suite, compile_protos, expect, expect_equal, expect_rpc_error, open_channel
 
 PROTOS = [
     "ordergrains/v1/orders.proto",
@@ -42,7 +42,10 @@ class Context:
         self.fulfillment = modules["fulfillment"]
         self.run = uuid.uuid4().hex[:12]
         self.target = args.target
-        self.channel = grpc.insecure_channel(args.target)
+        self.token = args.token
+        self.ca = args.ca
+        self.orders_only_token = args.orders_only_token
+        self.channel = open_channel(args.target, args.token, args.ca)
         grpc.channel_ready_future(self.channel).result(timeout=10)
         o, i, c, k = self.orders, self.inventory, self.customers, self.campaigns
         self.place_order = self._unary("OrderIntake", "PlaceOrder", o.PlaceOrderReply)
@@ -538,7 +541,7 @@ def gzip_requests_work(ctx):
 
 @suite.case
 def gzip_channel_compresses_every_call(ctx):
-    with grpc.insecure_channel(ctx.target, compression=grpc.Compression.Gzip) as channel:
+    with open_channel(ctx.target, ctx.token, ctx.ca, compression=grpc.Compression.Gzip) as channel:
         get = channel.unary_unary("/ordergrains.v1.Inventory/GetAvailability",
                                   request_serializer=_serialize, response_deserializer=ctx.inventory.SkuAvailability.FromString)
         sku, _ = ctx.stocked_sku(3)
@@ -669,5 +672,43 @@ def reflection_lists_the_services(ctx):
         expect(service.encode() in replies[0], f"{service} is listed")
 
 
+@suite.case
+def a_call_without_a_token_is_unauthenticated(ctx):
+    with open_channel(ctx.target, None, ctx.ca) as channel:
+        get = channel.unary_unary("/ordergrains.v1.Inventory/GetAvailability", request_serializer=_serialize,
+                                  response_deserializer=ctx.inventory.SkuAvailability.FromString)
+        expect_rpc_error(grpc.StatusCode.UNAUTHENTICATED, get, ctx.inventory.GetAvailabilityRequest(sku="x"), timeout=TIMEOUT)
+
+
+@suite.case
+def a_wrong_token_is_unauthenticated(ctx):
+    with open_channel(ctx.target, "not-a-token-of-any-caller", ctx.ca) as channel:
+        get = channel.unary_unary("/ordergrains.v1.OrderIntake/GetOrder", request_serializer=_serialize,
+                                  response_deserializer=ctx.orders.Order.FromString)
+        expect_rpc_error(grpc.StatusCode.UNAUTHENTICATED, get, ctx.orders.GetOrderRequest(order_id="web:1"), timeout=TIMEOUT)
+
+
+@suite.case
+def a_missing_role_or_another_channel_is_permission_denied(ctx):
+    if ctx.orders_only_token is None:
+        raise CheckFailed("run with --orders-only-token: a caller with only the orders role for channel conformance-shop")
+    o, i = ctx.orders, ctx.inventory
+    placed, _ = ctx.placed()
+    with open_channel(ctx.target, ctx.orders_only_token, ctx.ca) as channel:
+        def unary(service, method, response):
+            return channel.unary_unary(f"/ordergrains.v1.{service}/{method}", request_serializer=_serialize,
+                                       response_deserializer=response.FromString)
+        set_stock = unary("Inventory", "SetStock", i.SkuAvailability)
+        error = expect_rpc_error(grpc.StatusCode.PERMISSION_DENIED, set_stock,
+                                 i.SetStockRequest(warehouse_id="w", sku="s", on_hand=1, sync_id="x"), timeout=TIMEOUT)
+        expect("inventory" in error.details(), f"the detail names the missing role: {error.details()}")
+        expect_rpc_error(grpc.StatusCode.PERMISSION_DENIED, unary("OrderIntake", "GetOrder", o.Order),
+                         o.GetOrderRequest(order_id=placed.order_id), timeout=TIMEOUT)
+        expect_rpc_error(grpc.StatusCode.PERMISSION_DENIED, unary("OrderIntake", "CancelOrder", o.Order),
+                         o.CancelOrderRequest(order_id=placed.order_id, reason="not mine"), timeout=TIMEOUT)
+    expect_equal(placed.version, ctx.get_order(o.GetOrderRequest(order_id=placed.order_id), timeout=TIMEOUT).version,
+                 "the other channel's order is unchanged")
+
+
 if __name__ == "__main__":
-    suite.main(Context)
+    suite.main(Context, [("--orders-only-token", "token of a caller with only the orders role for channel conformance-shop")])

@@ -32,9 +32,9 @@ public sealed class OrderGrainsTarget : IOrderTarget
     private long _next;
     private long _throttleRetries;
 
-    public OrderGrainsTarget(Uri address, int clients, TimeSpan callTimeout)
+    public OrderGrainsTarget(Uri address, int clients, TimeSpan callTimeout, OrderGrainsClientOptions? clientOptions = null)
     {
-        _clients = Enumerable.Range(0, clients).Select(_ => new OrderGrainsClient(address)).ToArray();
+        _clients = Enumerable.Range(0, clients).Select(_ => new OrderGrainsClient(address, clientOptions)).ToArray();
         _callTimeout = callTimeout;
     }
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
+using OrderGrains.Host.Security;
 
 namespace OrderGrains.Host.Admin;
 
@@ -29,7 +29,7 @@ public sealed class AdminTokens
     /// <summary>The file holding the generated token, under the data directory.</summary>
     public const string GeneratedTokenFileName = "admin-token";
 
-    private const int MinimumTokenLength = 16;
+    private const int MinimumTokenLength = GeneratedTokenFile.MinimumTokenLength;
 
     private readonly (byte[] Digest, AdminOperator Operator)[] _tokens;
 
@@ -120,42 +120,7 @@ public sealed class AdminTokens
         return found;
     }
 
-    private static byte[] Digest(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+    private static byte[] Digest(string token) => GeneratedTokenFile.Digest(token);
 
-    private static string LoadOrCreateGeneratedToken(string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        if (!File.Exists(path))
-        {
-            var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            try
-            {
-                using var writer = new StreamWriter(path, Encoding.ASCII, options);
-                writer.WriteLine(token);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process of the same data directory won the race: use its token.
-            }
-        }
-
-        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        var stored = File.ReadAllText(path).Trim();
-        if (stored.Length < MinimumTokenLength)
-        {
-            throw new HostSettingsException([$"{path} holds no usable admin token; delete the file to have a new one generated, or configure OrderGrains:Admin:Tokens."]);
-        }
-
-        return stored;
-    }
+    private static string LoadOrCreateGeneratedToken(string path) => GeneratedTokenFile.LoadOrCreate(path, "OrderGrains:Admin:Tokens");
 }

@@ -1,0 +1,54 @@
+using OrderGrains.Abstractions;
+using Wire = OrderGrains.Contracts.V1;
+
+namespace OrderGrains.Host.Security;
+
+/// <summary>What one RPC needs: a role, and for order calls the channel the request belongs to (null = any channel).</summary>
+public sealed record RpcAccess(CallerRole Role, Func<object, string>? ChannelOf = null);
+
+/// <summary>
+/// The one table of who may call what: every RPC of the public contract and the role it needs. A method missing here is
+/// refused to everyone (PERMISSION_DENIED), so a new RPC stays closed until it is given a role. The standard services
+/// (<c>grpc.health.v1</c>, reflection) are open to all and are not in the table.
+/// </summary>
+public static class CallerAccess
+{
+    /// <summary>Prefix of the standard services, which load balancers and grpcurl call without credentials.</summary>
+    public const string OpenServicePrefix = "/grpc.";
+
+    private const string OrderIntake = "/ordergrains.v1.OrderIntake/";
+    private const string Inventory = "/ordergrains.v1.Inventory/";
+    private const string Fulfillment = "/ordergrains.v1.Fulfillment/";
+
+    public static IReadOnlyDictionary<string, RpcAccess> Table { get; } = new Dictionary<string, RpcAccess>(StringComparer.Ordinal)
+    {
+        [OrderIntake + "PlaceOrder"] = new(CallerRole.Orders, r => ((Wire.PlaceOrderRequest)r).Channel),
+        [OrderIntake + "GetOrder"] = new(CallerRole.Orders, r => ChannelOfOrder(((Wire.GetOrderRequest)r).OrderId)),
+        [OrderIntake + "ConfirmPayment"] = new(CallerRole.Orders, r => ChannelOfOrder(((Wire.ConfirmPaymentRequest)r).OrderId)),
+        [OrderIntake + "CancelOrder"] = new(CallerRole.Orders, r => ChannelOfOrder(((Wire.CancelOrderRequest)r).OrderId)),
+        [OrderIntake + "WatchOrder"] = new(CallerRole.Orders, r => ChannelOfOrder(((Wire.GetOrderRequest)r).OrderId)),
+        [OrderIntake + "RequestReturn"] = new(CallerRole.Orders, r => ChannelOfOrder(((Wire.ReturnRequest)r).OrderId)),
+        [OrderIntake + "GetOrderHistory"] = new(CallerRole.Orders, r => ChannelOfOrder(((Wire.GetOrderRequest)r).OrderId)),
+        [Inventory + "UpsertWarehouse"] = new(CallerRole.Inventory),
+        [Inventory + "SetStock"] = new(CallerRole.Inventory),
+        [Inventory + "GetAvailability"] = new(CallerRole.Inventory),
+        [Inventory + "AdjustStock"] = new(CallerRole.Inventory),
+        [Inventory + "ImportStockSnapshot"] = new(CallerRole.Inventory),
+        [Inventory + "GetStockLedger"] = new(CallerRole.Inventory),
+        // Warehouses and carriers serve every channel: fulfilment calls are not limited to channels.
+        [Fulfillment + "ReleaseOrder"] = new(CallerRole.Fulfillment),
+        [Fulfillment + "ReportShipment"] = new(CallerRole.Fulfillment),
+        [Fulfillment + "ConfirmDelivery"] = new(CallerRole.Fulfillment),
+        [Fulfillment + "ReceiveReturn"] = new(CallerRole.Fulfillment),
+        [Fulfillment + "GetWarehouseQueue"] = new(CallerRole.Fulfillment),
+        ["/ordergrains.v1.Customers/UpsertCustomer"] = new(CallerRole.Catalog),
+        ["/ordergrains.v1.Campaigns/UpsertCampaign"] = new(CallerRole.Catalog),
+    };
+
+    /// <summary>The channel an order belongs to: its id's prefix (<see cref="OrderIds"/>), or empty for an id without one.</summary>
+    public static string ChannelOfOrder(string orderId)
+    {
+        var separator = orderId.IndexOf(OrderIds.Separator, StringComparison.Ordinal);
+        return separator > 0 ? orderId[..separator] : string.Empty;
+    }
+}

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Net;
+using System.Threading.RateLimiting;
+using Grpc.AspNetCore.Server;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using OrderGrains.Host.Grpc;
+
+namespace OrderGrains.Host.Security;
+
+/// <summary>
+/// Who may call: every call but the standard services' must carry <c>authorization: Bearer &lt;token&gt;</c> of a configured
+/// caller (else UNAUTHENTICATED) whose roles include the one <see cref="CallerAccess"/> names for the method, and for
+/// order calls the order's channel (else PERMISSION_DENIED). Checked before the handler runs and, for order calls,
+/// against the request itself, which is why this is a gRPC interceptor rather than an ASP.NET Core policy (see README).
+/// A remote address that fails <see cref="CallerTokens.MaxFailures"/> times within the window is refused
+/// (RESOURCE_EXHAUSTED with a retry hint) until the window ends. Tokens are never logged.
+/// </summary>
+public sealed partial class CallerAuthorizationInterceptor : Interceptor, IDisposable
+{
+    private const string BearerScheme = "Bearer ";
+
+    private readonly CallerTokens _tokens;
+    private readonly ILogger<CallerAuthorizationInterceptor> _logger;
+    private readonly PartitionedRateLimiter<IPAddress> _failures;
+
+    public CallerAuthorizationInterceptor(CallerTokens tokens, ILogger<CallerAuthorizationInterceptor> logger)
+    {
+        _tokens = tokens;
+        _logger = logger;
+        _failures = PartitionedRateLimiter.Create<IPAddress, IPAddress>(address => RateLimitPartition.GetFixedWindowLimiter(
+            address,
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = tokens.MaxFailures, Window = tokens.FailureWindow, QueueLimit = 0, AutoReplenishment = true }));
+    }
+
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        Authorize(request, context);
+        return continuation(request, context);
+    }
+
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Authorize(request, context);
+        return continuation(request, responseStream, context);
+    }
+
+    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Authorize(request: null, context);
+        return continuation(requestStream, context);
+    }
+
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Authorize(request: null, context);
+        return continuation(requestStream, responseStream, context);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _failures.Dispose();
+
+    private void Authorize(object? request, ServerCallContext context)
+    {
+        if (context.Method.StartsWith(CallerAccess.OpenServicePrefix, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var address = context.GetHttpContext().Connection.RemoteIpAddress ?? IPAddress.None;
+        using (var open = _failures.AttemptAcquire(address, 0))
+        {
+            if (!open.IsAcquired)
+            {
+                var retryAfter = open.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : _tokens.FailureWindow;
+                LogLockedOut(_logger, address, context.Method);
+                throw new RpcException(
+                    new Status(StatusCode.ResourceExhausted, $"Too many failed authentication attempts from {address}; retry in {Math.Ceiling(retryAfter.TotalSeconds)} s."),
+                    new Metadata { { GrpcErrorInterceptor.RetryPushbackTrailer, ((long)retryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) } });
+            }
+        }
+
+        var header = context.RequestHeaders.GetValue("authorization");
+        Caller? caller = null;
+        string failure;
+        if (header is null)
+        {
+            failure = "no authorization header";
+        }
+        else if (!header.StartsWith(BearerScheme, StringComparison.OrdinalIgnoreCase) || header.Length == BearerScheme.Length)
+        {
+            failure = "authorization header is not 'Bearer <token>'";
+        }
+        else
+        {
+            caller = _tokens.Authenticate(header[BearerScheme.Length..].Trim());
+            failure = "unknown token";
+        }
+
+        if (caller is null)
+        {
+            _failures.AttemptAcquire(address, 1).Dispose();
+            LogAuthenticationFailed(_logger, address, context.Method, failure);
+            throw new RpcException(new Status(
+                StatusCode.Unauthenticated,
+                "Send 'authorization: Bearer <token>' with a token from OrderGrains:Callers (or the generated <data dir>/caller-token)."));
+        }
+
+        if (!CallerAccess.Table.TryGetValue(context.Method, out var access))
+        {
+            throw Denied(caller, context.Method, $"{context.Method} is open to no caller role.");
+        }
+
+        if (!caller.Roles.Contains(access.Role))
+        {
+            throw Denied(caller, context.Method, $"Caller '{caller.Name}' lacks the role '{access.Role.ToString().ToLowerInvariant()}' that {context.Method} needs.");
+        }
+
+        if (access.ChannelOf is { } channelOf && request is not null && channelOf(request) is var channel && !caller.MayUse(channel))
+        {
+            throw Denied(caller, context.Method, $"Caller '{caller.Name}' may not act for channel '{channel}'.");
+        }
+    }
+
+    private RpcException Denied(Caller caller, string method, string detail)
+    {
+        LogDenied(_logger, caller.Name, method, detail);
+        return new RpcException(new Status(StatusCode.PermissionDenied, detail));
+    }
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "gRPC call {Method} from {RemoteAddress} refused as unauthenticated: {Reason}.")]
+    private static partial void LogAuthenticationFailed(ILogger logger, IPAddress remoteAddress, string method, string reason);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "gRPC call {Method} from {RemoteAddress} refused: too many failed authentication attempts from that address.")]
+    private static partial void LogLockedOut(ILogger logger, IPAddress remoteAddress, string method);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "gRPC call {Method} by caller {Caller} denied: {Reason}")]
+    private static partial void LogDenied(ILogger logger, string caller, string method, string reason);
+}
+
+/// <summary>Puts caller authorization into the host's gRPC pipeline, inside the error interceptor (which passes its statuses on).</summary>
+public static class CallerSecurityWiring
+{
+    public static IServiceCollection AddCallerAuthorization(this IServiceCollection services, CallerTokens tokens)
+    {
+        services.AddSingleton(tokens);
+        services.AddSingleton<CallerAuthorizationInterceptor>();
+        services.Configure<GrpcServiceOptions>(options => options.Interceptors.Add<CallerAuthorizationInterceptor>());
+        return services;
+    }
+}
