@@ -40,7 +40,7 @@ public sealed class OmsConformanceTests(ITestOutputHelper output)
         using var certificates = TestCertificates.Create();
         await using var host = await TestHost.StartAsync(null, [.. Callers, .. certificates.PemSettings]);
 
-        // grpc.ssl_channel_credentials with our test CA; the token travels as grpcio's access-token call credentials.
+        // grpc.ssl_channel_credentials with our test CA; the token travels as call metadata (see harness.open_channel).
         await RunScriptAsync($"localhost:{host.GrpcPort}", "--ca", certificates.CaPath);
     }
 
