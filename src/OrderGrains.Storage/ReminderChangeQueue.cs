@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace OrderGrains.Storage.Sqlite;
+namespace OrderGrains.Storage;
 
 /// <summary>
 /// Batches reminder changes the way <see cref="GroupCommitQueue"/> batches state writes: one loop takes what is queued
