@@ -378,7 +378,10 @@ public sealed class GrpcWireTests(EchoServer server)
         });
 
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
-        Assert.InRange(count, 1, 29);
+
+        // 3 s at one message per 100 ms is about 30 messages; the client's and the server's deadline timers
+        // race the 30th, so allow a little either side. The stream of 1,000 must have been cut by the deadline.
+        Assert.InRange(count, 1, 40);
     }
 
     [Fact]
