@@ -26,6 +26,7 @@ public sealed record CampaignStatus([property: Id(0)] CampaignDefinition Definit
 
 /// <summary>Asks a campaign to take the order's units of the campaign SKU.</summary>
 [GenerateSerializer]
+[Immutable]
 [Alias("ordergrains.CampaignReservationRequest")]
 public sealed record CampaignReservationRequest([property: Id(0)] string OrderId, [property: Id(1)] string CustomerId, [property: Id(2)] IReadOnlyList<OrderLine> Lines);
 

@@ -34,6 +34,7 @@ public sealed record Allocation([property: Id(0)] string Sku, [property: Id(1)] 
 /// (see <see cref="OrderIds.For"/>). <paramref name="CampaignId"/> null or empty means no campaign.
 /// </summary>
 [GenerateSerializer]
+[Immutable]
 [Alias("ordergrains.PlaceOrderCommand")]
 public sealed record PlaceOrderCommand(
     [property: Id(0)] string Channel,

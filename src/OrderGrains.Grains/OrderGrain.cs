@@ -94,10 +94,8 @@ public sealed class OrderGrain(
             return new PlaceOrderResult(_published!, Duplicate: true);
         }
 
-        var customer = await GrainFactory.GetGrain<ICustomerAccountGrain>(command.CustomerId).FindProfileAsync()
-            ?? throw new NotFoundException("customer", command.CustomerId);
         var now = clock.GetUtcNow();
-        state.State = new OrderState
+        var draft = new OrderState
         {
             OrderId = OrderId,
             Channel = command.Channel,
@@ -114,17 +112,24 @@ public sealed class OrderGrain(
             Pending = PendingWork.Placing,
         };
 
+        // Sold out is decided before the customer is looked up: in a flash sale nearly every order ends here, and
+        // the lookup would activate (and load) one customer grain per buyer just to refuse the order anyway. So a
+        // blocked or unknown customer who orders a sold-out item is told it is sold out, which is also true.
+        if (SoldOut(draft, now) is { } soldOut)
+        {
+            // The hot grain that would refuse it already said it is sold out: no saga, no reminder, one write.
+            state.State = draft;
+            await FinishRejectedAsync(soldOut, reminderRegistered: false);
+            return new PlaceOrderResult(_published!, Duplicate: false);
+        }
+
+        var customer = await GrainFactory.GetGrain<ICustomerAccountGrain>(command.CustomerId).FindProfileAsync()
+            ?? throw new NotFoundException("customer", command.CustomerId);
+        state.State = draft;
         if (customer.Blocked)
         {
             // Nothing reserved yet and nothing will be: the rejection is the first and only write.
             await FinishRejectedAsync(RejectReason.CustomerBlocked, reminderRegistered: false);
-            return new PlaceOrderResult(_published!, Duplicate: false);
-        }
-
-        if (SoldOut(now) is { } soldOut)
-        {
-            // The hot grain that would refuse it already said it is sold out: no saga, no reminder, one write.
-            await FinishRejectedAsync(soldOut, reminderRegistered: false);
             return new PlaceOrderResult(_published!, Duplicate: false);
         }
 
@@ -148,14 +153,14 @@ public sealed class OrderGrain(
     /// <see cref="StockHints"/>): the campaign's quota used up, or a line's SKU with no free unit while every line's
     /// SKU is known. Null sends the order down the full saga.
     /// </summary>
-    private RejectReason? SoldOut(DateTimeOffset now)
+    private RejectReason? SoldOut(OrderState order, DateTimeOffset now)
     {
-        if (Order.CampaignId is { } campaignId && hints.IsCampaignExhausted(campaignId, Order.Lines, now))
+        if (order.CampaignId is { } campaignId && hints.IsCampaignExhausted(campaignId, order.Lines, now))
         {
             return RejectReason.CampaignLimitExceeded;
         }
 
-        if (Order.CampaignId is null && Order.Lines.TrueForAll(l => hints.IsKnown(l.Sku)) && Order.Lines.Exists(l => hints.IsSoldOut(l.Sku)))
+        if (order.CampaignId is null && order.Lines.TrueForAll(l => hints.IsKnown(l.Sku)) && order.Lines.Exists(l => hints.IsSoldOut(l.Sku)))
         {
             return RejectReason.OutOfStock;
         }

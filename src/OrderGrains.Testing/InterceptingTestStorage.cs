@@ -4,13 +4,14 @@ using OrderGrains.Storage;
 namespace OrderGrains.Testing;
 
 /// <summary>
-/// An in-memory store that counts the state writes per grain and runs a hook before each one, for tests that must
-/// see how many writes reached storage, hold them up, or make them fail.
+/// An in-memory store that counts the state reads and writes per grain and runs a hook before each write, for tests
+/// that must see how many reads or writes reached storage, hold writes up, or make them fail.
 /// </summary>
 public sealed class InterceptingTestStorage : TestStorage
 {
     private readonly SharedMemoryReminderTable _reminders = new();
     private readonly ConcurrentDictionary<(string Type, string Key), int> _writes = new();
+    private readonly ConcurrentDictionary<(string Type, string Key), int> _reads = new();
 
     /// <summary>Runs before every state write reaches memory (after it is counted); a fault fails the write.</summary>
     public Func<GrainStateKey, Task>? BeforeWrite { get; set; }
@@ -22,6 +23,9 @@ public sealed class InterceptingTestStorage : TestStorage
 
     /// <summary>State writes (with or without events) that reached the hook for one grain.</summary>
     public int WritesOf(string grainType, string grainKey) => _writes.GetValueOrDefault((grainType, grainKey));
+
+    /// <summary>State reads (activations loading their state) that reached storage for one grain.</summary>
+    public int ReadsOf(string grainType, string grainKey) => _reads.GetValueOrDefault((grainType, grainKey));
 
     /// <summary>State writes that reached the hook for every grain of one type.</summary>
     public int WritesOfType(string grainType) => _writes.Where(w => w.Key.Type == grainType).Sum(w => w.Value);
@@ -42,7 +46,11 @@ public sealed class InterceptingTestStorage : TestStorage
     {
         public int PartitionCount => owner.Inner.PartitionCount;
 
-        public Task<GrainStateRecord> ReadAsync(GrainStateKey key, CancellationToken cancellationToken) => owner.Inner.ReadAsync(key, cancellationToken);
+        public Task<GrainStateRecord> ReadAsync(GrainStateKey key, CancellationToken cancellationToken)
+        {
+            owner._reads.AddOrUpdate((key.GrainType, key.GrainKey), 1, (_, n) => n + 1);
+            return owner.Inner.ReadAsync(key, cancellationToken);
+        }
 
         public async Task<string> WriteAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, CancellationToken cancellationToken)
         {

@@ -75,5 +75,25 @@ public sealed class SoldOutTests
         Assert.Equal(1, storage.WritesOf("order", late.Order.OrderId));
         Assert.Equal(1, (await oms.AvailabilityAsync("SKU-1")).Reserved);
     }
+
+    [Fact]
+    public async Task Sold_out_is_answered_before_the_customer_is_looked_up()
+    {
+        var storage = new InterceptingTestStorage();
+        await using var oms = await Oms.StartAsync(storage);
+        await oms.SeedSimpleAsync(units: 10);
+        var now = DateTimeOffset.UtcNow;
+        await oms.Grains.GetGrain<ICampaignGrain>("flash").UpsertAsync(RejectionTests.Campaign("SKU-1", now.AddHours(-1), now.AddHours(1), quota: 1));
+        Assert.Equal(OrderStatus.PendingPayment, (await oms.PlaceAsync(Oms.Command("1", "c1", new OrderLine("SKU-1", 1, 100)) with { CampaignId = "flash" })).Order.Status);
+
+        // Nobody ever created customer "ghost": before the campaign ran out this order would be NOT_FOUND.
+        var late = await oms.PlaceAsync(Oms.Command("2", "ghost", new OrderLine("SKU-1", 1, 100)) with { CampaignId = "flash" });
+
+        Assert.Equal((OrderStatus.Rejected, RejectReason.CampaignLimitExceeded), (late.Order.Status, late.Order.RejectReason));
+        Assert.Equal(0, storage.ReadsOf("customer", "ghost"));
+        var open = await Assert.ThrowsAsync<NotFoundException>(() => oms.PlaceAsync("3", "ghost", new OrderLine("SKU-1", 1, 100)));
+        Assert.Equal(1, storage.ReadsOf("customer", "ghost"));
+        Assert.Contains("ghost", open.Message, StringComparison.Ordinal);
+    }
 }
 

@@ -69,6 +69,20 @@ public sealed class GrpcWireTests(EchoServer server)
     }
 
     [Fact]
+    public async Task Small_response_is_sent_uncompressed_even_when_the_client_accepts_gzip()
+    {
+        var request = new EchoRequest { Text = new string('x', 100) };
+
+        var response = await RawGrpc.SendAsync(server.Address, EchoPath, RawGrpc.Frame(request), headers: [("grpc-accept-encoding", "identity, gzip")]);
+
+        Assert.Equal("0", response.Trailer("grpc-status"));
+        Assert.Equal(0, response.Body[0]);
+        var length = (int)BinaryPrimitives.ReadUInt32BigEndian(response.Body.AsSpan(1));
+        Assert.True(length < SmallReplyCompression.MinimumBytes);
+        Assert.Equal(request.Text, EchoReply.Parser.ParseFrom(response.Body, 5, length).Text);
+    }
+
+    [Fact]
     public async Task Response_is_not_compressed_when_the_client_does_not_accept_gzip()
     {
         var response = await RawGrpc.SendAsync(server.Address, EchoPath, RawGrpc.Frame(new EchoRequest { Text = "plain" }));

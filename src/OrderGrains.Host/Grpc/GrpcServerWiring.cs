@@ -3,8 +3,9 @@ using Grpc.AspNetCore.Server.Model;
 namespace OrderGrains.Host.Grpc;
 
 /// <summary>
-/// The gRPC server stack of the host: Grpc.AspNetCore with our settings, the one error interceptor and server
-/// reflection. The wire tests build their echo server with this same call, so they test what the host runs.
+/// The gRPC server stack of the host: Grpc.AspNetCore with our settings, the one error interceptor, small replies
+/// left uncompressed, and server reflection. The wire tests build their echo server with this same call, so they
+/// test what the host runs.
 /// </summary>
 public static class GrpcServerWiring
 {
@@ -14,10 +15,15 @@ public static class GrpcServerWiring
 
         // A singleton, not activated per call: the interceptor holds no per-call state.
         services.AddSingleton<GrpcErrorInterceptor>();
+        services.AddSingleton<SmallReplyCompression>();
         services.AddGrpc(options =>
         {
             settings.ApplyTo(options);
             options.Interceptors.Add<GrpcErrorInterceptor>();
+            if (settings.CompressResponses)
+            {
+                options.Interceptors.Add<SmallReplyCompression>();
+            }
         });
         services.AddGrpcReflection();
 
