@@ -9,16 +9,20 @@ namespace OrderGrains.ErpForwarding;
 /// The per-partition gauges of Meter "OrderGrains.Erp" (tag <c>partition</c>): backlog, age of the oldest unposted
 /// event, failed posts in a row, dead letters, parked documents and the partition's state. Each forwarder activation
 /// publishes its figures here after every pull; the gauges read them at each collection, so a scrape never calls a grain.
+/// Each silo reports the partitions active on it; the <c>silo</c> tag keeps series of silos sharing a process apart.
 /// </summary>
 public sealed class ErpForwardingFigures : IDisposable
 {
     private readonly ConcurrentDictionary<int, ErpPartitionFigures> _partitions = new();
     private readonly TimeProvider _clock;
     private readonly Meter _meter = new(ErpTelemetry.Name);
+    private readonly KeyValuePair<string, object?> _silo;
 
-    public ErpForwardingFigures(TimeProvider clock)
+    public ErpForwardingFigures(TimeProvider clock, ILocalSiloDetails silo)
     {
+        ArgumentNullException.ThrowIfNull(silo);
         _clock = clock;
+        _silo = new KeyValuePair<string, object?>("silo", silo.SiloAddress.ToString());
         _meter.CreateObservableGauge("ordergrains.erp.backlog", () => Each(f => f.Backlog), "{event}", "Order events appended but not yet handled by the partition's forwarder.");
         _meter.CreateObservableGauge("ordergrains.erp.oldest_unposted_age", () => Each(f => f.OldestUnposted is { } at ? Math.Max(0, (_clock.GetUtcNow() - at).TotalSeconds) : 0), "s", "Age of the oldest order event the partition has not handled yet; 0 when caught up.");
         _meter.CreateObservableGauge("ordergrains.erp.consecutive_failures", () => Each(f => (long)f.ConsecutiveFailures), "{attempt}", "Failed posts in a row while the ERP is unavailable.");
@@ -58,7 +62,7 @@ public sealed class ErpForwardingFigures : IDisposable
 
     private IEnumerable<Measurement<T>> Each<T>(Func<ErpPartitionFigures, T> value)
         where T : struct =>
-        _partitions.Values.Select(f => new Measurement<T>(value(f), new KeyValuePair<string, object?>("partition", f.Partition)));
+        _partitions.Values.Select(f => new Measurement<T>(value(f), new KeyValuePair<string, object?>("partition", f.Partition), _silo));
 
     private IEnumerable<Measurement<long>> States() =>
         _partitions.Values.SelectMany(f =>
@@ -66,7 +70,8 @@ public sealed class ErpForwardingFigures : IDisposable
                 new Measurement<long>(
                     f.Status == s ? 1 : 0,
                     new KeyValuePair<string, object?>("partition", f.Partition),
-                    new KeyValuePair<string, object?>("state", TagOf(s)))));
+                    new KeyValuePair<string, object?>("state", TagOf(s)),
+                    _silo)));
 }
 
 /// <summary>What one forwarder activation last published; <see cref="Owner"/> is the activation.</summary>
