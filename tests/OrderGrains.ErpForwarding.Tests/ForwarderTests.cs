@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using OrderGrains.Abstractions;
 using OrderGrains.Erp;
 using OrderGrains.Grains;
@@ -309,6 +311,36 @@ public sealed class ForwarderTests
         var stats = await StatsAsync(cluster.GrainFactory);
         Assert.Equal(40, stats.Sum(s => s.Posted));
         Assert.Equal(0, stats.Sum(s => s.Backlog));
+    }
+
+    [Fact]
+    public async Task Dead_letters_stored_by_the_old_forwarder_inside_its_checkpoint_open_and_stay_retryable()
+    {
+        var storage = TestStorage.Memory();
+        var paid = new OrderEvent("web:legacy", 2, OrderEventKind.Paid, "web", "ada", "EUR", 1_130, 1_130, true, [], DateTimeOffset.UnixEpoch, "pay-legacy");
+        await using (var before = await TestSilo.StartAsync(storage, b => b.AddOrderDomain()))
+        {
+            // The checkpoint state as the forwarder before this change wrote it: dead letters inside, no held state.
+            var grainStorage = before.Services.GetRequiredKeyedService<IGrainStorage>(OrderGrainsStorage.Name);
+            var old = new GrainState<ErpForwarderState>(new ErpForwarderState
+            {
+                DeadLetters = [new ErpDeadLetter("web:legacy#2", "web:legacy", DocumentTypes.CustomerPayment, "failed 20 times: connection refused", 20, DateTimeOffset.UnixEpoch, paid)],
+            });
+            await grainStorage.WriteStateAsync("erp-forwarder", GrainId.Create("erpforwarder", "0"), old);
+        }
+
+        var erp = new StubErp();
+        await using var silo = await TestSilo.StartAsync(storage, b => b
+            .AddOrderDomain()
+            .AddErpForwarding(_ => erp, o => o.RetryDelay = TimeSpan.FromMilliseconds(10)));
+        var forwarder = Forwarders(silo.GrainFactory)[0];
+
+        var letter = Assert.Single(await forwarder.GetDeadLettersAsync());
+        Assert.Equal("web:legacy#2", letter.EventId);
+        Assert.Equal(1, (await forwarder.GetStatsAsync()).DeadLettered);
+        Assert.True(await forwarder.RetryDeadLetterAsync(letter.EventId));
+        Assert.Empty(await forwarder.GetDeadLettersAsync());
+        Assert.Equal(["web:legacy"], erp.Entries.Select(e => e.OrderId));
     }
 
     [Fact]
