@@ -131,11 +131,14 @@ public sealed record ErpParkedEvent(
     [property: Id(6)] OrderEvent Event,
     [property: Id(7)] string? TraceParent);
 
-/// <summary>One page of a partition's dead letters in stable order (sequence, then event id), and how many there are.</summary>
+/// <summary>
+/// One page of a partition's dead letters in stable order (sequence, then event id), how many there are, and for each
+/// item how many later documents of its order are parked behind it (same positions as <see cref="Items"/>).
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("ordergrains.ErpDeadLetterPage")]
-public sealed record ErpDeadLetterPage([property: Id(0)] IReadOnlyList<ErpDeadLetter> Items, [property: Id(1)] int Total);
+public sealed record ErpDeadLetterPage([property: Id(0)] IReadOnlyList<ErpDeadLetter> Items, [property: Id(1)] int Total, [property: Id(2)] IReadOnlyList<int> ParkedBehind);
 
 /// <summary>Forwards one partition of the order stream to the ERP (key = partition number).</summary>
 public interface IErpForwarderGrain : IGrainWithStringKey

@@ -51,6 +51,9 @@ public sealed class ErpHeldDocuments
     /// <summary>True when the order has a dead letter.</summary>
     public bool HasDeadLetter(string orderId) => _deadLettersPerOrder.ContainsKey(orderId);
 
+    /// <summary>How many documents of the order are parked (behind its dead letter).</summary>
+    public int ParkedBehind(string orderId) => _heldPerOrder.GetValueOrDefault(orderId) - _deadLettersPerOrder.GetValueOrDefault(orderId);
+
     /// <summary>True when this event is already held (it was parked or dead-lettered before a redelivery).</summary>
     public bool Contains(string eventId) => _eventIds.Contains(eventId);
 
@@ -122,7 +125,7 @@ public sealed class ErpHeldDocuments
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         var letters = _state.DeadLetters;
         var items = offset >= letters.Count ? [] : letters.GetRange(offset, Math.Min(limit, letters.Count - offset));
-        return new ErpDeadLetterPage(items, letters.Count);
+        return new ErpDeadLetterPage(items, letters.Count, [.. items.Select(l => ParkedBehind(l.OrderId))]);
     }
 
     private void Count(string orderId, string eventId, bool deadLetter, int delta)

@@ -74,7 +74,7 @@ internal static class AdminEndpoints
             }
         });
         var hotSkus = await Task.WhenAll(skuTasks);
-        var erp = await ErpTotalsAsync(grains, streams, erpOptions.Value);
+        var erp = await ErpTotalsAsync(grains, streams, erpOptions.Value, withDeadLetters: false);
         var runtime = await figures.GetSnapshotAsync(0);
         var activations = runtime.GrainTypes.Where(t => t.Activations > 0).Select(t => new ActivationCount(t.GrainType, t.Activations)).ToList();
         var overview = new Overview(
@@ -223,35 +223,32 @@ internal static class AdminEndpoints
             throw new DomainValidationException("limit", $"must be between 1 and {MaxDeadLetterPage.ToString(CultureInfo.InvariantCulture)}");
         }
 
-        var page = await DeadLetterPageAsync(grains, streams, from, take);
-        return Results.Json(page, Json);
+        var forwarders = Forwarders(grains, streams).ToList();
+        var stats = await Task.WhenAll(forwarders.Select(f => f.GetStatsAsync()));
+        return Results.Json(await DeadLetterPageAsync(forwarders, stats, from, take), Json);
     }
 
-    // Walks the partitions in order, asking each only for the slice of the page it holds.
-    private static async Task<DeadLetterPageView> DeadLetterPageAsync(IGrainFactory grains, IOutboxStore streams, int offset, int limit)
+    // Walks the partitions in order, asking only those that hold part of the page for their slice.
+    private static async Task<DeadLetterPageView> DeadLetterPageAsync(IReadOnlyList<IErpForwarderGrain> forwarders, IReadOnlyList<ErpForwarderStats> stats, int offset, int limit)
     {
-        var forwarders = Forwarders(grains, streams).ToList();
-        var counts = (await Task.WhenAll(forwarders.Select(f => f.GetStatsAsync()))).Select(s => s.DeadLettered).ToList();
         var items = new List<DeadLetterItem>();
         var skip = offset;
         for (var partition = 0; partition < forwarders.Count && items.Count < limit; partition++)
         {
-            if (skip >= counts[partition])
+            var count = stats[partition].DeadLettered;
+            if (skip >= count)
             {
-                skip -= counts[partition];
+                skip -= count;
                 continue;
             }
 
-            var forwarder = forwarders[partition];
-            var page = await forwarder.GetDeadLetterPageAsync(skip, limit - items.Count);
-            var parked = page.Items.Count == 0 ? [] : await forwarder.GetParkedAsync();
-            items.AddRange(page.Items.Select(l => new DeadLetterItem(
-                partition, l.Sequence, l.EventId, l.OrderId, l.DocumentType, l.Reason, l.Attempts, l.At, l.AppendedAt,
-                parked.Count(p => p.OrderId == l.OrderId), l.Event)));
+            var page = await forwarders[partition].GetDeadLetterPageAsync(skip, limit - items.Count);
+            items.AddRange(page.Items.Select((l, i) => new DeadLetterItem(
+                partition, l.Sequence, l.EventId, l.OrderId, l.DocumentType, l.Reason, l.Attempts, l.At, l.AppendedAt, page.ParkedBehind[i], l.Event)));
             skip = 0;
         }
 
-        var total = counts.Sum();
+        var total = stats.Sum(s => s.DeadLettered);
         var next = offset + items.Count;
         return new DeadLetterPageView(offset, limit, total, items, next < total ? next : null);
     }
@@ -272,11 +269,11 @@ internal static class AdminEndpoints
         return Results.Json(new RetryResult(id, posted, reason), Json);
     }
 
-    private static async Task<ErpView> ErpTotalsAsync(IGrainFactory grains, IOutboxStore streams, ErpForwarderOptions options)
+    private static async Task<ErpView> ErpTotalsAsync(IGrainFactory grains, IOutboxStore streams, ErpForwarderOptions options, bool withDeadLetters = true)
     {
         var forwarders = Forwarders(grains, streams).ToList();
         var stats = await Task.WhenAll(forwarders.Select(f => f.GetStatsAsync()));
-        var firstLetters = await DeadLetterPageAsync(grains, streams, 0, DeadLettersInView);
+        var firstLetters = withDeadLetters ? (await DeadLetterPageAsync(forwarders, stats, 0, DeadLettersInView)).Items : [];
         return new ErpView(
             Math.Round(stats.Select(s => s.Lag.TotalSeconds).DefaultIfEmpty(0).Max(), 3),
             stats.Sum(s => s.Backlog),
@@ -284,7 +281,7 @@ internal static class AdminEndpoints
             stats.Sum(s => s.Failed),
             stats.Sum(s => s.DeadLettered),
             stats,
-            firstLetters.Items,
+            firstLetters,
             stats.Sum(s => s.Parked),
             options.LagAlertThreshold.TotalSeconds,
             ErpAlerts.Evaluate(stats, options.LagAlertThreshold));
