@@ -54,8 +54,29 @@ public sealed record OrderEvent(
     public string EventReference => $"{OrderId}#{Version}:{Kind}";
 }
 
+/// <summary>What one partition's ERP forwarder is doing. Numbers are on the wire and never reused.</summary>
+[GenerateSerializer]
+[Alias("ordergrains.ErpForwarderStatus")]
+public enum ErpForwarderStatus
+{
+    Unspecified = 0,
+
+    /// <summary>Posting, or caught up: the last post (if any) was taken.</summary>
+    Posting = 1,
+
+    /// <summary>The ERP is unavailable (refused, timed out, 5xx, 408, 429): the head event waits with backoff.</summary>
+    WaitingForErp = 2,
+
+    /// <summary>The ERP refuses this OMS as a caller (401, 403): nothing is dead-lettered; an operator must fix access.</summary>
+    Blocked = 3,
+}
+
 /// <summary>How far the ERP forwarding of one stream partition has come.</summary>
-/// <remarks><see cref="Backlog"/> = events appended but not yet handled; <see cref="Lag"/> = age of the oldest of them (zero when caught up).</remarks>
+/// <remarks>
+/// <see cref="Backlog"/> = events appended after the checkpoint (not yet posted, skipped, parked or dead-lettered);
+/// <see cref="Lag"/> = age of the oldest of them (zero when caught up); <see cref="Parked"/> = documents waiting behind
+/// a dead letter of their order.
+/// </remarks>
 [GenerateSerializer]
 [Immutable]
 [Alias("ordergrains.ErpForwarderStats")]
@@ -69,13 +90,55 @@ public sealed record ErpForwarderStats(
     [property: Id(6)] long Failed,
     [property: Id(7)] int DeadLettered,
     [property: Id(8)] DateTimeOffset? LastEventAppendedAt,
-    [property: Id(9)] DateTimeOffset? LastPostedAt);
+    [property: Id(9)] DateTimeOffset? LastPostedAt,
+    [property: Id(10)] ErpForwarderStatus Status,
+    [property: Id(11)] int ConsecutiveFailures,
+    [property: Id(12)] int Parked,
+    [property: Id(13)] DateTimeOffset? OldestUnpostedAppendedAt,
+    [property: Id(14)] DateTimeOffset? NextAttemptAt,
+    [property: Id(15)] string? LastError);
 
-/// <summary>An event the ERP refused, or that failed too often; kept until retried.</summary>
+/// <summary>
+/// An event the ERP refused (a definitive 4xx); kept, without limit, until an operator retries it. Later documents of
+/// its order wait behind it as <see cref="ErpParkedEvent"/>s. <see cref="Sequence"/> is its place in its partition
+/// (0 for letters kept before it was recorded).
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("ordergrains.ErpDeadLetter")]
-public sealed record ErpDeadLetter([property: Id(0)] string EventId, [property: Id(1)] string OrderId, [property: Id(2)] string DocumentType, [property: Id(3)] string Reason, [property: Id(4)] int Attempts, [property: Id(5)] DateTimeOffset At, [property: Id(6)] OrderEvent Event);
+public sealed record ErpDeadLetter(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] string OrderId,
+    [property: Id(2)] string DocumentType,
+    [property: Id(3)] string Reason,
+    [property: Id(4)] int Attempts,
+    [property: Id(5)] DateTimeOffset At,
+    [property: Id(6)] OrderEvent Event,
+    [property: Id(7)] long Sequence = 0,
+    [property: Id(8)] DateTimeOffset? AppendedAt = null);
+
+/// <summary>A document of an order that has a dead letter, held in stream order until that letter is posted.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.ErpParkedEvent")]
+public sealed record ErpParkedEvent(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] string OrderId,
+    [property: Id(2)] string DocumentType,
+    [property: Id(3)] long Sequence,
+    [property: Id(4)] DateTimeOffset AppendedAt,
+    [property: Id(5)] DateTimeOffset ParkedAt,
+    [property: Id(6)] OrderEvent Event,
+    [property: Id(7)] string? TraceParent);
+
+/// <summary>
+/// One page of a partition's dead letters in stable order (sequence, then event id), how many there are, and for each
+/// item how many later documents of its order are parked behind it (same positions as <see cref="Items"/>).
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.ErpDeadLetterPage")]
+public sealed record ErpDeadLetterPage([property: Id(0)] IReadOnlyList<ErpDeadLetter> Items, [property: Id(1)] int Total, [property: Id(2)] IReadOnlyList<int> ParkedBehind);
 
 /// <summary>Forwards one partition of the order stream to the ERP (key = partition number).</summary>
 public interface IErpForwarderGrain : IGrainWithStringKey
@@ -84,13 +147,25 @@ public interface IErpForwarderGrain : IGrainWithStringKey
     Task WakeAsync();
 
     /// <summary>Counters for metrics and the admin API.</summary>
-    [ReadOnly]
+    /// <remarks>Interleaves with a pull, so it answers while a post waits for a slow ERP; it only reads.</remarks>
+    [AlwaysInterleave]
     Task<ErpForwarderStats> GetStatsAsync();
 
-    /// <summary>Events waiting in the dead-letter list.</summary>
-    [ReadOnly]
+    /// <summary>Every event in the dead-letter list, in stable order (prefer <see cref="GetDeadLetterPageAsync"/>).</summary>
+    [AlwaysInterleave]
     Task<IReadOnlyList<ErpDeadLetter>> GetDeadLettersAsync();
 
-    /// <summary>Posts a dead-lettered event again; true when it posted and left the list.</summary>
+    /// <summary>Up to <paramref name="limit"/> dead letters from position <paramref name="offset"/>, in stable order.</summary>
+    [AlwaysInterleave]
+    Task<ErpDeadLetterPage> GetDeadLetterPageAsync(int offset, int limit);
+
+    /// <summary>Documents waiting behind a dead letter of their order, in stream order.</summary>
+    [AlwaysInterleave]
+    Task<IReadOnlyList<ErpParkedEvent>> GetParkedAsync();
+
+    /// <summary>
+    /// Posts a dead-lettered event again (after its cause was fixed); true when it posted and left the list, and then
+    /// the documents parked behind it post in order.
+    /// </summary>
     Task<bool> RetryDeadLetterAsync(string eventId);
 }

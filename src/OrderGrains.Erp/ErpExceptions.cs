@@ -35,8 +35,12 @@ public sealed class ErpRejectedException : ErpException
 /// </summary>
 public sealed class ErpUnavailableException : ErpException
 {
-    public ErpUnavailableException(string message, int? statusCode = null, Exception? innerException = null)
+    public ErpUnavailableException(string message, int? statusCode = null, Exception? innerException = null, TimeSpan? retryAfter = null)
         : base(message, statusCode, innerException)
     {
+        RetryAfter = retryAfter;
     }
+
+    /// <summary>How long the ERP asked callers to wait (a 429's or 503's Retry-After header), when it said.</summary>
+    public TimeSpan? RetryAfter { get; }
 }

@@ -109,7 +109,7 @@ public sealed class HttpErpClient : IErpClient
                 var reason = await ReadReasonAsync(response, ct).ConfigureAwait(false);
                 if (IsRetryable(response.StatusCode))
                 {
-                    throw new ErpUnavailableException($"The ERP answered {status}: {reason}", status);
+                    throw new ErpUnavailableException($"The ERP answered {status}: {reason}", status, retryAfter: RetryAfterOf(response));
                 }
 
                 throw new ErpRejectedException(status, reason);
@@ -133,6 +133,19 @@ public sealed class HttpErpClient : IErpClient
     // 408 and 429 are 4xx yet say "not now" rather than "never"; everything else in 4xx is the request's fault.
     private static bool IsRetryable(HttpStatusCode status) =>
         (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
+
+    // Retry-After as seconds or as an HTTP date (RFC 9110 10.2.3); only 429 and 503 carry it with that meaning.
+    private static TimeSpan? RetryAfterOf(HttpResponseMessage response)
+    {
+        if (response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)
+            || response.Headers.RetryAfter is not { } header)
+        {
+            return null;
+        }
+
+        var wait = header.Delta ?? (header.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+        return wait is { } w ? (w > TimeSpan.Zero ? w : TimeSpan.Zero) : null;
+    }
 
     private static async Task<string> ReadReasonAsync(HttpResponseMessage response, CancellationToken ct)
     {

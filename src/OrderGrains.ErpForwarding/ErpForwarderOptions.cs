@@ -9,17 +9,17 @@ public sealed class ErpForwarderOptions
     /// <summary>Output VAT rate in basis points (1300 = 13%); totals are VAT-inclusive.</summary>
     public int VatRateBasisPoints { get; set; } = 1300;
 
-    /// <summary>Failed posts of one event (ERP unavailable) before it is dead-lettered and the partition moves on.</summary>
-    public int MaxAttempts { get; set; } = 20;
-
-    /// <summary>Posts tried within one pull before the forwarder leaves the event for its next pull.</summary>
-    public int AttemptsPerDelivery { get; set; } = 3;
-
-    /// <summary>First retry delay within a pull; doubles per attempt, with jitter.</summary>
+    /// <summary>Wait after the first failed post while the ERP is unavailable; doubles per failure in a row, with jitter.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Most dead letters kept; the oldest beyond it are dropped (and logged).</summary>
-    public int MaxDeadLetters { get; set; } = 10_000;
+    /// <summary>
+    /// Longest wait between posts while the ERP is unavailable, also for a longer Retry-After. An unavailable ERP is
+    /// retried at this pace for as long as it is down: nothing is dead-lettered for being unavailable.
+    /// </summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The admin API and dashboard raise an alert when a partition's oldest unposted event is older than this.</summary>
+    public TimeSpan LagAlertThreshold { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>How often an active forwarder looks for new events in its partition (its grain timer's period).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);

@@ -10,10 +10,10 @@ internal sealed class ErpForwarderOptionsValidator(IOptions<ReminderOptions> rem
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
         Check(options.VatRateBasisPoints is >= 0 and <= 10_000, nameof(ErpForwarderOptions.VatRateBasisPoints), options.VatRateBasisPoints, "must be between 0 and 10000");
-        Check(options.MaxAttempts > 0, nameof(ErpForwarderOptions.MaxAttempts), options.MaxAttempts, "must be positive");
-        Check(options.AttemptsPerDelivery > 0, nameof(ErpForwarderOptions.AttemptsPerDelivery), options.AttemptsPerDelivery, "must be positive");
-        Check(options.RetryDelay >= TimeSpan.Zero, nameof(ErpForwarderOptions.RetryDelay), options.RetryDelay, "must not be negative");
-        Check(options.MaxDeadLetters > 0, nameof(ErpForwarderOptions.MaxDeadLetters), options.MaxDeadLetters, "must be positive");
+        Check(options.RetryDelay > TimeSpan.Zero, nameof(ErpForwarderOptions.RetryDelay), options.RetryDelay, "must be positive");
+        Check(options.MaxRetryDelay >= options.RetryDelay && options.MaxRetryDelay <= TimeSpan.FromHours(1), nameof(ErpForwarderOptions.MaxRetryDelay), options.MaxRetryDelay,
+            $"must be at least {ErpForwarderOptions.SectionName}:{nameof(ErpForwarderOptions.RetryDelay)} ({options.RetryDelay}) and at most 01:00:00");
+        Check(options.LagAlertThreshold > TimeSpan.Zero, nameof(ErpForwarderOptions.LagAlertThreshold), options.LagAlertThreshold, "must be positive");
         Check(options.PollInterval > TimeSpan.Zero, nameof(ErpForwarderOptions.PollInterval), options.PollInterval, "must be positive");
         Check(options.BatchSize > 0, nameof(ErpForwarderOptions.BatchSize), options.BatchSize, "must be positive");
         var minimum = reminders.Value.MinimumReminderPeriod;

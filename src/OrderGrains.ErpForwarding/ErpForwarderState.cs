@@ -2,7 +2,7 @@ using OrderGrains.Abstractions;
 
 namespace OrderGrains.ErpForwarding;
 
-/// <summary>Persistent state of one partition's ERP forwarder.</summary>
+/// <summary>Persistent state of one partition's ERP forwarder: its checkpoint and counters (written after every batch).</summary>
 public sealed class ErpForwarderState
 {
     public long LastSequence { get; set; }
@@ -17,10 +17,25 @@ public sealed class ErpForwarderState
 
     public DateTimeOffset? LastPostedAt { get; set; }
 
-    /// <summary>Failed attempts of the event at the head of the partition (it blocks the partition until posted or dead-lettered).</summary>
-    public string? HeadEventId { get; set; }
-
+    /// <summary>Failed posts in a row while the ERP is unavailable (0 once one is taken): drives the backoff.</summary>
     public int HeadAttempts { get; set; }
 
+    /// <summary>
+    /// Dead letters as versions before 2026-12 kept them, inside this state. Read only to move them, on activation, to
+    /// <see cref="ErpHeldState"/>; empty afterwards.
+    /// </summary>
     public List<ErpDeadLetter> DeadLetters { get; set; } = [];
+}
+
+/// <summary>
+/// Persistent state of one partition's held documents: dead letters and the documents parked behind them. Kept apart
+/// from the checkpoint so the per-batch checkpoint write does not carry it; written only when it changes.
+/// </summary>
+public sealed class ErpHeldState
+{
+    /// <summary>In stable order: sequence, then event id.</summary>
+    public List<ErpDeadLetter> DeadLetters { get; set; } = [];
+
+    /// <summary>In stream order.</summary>
+    public List<ErpParkedEvent> Parked { get; set; } = [];
 }

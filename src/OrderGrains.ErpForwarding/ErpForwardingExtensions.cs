@@ -21,6 +21,7 @@ public static class ErpForwardingExtensions
         ArgumentNullException.ThrowIfNull(erpClient);
         builder.Services.TryAddSingleton(erpClient);
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<ErpForwardingFigures>();
         var options = builder.Services.AddOptions<ErpForwarderOptions>().BindConfiguration(ErpForwarderOptions.SectionName);
         if (configure is not null)
         {

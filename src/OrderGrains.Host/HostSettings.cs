@@ -28,6 +28,14 @@ public sealed record HostSettings(StorageKind Storage, string DataDirectory, str
         ("OrderGrains:Silo:SerializeCallArguments", "nothing: Orleans copies every call argument that is not [Immutable]"),
     ];
 
+    // ERP forwarder options that gave up on documents; refused so nobody believes they still bound anything.
+    private static readonly (string Key, string Why)[] RetiredErpKeys =
+    [
+        ("OrderGrains:Erp:Forwarder:MaxAttempts", "an unavailable ERP is now retried until it answers, with backoff up to OrderGrains:Erp:Forwarder:MaxRetryDelay; remove it"),
+        ("OrderGrains:Erp:Forwarder:AttemptsPerDelivery", "each backoff step now posts once (OrderGrains:Erp:Forwarder:RetryDelay, MaxRetryDelay); remove it"),
+        ("OrderGrains:Erp:Forwarder:MaxDeadLetters", "dead letters are accounting documents and are now kept until retried; remove it"),
+    ];
+
     /// <summary>The SQLite database file of the embedded default.</summary>
     public string SqlitePath => Path.Combine(DataDirectory, "ordergrains.db");
 
@@ -93,6 +101,14 @@ public sealed record HostSettings(StorageKind Storage, string DataDirectory, str
             if (configuration[old] is not null)
             {
                 problems.Add($"{old} is an option of the runtime OrderGrains used before Orleans; set {now} instead.");
+            }
+        }
+
+        foreach (var (key, why) in RetiredErpKeys)
+        {
+            if (configuration[key] is not null)
+            {
+                problems.Add($"{key} is no longer an option: {why}.");
             }
         }
 

@@ -1,9 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using OrderGrains.Abstractions;
 using OrderGrains.Erp;
 using OrderGrains.Grains;
+using OrderGrains.Storage;
 using OrderGrains.Testing;
 
 namespace OrderGrains.ErpForwarding.Tests;
@@ -65,33 +68,145 @@ public sealed class ForwarderTests
     }
 
     [Fact]
-    public async Task Rejected_entry_is_dead_lettered_the_partition_moves_on_and_a_retry_after_the_fix_posts_it()
+    public async Task Rejected_entry_is_dead_lettered_its_orders_later_documents_park_behind_it_other_orders_post_and_a_retry_after_the_fix_posts_them_in_order()
     {
         var erp = new StubErp();
         await using var silo = await StartAsync(erp);
         await SeedAsync(silo.GrainFactory);
         erp.RejectedOrders["web:bad"] = true;
+        var badPartition = StreamPartitioner.PartitionOf("web:bad", 8);
 
+        // Two of the good orders share the bad order's partition, so the partition must keep moving past it.
+        var neighbours = Enumerable.Range(0, 500).Select(i => $"good{i}").Where(id => StreamPartitioner.PartitionOf("web:" + id, 8) == badPartition).Take(2).ToList();
+        var others = Enumerable.Range(500, 500).Select(i => $"good{i}").Where(id => StreamPartitioner.PartitionOf("web:" + id, 8) != badPartition).Take(3).ToList();
         var (badId, _) = await CompleteAsync(silo.GrainFactory, "bad", 1);
-        var good = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => CompleteAsync(silo.GrainFactory, $"good{i}", 1)));
+        await Task.WhenAll(neighbours.Concat(others).Select(id => CompleteAsync(silo.GrainFactory, id, 1)));
 
         await WaitUntilAsync(() => erp.Entries.Count == 10);
-        var forwarders = Forwarders(silo.GrainFactory);
-        var letters = (await Task.WhenAll(forwarders.Select(f => f.GetDeadLettersAsync()))).SelectMany(l => l).ToList();
-        Assert.Equal(2, letters.Count);
-        Assert.All(letters, l => Assert.Equal(badId, l.OrderId));
-        Assert.All(letters, l => Assert.Contains("rejected (422)", l.Reason, StringComparison.Ordinal));
+        var owner = Forwarders(silo.GrainFactory)[badPartition];
+        await WaitUntilAsync(async () => (await owner.GetParkedAsync()).Count == 1);
+        var letter = Assert.Single(await owner.GetDeadLettersAsync());
+        Assert.Equal(badId, letter.OrderId);
+        Assert.Equal(DocumentTypes.CustomerPayment, letter.DocumentType);
+        Assert.Contains("rejected (422)", letter.Reason, StringComparison.Ordinal);
+        var parked = Assert.Single(await owner.GetParkedAsync());
+        Assert.Equal(DocumentTypes.SalesInvoice, parked.DocumentType);
+        Assert.True(parked.Sequence > letter.Sequence);
+        Assert.All(neighbours, id => Assert.Equal(2, erp.Entries.Count(e => e.OrderId == "web:" + id)));
+        Assert.DoesNotContain(erp.Entries, e => e.OrderId == badId);
+        var stats = await owner.GetStatsAsync();
+        Assert.Equal((1, 1, 0L), (stats.DeadLettered, stats.Parked, stats.Backlog));
+        Assert.Contains(ErpAlerts.Evaluate(await StatsAsync(silo.GrainFactory), TimeSpan.FromMinutes(2)), a => a.Kind == ErpAlerts.DeadLetters);
+
+        Assert.False(await owner.RetryDeadLetterAsync(letter.EventId));
+        Assert.Equal(2, Assert.Single(await owner.GetDeadLettersAsync()).Attempts);
+        Assert.Single(await owner.GetParkedAsync());
+        Assert.DoesNotContain(erp.Entries, e => e.OrderId == badId);
 
         erp.RejectedOrders.Clear();
-        var owner = forwarders.First(f => f.GetDeadLettersAsync().Result.Count > 0);
-        foreach (var letter in letters.OrderBy(l => l.EventId, StringComparer.Ordinal))
+        Assert.True(await owner.RetryDeadLetterAsync(letter.EventId));
+
+        await WaitUntilAsync(() => erp.Entries.Count == 12);
+        Assert.Empty(await owner.GetDeadLettersAsync());
+        Assert.Empty(await owner.GetParkedAsync());
+        Assert.Equal([DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice], erp.Entries.Where(e => e.OrderId == badId).Select(e => e.DocumentType));
+        Assert.Empty(ErpAlerts.Evaluate(await StatsAsync(silo.GrainFactory), TimeSpan.FromMinutes(2)));
+    }
+
+    [Fact]
+    public async Task An_erp_down_far_past_any_attempt_limit_dead_letters_nothing_shows_its_backlog_and_drains_in_order_when_it_returns()
+    {
+        var gauges = new ConcurrentDictionary<string, long>();
+        using var meters = new MeterListener
         {
-            Assert.True(await owner.RetryDeadLetterAsync(letter.EventId));
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == ErpTelemetry.Name && instrument.Name is "ordergrains.erp.partition_state" or "ordergrains.erp.backlog")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var state = instrument.Name == "ordergrains.erp.backlog" ? "backlog" : (string?)tags.ToArray().Single(t => t.Key == "state").Value;
+            gauges.AddOrUpdate(state!, value, (_, sum) => sum + value);
+        });
+        meters.Start();
+        var erp = new StubErp { Down = true };
+        await using var silo = await StartAsync(erp, o => o.MaxRetryDelay = TimeSpan.FromMilliseconds(200));
+        await SeedAsync(silo.GrainFactory);
+
+        var orders = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => CompleteAsync(silo.GrainFactory, $"outage{i}", 1)));
+
+        // The old forwarder gave up on an event after 20 failed posts; this one never does.
+        await WaitUntilAsync(async () => (await StatsAsync(silo.GrainFactory)).Max(s => s.ConsecutiveFailures) > 30, TimeSpan.FromSeconds(90));
+        var whileDown = await StatsAsync(silo.GrainFactory);
+        Assert.Empty(erp.Entries);
+        Assert.All(whileDown, s => Assert.Equal(0, s.DeadLettered));
+        Assert.True(whileDown.Sum(s => s.Backlog) >= 20, "at least the payment and invoice events of every order wait");
+        var waiting = whileDown.Where(s => s.Backlog > 0).ToList();
+        Assert.All(waiting, s =>
+        {
+            Assert.Equal(ErpForwarderStatus.WaitingForErp, s.Status);
+            Assert.True(s.Lag > TimeSpan.Zero);
+            Assert.NotNull(s.OldestUnpostedAppendedAt);
+            Assert.NotNull(s.NextAttemptAt);
+            Assert.Contains("stub ERP is down", s.LastError, StringComparison.Ordinal);
+        });
+        Assert.Contains(ErpAlerts.Evaluate(whileDown, TimeSpan.FromMilliseconds(1)), a => a.Kind == ErpAlerts.Lag);
+        gauges.Clear();
+        meters.RecordObservableInstruments();
+        Assert.True(gauges.GetValueOrDefault("waiting_for_erp") >= 1, string.Join(", ", gauges));
+        Assert.True(gauges.GetValueOrDefault("backlog") >= 1, string.Join(", ", gauges));
+
+        erp.Down = false;
+
+        await WaitUntilAsync(() => erp.Entries.Count == 20, TimeSpan.FromSeconds(60));
+        foreach (var (orderId, _) in orders)
+        {
+            Assert.Equal([DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice], erp.Entries.Where(e => e.OrderId == orderId).Select(e => e.DocumentType));
         }
 
-        Assert.Empty(await owner.GetDeadLettersAsync());
-        Assert.Equal([DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice], erp.Entries.Where(e => e.OrderId == badId).Select(e => e.DocumentType).Order());
-        Assert.Equal(12, erp.Entries.Count);
+        await WaitUntilAsync(async () => (await StatsAsync(silo.GrainFactory)).All(s => s.Backlog == 0 && s.Status == ErpForwarderStatus.Posting && s.ConsecutiveFailures == 0));
+        Assert.All(await StatsAsync(silo.GrainFactory), s => Assert.Equal(0, s.DeadLettered));
+        Assert.Equal(20, erp.Entries.Count);
+    }
+
+    [Fact]
+    public async Task A_retry_after_longer_than_the_cap_is_waited_only_up_to_the_cap()
+    {
+        var erp = new StubErp { Down = true, RetryAfter = TimeSpan.FromHours(1) };
+        await using var silo = await StartAsync(erp, o => o.MaxRetryDelay = TimeSpan.FromMilliseconds(300));
+        await SeedAsync(silo.GrainFactory);
+
+        var (orderId, _) = await CompleteAsync(silo.GrainFactory, "busy", 1);
+
+        // An hour each, uncapped: three failures in a row prove the cap applied.
+        await WaitUntilAsync(async () => (await StatsAsync(silo.GrainFactory)).Max(s => s.ConsecutiveFailures) >= 3);
+        erp.Down = false;
+        await WaitUntilAsync(() => erp.Entries.Count == 2);
+        Assert.Equal([DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice], erp.Entries.Where(e => e.OrderId == orderId).Select(e => e.DocumentType));
+        Assert.All(await StatsAsync(silo.GrainFactory), s => Assert.Equal(0, s.DeadLettered));
+    }
+
+    [Fact]
+    public async Task An_erp_that_refuses_the_caller_blocks_the_partition_and_dead_letters_nothing()
+    {
+        var erp = new StubErp { RefusesCaller = true };
+        await using var silo = await StartAsync(erp, o => o.MaxRetryDelay = TimeSpan.FromMilliseconds(200));
+        await SeedAsync(silo.GrainFactory);
+
+        await CompleteAsync(silo.GrainFactory, "locked-out", 1);
+
+        await WaitUntilAsync(async () => (await StatsAsync(silo.GrainFactory)).Any(s => s.Status == ErpForwarderStatus.Blocked && s.ConsecutiveFailures >= 3));
+        var stats = await StatsAsync(silo.GrainFactory);
+        Assert.All(stats, s => Assert.Equal(0, s.DeadLettered));
+        Assert.Contains(ErpAlerts.Evaluate(stats, TimeSpan.FromMinutes(2)), a => a.Kind == ErpAlerts.Blocked);
+
+        erp.RefusesCaller = false;
+        await WaitUntilAsync(() => erp.Entries.Count == 2);
+        await WaitUntilAsync(async () => (await StatsAsync(silo.GrainFactory)).All(s => s.Status == ErpForwarderStatus.Posting));
     }
 
     [Fact]
@@ -128,7 +243,9 @@ public sealed class ForwarderTests
         await WaitUntilAsync(() => erp.Attempts >= 3);
         erp.Down = false;
         await CompleteAsync(silo.GrainFactory, "telemetry-bad", 1);
-        await WaitUntilAsync(() => erp.Entries.Count == 2 && counts.GetValueOrDefault("ordergrains.erp.dead_lettered") == 2);
+        // Its payment is refused and dead-lettered; its invoice parks behind it without a post.
+        await WaitUntilAsync(() => erp.Entries.Count == 2 && counts.GetValueOrDefault("ordergrains.erp.dead_lettered") == 1);
+        await WaitUntilAsync(async () => (await StatsAsync(silo.GrainFactory)).Sum(s => s.Parked) == 1);
         await WaitUntilAsync(() => spans.Count(s => s.DisplayName == ErpTelemetry.PostSpanName) == erp.Attempts);
 
         Assert.Equal(2, counts["ordergrains.erp.posted"]);
@@ -136,7 +253,7 @@ public sealed class ForwarderTests
         var posts = spans.Where(s => s.DisplayName == ErpTelemetry.PostSpanName).ToList();
         var failed = posts.Count(s => s.Status == ActivityStatusCode.Error);
         Assert.Equal(erp.Attempts - 2, failed);
-        Assert.Equal(failed - 2, counts["ordergrains.erp.failed"]);
+        Assert.Equal(failed - 1, counts["ordergrains.erp.failed"]);
         Assert.Equal(2, posts.Count(s => s.Status == ActivityStatusCode.Unset && (string?)s.GetTagItem("ordergrains.order.id") == flaky));
         Assert.All(posts, s => Assert.EndsWith(":" + s.GetTagItem("ordergrains.erp.document_type"), (string?)s.GetTagItem("ordergrains.erp.idempotency_key"), StringComparison.Ordinal));
     }
@@ -197,6 +314,36 @@ public sealed class ForwarderTests
     }
 
     [Fact]
+    public async Task Dead_letters_stored_by_the_old_forwarder_inside_its_checkpoint_open_and_stay_retryable()
+    {
+        var storage = TestStorage.Memory();
+        var paid = new OrderEvent("web:legacy", 2, OrderEventKind.Paid, "web", "ada", "EUR", 1_130, 1_130, true, [], DateTimeOffset.UnixEpoch, "pay-legacy");
+        await using (var before = await TestSilo.StartAsync(storage, b => b.AddOrderDomain()))
+        {
+            // The checkpoint state as the forwarder before this change wrote it: dead letters inside, no held state.
+            var grainStorage = before.Services.GetRequiredKeyedService<IGrainStorage>(OrderGrainsStorage.Name);
+            var old = new GrainState<ErpForwarderState>(new ErpForwarderState
+            {
+                DeadLetters = [new ErpDeadLetter("web:legacy#2", "web:legacy", DocumentTypes.CustomerPayment, "failed 20 times: connection refused", 20, DateTimeOffset.UnixEpoch, paid)],
+            });
+            await grainStorage.WriteStateAsync("erp-forwarder", GrainId.Create("erpforwarder", "0"), old);
+        }
+
+        var erp = new StubErp();
+        await using var silo = await TestSilo.StartAsync(storage, b => b
+            .AddOrderDomain()
+            .AddErpForwarding(_ => erp, o => o.RetryDelay = TimeSpan.FromMilliseconds(10)));
+        var forwarder = Forwarders(silo.GrainFactory)[0];
+
+        var letter = Assert.Single(await forwarder.GetDeadLettersAsync());
+        Assert.Equal("web:legacy#2", letter.EventId);
+        Assert.Equal(1, (await forwarder.GetStatsAsync()).DeadLettered);
+        Assert.True(await forwarder.RetryDeadLetterAsync(letter.EventId));
+        Assert.Empty(await forwarder.GetDeadLettersAsync());
+        Assert.Equal(["web:legacy"], erp.Entries.Select(e => e.OrderId));
+    }
+
+    [Fact]
     public void Vat_split_is_exact_and_rounds_to_the_minor_unit()
     {
         Assert.Equal((10_000, 1_300), ErpDocuments.Split(11_300, 1300));
@@ -208,10 +355,14 @@ public sealed class ForwarderTests
         }
     }
 
-    private static Task<TestSilo> StartAsync(StubErp erp) =>
+    private static Task<TestSilo> StartAsync(StubErp erp, Action<ErpForwarderOptions>? configure = null) =>
         TestSilo.StartAsync(TestStorage.Memory(), b => b
             .AddOrderDomain()
-            .AddErpForwarding(_ => erp, o => o.RetryDelay = TimeSpan.FromMilliseconds(10)));
+            .AddErpForwarding(_ => erp, o =>
+            {
+                o.RetryDelay = TimeSpan.FromMilliseconds(10);
+                configure?.Invoke(o);
+            }));
 
     private static async Task SeedAsync(IGrainFactory grains)
     {
@@ -238,6 +389,20 @@ public sealed class ForwarderTests
 
     private static async Task<ErpForwarderStats[]> StatsAsync(IGrainFactory grains) =>
         await Task.WhenAll(Forwarders(grains).Select(f => f.GetStatsAsync()));
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Condition not met in time.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null)
     {

@@ -16,6 +16,12 @@ public sealed class StubErp : IErpClient
 
     public volatile bool Down;
 
+    /// <summary>While down, answer 429 with this Retry-After instead of refusing the connection.</summary>
+    public TimeSpan? RetryAfter { get; set; }
+
+    /// <summary>Answers 401, as an ERP does to a caller with a wrong API key.</summary>
+    public volatile bool RefusesCaller;
+
     public ConcurrentDictionary<string, bool> RejectedOrders { get; } = new();
 
     public int Attempts => Volatile.Read(ref _attempts);
@@ -27,7 +33,14 @@ public sealed class StubErp : IErpClient
         Interlocked.Increment(ref _attempts);
         if (Down)
         {
-            throw new ErpUnavailableException("connection refused (stub ERP is down)");
+            throw RetryAfter is { } wait
+                ? new ErpUnavailableException("too many requests (stub ERP)", 429, retryAfter: wait)
+                : new ErpUnavailableException("connection refused (stub ERP is down)");
+        }
+
+        if (RefusesCaller)
+        {
+            throw new ErpRejectedException(401, "missing or wrong API key");
         }
 
         if (RejectedOrders.ContainsKey(entry.OrderId))

@@ -60,6 +60,41 @@ public sealed class ClientFailureTests
         Assert.Equal((int)status, failure.StatusCode);
     }
 
+    [Theory]
+    [InlineData(HttpStatusCode.TooManyRequests, 7)]
+    [InlineData(HttpStatusCode.ServiceUnavailable, 120)]
+    public async Task Retry_after_of_a_429_or_503_is_reported_so_the_forwarder_can_wait_it_out(HttpStatusCode status, int seconds)
+    {
+        using var http = new HttpClient(new StubHandler(_ =>
+        {
+            var response = new HttpResponseMessage(status) { Content = new StringContent("busy") };
+            response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(seconds));
+            return response;
+        }))
+        {
+            BaseAddress = new Uri("http://erp.invalid/"),
+        };
+
+        var failure = await Assert.ThrowsAsync<ErpUnavailableException>(
+            () => new HttpErpClient(http).PostJournalEntryAsync("k", Documents.Payment("o", 1), default));
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), failure.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Without_retry_after_a_failure_carries_none()
+    {
+        using var http = new HttpClient(new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.TooManyRequests) { Content = new StringContent("busy") }))
+        {
+            BaseAddress = new Uri("http://erp.invalid/"),
+        };
+
+        var failure = await Assert.ThrowsAsync<ErpUnavailableException>(
+            () => new HttpErpClient(http).PostJournalEntryAsync("k", Documents.Payment("o", 1), default));
+
+        Assert.Null(failure.RetryAfter);
+    }
+
     [Fact]
     public async Task A_ledger_that_does_not_answer_in_time_is_unavailable()
     {

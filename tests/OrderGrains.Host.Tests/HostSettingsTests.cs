@@ -58,11 +58,23 @@ public sealed class HostSettingsTests
     [InlineData("--OrderGrains:Silo:Messaging:ResponseTimeout=-00:00:01", "OrderGrains:Silo:Messaging:ResponseTimeout")]
     [InlineData("--OrderGrains:Silo:GrainCollection:CollectionQuantum=00:00:00", "OrderGrains:Silo:GrainCollection:CollectionQuantum")]
     [InlineData("--OrderGrains:Silo:Messaging:MaxEnqueuedRequestsHardLimit=many", "OrderGrains:Silo:Messaging:MaxEnqueuedRequestsHardLimit")]
+    [InlineData("--OrderGrains:Erp:Forwarder:MaxRetryDelay=00:00:00.010", "OrderGrains:Erp:Forwarder:MaxRetryDelay")]
+    [InlineData("--OrderGrains:Erp:Forwarder:RetryDelay=00:00:00", "OrderGrains:Erp:Forwarder:RetryDelay")]
+    [InlineData("--OrderGrains:Erp:Forwarder:LagAlertThreshold=-00:00:01", "OrderGrains:Erp:Forwarder:LagAlertThreshold")]
     public async Task An_options_value_that_fails_validation_stops_start_up_naming_its_key(string setting, string key)
     {
         var error = await Assert.ThrowsAsync<HostSettingsException>(() => OrderGrainsHost.StartAsync(ValidElseWhere(setting)));
 
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_erp_forwarders_old_give_up_limits_are_refused_saying_why()
+    {
+        var error = Assert.Throws<HostSettingsException>(() => HostSettings.Read(Config(("OrderGrains:Erp:Forwarder:MaxAttempts", "20"), ("OrderGrains:Erp:Forwarder:MaxDeadLetters", "10000"))));
+
+        Assert.Contains("OrderGrains:Erp:Forwarder:MaxAttempts is no longer an option", error.Message, StringComparison.Ordinal);
+        Assert.Contains("OrderGrains:Erp:Forwarder:MaxDeadLetters is no longer an option", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
 using OrderGrains.Abstractions;
+using OrderGrains.ErpForwarding;
 using OrderGrains.Host.Admission;
 using OrderGrains.Host.Operations;
 using OrderGrains.Storage;
@@ -15,6 +17,11 @@ namespace OrderGrains.Host.Admin;
 internal static class AdminEndpoints
 {
     private const int LedgerTail = 50;
+
+    // Dead letters shown in /admin/erp itself; the rest are paged through /admin/erp/dead-letters.
+    private const int DeadLettersInView = 100;
+
+    private const int MaxDeadLetterPage = 1_000;
 
     /// <summary>camelCase with enum names, for people and the dashboard.</summary>
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
@@ -43,13 +50,14 @@ internal static class AdminEndpoints
         admin.MapPost("/campaigns", UpsertCampaignAsync).WithMetadata(new RequiresOperatorAttribute()).Accepts<CampaignRequest>("application/json").Produces<CampaignStatus>().ProducesProblem(400).WithSummary("Creates or updates a campaign (flash sale).");
         admin.MapPost("/campaigns/{id}/close", CloseCampaignAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<CampaignStatus>().ProducesProblem(404).WithSummary("Ends a flash sale now; closing is final.");
         admin.MapGet("/runtime", RuntimeAsync).Produces<RuntimeView>().WithSummary("Uptime, activations, call rates, waiting requests, hottest grains, storage batches, the cluster's silos.");
-        admin.MapGet("/erp", ErpAsync).Produces<ErpView>().WithSummary("ERP forwarding: lag, backlog, posted, failed and dead-lettered events.");
+        admin.MapGet("/erp", ErpAsync).Produces<ErpView>().WithSummary("ERP forwarding: per-partition state, backlog, lag, failures, dead letters, parked documents and alerts.");
+        admin.MapGet("/erp/dead-letters", DeadLettersAsync).Produces<DeadLetterPageView>().ProducesProblem(400).WithSummary("Dead letters, every one kept, paged with offset and limit in a stable order (partition, sequence, event id).");
         admin.MapPost("/erp/dead-letters/{id}/retry", RetryDeadLetterAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<RetryResult>().ProducesProblem(404).WithSummary("Posts a dead-lettered event again.");
         admin.MapPost("/dashboard-session", AdminAuthentication.StartDashboardSession).Produces(StatusCodes.Status204NoContent).WithSummary("Sets the cookie that lets this browser open Orleans' dashboard at " + AdminAuthentication.OrleansDashboardPath + "/.");
         admin.MapDelete("/dashboard-session", AdminAuthentication.EndDashboardSession).Produces(StatusCodes.Status204NoContent).WithSummary("Forgets that cookie (sign-out).");
     }
 
-    private static async Task<IResult> OverviewAsync(IGrainFactory grains, PlacementStatistics placements, IOutboxStore streams, SiloFigures figures)
+    private static async Task<IResult> OverviewAsync(IGrainFactory grains, PlacementStatistics placements, IOutboxStore streams, SiloFigures figures, IOptions<ErpForwarderOptions> erpOptions)
     {
         var snapshot = placements.GetSnapshot();
         var skuTasks = snapshot.HotSkus.Select(async hot =>
@@ -66,7 +74,7 @@ internal static class AdminEndpoints
             }
         });
         var hotSkus = await Task.WhenAll(skuTasks);
-        var erp = await ErpTotalsAsync(grains, streams);
+        var erp = await ErpTotalsAsync(grains, streams, erpOptions.Value, withDeadLetters: false);
         var runtime = await figures.GetSnapshotAsync(0);
         var activations = runtime.GrainTypes.Where(t => t.Activations > 0).Select(t => new ActivationCount(t.GrainType, t.Activations)).ToList();
         var overview = new Overview(
@@ -75,7 +83,15 @@ internal static class AdminEndpoints
             new OrderRates(PlacementStatistics.WindowSeconds, snapshot.TotalPlaced, [.. snapshot.Rates.Select(r => new OrderRate(r.Channel, PlacementStatistics.OutcomeName(r.Outcome), Math.Round(r.PerSecond, 2), r.Count))]),
             new LatencyView(snapshot.Latency.P50, snapshot.Latency.P99, snapshot.Latency.Count),
             hotSkus,
-            new ErpSummary(erp.LagSeconds, erp.Backlog, erp.Posted, erp.Failed, erp.DeadLetters),
+            new ErpSummary(
+                erp.LagSeconds,
+                erp.Backlog,
+                erp.Posted,
+                erp.Failed,
+                erp.DeadLetters,
+                erp.Parked,
+                [.. erp.Partitions.Select(p => new ErpPartitionSummary(p.Partition, p.Status, p.Backlog, Math.Round(p.Lag.TotalSeconds, 3), p.ConsecutiveFailures, p.DeadLettered, p.Parked))],
+                erp.Alerts),
             activations);
         return Results.Json(overview, Json);
     }
@@ -190,29 +206,74 @@ internal static class AdminEndpoints
         return Results.Json(view, Json);
     }
 
-    private static async Task<IResult> ErpAsync(IGrainFactory grains, IOutboxStore streams) =>
-        Results.Json(await ErpTotalsAsync(grains, streams), Json);
+    private static async Task<IResult> ErpAsync(IGrainFactory grains, IOutboxStore streams, IOptions<ErpForwarderOptions> erpOptions) =>
+        Results.Json(await ErpTotalsAsync(grains, streams, erpOptions.Value), Json);
+
+    private static async Task<IResult> DeadLettersAsync(IGrainFactory grains, IOutboxStore streams, int? offset, int? limit)
+    {
+        var from = offset ?? 0;
+        var take = limit ?? 100;
+        if (from < 0)
+        {
+            throw new DomainValidationException("offset", "must not be negative");
+        }
+
+        if (take is < 1 or > MaxDeadLetterPage)
+        {
+            throw new DomainValidationException("limit", $"must be between 1 and {MaxDeadLetterPage.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        var forwarders = Forwarders(grains, streams).ToList();
+        var stats = await Task.WhenAll(forwarders.Select(f => f.GetStatsAsync()));
+        return Results.Json(await DeadLetterPageAsync(forwarders, stats, from, take), Json);
+    }
+
+    // Walks the partitions in order, asking only those that hold part of the page for their slice.
+    private static async Task<DeadLetterPageView> DeadLetterPageAsync(IReadOnlyList<IErpForwarderGrain> forwarders, IReadOnlyList<ErpForwarderStats> stats, int offset, int limit)
+    {
+        var items = new List<DeadLetterItem>();
+        var skip = offset;
+        for (var partition = 0; partition < forwarders.Count && items.Count < limit; partition++)
+        {
+            var count = stats[partition].DeadLettered;
+            if (skip >= count)
+            {
+                skip -= count;
+                continue;
+            }
+
+            var page = await forwarders[partition].GetDeadLetterPageAsync(skip, limit - items.Count);
+            items.AddRange(page.Items.Select((l, i) => new DeadLetterItem(
+                partition, l.Sequence, l.EventId, l.OrderId, l.DocumentType, l.Reason, l.Attempts, l.At, l.AppendedAt, page.ParkedBehind[i], l.Event)));
+            skip = 0;
+        }
+
+        var total = stats.Sum(s => s.DeadLettered);
+        var next = offset + items.Count;
+        return new DeadLetterPageView(offset, limit, total, items, next < total ? next : null);
+    }
 
     private static async Task<IResult> RetryDeadLetterAsync(string id, IGrainFactory grains, IOutboxStore streams)
     {
-        foreach (var forwarder in Forwarders(grains, streams))
+        // An event id is "{order id}#{version}[suffix]"; the order id picks the partition, as it did when it was appended.
+        var hash = id.LastIndexOf('#');
+        if (hash <= 0)
         {
-            var letters = await forwarder.GetDeadLettersAsync();
-            if (letters.Any(l => string.Equals(l.EventId, id, StringComparison.Ordinal)))
-            {
-                var posted = await forwarder.RetryDeadLetterAsync(id);
-                return Results.Json(new RetryResult(id, posted), Json);
-            }
+            throw new NotFoundException("dead letter", id);
         }
 
-        throw new NotFoundException("dead letter", id);
+        var partition = StreamPartitioner.PartitionOf(id[..hash], streams.PartitionCount);
+        var forwarder = grains.GetGrain<IErpForwarderGrain>(partition.ToString(CultureInfo.InvariantCulture));
+        var posted = await forwarder.RetryDeadLetterAsync(id);
+        var reason = posted ? null : (await forwarder.GetDeadLettersAsync()).FirstOrDefault(l => l.EventId == id)?.Reason;
+        return Results.Json(new RetryResult(id, posted, reason), Json);
     }
 
-    private static async Task<ErpView> ErpTotalsAsync(IGrainFactory grains, IOutboxStore streams)
+    private static async Task<ErpView> ErpTotalsAsync(IGrainFactory grains, IOutboxStore streams, ErpForwarderOptions options, bool withDeadLetters = true)
     {
         var forwarders = Forwarders(grains, streams).ToList();
         var stats = await Task.WhenAll(forwarders.Select(f => f.GetStatsAsync()));
-        var letters = (await Task.WhenAll(forwarders.Select(f => f.GetDeadLettersAsync()))).SelectMany(l => l).OrderBy(l => l.At).ToList();
+        var firstLetters = withDeadLetters ? (await DeadLetterPageAsync(forwarders, stats, 0, DeadLettersInView)).Items : [];
         return new ErpView(
             Math.Round(stats.Select(s => s.Lag.TotalSeconds).DefaultIfEmpty(0).Max(), 3),
             stats.Sum(s => s.Backlog),
@@ -220,7 +281,10 @@ internal static class AdminEndpoints
             stats.Sum(s => s.Failed),
             stats.Sum(s => s.DeadLettered),
             stats,
-            letters);
+            firstLetters,
+            stats.Sum(s => s.Parked),
+            options.LagAlertThreshold.TotalSeconds,
+            ErpAlerts.Evaluate(stats, options.LagAlertThreshold));
     }
 
     private static IEnumerable<IErpForwarderGrain> Forwarders(IGrainFactory grains, IOutboxStore streams) =>
@@ -263,9 +327,41 @@ public sealed record AdmissionView(bool Enabled, int InFlight, long Admitted, lo
 
 public sealed record RuntimeView(double UptimeSeconds, RuntimeSnapshot Silo, AdmissionView Admission);
 
-public sealed record ErpView(double LagSeconds, long Backlog, long Posted, long Failed, long DeadLetters, IReadOnlyList<ErpForwarderStats> Partitions, IReadOnlyList<ErpDeadLetter> DeadLetterList);
+/// <summary>
+/// ERP forwarding as operators see it. <paramref name="DeadLetterList"/> holds the first 100 dead letters in stable
+/// order; <c>GET /admin/erp/dead-letters</c> pages through all of them. <paramref name="Alerts"/> is empty when all is well.
+/// </summary>
+public sealed record ErpView(
+    double LagSeconds,
+    long Backlog,
+    long Posted,
+    long Failed,
+    long DeadLetters,
+    IReadOnlyList<ErpForwarderStats> Partitions,
+    IReadOnlyList<DeadLetterItem> DeadLetterList,
+    long Parked,
+    double LagAlertThresholdSeconds,
+    IReadOnlyList<ErpAlert> Alerts);
 
-public sealed record RetryResult(string EventId, bool Posted);
+/// <summary>A dead letter with its place (partition, sequence) and how many later documents of its order wait behind it.</summary>
+public sealed record DeadLetterItem(
+    int Partition,
+    long Sequence,
+    string EventId,
+    string OrderId,
+    string DocumentType,
+    string Reason,
+    int Attempts,
+    DateTimeOffset At,
+    DateTimeOffset? AppendedAt,
+    int ParkedBehind,
+    OrderEvent Event);
+
+/// <summary>One page of dead letters; <paramref name="NextOffset"/> is null on the last page.</summary>
+public sealed record DeadLetterPageView(int Offset, int Limit, int Total, IReadOnlyList<DeadLetterItem> Items, int? NextOffset);
+
+/// <summary><paramref name="Reason"/> says why the retry did not post (null when it posted).</summary>
+public sealed record RetryResult(string EventId, bool Posted, string? Reason);
 
 public sealed record OrderRate(string Channel, string Outcome, double Rate, long Total);
 
@@ -275,7 +371,9 @@ public sealed record LatencyView(double P50, double P99, long Count);
 
 public sealed record HotSku(string Sku, int OnHand, int Reserved, int Available, double OrdersPerSecond);
 
-public sealed record ErpSummary(double Lag, long Backlog, long Posted, long Failed, long DeadLetters);
+public sealed record ErpSummary(double Lag, long Backlog, long Posted, long Failed, long DeadLetters, long Parked, IReadOnlyList<ErpPartitionSummary> Partitions, IReadOnlyList<ErpAlert> Alerts);
+
+public sealed record ErpPartitionSummary(int Partition, ErpForwarderStatus Status, long Backlog, double LagSeconds, int ConsecutiveFailures, int DeadLetters, int Parked);
 
 public sealed record ActivationCount(string GrainType, int Count);
 

@@ -275,6 +275,33 @@
     if (pill.textContent !== label) pill.textContent = label;
   }
 
+  // "8 posting" or "6 posting · 2 waiting for ERP": how many partitions are in each state.
+  function erpStates(partitions) {
+    if (!Array.isArray(partitions) || partitions.length === 0) return '–';
+    const labels = { Posting: 'posting', WaitingForErp: 'waiting for ERP', Blocked: 'blocked' };
+    const counts = new Map();
+    for (const p of partitions) {
+      const label = labels[p.status] || String(p.status).toLowerCase();
+      counts.set(label, (counts.get(label) || 0) + 1);
+    }
+    return [...counts].map(([label, n]) => `${n} ${label}`).join(' · ');
+  }
+
+  function showErpAlerts(alerts) {
+    const box = $('erp-alerts');
+    const list = $('erp-alert-list');
+    const text = alerts.map((a) => String(a.message ?? a.kind));
+    if (list.dataset.text !== text.join('\n')) {
+      list.replaceChildren(...text.map((t) => {
+        const item = document.createElement('li');
+        item.textContent = t;
+        return item;
+      }));
+      list.dataset.text = text.join('\n');
+    }
+    box.hidden = alerts.length === 0;
+  }
+
   function showBanner(message) {
     const banner = $('dashboard-error');
     banner.textContent = message;
@@ -354,6 +381,9 @@
     setText('erp-failed', formatInt(erp.failed));
     setText('erp-dead-letters', formatInt(erp.deadLetters));
     $('kpi-dead-letters').dataset.alert = String((num(erp.deadLetters) || 0) > 0);
+    setText('erp-parked', formatInt(erp.parked));
+    setText('erp-state', erpStates(erp.partitions));
+    showErpAlerts(Array.isArray(erp.alerts) ? erp.alerts : []);
     setText('activations-total', formatInt(activationTotal));
     setText('activation-types', formatInt(activations.length));
     setText('uptime', formatDuration(overview.uptimeSeconds));
