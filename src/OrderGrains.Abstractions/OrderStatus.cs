@@ -47,7 +47,7 @@ public enum HoldReason
     ManualReview = 2,
 
     /// <summary>An order on payment terms while an invoice of the customer is past due (OrderOptions.OverdueCustomerOrders = Hold).</summary>
-    PaymentOverdue = 3,
+    OverdueReceivable = 3,
 }
 
 /// <summary>What asks an order to change status; the transition table maps (status, trigger) to the next status.</summary>

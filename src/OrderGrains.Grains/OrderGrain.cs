@@ -1089,7 +1089,7 @@ public sealed class OrderGrain(
             {
                 OrderTrigger.HoldForCredit => HoldReason.CreditLimit,
                 OrderTrigger.HoldForReview => HoldReason.ManualReview,
-                OrderTrigger.HoldForOverdue => HoldReason.PaymentOverdue,
+                OrderTrigger.HoldForOverdue => HoldReason.OverdueReceivable,
                 _ => HoldReason.Unspecified,
             };
             Order.HoldExpiresAt = holdExpiresAt;

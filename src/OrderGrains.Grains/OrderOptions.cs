@@ -78,6 +78,6 @@ public enum OverduePolicy
     /// <summary>REJECTED with PAYMENT_OVERDUE; nothing stays reserved.</summary>
     Reject = 1,
 
-    /// <summary>ON_HOLD with PAYMENT_OVERDUE: it keeps its stock until an operator decides or the hold times out.</summary>
+    /// <summary>ON_HOLD with OVERDUE_RECEIVABLE: it keeps its stock until an operator decides or the hold times out.</summary>
     Hold = 2,
 }
