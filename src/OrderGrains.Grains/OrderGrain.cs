@@ -508,6 +508,12 @@ public sealed class OrderGrain(
             await TransitionAsync(OrderTrigger.Complete, "completed", SystemActor, "every shipment delivered");
         }
 
+        if (HasFollowUps)
+        {
+            // The invoice of an order on terms replaces its exposure in the customer's account.
+            await RunFollowUpsAsync();
+        }
+
         return _published!;
     }
 
