@@ -41,6 +41,18 @@ public sealed class CreditSalesTests
     }
 
     [Fact]
+    public async Task With_auto_release_an_accepted_order_on_terms_goes_to_the_warehouse_at_once()
+    {
+        await using var oms = await CreditOms.StartAsync(o => o.AutoRelease = true);
+        await oms.SeedAsync(creditLimit: 10_000);
+
+        var placed = (await oms.PlaceAsync("1", 2)).Order;
+
+        Assert.Equal((OrderStatus.Released, 0L), (placed.Status, placed.BalanceDueMinor));
+        Assert.Equal(["accepted", "released"], (await oms.Order("1").GetHistoryAsync()).Entries.Select(e => e.Event));
+    }
+
+    [Fact]
     public async Task Order_on_terms_beyond_the_limit_with_open_receivables_is_held_for_credit()
     {
         await using var oms = await CreditOms.StartAsync();
