@@ -1,6 +1,8 @@
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using OrderGrains.Abstractions;
+using OrderGrains.Storage;
 using OrderGrains.Testing;
 
 namespace OrderGrains.Grains.Tests;
@@ -228,6 +230,24 @@ public sealed class CreditSalesTests
 
         Assert.Equal("payment_terms", error.Field);
         Assert.Equal("NET_45", (await oms.Customer.UpsertAsync(new CustomerProfile("c1", "C", "b2b", 0, false, "NET_45"))).PaymentTerms);
+    }
+
+    [Fact]
+    public void State_and_events_written_before_credit_sales_open_as_cash_sales_without_receivables()
+    {
+        var account = JsonSerializer.Deserialize<CustomerAccountState>(
+            """{"Profile":{"CustomerId":"c1","Name":"C","Tier":"gold","CreditLimitMinor":500,"Blocked":false},"Exposures":{"web:1":{"AmountMinor":300,"Decision":1}},"OpenExposureMinor":300}""",
+            OrderGrainsStorage.SerializerOptions)!;
+        var order = JsonSerializer.Deserialize<OrderState>("""{"OrderId":"web:1","Status":3,"TotalMinor":300,"PaidMinor":300,"PaymentReference":"p1"}""", OrderGrainsStorage.SerializerOptions)!;
+        var paid = JsonSerializer.Deserialize<OrderEvent>(
+            """{"OrderId":"web:1","Version":2,"Kind":2,"Channel":"web","CustomerId":"c1","Currency":"EUR","TotalMinor":300,"AmountMinor":300,"Paid":true,"Lines":[],"At":"2026-12-01T09:00:00+00:00","Reference":"paid"}""",
+            OrderGrainsStorage.SerializerOptions)!;
+
+        Assert.Null(account.Profile!.PaymentTerms);
+        Assert.Empty(account.Receivables);
+        Assert.Equal((0, 0L, false), (order.PaymentTermDays, OrderMoney.BalanceDue(order), order.ReceivableDirty));
+        Assert.Empty(order.Payments);
+        Assert.Equal((0L, (DateTimeOffset?)null), (paid.ReceivableMinor, paid.DueAt));
     }
 
     [Theory]
