@@ -21,4 +21,14 @@ public interface ICustomerAccountGrain : IGrainWithStringKey
 
     /// <summary>Removes an order's exposure; a no-op for an unknown order.</summary>
     Task ReleaseCreditAsync(string orderId);
+
+    /// <summary>Takes an order on payment terms into the exposure unless blocked or overdue (idempotent per order id).</summary>
+    Task<CreditDecision> ReserveTermsCreditAsync(TermsReservationRequest request);
+
+    /// <summary>Records an order's invoice on terms as it stands now (absolute; open 0 settles it).</summary>
+    Task UpdateReceivableAsync(ReceivableUpdate update);
+
+    /// <summary>Open receivables and their ageing as of now; throws <see cref="NotFoundException"/> for an unknown customer.</summary>
+    [ReadOnly]
+    Task<ReceivablesReport> GetReceivablesAsync();
 }

@@ -31,7 +31,9 @@ public enum OrderEventKind
 /// One order event as the ERP side reads it. <see cref="AmountMinor"/> is what the event moves: the payment for
 /// Paid, the value delivered for Completed (the total net of every cancelled unit: what the invoice bills), the refund
 /// for Refunded and PaymentRefunded, what is still owed back for Cancelled. <see cref="Paid"/> tells whether the order was paid
-/// before it completed (customer advances) or not (accounts receivable).
+/// before it completed (customer advances) or not (accounts receivable). <see cref="ReceivableMinor"/> is the part of the
+/// amount that is booked against accounts receivable (an order on payment terms: its invoice, a payment against it, the
+/// part of a return credited against it); <see cref="DueAt"/> is when the invoice of such an order is due.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -48,7 +50,9 @@ public sealed record OrderEvent(
     [property: Id(8)] bool Paid,
     [property: Id(9)] IReadOnlyList<OrderLine> Lines,
     [property: Id(10)] DateTimeOffset At,
-    [property: Id(11)] string Reference)
+    [property: Id(11)] string Reference,
+    [property: Id(12)] long ReceivableMinor = 0,
+    [property: Id(13)] DateTimeOffset? DueAt = null)
 {
     /// <summary>The order and version as a stable reference (redeliveries carry the same one).</summary>
     public string EventReference => $"{OrderId}#{Version}:{Kind}";

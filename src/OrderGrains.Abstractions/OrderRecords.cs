@@ -51,7 +51,10 @@ public sealed record PlaceOrderCommand(
 [Alias("ordergrains.PlaceOrderResult")]
 public sealed record PlaceOrderResult([property: Id(0)] OrderSnapshot Order, [property: Id(1)] bool Duplicate);
 
-/// <summary>ConfirmPayment: idempotent per <paramref name="PaymentReference"/>; the amount must equal the order total.</summary>
+/// <summary>
+/// ConfirmPayment: idempotent per <paramref name="PaymentReference"/>. Before shipment the amount must equal the order
+/// total; against the invoice of an order on payment terms it may be any positive amount up to the open balance.
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("ordergrains.ConfirmPaymentCommand")]
@@ -62,7 +65,11 @@ public sealed record ConfirmPaymentCommand([property: Id(0)] string PaymentRefer
 /// <paramref name="Backordered"/> units wait for stock; <paramref name="Approvers"/> of a hold so far, of
 /// <paramref name="ApprovalsRequired"/>.
 /// </summary>
-/// <remarks> <paramref name="Version"/> grows by one with every visible change.</remarks>
+/// <remarks>
+/// <paramref name="Version"/> grows by one with every visible change. An order on <paramref name="PaymentTerms"/> ships
+/// before payment; once completed it is invoiced (<paramref name="InvoicedMinor"/>, due at <paramref name="PaymentDueAt"/>)
+/// and <paramref name="Payments"/> against the invoice lower <paramref name="BalanceDueMinor"/>.
+/// </remarks>
 [GenerateSerializer]
 [Immutable]
 [Alias("ordergrains.OrderSnapshot")]
@@ -90,4 +97,15 @@ public sealed record OrderSnapshot(
     [property: Id(20)] IReadOnlyList<RefundRecord> Refunds,
     [property: Id(21)] DateTimeOffset? HoldExpiresAt,
     [property: Id(22)] IReadOnlyList<string> Approvers,
-    [property: Id(23)] int ApprovalsRequired);
+    [property: Id(23)] int ApprovalsRequired,
+    [property: Id(24)] string? PaymentTerms = null,
+    [property: Id(25)] DateTimeOffset? PaymentDueAt = null,
+    [property: Id(26)] long InvoicedMinor = 0,
+    [property: Id(27)] long BalanceDueMinor = 0,
+    [property: Id(28)] IReadOnlyList<PaymentRecord>? Payments = null);
+
+/// <summary>A payment against the invoice of an order on payment terms; <paramref name="PaymentReference"/> is its idempotency key.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.PaymentRecord")]
+public sealed record PaymentRecord([property: Id(0)] string PaymentReference, [property: Id(1)] long AmountMinor, [property: Id(2)] string Currency, [property: Id(3)] DateTimeOffset At);

@@ -32,6 +32,9 @@ public enum RejectReason
     CampaignNotActive = 3,
     UnknownSku = 4,
     CustomerBlocked = 5,
+
+    /// <summary>An order on payment terms while an invoice of the customer is past due (OrderOptions.OverdueCustomerOrders = Reject).</summary>
+    PaymentOverdue = 6,
 }
 
 /// <summary>Why an order waits for a person; set only when the status is <see cref="OrderStatus.OnHold"/>.</summary>
@@ -42,6 +45,9 @@ public enum HoldReason
     Unspecified = 0,
     CreditLimit = 1,
     ManualReview = 2,
+
+    /// <summary>An order on payment terms while an invoice of the customer is past due (OrderOptions.OverdueCustomerOrders = Hold).</summary>
+    OverdueReceivable = 3,
 }
 
 /// <summary>What asks an order to change status; the transition table maps (status, trigger) to the next status.</summary>
@@ -107,4 +113,13 @@ public enum OrderTrigger
 
     /// <summary>The customer gave up the last backordered units of a released order that shipped nothing: it is cancelled.</summary>
     CancelLastBackorder = 24,
+
+    /// <summary>An order on payment terms is handed to the warehouses before payment.</summary>
+    ReleaseOnTerms = 25,
+
+    /// <summary>A (partial) payment against the invoice of an order on payment terms.</summary>
+    ReceivePayment = 26,
+
+    /// <summary>Placement found an overdue invoice of a customer on payment terms and the setting holds such orders.</summary>
+    HoldForOverdue = 27,
 }

@@ -20,7 +20,7 @@ public static class CliApp
           warehouse upsert --id W --name NAME --lat DEG --lon DEG [--inactive]
           stock set        --warehouse W --sku SKU --on-hand N [--sync-id ID]
           stock get        --sku SKU
-          customer upsert  --id C [--name NAME] [--tier TIER] [--credit-limit MINOR] [--blocked]
+          customer upsert  --id C [--name NAME] [--tier TIER] [--credit-limit MINOR] [--terms NET_30] [--blocked]
           campaign upsert  --id X --sku SKU --price MINOR --quota N [--per-customer N] [--starts ISO] [--ends ISO]
           order place      --channel CH --external-id ID --customer C --line SKU:QTY:UNIT_PRICE_MINOR [--line ...]
                            [--currency EUR] [--lat DEG --lon DEG] [--recipient NAME] [--campaign X]
@@ -98,6 +98,7 @@ public static class CliApp
                         Tier = cli.Optional("tier") ?? string.Empty,
                         CreditLimitMinor = cli.Long("credit-limit", 0),
                         Blocked = cli.Flag("blocked"),
+                        PaymentTerms = cli.Optional("terms") ?? string.Empty,
                     }, Checked(cli, call)));
                     break;
                 case "campaign upsert":

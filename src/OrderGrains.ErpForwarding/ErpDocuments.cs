@@ -1,3 +1,4 @@
+using System.Globalization;
 using OrderGrains.Abstractions;
 using OrderGrains.Erp;
 
@@ -16,6 +17,11 @@ public static class ErpDocuments
         var reference = e.EventReference;
         switch (e.Kind)
         {
+            case OrderEventKind.Paid when e.ReceivableMinor > 0:
+                // A payment against the invoice of an order on payment terms clears the receivable.
+                return Entry(DocumentTypes.CustomerPayment, e, reference,
+                    JournalLine.Debit(ChartOfAccounts.CashClearing, e.AmountMinor, "payment received"),
+                    JournalLine.Credit(ChartOfAccounts.AccountsReceivable, e.AmountMinor, $"payment {e.Reference} against invoice {e.OrderId}"));
             case OrderEventKind.Paid:
                 return new JournalEntryRequest(DocumentTypes.CustomerPayment, e.OrderId, e.Currency, e.At, reference,
                 [
@@ -26,8 +32,11 @@ public static class ErpDocuments
             {
                 var (net, vat) = Split(e.AmountMinor, vatRateBasisPoints);
                 var settledFrom = e.Paid ? ChartOfAccounts.CustomerAdvances : ChartOfAccounts.AccountsReceivable;
+                var memo = !e.Paid && e.DueAt is { } due
+                    ? $"invoice {e.OrderId} due {due.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"
+                    : "invoice " + e.OrderId;
                 return Entry(DocumentTypes.SalesInvoice, e, reference,
-                    JournalLine.Debit(settledFrom, e.AmountMinor, "invoice " + e.OrderId),
+                    JournalLine.Debit(settledFrom, e.AmountMinor, memo),
                     JournalLine.Credit(ChartOfAccounts.SalesRevenue, net, "net sales"),
                     vat > 0 ? JournalLine.Credit(ChartOfAccounts.OutputVat, vat, "output VAT") : null);
             }
@@ -35,10 +44,13 @@ public static class ErpDocuments
             case OrderEventKind.Refunded:
             {
                 var (net, vat) = Split(e.AmountMinor, vatRateBasisPoints);
+                // Against an unpaid invoice (payment terms) the return lowers the receivable; only the rest is owed back.
+                var againstInvoice = Math.Clamp(e.ReceivableMinor, 0, e.AmountMinor);
                 return Entry(DocumentTypes.CreditNote, e, reference,
                     JournalLine.Debit(ChartOfAccounts.SalesRevenue, net, "returned sales"),
                     vat > 0 ? JournalLine.Debit(ChartOfAccounts.OutputVat, vat, "VAT on returned sales") : null,
-                    JournalLine.Credit(ChartOfAccounts.CustomerAdvances, e.AmountMinor, "refund owed to customer " + e.CustomerId));
+                    againstInvoice > 0 ? JournalLine.Credit(ChartOfAccounts.AccountsReceivable, againstInvoice, "credited against invoice " + e.OrderId) : null,
+                    e.AmountMinor > againstInvoice ? JournalLine.Credit(ChartOfAccounts.CustomerAdvances, e.AmountMinor - againstInvoice, "refund owed to customer " + e.CustomerId) : null);
             }
 
             case OrderEventKind.Cancelled when e.AmountMinor > 0:

@@ -11,6 +11,23 @@ public sealed class CustomerAccountState
     public Dictionary<string, CreditExposure> Exposures { get; set; } = new(StringComparer.Ordinal);
 
     public long OpenExposureMinor { get; set; }
+
+    /// <summary>Open invoices of orders on payment terms, by order id; settled ones are removed. Absent in state written before issue 12.</summary>
+    public Dictionary<string, Receivable> Receivables { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One order's open invoice on payment terms, as the order last reported it.</summary>
+public sealed class Receivable
+{
+    public string Currency { get; set; } = string.Empty;
+
+    public long InvoicedMinor { get; set; }
+
+    public long OpenMinor { get; set; }
+
+    public DateTimeOffset InvoicedAt { get; set; }
+
+    public DateTimeOffset DueAt { get; set; }
 }
 
 /// <summary>One order's share of a customer's open exposure and the decision taken for it (replayed on retries).</summary>

@@ -5,11 +5,13 @@ namespace OrderGrains.Grains;
 
 /// <summary>
 /// A customer's master data and open exposure: the totals of their accepted orders that have not shipped yet,
-/// keyed by order id. Paid orders stay exposed until shipment (released by the fulfilment issue).
+/// keyed by order id. Paid orders stay exposed until shipment (released by the fulfilment issue); orders on payment
+/// terms stay exposed until invoiced, and then their open invoice counts against the limit until paid.
 /// </summary>
 [GrainType("customer")]
 public sealed class CustomerAccountGrain(
-    [PersistentState("account", OrderGrainsStorage.Name)] IPersistentState<CustomerAccountState> state) : Grain, ICustomerAccountGrain
+    [PersistentState("account", OrderGrainsStorage.Name)] IPersistentState<CustomerAccountState> state,
+    TimeProvider clock) : Grain, ICustomerAccountGrain
 {
     private CustomerAccountState Account => state.State;
 
@@ -36,6 +38,13 @@ public sealed class CustomerAccountGrain(
             throw new DomainValidationException("credit_limit_minor", "must not be negative (0 means no limit)");
         }
 
+        if (PaymentTerms.Days(profile.PaymentTerms) is null)
+        {
+            throw new DomainValidationException("payment_terms", $"'{profile.PaymentTerms}' is not NET_<days> with days 1 to {PaymentTerms.MaxDays} (empty: payment before shipment)");
+        }
+
+        profile = string.IsNullOrEmpty(profile.PaymentTerms) ? profile with { PaymentTerms = null } : profile;
+
         if (Account.Profile != profile)
         {
             Account.Profile = profile;
@@ -48,7 +57,7 @@ public sealed class CustomerAccountGrain(
     /// <summary>Returns the account or throws <see cref="NotFoundException"/>.</summary>
     public Task<CustomerAccount> GetAsync() =>
         Account.Profile is { } profile
-            ? Task.FromResult(new CustomerAccount(profile, Account.OpenExposureMinor, Account.Exposures.Count))
+            ? Task.FromResult(new CustomerAccount(profile, Account.OpenExposureMinor, Account.Exposures.Count, OpenReceivablesMinor))
             : throw new NotFoundException("customer", this.GetPrimaryKeyString());
 
     /// <summary>Returns the profile, or null for an unknown customer.</summary>
@@ -91,6 +100,81 @@ public sealed class CustomerAccountGrain(
         Account.OpenExposureMinor -= exposure.AmountMinor;
         await PersistAsync();
     }
+
+    /// <summary>As <see cref="ReserveCreditAsync"/>, with open invoices counted against the limit; an overdue invoice decides Overdue (recorded, as the order keeps its stock while held).</summary>
+    public async Task<CreditDecision> ReserveTermsCreditAsync(TermsReservationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(request.OrderId);
+        ArgumentOutOfRangeException.ThrowIfNegative(request.AmountMinor);
+        if (Account.Exposures.TryGetValue(request.OrderId, out var existing))
+        {
+            return existing.Decision;
+        }
+
+        var profile = Account.Profile ?? throw new NotFoundException("customer", this.GetPrimaryKeyString());
+        if (profile.Blocked)
+        {
+            return CreditDecision.Blocked;
+        }
+
+        var now = clock.GetUtcNow();
+        var exposure = checked(Account.OpenExposureMinor + request.AmountMinor);
+        var decision = Account.Receivables.Values.Any(r => r.OpenMinor > 0 && r.DueAt < now) ? CreditDecision.Overdue
+            : profile.CreditLimitMinor > 0 && checked(exposure + OpenReceivablesMinor) > profile.CreditLimitMinor ? CreditDecision.OverLimit
+            : CreditDecision.Accepted;
+        Account.Exposures[request.OrderId] = new CreditExposure { AmountMinor = request.AmountMinor, Decision = decision };
+        Account.OpenExposureMinor = exposure;
+        await PersistAsync();
+        return decision;
+    }
+
+    /// <summary>Moves the order's exposure (if still held) into its receivable and records the open balance; open 0 removes it.</summary>
+    public async Task UpdateReceivableAsync(ReceivableUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentException.ThrowIfNullOrEmpty(update.OrderId);
+        var changed = false;
+        if (Account.Exposures.Remove(update.OrderId, out var exposure))
+        {
+            Account.OpenExposureMinor -= exposure.AmountMinor;
+            changed = true;
+        }
+
+        if (update.OpenMinor <= 0)
+        {
+            changed |= Account.Receivables.Remove(update.OrderId);
+        }
+        else if (!Account.Receivables.TryGetValue(update.OrderId, out var known)
+            || known.OpenMinor != update.OpenMinor || known.InvoicedMinor != update.InvoicedMinor || known.DueAt != update.DueAt)
+        {
+            Account.Receivables[update.OrderId] = new Receivable
+            {
+                Currency = update.Currency,
+                InvoicedMinor = update.InvoicedMinor,
+                OpenMinor = update.OpenMinor,
+                InvoicedAt = update.InvoicedAt,
+                DueAt = update.DueAt,
+            };
+            changed = true;
+        }
+
+        if (changed)
+        {
+            await PersistAsync();
+        }
+    }
+
+    /// <summary>Open invoices with days overdue and bucket, and the totals per currency, as of now.</summary>
+    public Task<ReceivablesReport> GetReceivablesAsync()
+    {
+        var profile = Account.Profile ?? throw new NotFoundException("customer", this.GetPrimaryKeyString());
+        var now = clock.GetUtcNow();
+        var (receivables, totals) = ReceivableAgeing.Age(Account.Receivables, now);
+        return Task.FromResult(new ReceivablesReport(profile.CustomerId, profile.PaymentTerms, profile.CreditLimitMinor, Account.OpenExposureMinor, now, receivables, totals));
+    }
+
+    private long OpenReceivablesMinor => Account.Receivables.Values.Sum(r => r.OpenMinor);
 
     private async Task PersistAsync()
     {

@@ -46,6 +46,8 @@ public sealed class OrderGrain(
 
     private string OrderId => this.GetPrimaryKeyString();
 
+    private bool OnTerms => Order.PaymentTermDays > 0;
+
     /// <summary>Finishes an interrupted saga step and makes sure an unpaid order has its expiry reminder.</summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -110,6 +112,8 @@ public sealed class OrderGrain(
             CreatedAt = now,
             UpdatedAt = now,
             Pending = PendingWork.Placing,
+            PaymentTerms = customer.PaymentTerms,
+            PaymentTermDays = PaymentTerms.Days(customer.PaymentTerms) ?? 0,
         };
 
         // Sold out is decided before the customer is looked up: in a flash sale nearly every order ends here, and
@@ -193,6 +197,18 @@ public sealed class OrderGrain(
                 : throw new IdempotencyConflictException(command.PaymentReference, $"it confirmed {Order.PaidMinor} {Order.Currency}, not {command.AmountMinor}");
         }
 
+        if (OnTerms && (Order.InvoicedAt is not null || Order.Payments.Count > 0))
+        {
+            return await ReceivePaymentAsync(command);
+        }
+
+        if (OnTerms && Order.PaidMinor == 0 && Order.Status is OrderStatus.Released or OrderStatus.PartiallyShipped or OrderStatus.Shipped or OrderStatus.Delivered)
+        {
+            throw new RuleViolationException(
+                $"order '{OrderId}'",
+                $"it ships on {Order.PaymentTerms} terms ({Order.Status}): payments are taken against its invoice once it is completed");
+        }
+
         // The reminder may be late; a lapsed reservation is honoured here rather than paid.
         if (Order is { Status: OrderStatus.PendingPayment, ReservationExpiresAt: { } expiresAt } && clock.GetUtcNow() >= expiresAt)
         {
@@ -218,6 +234,37 @@ public sealed class OrderGrain(
             await ReleaseCoreAsync(SystemActor);
         }
 
+        return _published!;
+    }
+
+    /// <summary>A payment against the invoice of an order on terms: up to the open balance, once per payment reference.</summary>
+    private async Task<OrderSnapshot> ReceivePaymentAsync(ConfirmPaymentCommand command)
+    {
+        var earlier = Order.Payments.Find(p => string.Equals(p.PaymentReference, command.PaymentReference, StringComparison.Ordinal));
+        if (earlier is not null)
+        {
+            return command.AmountMinor == earlier.AmountMinor
+                ? _published!
+                : throw new IdempotencyConflictException(command.PaymentReference, $"it paid {earlier.AmountMinor} {Order.Currency}, not {command.AmountMinor}");
+        }
+
+        if (command.AmountMinor <= 0)
+        {
+            throw new DomainValidationException("amount_minor", $"{command.AmountMinor} must be positive");
+        }
+
+        var open = OrderMoney.BalanceDue(Order);
+        if (command.AmountMinor > open)
+        {
+            throw new DomainValidationException("amount_minor", $"{command.AmountMinor} exceeds the open balance of {open} {Order.Currency} on order '{OrderId}'");
+        }
+
+        await TransitionAsync(OrderTrigger.ReceivePayment, "payment_received", "payment:" + command.PaymentReference, $"{command.AmountMinor} {Order.Currency}; {open - command.AmountMinor} still open", () =>
+        {
+            Order.Payments.Add(new PaymentRecord(command.PaymentReference, command.AmountMinor, Order.Currency, clock.GetUtcNow()));
+            Order.ReceivableDirty = true;
+        });
+        await RunFollowUpsAsync();
         return _published!;
     }
 
@@ -263,8 +310,13 @@ public sealed class OrderGrain(
             return _published!;
         }
 
-        var expiresAt = clock.GetUtcNow() + (Order.CampaignReservationTimeout ?? _options.ReservationTimeout);
-        await RegisterExpiryReminderAsync(expiresAt);
+        // An order on terms waits for release, not for payment: it has no reservation timeout.
+        DateTimeOffset? expiresAt = OnTerms ? null : clock.GetUtcNow() + (Order.CampaignReservationTimeout ?? _options.ReservationTimeout);
+        if (expiresAt is { } due)
+        {
+            await RegisterExpiryReminderAsync(due);
+        }
+
         await TransitionAsync(OrderTrigger.ApproveHold, "approved", approver, $"hold {Order.HoldReason} approved", () =>
         {
             Order.Approvers.Add(approver);
@@ -273,6 +325,11 @@ public sealed class OrderGrain(
             Order.ReservationExpiresAt = expiresAt;
         });
         await UnregisterReminderAsync(HoldReminder);
+        if (OnTerms && _options.AutoRelease)
+        {
+            await ReleaseCoreAsync(SystemActor);
+        }
+
         return _published!;
     }
 
@@ -369,7 +426,8 @@ public sealed class OrderGrain(
         }
 
         var warehouses = string.Join(", ", Order.Progress.SelectMany(p => p.Open).Select(a => a.WarehouseId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
-        await TransitionAsync(OrderTrigger.Release, "released", actor, $"to {(warehouses.Length == 0 ? "no warehouse yet (all backordered)" : warehouses)}", () =>
+        var trigger = OnTerms && Order.Status == OrderStatus.PendingPayment ? OrderTrigger.ReleaseOnTerms : OrderTrigger.Release;
+        await TransitionAsync(trigger, "released", actor, $"to {(warehouses.Length == 0 ? "no warehouse yet (all backordered)" : warehouses)}", () =>
         {
             Order.ReleasedAt = clock.GetUtcNow();
             Order.WarehousesDirty = true;
@@ -453,6 +511,12 @@ public sealed class OrderGrain(
         if (Order.Status == OrderStatus.Delivered)
         {
             await TransitionAsync(OrderTrigger.Complete, "completed", SystemActor, "every shipment delivered");
+        }
+
+        if (HasFollowUps)
+        {
+            // The invoice of an order on terms replaces its exposure in the customer's account.
+            await RunFollowUpsAsync();
         }
 
         return _published!;
@@ -564,6 +628,13 @@ public sealed class OrderGrain(
             {
                 Order.Returns[index] = rma with { WarehouseId = command.WarehouseId, Received = received, ReceivedAt = now, RefundMinor = refund };
                 Order.Refunds.Add(new RefundRecord(command.RmaId, OrderMoney.ReturnCause, refund, Order.Currency, now));
+                if (OrderMoney.BalanceDue(Order) is > 0 and var due)
+                {
+                    // Goods back on an unpaid invoice lower what is owed; only the rest is owed back to the customer.
+                    Order.InvoiceCredits[command.RmaId] = Math.Min(due, refund);
+                    Order.ReceivableDirty = true;
+                }
+
                 Order.StockCalls.AddRange(received
                     .Where(l => l.Condition == ItemCondition.Resalable)
                     .GroupBy(l => l.Sku, StringComparer.Ordinal)
@@ -708,7 +779,11 @@ public sealed class OrderGrain(
     }
 
     private bool HasFollowUps =>
-        Order.StockCalls.Count > 0 || Order.WarehousesDirty || (!Order.CreditReleased && ShipmentReleasesCredit(Order.Status));
+        Order.StockCalls.Count > 0 || Order.WarehousesDirty || Order.ReceivableDirty || (!Order.CreditReleased && ReleasesCredit);
+
+    // Orders on terms stay exposed until their invoice replaces the exposure (see ReceivableDirty), unless cancelled.
+    private bool ReleasesCredit =>
+        Order.Status == OrderStatus.Cancelled || (!OnTerms && ShipmentReleasesCredit(Order.Status));
 
     private static bool ShipmentReleasesCredit(OrderStatus status) =>
         status is OrderStatus.Shipped or OrderStatus.Delivered or OrderStatus.Completed
@@ -760,7 +835,16 @@ public sealed class OrderGrain(
                 await SyncWarehousesAsync();
             }
 
-            if (!Order.CreditReleased && ShipmentReleasesCredit(Order.Status))
+            if (Order.ReceivableDirty)
+            {
+                await GrainFactory.GetGrain<ICustomerAccountGrain>(Order.CustomerId).UpdateReceivableAsync(new ReceivableUpdate(
+                    OrderId, Order.Currency, Order.ReceivableInvoicedMinor, OrderMoney.BalanceDue(Order), Order.InvoicedAt ?? Order.UpdatedAt, Order.PaymentDueAt ?? Order.UpdatedAt));
+                Order.ReceivableDirty = false;
+                Order.CreditReleased = true;
+                await PersistAsync();
+            }
+
+            if (!Order.CreditReleased && ReleasesCredit)
             {
                 await GrainFactory.GetGrain<ICustomerAccountGrain>(Order.CustomerId).ReleaseCreditAsync(OrderId);
                 Order.CreditReleased = true;
@@ -966,16 +1050,25 @@ public sealed class OrderGrain(
             return;
         }
 
-        var decision = await GrainFactory.GetGrain<ICustomerAccountGrain>(Order.CustomerId)
-            .ReserveCreditAsync(new CreditReservationRequest(OrderId, total));
+        var account = GrainFactory.GetGrain<ICustomerAccountGrain>(Order.CustomerId);
+        var decision = OnTerms
+            ? await account.ReserveTermsCreditAsync(new TermsReservationRequest(OrderId, total))
+            : await account.ReserveCreditAsync(new CreditReservationRequest(OrderId, total));
         if (decision == CreditDecision.Blocked)
         {
             await RejectAsync(RejectReason.CustomerBlocked, anythingReserved: true);
             return;
         }
 
-        var review = decision != CreditDecision.OverLimit ? ReviewReason(lines, priced, total) : null;
+        if (decision == CreditDecision.Overdue && _options.OverdueCustomerOrders == OverduePolicy.Reject)
+        {
+            await RejectAsync(RejectReason.PaymentOverdue, anythingReserved: true);
+            return;
+        }
+
+        var review = decision == CreditDecision.Accepted ? ReviewReason(lines, priced, total) : null;
         var trigger = decision == CreditDecision.OverLimit ? OrderTrigger.HoldForCredit
+            : decision == CreditDecision.Overdue ? OrderTrigger.HoldForOverdue
             : review is not null ? OrderTrigger.HoldForReview
             : OrderTrigger.Accept;
         var held = trigger != OrderTrigger.Accept;
@@ -985,7 +1078,8 @@ public sealed class OrderGrain(
             await RegisterReminderAtAsync(HoldReminder, holdDue);
         }
 
-        DateTimeOffset? reservationExpiresAt = held ? null : Order.CreatedAt + (campaign?.ReservationTimeout ?? _options.ReservationTimeout);
+        // An accepted order on terms waits for release, not for payment: no reservation timeout.
+        DateTimeOffset? reservationExpiresAt = held || OnTerms ? null : Order.CreatedAt + (campaign?.ReservationTimeout ?? _options.ReservationTimeout);
         if (reservationExpiresAt is { } expiresAt && campaign?.ReservationTimeout is not null)
         {
             // Counted from placement, exactly when the reminder registered at placement is due unless the campaign says otherwise.
@@ -996,6 +1090,8 @@ public sealed class OrderGrain(
         {
             OrderTrigger.HoldForCredit => $"total {total} {Order.Currency}; on hold: credit limit",
             OrderTrigger.HoldForReview => $"total {total} {Order.Currency}; on hold for manual review: {review}",
+            OrderTrigger.HoldForOverdue => $"total {total} {Order.Currency}; on hold: an invoice of the customer is past due",
+            OrderTrigger.Accept when OnTerms => $"total {total} {Order.Currency}; on {Order.PaymentTerms} terms",
             _ => $"total {total} {Order.Currency}",
         };
         await TransitionAsync(trigger, held ? "held" : "accepted", "channel:" + Order.Channel, details, () =>
@@ -1004,6 +1100,7 @@ public sealed class OrderGrain(
             {
                 OrderTrigger.HoldForCredit => HoldReason.CreditLimit,
                 OrderTrigger.HoldForReview => HoldReason.ManualReview,
+                OrderTrigger.HoldForOverdue => HoldReason.OverdueReceivable,
                 _ => HoldReason.Unspecified,
             };
             Order.HoldExpiresAt = holdExpiresAt;
@@ -1020,9 +1117,14 @@ public sealed class OrderGrain(
             Log.OrderHeld(logger, OrderId, Order.HoldReason);
         }
 
-        if (Order.Status != OrderStatus.PendingPayment)
+        if (Order.Status != OrderStatus.PendingPayment || reservationExpiresAt is null)
         {
             await UnregisterReminderAsync(ExpiryReminder);
+        }
+
+        if (OnTerms && Order.Status == OrderStatus.PendingPayment && _options.AutoRelease)
+        {
+            await ReleaseCoreAsync(SystemActor);
         }
     }
 
@@ -1170,6 +1272,11 @@ public sealed class OrderGrain(
         var to = OrderTransitions.Next(OrderId, from, trigger);
         var refundsBefore = Order.Refunds.Count;
         apply?.Invoke();
+        if (trigger == OrderTrigger.Complete && OnTerms)
+        {
+            InvoiceOnTerms();
+        }
+
         Order.Status = to;
         Touch();
         Order.History.Add(new OrderHistoryEntry(Order.History.Count + 1, Order.UpdatedAt, @event, actor, details, from, to));
@@ -1182,6 +1289,16 @@ public sealed class OrderGrain(
         Publish();
     }
 
+    /// <summary>The completion of an order on terms opens its invoice: what was not prepaid goes to receivables, due after the term.</summary>
+    private void InvoiceOnTerms()
+    {
+        var now = clock.GetUtcNow();
+        Order.ReceivableInvoicedMinor = Order.PaidMinor > 0 ? 0 : OrderMoney.Invoiced(Order);
+        Order.InvoicedAt = now;
+        Order.PaymentDueAt = now.AddDays(Order.PaymentTermDays);
+        Order.ReceivableDirty = true;
+    }
+
     // The stream events of one transition, appended in the same transaction as its state (see OrderStreams).
     private List<StreamEvent> OrderEventsOf(string @event, int refundsBefore)
     {
@@ -1189,7 +1306,7 @@ public sealed class OrderGrain(
         var kind = @event switch
         {
             "accepted" or "held" => OrderEventKind.Accepted,
-            "paid" => OrderEventKind.Paid,
+            "paid" or "payment_received" => OrderEventKind.Paid,
             "cancelled" => OrderEventKind.Cancelled,
             "shipped" => OrderEventKind.Shipped,
             "completed" => OrderEventKind.Completed,
@@ -1198,29 +1315,36 @@ public sealed class OrderGrain(
         };
         if (kind != OrderEventKind.Unspecified)
         {
+            var receivablePayment = @event == "payment_received" ? Order.Payments[^1] : null;
             var amount = kind switch
             {
-                OrderEventKind.Paid => Order.PaidMinor,
+                OrderEventKind.Paid => receivablePayment?.AmountMinor ?? Order.PaidMinor,
                 OrderEventKind.Completed => OrderMoney.Invoiced(Order),
                 OrderEventKind.Cancelled => OrderMoney.Unrefunded(Order),
                 _ => 0,
             };
-            events.Add(Event(kind, Order.Version.ToString(CultureInfo.InvariantCulture), amount, @event));
+            var receivable = kind switch
+            {
+                OrderEventKind.Paid => receivablePayment?.AmountMinor ?? 0,
+                OrderEventKind.Completed when OnTerms => Order.ReceivableInvoicedMinor,
+                _ => 0,
+            };
+            events.Add(Event(kind, Order.Version.ToString(CultureInfo.InvariantCulture), amount, receivablePayment?.PaymentReference ?? @event, receivable));
         }
 
         for (var i = refundsBefore; i < Order.Refunds.Count; i++)
         {
             var refund = Order.Refunds[i];
             var refundKind = OrderMoney.IsForReturn(refund) ? OrderEventKind.Refunded : OrderEventKind.PaymentRefunded;
-            events.Add(Event(refundKind, $"{Order.Version}.r{i}", refund.AmountMinor, refund.RefundId));
+            events.Add(Event(refundKind, $"{Order.Version}.r{i}", refund.AmountMinor, refund.RefundId, Order.InvoiceCredits.GetValueOrDefault(refund.RefundId)));
         }
 
         return events;
 
-        StreamEvent Event(OrderEventKind eventKind, string version, long amount, string reference)
+        StreamEvent Event(OrderEventKind eventKind, string version, long amount, string reference, long receivableMinor)
         {
             var payload = new OrderEvent(OrderId, Order.Version, eventKind, Order.Channel, Order.CustomerId, Order.Currency, Order.TotalMinor,
-                amount, Order.PaidMinor > 0, [.. Order.Lines], Order.UpdatedAt, reference);
+                amount, Order.PaidMinor > 0, [.. Order.Lines], Order.UpdatedAt, reference, receivableMinor, Order.PaymentDueAt);
             return new StreamEvent(new StreamId(OrderStreams.Namespace, OrderId), $"{OrderId}#{version}", eventKind.ToString(), payload);
         }
     }
@@ -1263,7 +1387,12 @@ public sealed class OrderGrain(
             [.. Order.Refunds],
             Order.HoldExpiresAt,
             [.. Order.Approvers],
-            Order.ApprovalsRequired);
+            Order.ApprovalsRequired,
+            Order.PaymentTerms,
+            Order.PaymentDueAt,
+            Order.ReceivableInvoicedMinor,
+            OrderMoney.BalanceDue(Order),
+            [.. Order.Payments]);
         if (previous is null || previous.Version != _published.Version)
         {
             var changed = _changed;

@@ -27,6 +27,13 @@ public static class OrderMoney
         return Math.Max(0, order.PaidMinor - RefundedForCancellations(order.Refunds));
     }
 
+    /// <summary>What the customer of an order on terms still owes on its invoice: invoiced to receivables, less payments and returns credited against it.</summary>
+    public static long BalanceDue(OrderState order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return order.ReceivableInvoicedMinor - order.Payments.Sum(p => p.AmountMinor) - order.InvoiceCredits.Values.Sum();
+    }
+
     /// <summary>Whether a refund returns money for goods that came back (a credit note reversing revenue) rather than for units never shipped.</summary>
     public static bool IsForReturn(RefundRecord refund) =>
         string.Equals(refund?.Cause, ReturnCause, StringComparison.Ordinal);

@@ -65,4 +65,19 @@ public sealed class OrderOptions
 
     /// <summary>How often a SKU pool retries telling orders that their reservation moved.</summary>
     public TimeSpan StockNoticeRetryPeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>What happens to a new order on payment terms while an invoice of the customer is past due.</summary>
+    public OverduePolicy OverdueCustomerOrders { get; set; } = OverduePolicy.Reject;
+}
+
+/// <summary>What an order on payment terms meets while its customer has an overdue invoice.</summary>
+public enum OverduePolicy
+{
+    Unspecified = 0,
+
+    /// <summary>REJECTED with PAYMENT_OVERDUE; nothing stays reserved.</summary>
+    Reject = 1,
+
+    /// <summary>ON_HOLD with OVERDUE_RECEIVABLE: it keeps its stock until an operator decides or the hold times out.</summary>
+    Hold = 2,
 }

@@ -27,6 +27,7 @@ internal sealed class OrderOptionsValidator(IOptions<ReminderOptions> reminders)
         Check(options.DualApprovalThresholdMinor >= 0, nameof(OrderOptions.DualApprovalThresholdMinor), options.DualApprovalThresholdMinor, "must not be negative (0 = off)");
         Check(options.LedgerEntriesKept > 0, nameof(OrderOptions.LedgerEntriesKept), options.LedgerEntriesKept, "must be positive");
         Check(options.StockNoticeRetryPeriod > TimeSpan.Zero, nameof(OrderOptions.StockNoticeRetryPeriod), options.StockNoticeRetryPeriod, "must be positive");
+        Check(Enum.IsDefined(options.OverdueCustomerOrders) && options.OverdueCustomerOrders != OverduePolicy.Unspecified, nameof(OrderOptions.OverdueCustomerOrders), options.OverdueCustomerOrders, "must be Reject or Hold");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
 
         void Check(bool valid, string property, object value, string rule)

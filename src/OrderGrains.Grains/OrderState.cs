@@ -95,6 +95,29 @@ public sealed class OrderState
     public long PaidMinor { get; set; }
 
     public string? CancelReason { get; set; }
+
+    /// <summary>The customer's payment terms at placement (e.g. NET_30); null: payment before shipment.</summary>
+    public string? PaymentTerms { get; set; }
+
+    /// <summary>Days from the invoice to its due date; 0 for orders paid before shipment.</summary>
+    public int PaymentTermDays { get; set; }
+
+    /// <summary>What the completion invoice of an order on terms booked to accounts receivable (0 if it was prepaid).</summary>
+    public long ReceivableInvoicedMinor { get; set; }
+
+    /// <summary>Set once an order on terms is invoiced (at completion).</summary>
+    public DateTimeOffset? InvoicedAt { get; set; }
+
+    public DateTimeOffset? PaymentDueAt { get; set; }
+
+    /// <summary>Payments against the invoice, in arrival order; each reference once.</summary>
+    public List<PaymentRecord> Payments { get; set; } = [];
+
+    /// <summary>Per refund id, the part of a return's credit note booked against the open invoice rather than owed back.</summary>
+    public Dictionary<string, long> InvoiceCredits { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The customer account must be told this order's invoice balance (see <see cref="ReceivableUpdate"/>).</summary>
+    public bool ReceivableDirty { get; set; }
 }
 
 /// <summary>One line's SKU as the SKU pool last reported it (version-checked), plus cancelled units.</summary>

@@ -51,6 +51,11 @@ public static class OrderTransitions
             [(OrderStatus.PartiallyShipped, OrderTrigger.CancelBackorder)] = OrderStatus.PartiallyShipped,
             [(OrderStatus.PartiallyShipped, OrderTrigger.CancelBackorderCompletingShipment)] = OrderStatus.Shipped,
             [(OrderStatus.Released, OrderTrigger.CancelLastBackorder)] = OrderStatus.Cancelled,
+            [(OrderStatus.Unspecified, OrderTrigger.HoldForOverdue)] = OrderStatus.OnHold,
+            [(OrderStatus.PendingPayment, OrderTrigger.ReleaseOnTerms)] = OrderStatus.Released,
+            [(OrderStatus.Completed, OrderTrigger.ReceivePayment)] = OrderStatus.Completed,
+            [(OrderStatus.ReturnRequested, OrderTrigger.ReceivePayment)] = OrderStatus.ReturnRequested,
+            [(OrderStatus.PartiallyReturned, OrderTrigger.ReceivePayment)] = OrderStatus.PartiallyReturned,
         }.ToFrozenDictionary();
 
     /// <summary>Every legal transition.</summary>
@@ -64,12 +69,12 @@ public static class OrderTransitions
     public static OrderStatus TargetOf(OrderStatus from, OrderTrigger trigger) => trigger switch
     {
         OrderTrigger.Accept or OrderTrigger.ApproveHold => OrderStatus.PendingPayment,
-        OrderTrigger.HoldForCredit or OrderTrigger.HoldForReview or OrderTrigger.RecordApproval => OrderStatus.OnHold,
+        OrderTrigger.HoldForCredit or OrderTrigger.HoldForReview or OrderTrigger.RecordApproval or OrderTrigger.HoldForOverdue => OrderStatus.OnHold,
         OrderTrigger.Reject => OrderStatus.Rejected,
         OrderTrigger.ConfirmPayment => OrderStatus.Paid,
         OrderTrigger.Cancel or OrderTrigger.ExpireReservation or OrderTrigger.RejectHold or OrderTrigger.ExpireHold
             or OrderTrigger.CancelLastBackorder => OrderStatus.Cancelled,
-        OrderTrigger.Release => OrderStatus.Released,
+        OrderTrigger.Release or OrderTrigger.ReleaseOnTerms => OrderStatus.Released,
         OrderTrigger.ShipPartially => OrderStatus.PartiallyShipped,
         OrderTrigger.ShipCompletely or OrderTrigger.CancelBackorderCompletingShipment => OrderStatus.Shipped,
         OrderTrigger.DeliverCompletely => OrderStatus.Delivered,
@@ -77,7 +82,7 @@ public static class OrderTransitions
         OrderTrigger.RequestReturn => OrderStatus.ReturnRequested,
         OrderTrigger.ReceiveReturnPartially => OrderStatus.PartiallyReturned,
         OrderTrigger.ReceiveReturnCompletely => OrderStatus.Returned,
-        OrderTrigger.DeliverPartially or OrderTrigger.Reallocate or OrderTrigger.CancelBackorder => from,
+        OrderTrigger.DeliverPartially or OrderTrigger.Reallocate or OrderTrigger.CancelBackorder or OrderTrigger.ReceivePayment => from,
         _ => OrderStatus.Unspecified,
     };
 

@@ -45,6 +45,11 @@ public sealed class OrderTransitionTableTests
         (OrderStatus.PartiallyShipped, OrderTrigger.CancelBackorder, OrderStatus.PartiallyShipped),
         (OrderStatus.PartiallyShipped, OrderTrigger.CancelBackorderCompletingShipment, OrderStatus.Shipped),
         (OrderStatus.Released, OrderTrigger.CancelLastBackorder, OrderStatus.Cancelled),
+        (OrderStatus.Unspecified, OrderTrigger.HoldForOverdue, OrderStatus.OnHold),
+        (OrderStatus.PendingPayment, OrderTrigger.ReleaseOnTerms, OrderStatus.Released),
+        (OrderStatus.Completed, OrderTrigger.ReceivePayment, OrderStatus.Completed),
+        (OrderStatus.ReturnRequested, OrderTrigger.ReceivePayment, OrderStatus.ReturnRequested),
+        (OrderStatus.PartiallyReturned, OrderTrigger.ReceivePayment, OrderStatus.PartiallyReturned),
     ];
 
     [Fact]

@@ -641,6 +641,35 @@ def confirm_delivery_completes_the_order(ctx):
 
 
 @suite.case
+def credit_sale_ships_before_payment_and_takes_partial_payments(ctx):
+    o, f = ctx.orders, ctx.fulfillment
+    sku, warehouse_id = ctx.stocked_sku(10)
+    customer_id = ctx.new_id("dealer")
+    saved = ctx.upsert_customer(ctx.customers.Customer(
+        customer_id=customer_id, name="Dealer", tier="b2b", credit_limit_minor=10000, payment_terms="NET_30"), timeout=TIMEOUT)
+    expect_equal("NET_30", saved.payment_terms, "payment terms stored")
+    placed = ctx.place_order(ctx.order_request(customer_id, [(sku, 2, 1000)]), timeout=TIMEOUT).order
+    expect_equal((o.PENDING_PAYMENT, "NET_30"), (placed.status, placed.payment_terms), "accepted on terms")
+    expect(not placed.HasField("reservation_expires_at"), "an order on terms does not expire")
+    ctx.release_order(f.ReleaseOrderRequest(order_id=placed.order_id, actor="ops"), timeout=TIMEOUT)
+    ctx.report_shipment(ctx.shipment(placed, warehouse_id, "s1", sku, 2), timeout=TIMEOUT)
+    completed = ctx.confirm_delivery(f.DeliveryConfirmation(order_id=placed.order_id, shipment_id="s1"), timeout=TIMEOUT)
+    expect_equal((o.COMPLETED, 2000, 2000), (completed.status, completed.invoiced_minor, completed.balance_due_minor), "invoiced unpaid")
+    expect(completed.HasField("payment_due_at"), "the invoice has a due date")
+
+    first = o.ConfirmPaymentRequest(order_id=placed.order_id, payment_reference=ctx.new_id("wire"), amount_minor=500)
+    paid = ctx.confirm_payment(first, timeout=TIMEOUT)
+    expect_equal(1500, paid.balance_due_minor, "balance after the first part")
+    expect_equal(paid, ctx.confirm_payment(first, timeout=TIMEOUT), "the same payment reference again changes nothing")
+    error = expect_rpc_error(grpc.StatusCode.INVALID_ARGUMENT, ctx.confirm_payment,
+                             o.ConfirmPaymentRequest(order_id=placed.order_id, payment_reference=ctx.new_id("wire"), amount_minor=1501),
+                             timeout=TIMEOUT)
+    expect("open balance of 1500 EUR" in error.details(), f"details name the open balance: {error.details()!r}")
+    settled = ctx.confirm_payment(o.ConfirmPaymentRequest(order_id=placed.order_id, payment_reference=ctx.new_id("wire"), amount_minor=1500), timeout=TIMEOUT)
+    expect_equal((0, 2), (settled.balance_due_minor, len(settled.payments)), "settled in two payments")
+
+
+@suite.case
 def warehouse_queue_needs_a_warehouse_id(ctx):
     f = ctx.fulfillment
     expect_invalid_argument("warehouse_id", ctx.get_warehouse_queue, f.GetWarehouseQueueRequest(warehouse_id=""), timeout=TIMEOUT)

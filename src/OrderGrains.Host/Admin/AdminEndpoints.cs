@@ -46,6 +46,7 @@ internal static class AdminEndpoints
         admin.MapGet("/skus/{sku}", SkuAsync).Produces<SkuView>().ProducesProblem(404).WithSummary("A SKU pool: per-warehouse stock, reservations, the ledger tail and invariant status.");
         admin.MapGet("/warehouses/{id}", WarehouseAsync).Produces<WarehouseView>().ProducesProblem(404).WithSummary("A warehouse and its queue of pick packages.");
         admin.MapGet("/customers/{id}", CustomerAsync).Produces<CustomerView>().ProducesProblem(404).WithSummary("A customer: exposure, limit, units per campaign.");
+        admin.MapGet("/customers/{id}/receivables", ReceivablesAsync).Produces<ReceivablesReport>().ProducesProblem(404).WithSummary("A customer's open invoices on payment terms with days overdue, and their ageing per currency: current, 1-30, 31-60, over 60 days overdue.");
         admin.MapGet("/campaigns", CampaignsAsync).Produces<IReadOnlyList<CampaignStatus>>().WithSummary("Every campaign with taken and remaining units.");
         admin.MapPost("/campaigns", UpsertCampaignAsync).WithMetadata(new RequiresOperatorAttribute()).Accepts<CampaignRequest>("application/json").Produces<CampaignStatus>().ProducesProblem(400).WithSummary("Creates or updates a campaign (flash sale).");
         admin.MapPost("/campaigns/{id}/close", CloseCampaignAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<CampaignStatus>().ProducesProblem(404).WithSummary("Ends a flash sale now; closing is final.");
@@ -155,8 +156,11 @@ internal static class AdminEndpoints
         var campaignIds = await grains.GetGrain<ICampaignDirectoryGrain>(ICampaignDirectoryGrain.Key).ListAsync();
         var counts = await Task.WhenAll(campaignIds.Select(async c => new CampaignCount(c, await grains.GetGrain<ICampaignGrain>(c).GetCustomerCountAsync(id))));
         var limit = account.Profile.CreditLimitMinor;
-        return Results.Json(new CustomerView(account, limit == 0 ? null : limit - account.OpenExposureMinor, [.. counts.Where(c => c.Units > 0)]), Json);
+        return Results.Json(new CustomerView(account, limit == 0 ? null : limit - account.OpenExposureMinor - account.OpenReceivablesMinor, [.. counts.Where(c => c.Units > 0)]), Json);
     }
+
+    private static async Task<IResult> ReceivablesAsync(string id, IGrainFactory grains) =>
+        Results.Json(await grains.GetGrain<ICustomerAccountGrain>(id).GetReceivablesAsync(), Json);
 
     private static async Task<IResult> CampaignsAsync(IGrainFactory grains)
     {

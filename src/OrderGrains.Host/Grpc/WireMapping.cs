@@ -68,6 +68,21 @@ internal static class WireMapping
             wire.HoldExpiresAt = Timestamp.FromDateTimeOffset(holdExpires);
         }
 
+        wire.PaymentTerms = order.PaymentTerms ?? string.Empty;
+        if (order.PaymentDueAt is { } due)
+        {
+            wire.PaymentDueAt = Timestamp.FromDateTimeOffset(due);
+        }
+
+        wire.InvoicedMinor = order.InvoicedMinor;
+        wire.BalanceDueMinor = order.BalanceDueMinor;
+        wire.Payments.AddRange((order.Payments ?? []).Select(p => new Wire.Payment
+        {
+            PaymentReference = p.PaymentReference,
+            AmountMinor = p.AmountMinor,
+            Currency = p.Currency,
+            At = Timestamp.FromDateTimeOffset(p.At),
+        }));
         return wire;
     }
 
@@ -201,7 +216,7 @@ internal static class WireMapping
     };
 
     public static CustomerProfile ToDomain(Wire.Customer customer) =>
-        new(customer.CustomerId, customer.Name, customer.Tier, customer.CreditLimitMinor, customer.Blocked);
+        new(customer.CustomerId, customer.Name, customer.Tier, customer.CreditLimitMinor, customer.Blocked, NullIfEmpty(customer.PaymentTerms));
 
     public static Wire.Customer ToWire(CustomerProfile customer) => new()
     {
@@ -210,6 +225,7 @@ internal static class WireMapping
         Tier = customer.Tier,
         CreditLimitMinor = customer.CreditLimitMinor,
         Blocked = customer.Blocked,
+        PaymentTerms = customer.PaymentTerms ?? string.Empty,
     };
 
     public static CampaignDefinition ToDomain(Wire.Campaign campaign) => new(

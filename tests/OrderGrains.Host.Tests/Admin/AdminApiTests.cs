@@ -58,6 +58,7 @@ public sealed class AdminApiTests(AdminHost fixture) : IClassFixture<AdminHost>,
         { "GET", "admin/skus/{sku}", false },
         { "GET", "admin/warehouses/{warehouse}", false },
         { "GET", "admin/customers/{customer}", false },
+        { "GET", "admin/customers/{customer}/receivables", false },
         { "GET", "admin/campaigns", false },
         { "POST", "admin/campaigns", true },
         { "POST", "admin/campaigns/{campaign}/close", true },
@@ -424,7 +425,7 @@ public sealed class AdminApiTests(AdminHost fixture) : IClassFixture<AdminHost>,
         var document = JsonNode.Parse(await _http.GetStringAsync("openapi/v1.json"))!;
 
         var paths = document["paths"]!.AsObject().Select(p => p.Key).ToList();
-        foreach (var path in new[] { "/admin/overview", "/admin/orders/{id}", "/admin/orders/{id}/approve", "/admin/skus/{sku}", "/admin/warehouses/{id}", "/admin/customers/{id}", "/admin/campaigns", "/admin/campaigns/{id}/close", "/admin/runtime", "/admin/erp", "/admin/erp/dead-letters", "/admin/erp/dead-letters/{id}/retry" })
+        foreach (var path in new[] { "/admin/overview", "/admin/orders/{id}", "/admin/orders/{id}/approve", "/admin/skus/{sku}", "/admin/warehouses/{id}", "/admin/customers/{id}", "/admin/customers/{id}/receivables", "/admin/campaigns", "/admin/campaigns/{id}/close", "/admin/runtime", "/admin/erp", "/admin/erp/dead-letters", "/admin/erp/dead-letters/{id}/retry" })
         {
             Assert.Contains(path, paths);
         }

@@ -1,0 +1,254 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Grpc.Core;
+using OrderGrains.Client;
+using OrderGrains.Contracts.V1;
+using OrderGrains.Erp;
+using OrderGrains.ErpForwarding;
+
+namespace OrderGrains.Host.Tests;
+
+/// <summary>
+/// Credit sales (issue 12 §3) through the gRPC contract, real grains, the embedded reference ledger and the admin API: a
+/// customer on NET_30 ships before payment within the limit, is invoiced to 1200 Accounts receivable at completion and
+/// settles the invoice in parts; AR nets to zero once settled and the trial balance stays zero.
+/// </summary>
+public sealed class CreditSalesLedgerTests
+{
+    private const int VatRate = 1300;
+    private const long UnitPrice = 11_300;
+
+    [Fact]
+    public async Task Credit_sale_ships_before_payment_is_invoiced_to_receivables_and_settled_by_partial_payments()
+    {
+        await using var host = await TestHost.StartAsync();
+        var client = host.Client;
+        await SeedAsync(client, creditLimit: 100_000);
+
+        var placed = (await client.PlaceOrderAsync(Place("b2b-1", 5))).Order;
+        Assert.Equal((OrderStatus.PendingPayment, "NET_30"), (placed.Status, placed.PaymentTerms));
+        Assert.Null(placed.ReservationExpiresAt);
+        var released = await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = placed.OrderId, Actor = "ops" });
+        Assert.Equal(OrderStatus.Released, released.Status);
+        var completed = await ShipAndDeliverAsync(client, placed.OrderId, 5, "b2b-1");
+        Assert.Equal((OrderStatus.Completed, 56_500L, 56_500L), (completed.Status, completed.InvoicedMinor, completed.BalanceDueMinor));
+        Assert.NotNull(completed.PaymentDueAt);
+
+        var receivables = await AdminJsonAsync(host, "admin/customers/dealer/receivables");
+        Assert.Equal(56_500, (long)receivables["ageing"]![0]!["currentMinor"]!);
+        Assert.Equal("Current", (string?)receivables["receivables"]![0]!["bucket"]);
+
+        var first = await client.ConfirmPaymentAsync(Pay(placed.OrderId, "wire-1", 20_000));
+        var replay = await client.ConfirmPaymentAsync(Pay(placed.OrderId, "wire-1", 20_000));
+        Assert.Equal(36_500, first.BalanceDueMinor);
+        Assert.Equal(first, replay);
+        var over = await Assert.ThrowsAsync<RpcException>(() => client.ConfirmPaymentAsync(Pay(placed.OrderId, "wire-2", 36_501)));
+        Assert.Equal(StatusCode.InvalidArgument, over.StatusCode);
+        Assert.Contains("open balance of 36500 EUR", over.Status.Detail, StringComparison.Ordinal);
+        var settled = await client.ConfirmPaymentAsync(Pay(placed.OrderId, "wire-2", 36_500));
+        Assert.Equal(0, settled.BalanceDueMinor);
+        Assert.Equal([("wire-1", 20_000L), ("wire-2", 36_500L)], settled.Payments.Select(p => (p.PaymentReference, p.AmountMinor)));
+
+        var entries = await PostedAsync(host, placed.OrderId, DocumentTypes.SalesInvoice, DocumentTypes.CustomerPayment, DocumentTypes.CustomerPayment);
+        var invoice = entries[0];
+        var receivable = invoice.Lines.Single(l => l.Account == ChartOfAccounts.AccountsReceivable);
+        Assert.Equal(56_500, receivable.DebitMinor);
+        Assert.Contains("due " + completed.PaymentDueAt.ToDateTimeOffset().UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), receivable.Memo, StringComparison.Ordinal);
+        Assert.Equal([20_000L, 36_500L], entries.Skip(1).Select(e => e.Lines.Single(l => l.Account == ChartOfAccounts.AccountsReceivable).CreditMinor));
+        await AssertBooksAsync(host, entries, delivered: 56_500, returned: 0, cashIn: 56_500, owedBack: 0);
+        Assert.Empty((await AdminJsonAsync(host, "admin/customers/dealer/receivables"))["receivables"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Credit_order_beyond_the_limit_with_open_receivables_is_held()
+    {
+        await using var host = await TestHost.StartAsync();
+        var client = host.Client;
+        await SeedAsync(client, creditLimit: 60_000);
+        var first = (await client.PlaceOrderAsync(Place("b2b-1", 4))).Order;
+        await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = first.OrderId, Actor = "ops" });
+        await ShipAndDeliverAsync(client, first.OrderId, 4, "b2b-1");
+
+        // 452.00 open on the invoice: 113.00 more fits 600.00, another 113.00 does not.
+        var within = (await client.PlaceOrderAsync(Place("b2b-2", 1))).Order;
+        var beyond = (await client.PlaceOrderAsync(Place("b2b-3", 1))).Order;
+
+        Assert.Equal((OrderStatus.OnHold, HoldReason.CreditLimit), (beyond.Status, beyond.HoldReason));
+        Assert.Equal(OrderStatus.PendingPayment, within.Status);
+    }
+
+    [Fact]
+    public async Task Return_after_a_partial_payment_credits_the_receivable_and_owes_back_only_the_overpaid_rest()
+    {
+        await using var host = await TestHost.StartAsync();
+        var client = host.Client;
+        await SeedAsync(client, creditLimit: 0);
+        var placed = (await client.PlaceOrderAsync(Place("b2b-1", 5))).Order;
+        await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = placed.OrderId, Actor = "ops" });
+        await ShipAndDeliverAsync(client, placed.OrderId, 5, "b2b-1");
+        await client.ConfirmPaymentAsync(Pay(placed.OrderId, "wire-1", 40_000));
+
+        var rma = (await client.RequestReturnAsync(new ReturnRequest
+        {
+            OrderId = placed.OrderId,
+            ReturnRequestId = "r1",
+            Reason = "wrong size",
+            Lines = { new LineQuantity { Sku = "sku-1", Quantity = 2 } },
+        })).Returns.Single().RmaId;
+        var returned = await client.ReceiveReturnAsync(new ReturnReceipt
+        {
+            OrderId = placed.OrderId,
+            RmaId = rma,
+            WarehouseId = "berlin",
+            Lines = { new ReturnedLine { Sku = "sku-1", Quantity = 2, Condition = ItemCondition.Resalable } },
+        });
+
+        // 565.00 invoiced, 400.00 paid: 165.00 open; the return of 226.00 clears it and 61.00 is owed back.
+        Assert.Equal(0, returned.BalanceDueMinor);
+        var entries = await PostedAsync(host, placed.OrderId, DocumentTypes.SalesInvoice, DocumentTypes.CustomerPayment, DocumentTypes.CreditNote);
+        var note = entries[^1];
+        Assert.Equal(16_500, note.Lines.Single(l => l.Account == ChartOfAccounts.AccountsReceivable).CreditMinor);
+        Assert.Equal(6_100, note.Lines.Single(l => l.Account == ChartOfAccounts.CustomerAdvances).CreditMinor);
+        await AssertBooksAsync(host, entries, delivered: 56_500, returned: 22_600, cashIn: 40_000, owedBack: 6_100);
+    }
+
+    [Fact]
+    public async Task Cancelling_an_unshipped_credit_order_posts_nothing_and_releases_the_credit()
+    {
+        await using var host = await TestHost.StartAsync();
+        var client = host.Client;
+        await SeedAsync(client, creditLimit: 60_000);
+        var placed = (await client.PlaceOrderAsync(Place("b2b-1", 5))).Order;
+
+        var cancelled = await client.CancelOrderAsync(new CancelOrderRequest { OrderId = placed.OrderId, Reason = "not needed" });
+
+        Assert.Equal(OrderStatus.Cancelled, cancelled.Status);
+        var account = await AdminJsonAsync(host, "admin/customers/dealer");
+        Assert.Equal(0, (long)account["account"]!["openExposureMinor"]!);
+        Assert.Equal(OrderStatus.PendingPayment, (await client.PlaceOrderAsync(Place("b2b-2", 5))).Order.Status);
+        Assert.Empty(await EntriesAsync(host, placed.OrderId));
+    }
+
+    [Fact]
+    public async Task Receivables_of_an_unknown_customer_are_404()
+    {
+        await using var host = await TestHost.StartAsync();
+
+        using var response = await AdminGetAsync(host, "admin/customers/nobody/receivables");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Payment_terms_must_be_net_days()
+    {
+        await using var host = await TestHost.StartAsync();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => host.Client.UpsertCustomerAsync(new Customer { CustomerId = "x", Name = "X", PaymentTerms = "NET_0" }));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("payment_terms", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Revenue net + output VAT = delivered − returned; cash = paid in; receivables net to zero; customer advances hold
+    /// only what is owed back; every entry and the whole trial balance balance.
+    /// </summary>
+    private static async Task AssertBooksAsync(TestHost host, IReadOnlyList<JournalEntry> entries, long delivered, long returned, long cashIn, long owedBack)
+    {
+        Assert.All(entries, e => Assert.Equal(e.Lines.Sum(l => l.DebitMinor), e.Lines.Sum(l => l.CreditMinor)));
+        foreach (var invoice in entries.Where(e => e.DocumentType == DocumentTypes.SalesInvoice))
+        {
+            var (net, vat) = ErpDocuments.Split(invoice.Lines.Sum(l => l.CreditMinor), VatRate);
+            Assert.Equal(net, invoice.Lines.Single(l => l.Account == ChartOfAccounts.SalesRevenue).CreditMinor);
+            Assert.Equal(vat, invoice.Lines.Single(l => l.Account == ChartOfAccounts.OutputVat).CreditMinor);
+        }
+
+        Assert.Equal(-(delivered - returned), Balance(entries, ChartOfAccounts.SalesRevenue) + Balance(entries, ChartOfAccounts.OutputVat));
+        Assert.Equal(0, Balance(entries, ChartOfAccounts.AccountsReceivable));
+        Assert.Equal(cashIn, Balance(entries, ChartOfAccounts.CashClearing));
+        Assert.Equal(-owedBack, Balance(entries, ChartOfAccounts.CustomerAdvances));
+        var trial = await Erp(host).GetTrialBalanceAsync(default);
+        Assert.Equal(0, Assert.Single(trial.Totals).BalanceMinor);
+    }
+
+    private static long Balance(IEnumerable<JournalEntry> entries, string account) =>
+        entries.SelectMany(e => e.Lines).Where(l => l.Account == account).Sum(l => l.DebitMinor - l.CreditMinor);
+
+    private static HttpErpClient Erp(TestHost host) =>
+        new(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{host.AdminPort}/") });
+
+    private static async Task<IReadOnlyList<JournalEntry>> EntriesAsync(TestHost host, string orderId) =>
+        await Erp(host).GetJournalEntriesAsync(orderId, default);
+
+    /// <summary>Waits until the ledger holds exactly these documents for the order, in this order.</summary>
+    private static async Task<IReadOnlyList<JournalEntry>> PostedAsync(TestHost host, string orderId, params string[] documentTypes)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var entries = await EntriesAsync(host, orderId);
+            if (entries.Count >= documentTypes.Length || DateTime.UtcNow > deadline)
+            {
+                Assert.Equal(documentTypes, entries.Select(e => e.DocumentType));
+                return entries;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task<HttpResponseMessage> AdminGetAsync(TestHost host, string path)
+    {
+        var token = (await File.ReadAllTextAsync(Path.Combine(host.DataDirectory, "admin-token"))).Trim();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{host.AdminPort}/") };
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await http.SendAsync(request);
+    }
+
+    private static async Task<JsonNode> AdminJsonAsync(TestHost host, string path)
+    {
+        using var response = await AdminGetAsync(host, path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    private static async Task SeedAsync(OrderGrainsClient client, long creditLimit)
+    {
+        await client.UpsertWarehouseAsync(new Warehouse { WarehouseId = "berlin", Name = "berlin", Latitude = 52.52, Longitude = 13.40, Active = true });
+        await client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = "sku-1", OnHand = 50, SyncId = "seed" });
+        var customer = await client.UpsertCustomerAsync(new Customer { CustomerId = "dealer", Name = "Dealer", Tier = "b2b", CreditLimitMinor = creditLimit, PaymentTerms = "NET_30" });
+        Assert.Equal("NET_30", customer.PaymentTerms);
+    }
+
+    private static PlaceOrderRequest Place(string externalId, int quantity) => new()
+    {
+        Channel = "b2b",
+        ExternalOrderId = externalId,
+        CustomerId = "dealer",
+        Currency = "EUR",
+        ShipTo = new Address { Recipient = "Dealer", Line1 = "Alexanderplatz 1", City = "Berlin", Country = "DE", Latitude = 52.5, Longitude = 13.4 },
+        Lines = { new OrderLine { Sku = "sku-1", Quantity = quantity, UnitPriceMinor = UnitPrice } },
+    };
+
+    /// <summary>Ships a released order in one package from Berlin and confirms its delivery, as WMS and carrier would: no payment.</summary>
+    private static async Task<Order> ShipAndDeliverAsync(OrderGrainsClient client, string orderId, int quantity, string reference)
+    {
+        await client.ReportShipmentAsync(new ShipmentReport
+        {
+            OrderId = orderId,
+            WarehouseId = "berlin",
+            ShipmentId = "s-" + reference,
+            Carrier = "DHL",
+            TrackingNumber = "T-" + reference,
+            Lines = { new LineQuantity { Sku = "sku-1", Quantity = quantity } },
+        });
+        return await client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = orderId, ShipmentId = "s-" + reference });
+    }
+
+    private static ConfirmPaymentRequest Pay(string orderId, string reference, long amount) =>
+        new() { OrderId = orderId, PaymentReference = reference, AmountMinor = amount };
+}
