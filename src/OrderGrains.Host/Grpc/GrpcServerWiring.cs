@@ -19,6 +19,8 @@ public static class GrpcServerWiring
             settings.ApplyTo(options);
             options.Interceptors.Add<GrpcErrorInterceptor>();
         });
+        // After Grpc.AspNetCore's own setup, which adds the default gzip and deflate providers when none are set.
+        services.PostConfigure<global::Grpc.AspNetCore.Server.GrpcServiceOptions>(options => CheckedCompressionProvider.WrapAll(options.CompressionProviders));
         services.AddGrpcReflection();
 
         // In place of Grpc.AspNetCore's own binder (the only method provider it registers), so that undecodable
