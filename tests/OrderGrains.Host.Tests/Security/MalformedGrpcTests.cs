@@ -279,7 +279,7 @@ public sealed class MalformedGrpcTests
     }
 
     /// <summary>A warehouse with stock, a customer and a valid order for them.</summary>
-    private sealed record Shop(string Sku, PlaceOrderRequest Request)
+    internal sealed record Shop(string Sku, PlaceOrderRequest Request)
     {
         public const int OnHand = 1_000;
 
