@@ -62,6 +62,7 @@ public static class OrderGrainsHost
         var adminTokens = AdminTokens.Load(builder.Configuration, settings);
         var callerTokens = CallerTokens.Load(builder.Configuration, settings);
         var certificate = TlsSettings.Load(builder.Configuration);
+        var clusterTls = ClusterTls.Load(builder.Configuration);
         var storage = await HostStorage.OpenAsync(settings, CancellationToken.None);
         WebApplication? app = null;
         try
@@ -88,6 +89,7 @@ public static class OrderGrainsHost
                 silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.AddDashboard();
+                clusterTls?.Apply(silo);
             });
             builder.Services.AddSingleton(storage);
             builder.Services.AddOrderGrainsGrpc(grpc);
