@@ -47,7 +47,8 @@ public static class ErpLedgerApp
     /// <summary>
     /// Builds and starts the ledger. Settings: <c>Erp:Port</c> (default 7080; 0 picks a free port),
     /// <c>Erp:ListenAddress</c> (127.0.0.1), <c>Erp:DataDir</c> (data/erp), <c>Erp:ApiKey</c>,
-    /// <c>ConnectionStrings:ErpPostgres</c>, <c>Erp:PostgresSchema</c> (erp) and <c>Erp:PostgresMaxPoolSize</c> (20).
+    /// <c>ConnectionStrings:ErpPostgres</c>, <c>Erp:PostgresSchema</c> (erp), <c>Erp:PostgresMaxPoolSize</c> (20) and
+    /// <c>Erp:MaxRequestBodySize</c> (262144 bytes).
     /// </summary>
     public static async Task<WebApplication> StartAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -62,6 +63,18 @@ public static class ErpLedgerApp
             PostgresSchema = configuration["Erp:PostgresSchema"] is { Length: > 0 } schema ? schema : "erp",
             ApiKey = configuration["Erp:ApiKey"] is { Length: > 0 } apiKey ? apiKey : null,
         };
+        if (configuration["Erp:MaxRequestBodySize"] is { Length: > 0 } bodyText)
+        {
+            if (long.TryParse(bodyText, NumberStyles.None, CultureInfo.InvariantCulture, out var body) && body > 0)
+            {
+                options.MaxRequestBodySize = body;
+            }
+            else
+            {
+                problems.Add($"Erp:MaxRequestBodySize is '{bodyText}'; set a size in bytes of at least 1 (262144 by default).");
+            }
+        }
+
         if (configuration["Erp:PostgresMaxPoolSize"] is { Length: > 0 } poolText)
         {
             if (int.TryParse(poolText, NumberStyles.None, CultureInfo.InvariantCulture, out var pool))
@@ -100,6 +113,7 @@ public static class ErpLedgerApp
             o.PostgresSchema = options.PostgresSchema;
             o.PostgresMaxPoolSize = options.PostgresMaxPoolSize;
             o.ApiKey = options.ApiKey;
+            o.MaxRequestBodySize = options.MaxRequestBodySize;
         });
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(listenAddress!, port));
         configure?.Invoke(builder);

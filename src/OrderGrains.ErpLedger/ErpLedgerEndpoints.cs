@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OrderGrains.Erp;
@@ -86,6 +87,13 @@ public static class ErpLedgerEndpoints
             return Problem(StatusCodes.Status400BadRequest, "Bad Request", $"the Idempotency-Key header is longer than {JournalEntryValidation.MaxKeyLength} characters.");
         }
 
+        var maxBody = http.RequestServices.GetRequiredService<IOptions<ErpLedgerOptions>>().Value.MaxRequestBodySize;
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize
+            && (bodySize.MaxRequestBodySize is null || bodySize.MaxRequestBodySize > maxBody))
+        {
+            bodySize.MaxRequestBodySize = maxBody;
+        }
+
         JournalEntryRequest? entry;
         try
         {
@@ -95,9 +103,18 @@ public static class ErpLedgerEndpoints
         {
             return Problem(StatusCodes.Status400BadRequest, "Bad Request", $"the body is not a journal entry: {exception.Message}");
         }
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Payload Too Large", $"the body is larger than {maxBody} bytes; a journal entry is far smaller.");
+        }
+
+        if (entry is null)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Bad Request", "the body is not a journal entry: it is JSON null.");
+        }
 
         var ledger = http.RequestServices.GetRequiredService<JournalLedger>();
-        var (result, invalid) = await ledger.PostAsync(key, entry!, http.RequestAborted).ConfigureAwait(false);
+        var (result, invalid) = await ledger.PostAsync(key, entry, http.RequestAborted).ConfigureAwait(false);
         if (invalid is not null)
         {
             return Problem(StatusCodes.Status422UnprocessableEntity, "Unprocessable Entity", invalid);

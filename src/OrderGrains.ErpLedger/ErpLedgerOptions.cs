@@ -20,6 +20,15 @@ public sealed partial class ErpLedgerOptions
     /// </summary>
     public int PostgresMaxPoolSize { get; set; } = 20;
 
+    /// <summary>
+    /// Largest journal entry body, in bytes, the API reads (default 256 KiB, far above any order's document); a larger
+    /// body is refused with 413 before it is parsed.
+    /// </summary>
+    public long MaxRequestBodySize { get; set; } = DefaultMaxRequestBodySize;
+
+    /// <summary>Default of <see cref="MaxRequestBodySize"/>.</summary>
+    public const long DefaultMaxRequestBodySize = 256 * 1024;
+
     /// <summary>When set, every /api request must carry it in the X-Api-Key header.</summary>
     public string? ApiKey { get; set; }
 

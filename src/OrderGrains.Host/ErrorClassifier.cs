@@ -32,6 +32,9 @@ public enum ErrorKind
     /// <summary>Storage did not confirm the write; the outcome is unknown until the record is read again.</summary>
     WriteLost = 9,
     ShuttingDown = 10,
+
+    /// <summary>The request is larger than the server takes (a body over its size limit).</summary>
+    TooLarge = 11,
 }
 
 /// <summary>
@@ -53,6 +56,8 @@ public static class ErrorClassifier
     {
         DomainValidationException invalid => new(ErrorKind.InvalidArgument, $"{invalid.Field}: {invalid.Reason}"),
         JsonException json => new(ErrorKind.InvalidArgument, "Malformed JSON: " + json.Message),
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } tooLarge => new(ErrorKind.TooLarge, tooLarge.Message),
+        BadHttpRequestException badRequest => new(ErrorKind.InvalidArgument, badRequest.Message),
         NotFoundException notFound => new(ErrorKind.NotFound, notFound.Message),
         IllegalTransitionException illegal => new(ErrorKind.IllegalTransition, illegal.Message),
         RuleViolationException violation => new(ErrorKind.RuleViolation, violation.Message),

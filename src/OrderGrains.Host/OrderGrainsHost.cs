@@ -58,9 +58,11 @@ public static class OrderGrainsHost
         var settings = HostSettings.Read(builder.Configuration);
         var admission = AdmissionOptions.Read(builder.Configuration);
         var grpc = GrpcSettings.Read(builder.Configuration);
+        var limits = ServerLimits.Read(builder.Configuration);
         var adminTokens = AdminTokens.Load(builder.Configuration, settings);
         var callerTokens = CallerTokens.Load(builder.Configuration, settings);
         var certificate = TlsSettings.Load(builder.Configuration);
+        var clusterTls = ClusterTls.Load(builder.Configuration);
         var storage = await HostStorage.OpenAsync(settings, CancellationToken.None);
         WebApplication? app = null;
         try
@@ -87,6 +89,7 @@ public static class OrderGrainsHost
                 silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.AddDashboard();
+                clusterTls?.Apply(silo);
             });
             builder.Services.AddSingleton(storage);
             builder.Services.AddOrderGrainsGrpc(grpc);
@@ -99,6 +102,7 @@ public static class OrderGrainsHost
             builder.Services.AddSingleton<FulfillmentService>();
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
+                limits.ApplyTo(kestrel);
                 var address = IPAddress.Parse(settings.ListenAddress);
                 // With a certificate, TLS on both ports; ALPN then offers h2 (and http/1.1 on the admin port).
                 kestrel.Listen(address, settings.GrpcPort, listen =>
@@ -121,6 +125,18 @@ public static class OrderGrainsHost
             configure?.Invoke(builder);
 
             app = builder.Build();
+            app.Use((context, next) =>
+            {
+                // Kestrel's body limit is for the admin port's JSON; a gRPC stream may carry many messages, each held to
+                // OrderGrains:Grpc:MaxReceiveMessageSize by Grpc.AspNetCore (Kestrel's limit would end it UNKNOWN).
+                if (context.GetEndpoint()?.Metadata.GetMetadata<global::Grpc.AspNetCore.Server.GrpcMethodMetadata>() is not null
+                    && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+                {
+                    bodySize.MaxRequestBodySize = null;
+                }
+
+                return next(context);
+            });
             app.UseAdminAuthentication();
             app.MapGrpcService<OrderIntakeService>();
             app.MapGrpcService<InventoryService>();

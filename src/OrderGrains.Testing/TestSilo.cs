@@ -45,7 +45,8 @@ public sealed class TestSilo : IAsyncDisposable
         Action<ISiloBuilder> configure,
         Action<IServiceCollection>? services = null,
         short silos = 1,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IClientBuilder>? client = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(configure);
@@ -76,6 +77,11 @@ public sealed class TestSilo : IAsyncDisposable
 
             services?.Invoke(host.Services);
         });
+        if (client is not null)
+        {
+            builder.ConfigureClient(client);
+        }
+
         var cluster = builder.Build();
         try
         {

@@ -68,7 +68,7 @@ public sealed partial class GrpcErrorInterceptor(
         ErrorKind.NotFound => StatusCode.NotFound,
         ErrorKind.IllegalTransition or ErrorKind.RuleViolation => StatusCode.FailedPrecondition,
         ErrorKind.IdempotencyConflict => StatusCode.AlreadyExists,
-        ErrorKind.Overloaded => StatusCode.ResourceExhausted,
+        ErrorKind.Overloaded or ErrorKind.TooLarge => StatusCode.ResourceExhausted,
         ErrorKind.ConcurrentChange => StatusCode.Aborted,
         ErrorKind.TimedOut => StatusCode.DeadlineExceeded,
         ErrorKind.WriteLost or ErrorKind.ShuttingDown => StatusCode.Unavailable,

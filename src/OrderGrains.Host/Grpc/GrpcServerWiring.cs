@@ -25,6 +25,8 @@ public static class GrpcServerWiring
                 options.Interceptors.Add<SmallReplyCompression>();
             }
         });
+        // After Grpc.AspNetCore's own setup, which adds the default gzip and deflate providers when none are set.
+        services.PostConfigure<global::Grpc.AspNetCore.Server.GrpcServiceOptions>(options => CheckedCompressionProvider.WrapAll(options.CompressionProviders));
         services.AddGrpcReflection();
 
         // In place of Grpc.AspNetCore's own binder (the only method provider it registers), so that undecodable

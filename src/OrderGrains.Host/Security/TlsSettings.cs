@@ -13,17 +13,20 @@ public static class TlsSettings
     public const string Section = "OrderGrains:Tls";
 
     /// <summary>The certificate with its private key, or null when TLS is not configured; a bad setting names its key.</summary>
-    public static X509Certificate2? Load(IConfiguration configuration)
+    public static X509Certificate2? Load(IConfiguration configuration) => Load(configuration, Section);
+
+    /// <summary>The same, from another section with the same keys (the silo-to-silo certificate, <see cref="ClusterTls"/>).</summary>
+    public static X509Certificate2? Load(IConfiguration configuration, string section)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var certificatePath = configuration[$"{Section}:CertificatePath"];
-        var keyPath = configuration[$"{Section}:KeyPath"];
-        var password = configuration[$"{Section}:Password"];
+        var certificatePath = configuration[$"{section}:CertificatePath"];
+        var keyPath = configuration[$"{section}:KeyPath"];
+        var password = configuration[$"{section}:Password"];
         if (string.IsNullOrEmpty(certificatePath))
         {
             if (!string.IsNullOrEmpty(keyPath) || !string.IsNullOrEmpty(password))
             {
-                throw new HostSettingsException([$"{Section}:KeyPath or :Password is set but {Section}:CertificatePath is empty; set it to the PEM certificate or the PFX file."]);
+                throw new HostSettingsException([$"{section}:KeyPath or :Password is set but {section}:CertificatePath is empty; set it to the PEM certificate or the PFX file."]);
             }
 
             return null;
@@ -31,12 +34,12 @@ public static class TlsSettings
 
         if (!File.Exists(certificatePath))
         {
-            throw new HostSettingsException([$"{Section}:CertificatePath is '{certificatePath}', which does not exist."]);
+            throw new HostSettingsException([$"{section}:CertificatePath is '{certificatePath}', which does not exist."]);
         }
 
         if (!string.IsNullOrEmpty(keyPath) && !File.Exists(keyPath))
         {
-            throw new HostSettingsException([$"{Section}:KeyPath is '{keyPath}', which does not exist."]);
+            throw new HostSettingsException([$"{section}:KeyPath is '{keyPath}', which does not exist."]);
         }
 
         X509Certificate2 certificate;
@@ -49,14 +52,14 @@ public static class TlsSettings
         catch (CryptographicException exception)
         {
             var what = string.IsNullOrEmpty(keyPath)
-                ? $"{Section}:CertificatePath '{certificatePath}' is not a PFX that opens with {Section}:Password (for PEM files also set {Section}:KeyPath)"
-                : $"{Section}:CertificatePath '{certificatePath}' and {Section}:KeyPath '{keyPath}' are not a PEM certificate and its private key";
+                ? $"{section}:CertificatePath '{certificatePath}' is not a PFX that opens with {section}:Password (for PEM files also set {section}:KeyPath)"
+                : $"{section}:CertificatePath '{certificatePath}' and {section}:KeyPath '{keyPath}' are not a PEM certificate and its private key";
             throw new HostSettingsException([$"{what}: {exception.Message}"]);
         }
 
         if (!certificate.HasPrivateKey)
         {
-            throw new HostSettingsException([$"{Section}:CertificatePath '{certificatePath}' holds no private key; set {Section}:KeyPath to its PEM key."]);
+            throw new HostSettingsException([$"{section}:CertificatePath '{certificatePath}' holds no private key; set {section}:KeyPath to its PEM key."]);
         }
 
         return certificate;
