@@ -112,8 +112,6 @@ public sealed class OrderGrain(
             CreatedAt = now,
             UpdatedAt = now,
             Pending = PendingWork.Placing,
-            PaymentTerms = customer.PaymentTerms,
-            PaymentTermDays = PaymentTerms.Days(customer.PaymentTerms) ?? 0,
         };
 
         // Sold out is decided before the customer is looked up: in a flash sale nearly every order ends here, and
@@ -129,6 +127,8 @@ public sealed class OrderGrain(
 
         var customer = await GrainFactory.GetGrain<ICustomerAccountGrain>(command.CustomerId).FindProfileAsync()
             ?? throw new NotFoundException("customer", command.CustomerId);
+        draft.PaymentTerms = customer.PaymentTerms;
+        draft.PaymentTermDays = PaymentTerms.Days(customer.PaymentTerms) ?? 0;
         state.State = draft;
         if (customer.Blocked)
         {

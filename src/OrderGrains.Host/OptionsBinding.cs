@@ -17,9 +17,6 @@ internal static class OptionsBinding
     public const string RemindersSection = "OrderGrains:Silo:Reminders";
     public const string DashboardSection = "OrderGrains:Dashboard";
 
-    /// <summary>How often Orleans' dashboard samples the meters unless <c>OrderGrains:Dashboard:CounterUpdateIntervalMs</c> says otherwise.</summary>
-    public const int DefaultDashboardCounterUpdateIntervalMs = 10_000;
-
     /// <summary>Requests one activation lets wait before callers get <c>LimitExceededException</c> (Orleans' default is no limit).</summary>
     public const int DefaultMaxEnqueuedRequests = 20_000;
 
@@ -52,11 +49,7 @@ internal static class OptionsBinding
         services.AddOptions<ReminderOptions>().BindConfiguration(RemindersSection)
             .Validate(o => o.MinimumReminderPeriod > TimeSpan.Zero, "ReminderOptions.MinimumReminderPeriod must be positive.")
             .ValidateOnStart();
-        // Orleans' dashboard exports every Orleans meter on each tick, and some of those gauges walk every activation
-        // and directory entry: at Orleans' 1 s default that cost 48 µs of CPU per order in a 20,000-buyer flash sale
-        // (dotnet-trace, see README). Ten seconds keeps the dashboard's charts useful at a tenth of the cost.
-        services.AddOptions<DashboardOptions>().Configure(o => o.CounterUpdateIntervalMs = DefaultDashboardCounterUpdateIntervalMs)
-            .BindConfiguration(DashboardSection)
+        services.AddOptions<DashboardOptions>().BindConfiguration(DashboardSection)
             .Validate(o => o.CounterUpdateIntervalMs >= 1000, "DashboardOptions.CounterUpdateIntervalMs must be at least 1000.")
             .Validate(o => o.HistoryLength > 0, "DashboardOptions.HistoryLength must be positive.")
             .ValidateOnStart();
