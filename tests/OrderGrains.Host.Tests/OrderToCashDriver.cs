@@ -34,6 +34,9 @@ public sealed class OrderToCashDriver
 
     private static int _runs;
 
+    /// <summary>How often each kind of call was actually made (generated steps that were not legal at the time are skipped).</summary>
+    public static System.Collections.Concurrent.ConcurrentDictionary<string, int> Made { get; } = new(StringComparer.Ordinal);
+
     private readonly TestHost _host;
     private readonly Action<string> _log;
 
@@ -242,8 +245,8 @@ public sealed class OrderToCashDriver
                 case StepKind.Release when Current.Status == OrderStatus.Paid:
                     await ReleaseAsync();
                     break;
-                case StepKind.Shortage when IsReserving(Current.Status) && Current.Allocations.Count > 0:
-                    await ShortageAsync(Current.Allocations[step.A % Current.Allocations.Count], step.B);
+                case StepKind.Shortage when IsReserving(Current.Status) && Open(Current).Count > 0:
+                    await ShortageAsync(Pick(Open(Current), step.A), step.B);
                     break;
                 case StepKind.Restock when IsReserving(Current.Status) && Current.Backordered.Any(b => b.Quantity > 0):
                     await RestockAsync(Pick(Current.Backordered.Where(b => b.Quantity > 0).ToList(), step.A), Warehouses[step.B % Warehouses.Length].Id);
@@ -255,8 +258,8 @@ public sealed class OrderToCashDriver
                 case StepKind.Cancel when Current.Status is OrderStatus.PendingPayment or OrderStatus.Paid:
                     await CancelAsync();
                     break;
-                case StepKind.Ship when Current.Status is OrderStatus.Released or OrderStatus.PartiallyShipped && Current.Allocations.Count > 0:
-                    var allocation = Current.Allocations[step.A % Current.Allocations.Count];
+                case StepKind.Ship when Current.Status is OrderStatus.Released or OrderStatus.PartiallyShipped && Open(Current).Count > 0:
+                    var allocation = Pick(Open(Current), step.A);
                     await ShipAsync(allocation.WarehouseId, [(allocation.Sku, 1 + (step.B % allocation.Quantity))]);
                     break;
                 case StepKind.Deliver when Current.Shipments.Any(s => s.DeliveredAt is null):
@@ -275,7 +278,7 @@ public sealed class OrderToCashDriver
                     await ReceiveReturnAsync(step.A, step.B);
                     break;
                 case StepKind.Replay when _idempotent.Count > 0:
-                    await ReplayAsync(_idempotent[step.A % _idempotent.Count]);
+                    await ReplayAsync(_idempotent[_idempotent.Count - 1 - (step.A % _idempotent.Count)]);
                     break;
                 default:
                     break;
@@ -296,12 +299,20 @@ public sealed class OrderToCashDriver
                 await ReleaseAsync();
             }
 
+            // What is still backordered is restocked (even step counts) or cancelled (odd ones).
             while (IsReserving(Current.Status) && Current.Backordered.FirstOrDefault(b => b.Quantity > 0) is { } backorder)
             {
-                await CancelBackorderAsync(backorder.Sku, backorder.Quantity);
+                if (Script.Steps.Count % 2 == 0)
+                {
+                    await RestockAsync(backorder, Warehouses[Script.Lines.Count % Warehouses.Length].Id);
+                }
+                else
+                {
+                    await CancelBackorderAsync(backorder.Sku, backorder.Quantity);
+                }
             }
 
-            foreach (var group in Current.Allocations.Where(a => a.Quantity > 0).GroupBy(a => a.WarehouseId, StringComparer.Ordinal).ToList())
+            foreach (var group in Open(Current).GroupBy(a => a.WarehouseId, StringComparer.Ordinal).ToList())
             {
                 await ShipAsync(group.Key, [.. group.Select(a => (a.Sku, a.Quantity))]);
             }
@@ -314,6 +325,19 @@ public sealed class OrderToCashDriver
             if (Current.Status == OrderStatus.ReturnRequested)
             {
                 await ReceiveReturnAsync(0, int.MaxValue);
+            }
+
+            if (Script.FinalReturn > 0 && Current.Status is OrderStatus.Completed or OrderStatus.PartiallyReturned && Returnable() is { Count: > 0 } returnable)
+            {
+                var (sku, units) = Pick(returnable, Script.FinalReturn);
+                await RequestReturnAsync(sku, 1 + (Script.FinalReturn % units));
+                await ReceiveReturnAsync(Script.FinalReturn, int.MaxValue);
+            }
+
+            // Every idempotent call made, sent again once the order settled: nothing may move.
+            foreach (var call in _idempotent.ToList())
+            {
+                await ReplayAsync(call);
             }
 
             Final = await _client.GetOrderAsync(_orderId);
@@ -329,12 +353,24 @@ public sealed class OrderToCashDriver
         private static bool IsReserving(OrderStatus status) =>
             status is OrderStatus.PendingPayment or OrderStatus.Paid or OrderStatus.Released or OrderStatus.PartiallyShipped;
 
+        /// <summary>Units allocated and not shipped yet, per SKU and warehouse (the wire's allocations include shipped units).</summary>
+        private static List<Allocation> Open(Order order) =>
+            [.. order.Allocations
+                .Select(a => new Allocation
+                {
+                    Sku = a.Sku,
+                    WarehouseId = a.WarehouseId,
+                    Quantity = a.Quantity - order.Shipments.Where(s => s.WarehouseId == a.WarehouseId).SelectMany(s => s.Lines).Where(l => l.Sku == a.Sku).Sum(l => l.Quantity),
+                })
+                .Where(a => a.Quantity > 0)];
+
         private static T Pick<T>(IReadOnlyList<T> items, int index) => items[index % items.Count];
 
         private string NextId(string prefix) => $"{prefix}-{_key}-{++_ids}";
 
         private async Task RunIdempotentAsync(string name, Func<Task<Order>> call)
         {
+            Made.AddOrUpdate(name.Split(' ')[0], 1, (_, n) => n + 1);
             _order = await call();
             _idempotent.Add((name, call));
         }
@@ -355,15 +391,26 @@ public sealed class OrderToCashDriver
         private async Task ShortageAsync(Allocation allocation, int seed)
         {
             var onHand = seed % allocation.Quantity;
+            if (seed % 2 == 1)
+            {
+                // The other warehouses count only what they hold for this order: nothing to re-source from, the rest is backordered.
+                foreach (var other in Warehouses.Where(w => w.Id != allocation.WarehouseId))
+                {
+                    var held = Open(Current).Where(a => a.Sku == allocation.Sku && a.WarehouseId == other.Id).Sum(a => a.Quantity);
+                    await _client.SetStockAsync(new SetStockRequest { WarehouseId = other.Id, Sku = allocation.Sku, OnHand = held, SyncId = NextId("count") });
+                }
+            }
+
             var request = new SetStockRequest { WarehouseId = allocation.WarehouseId, Sku = allocation.Sku, OnHand = onHand, SyncId = NextId("count") };
             await _client.SetStockAsync(request);
+            Made.AddOrUpdate("count", 1, (_, n) => n + 1);
             _idempotent.Add(("count " + request.SyncId, async () =>
             {
                 await _client.SetStockAsync(request);
                 return await _client.GetOrderAsync(_orderId);
             }));
             _order = await OrderLifecycle.EventuallyAsync(_client, _orderId, o =>
-                o.Allocations.Where(a => a.Sku == allocation.Sku && a.WarehouseId == allocation.WarehouseId).Sum(a => a.Quantity) <= onHand);
+                Open(o).Where(a => a.Sku == allocation.Sku && a.WarehouseId == allocation.WarehouseId).Sum(a => a.Quantity) <= onHand);
         }
 
         /// <summary>A delivery to a warehouse brings enough units for this order's backorder of the SKU: it is filled.</summary>
@@ -372,6 +419,7 @@ public sealed class OrderToCashDriver
             var stock = (await _client.GetAvailabilityAsync(backorder.Sku)).Warehouses.FirstOrDefault(w => w.WarehouseId == warehouseId);
             var request = new SetStockRequest { WarehouseId = warehouseId, Sku = backorder.Sku, OnHand = (stock?.OnHand ?? 0) + backorder.Quantity, SyncId = NextId("restock") };
             await _client.SetStockAsync(request);
+            Made.AddOrUpdate("restock", 1, (_, n) => n + 1);
             _order = await OrderLifecycle.EventuallyAsync(_client, _orderId, o => o.Backordered.Where(b => b.Sku == backorder.Sku).Sum(b => b.Quantity) == 0);
         }
 
@@ -379,7 +427,7 @@ public sealed class OrderToCashDriver
         {
             var paid = _paid > 0;
             var request = new CancelOrderRequest { OrderId = _orderId, CancellationId = NextId("cx"), Reason = "won't wait", Lines = { new LineQuantity { Sku = sku, Quantity = quantity } } };
-            await RunIdempotentAsync("cancel " + request.CancellationId, () => _client.CancelOrderAsync(request));
+            await RunIdempotentAsync("cancel-backorder " + request.CancellationId, () => _client.CancelOrderAsync(request));
             var value = quantity * _prices[sku];
             if (Current.Status == OrderStatus.Cancelled)
             {
@@ -460,6 +508,7 @@ public sealed class OrderToCashDriver
         /// <summary>Sends an earlier idempotent call again: the order's money, shipments, returns and status must not move.</summary>
         private async Task ReplayAsync((string Name, Func<Task<Order>> Call) earlier)
         {
+            Made.AddOrUpdate("replay " + earlier.Name.Split(' ')[0], 1, (_, n) => n + 1);
             var before = Money(await _client.GetOrderAsync(_orderId));
             await earlier.Call();
             var after = Money(await _client.GetOrderAsync(_orderId));

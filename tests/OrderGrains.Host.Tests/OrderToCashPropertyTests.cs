@@ -46,11 +46,21 @@ public sealed class OrderToCashPropertyTests
         // Only lifecycles that passed are in Settled, and without a failure they are the whole ledger.
         await driver.AssertTrialBalanceAsync(driver.Settled);
         _output.WriteLine($"{driver.Settled.Count} orders settled: {driver.Settled.Count(s => s.Status == Contracts.V1.OrderStatus.Completed)} completed, " +
-            $"{driver.Settled.Count(s => s.Status == Contracts.V1.OrderStatus.Cancelled)} cancelled, {driver.Settled.Count(s => s.Returned > 0)} with returns");
+            $"{driver.Settled.Count(s => s.Status == Contracts.V1.OrderStatus.Cancelled)} cancelled, {driver.Settled.Count(s => s.Returned > 0)} with returns; calls made: " +
+            string.Join(", ", OrderToCashDriver.Made.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key} {m.Value}")));
     }
 
+    // Shrunk counter-examples found while writing the property, kept as regular tests.
+
+    /// <summary>The order's refunds list stays empty, the ledger still gets the credit note for the whole payment.</summary>
     [Fact]
-    public Task Paid_order_cancelled_as_a_whole_is_credited_in_full_without_a_refund_record() => RunOnFreshHostAsync(new([new([new(5, 999, 3, 1, 2), new(2, 11300, 2, 4, 2)], [new(StepKind.Replay, 5, 6), new(StepKind.Deliver, 2, 2), new(StepKind.CancelBackorder, 2, 0), new(StepKind.Ship, 2, 3), new(StepKind.RequestReturn, 4, 5)]), new([new(1, 49999, 5, 2, 0), new(3, 12345, 0, 6, 2)], [new(StepKind.Pay, 5, 2), new(StepKind.CancelBackorder, 0, 1), new(StepKind.Cancel, 1, 1), new(StepKind.Pay, 0, 3), new(StepKind.Ship, 3, 6), new(StepKind.Ship, 5, 2), new(StepKind.Cancel, 5, 1), new(StepKind.ReceiveReturn, 1, 3), new(StepKind.Ship, 2, 4)])], RestartAfterRound: -1));
+    public Task Paid_order_cancelled_as_a_whole_is_credited_in_full() =>
+        RunOnFreshHostAsync(new([new([new(1, 11_300, 1, 0, 0)], [new(StepKind.Pay, 0, 0), new(StepKind.Cancel, 0, 0)])], RestartAfterRound: -1));
+
+    /// <summary>The wire's allocations include shipped units: a fully shipped order has nothing open left to ship.</summary>
+    [Fact]
+    public Task Order_shipped_in_full_by_a_step_completes_on_delivery() =>
+        RunOnFreshHostAsync(new([new([new(1, 11_300, 0, 1, 0)], [new(StepKind.Pay, 0, 0), new(StepKind.Release, 0, 0), new(StepKind.Ship, 0, 0)])], RestartAfterRound: -1));
 
     /// <summary>Runs one lifecycle (a shrunk counter-example) on a host of its own.</summary>
     private async Task RunOnFreshHostAsync(Lifecycle lifecycle)

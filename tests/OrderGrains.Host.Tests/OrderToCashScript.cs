@@ -36,10 +36,11 @@ public sealed record LineSpec(int Quantity, long UnitPriceMinor, int North, int 
 /// A cash sale (paid up front). Credit sales (section 3 of issue 12: payment terms, receivables on 1200, part
 /// payments) get their own kind here, their own steps (e.g. PayPart) and their own expectation in the driver.
 /// </summary>
-public sealed record OrderScript(IReadOnlyList<LineSpec> Lines, IReadOnlyList<Step> Steps)
+/// <remarks><see cref="FinalReturn"/>: after the order settled, 0 returns nothing; n returns some delivered units (n picks how many and how many are damaged).</remarks>
+public sealed record OrderScript(IReadOnlyList<LineSpec> Lines, IReadOnlyList<Step> Steps, int FinalReturn = 0)
 {
     public override string ToString() =>
-        $"new([{string.Join(", ", Lines)}], [{string.Join(", ", Steps)}])";
+        $"new([{string.Join(", ", Lines)}], [{string.Join(", ", Steps)}], FinalReturn: {FinalReturn.ToString(CultureInfo.InvariantCulture)})";
 }
 
 /// <summary>Several orders driven in lock step (step i of every order concurrently), with a host restart after round <see cref="RestartAfterRound"/> (−1: none).</summary>
@@ -86,7 +87,8 @@ public static class LifecycleGen
         from lines in Line.ArrayOf(lineCount)
         from stepCount in Gen.Choose(0, MaxSteps)
         from steps in Step.ArrayOf(stepCount)
-        select new OrderScript(lines, steps);
+        from finalReturn in Gen.Choose(-7, 7)
+        select new OrderScript(lines, steps, Math.Max(0, finalReturn));
 
     // A restart costs seconds: about one lifecycle in eight has one.
     public static Gen<Lifecycle> Lifecycle =>
@@ -129,6 +131,11 @@ public static class LifecycleGen
 
     private static IEnumerable<OrderScript> ShrinkOrder(OrderScript order)
     {
+        if (order.FinalReturn > 0)
+        {
+            yield return order with { FinalReturn = 0 };
+        }
+
         for (var i = 0; i < order.Steps.Count; i++)
         {
             yield return order with { Steps = [.. order.Steps.Where((_, j) => j != i)] };
