@@ -8,12 +8,14 @@ namespace OrderGrains.Host.Tests;
 /// <summary>A real host (Kestrel, gRPC, Orleans silo, storage) started in-process on free ports for one test.</summary>
 public sealed class TestHost : IAsyncDisposable
 {
-    private readonly RunningHost _host;
     private readonly string _dataDirectory;
+    private readonly string[] _args;
+    private RunningHost _host;
 
-    private TestHost(RunningHost host, string dataDirectory, int grpcPort, int adminPort, string? token)
+    private TestHost(RunningHost host, string[] args, string dataDirectory, int grpcPort, int adminPort, string? token)
     {
         _host = host;
+        _args = args;
         _dataDirectory = dataDirectory;
         GrpcPort = grpcPort;
         AdminPort = adminPort;
@@ -60,7 +62,15 @@ public sealed class TestHost : IAsyncDisposable
         var host = await OrderGrainsHost.StartAsync([.. args]);
         var tokenFile = Path.Combine(dataDirectory, OrderGrains.Host.Security.CallerTokens.GeneratedTokenFileName);
         var token = File.Exists(tokenFile) ? OrderGrainsClientOptions.ReadTokenFile(tokenFile) : null;
-        return new TestHost(host, dataDirectory, grpcPort, adminPort, token);
+        return new TestHost(host, [.. args], dataDirectory, grpcPort, adminPort, token);
+    }
+
+    /// <summary>Stops the host gracefully and starts it again on the same storage, ports and settings; clients keep working.</summary>
+    public async Task RestartAsync()
+    {
+        await _host.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _host = await OrderGrainsHost.StartAsync(_args);
     }
 
     /// <summary>A client of this host that sends <paramref name="token"/> (null: none); the caller disposes it.</summary>
