@@ -1,4 +1,3 @@
-using System.Globalization;
 using Npgsql;
 
 namespace OrderGrains.Storage.Postgres;
@@ -9,60 +8,47 @@ namespace OrderGrains.Storage.Postgres;
 /// working. Unlike Reminders.AdoNet, which commits every change on its own, changes queued at the same time are applied
 /// in arrival order in one batch and one transaction: every order registers a reminder.
 /// </summary>
-public sealed class PostgresReminderTable : IReminderTable, IAsyncDisposable
+public sealed class PostgresReminderTable : BatchedReminderTable
 {
     private const string Columns = "GrainId, ReminderName, StartTime, Period, Version";
 
     private readonly PostgresStorageOptions _options;
     private readonly string _serviceId;
     private readonly string _table;
-    private readonly ReminderChangeQueue _changes;
     private NpgsqlDataSource? _dataSource;
 
     /// <param name="options">Connection and schema.</param>
     /// <param name="serviceId">Orleans' ServiceId: reminders are kept per service.</param>
     public PostgresReminderTable(PostgresStorageOptions options, string serviceId)
+        : base(maxVersion: int.MaxValue) // Version is an integer column, as Reminders.AdoNet made it.
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(serviceId);
         _options = options;
         _serviceId = serviceId;
         _table = $"{options.QuotedSchema}.OrleansRemindersTable";
-        _changes = new ReminderChangeQueue(ApplyAsync);
     }
-
-    /// <summary>Reminder change transactions committed so far.</summary>
-    public long ChangeBatches => _changes.Batches;
 
     private NpgsqlDataSource DataSource => _dataSource ?? throw new InvalidOperationException("The reminder table is not started.");
 
     /// <inheritdoc />
     /// <remarks>Creates the schema if missing (idempotent, under the schema's lock).</remarks>
-    public async Task StartAsync(CancellationToken cancellationToken = default)
+    public override async Task StartAsync(CancellationToken cancellationToken = default)
     {
         _dataSource ??= _options.CreateDataSource();
         await PostgresSchema.EnsureCreatedAsync(_dataSource, _options.QuotedSchema, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public async Task StopAsync(CancellationToken cancellationToken = default) => await DisposeAsync().ConfigureAwait(false);
-
-    /// <inheritdoc />
-    public Task<ReminderTableData> ReadRows(GrainId grainId) => ReadRows(grainId, CancellationToken.None);
-
-    /// <inheritdoc />
-    public Task<ReminderTableData> ReadRows(GrainId grainId, CancellationToken cancellationToken) =>
+    protected override Task<ReminderTableData> ReadByGrainAsync(GrainId grainId, CancellationToken cancellationToken) =>
         QueryAsync($"SELECT {Columns} FROM {_table} WHERE ServiceId = $1 AND GrainId = $2", [grainId.ToString()], cancellationToken);
 
     /// <inheritdoc />
-    public Task<ReminderTableData> ReadRows(uint begin, uint end) => ReadRows(begin, end, CancellationToken.None);
-
-    /// <inheritdoc />
     /// <remarks>
-    /// The range is (begin, end] of the uniform hash; begin ≥ end wraps around. The column holds the hash as a signed
-    /// integer (as Reminders.AdoNet wrote it), so the range is split into at most four signed intervals.
+    /// The column holds the hash as a signed integer (as Reminders.AdoNet wrote it), so the range is split into at most
+    /// four signed intervals.
     /// </remarks>
-    public Task<ReminderTableData> ReadRows(uint begin, uint end, CancellationToken cancellationToken)
+    protected override Task<ReminderTableData> ReadByHashRangeAsync(uint begin, uint end, CancellationToken cancellationToken)
     {
         var bounds = new List<int>(8);
         foreach (var (low, high) in SignedIntervals(begin, end))
@@ -89,53 +75,14 @@ public sealed class PostgresReminderTable : IReminderTable, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName) => ReadRow(grainId, reminderName, CancellationToken.None);
-
-    /// <inheritdoc />
-    public async Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName, CancellationToken cancellationToken)
-    {
-        var rows = await QueryAsync(
+    protected override Task<ReminderTableData> ReadOneAsync(GrainId grainId, string reminderName, CancellationToken cancellationToken) =>
+        QueryAsync(
             $"SELECT {Columns} FROM {_table} WHERE ServiceId = $1 AND GrainId = $2 AND ReminderName = $3",
             [grainId.ToString(), reminderName],
-            cancellationToken).ConfigureAwait(false);
-
-        // Orleans' tables answer null for a reminder that does not exist.
-        return rows.Reminders.Count > 0 ? rows.Reminders[0] : null;
-    }
+            cancellationToken);
 
     /// <inheritdoc />
-    public Task<string?> UpsertRow(ReminderEntry entry) => UpsertRow(entry, CancellationToken.None);
-
-    /// <inheritdoc />
-    public async Task<string?> UpsertRow(ReminderEntry entry, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        var change = new ReminderChange(entry.GrainId.ToString(), entry.GrainId.GetUniformHashCode(), entry.ReminderName, entry, 0);
-        var version = await _changes.EnqueueAsync(change, cancellationToken).ConfigureAwait(false);
-        entry.ETag = FormatEtag(version);
-        return entry.ETag;
-    }
-
-    /// <inheritdoc />
-    public Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag) => RemoveRow(grainId, reminderName, eTag, CancellationToken.None);
-
-    /// <inheritdoc />
-    public async Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag, CancellationToken cancellationToken)
-    {
-        if (!int.TryParse(eTag, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
-        {
-            return false;
-        }
-
-        var change = new ReminderChange(grainId.ToString(), grainId.GetUniformHashCode(), reminderName, null, version);
-        return await _changes.EnqueueAsync(change, cancellationToken).ConfigureAwait(false) == 1;
-    }
-
-    /// <inheritdoc />
-    public Task TestOnlyClearTable() => TestOnlyClearTable(CancellationToken.None);
-
-    /// <inheritdoc />
-    public async Task TestOnlyClearTable(CancellationToken cancellationToken)
+    protected override async Task ClearAsync(CancellationToken cancellationToken)
     {
         await using var command = DataSource.CreateCommand($"DELETE FROM {_table} WHERE ServiceId = $1");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
@@ -143,9 +90,8 @@ public sealed class PostgresReminderTable : IReminderTable, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    protected override async ValueTask DisposeStoreAsync()
     {
-        await _changes.DisposeAsync().ConfigureAwait(false);
         if (Interlocked.Exchange(ref _dataSource, null) is { } dataSource)
         {
             await dataSource.DisposeAsync().ConfigureAwait(false);
@@ -216,7 +162,8 @@ public sealed class PostgresReminderTable : IReminderTable, IAsyncDisposable
         return new ReminderTableData(entries);
     }
 
-    private async ValueTask ApplyAsync(IReadOnlyList<ReminderChange> changes)
+    /// <inheritdoc />
+    private protected override async ValueTask ApplyBatchAsync(IReadOnlyList<ReminderChange> changes)
     {
         // One round trip; a batch without an explicit transaction runs in one implicit transaction (all or nothing).
         await using var connection = await DataSource.OpenConnectionAsync().ConfigureAwait(false);
@@ -272,6 +219,4 @@ public sealed class PostgresReminderTable : IReminderTable, IAsyncDisposable
         }
         while (await reader.NextResultAsync().ConfigureAwait(false));
     }
-
-    private static string FormatEtag(long version) => version.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Data.Sqlite;
 
 namespace OrderGrains.Storage.Sqlite;
@@ -8,7 +7,7 @@ namespace OrderGrains.Storage.Sqlite;
 /// expire). A reminder's ETag is its version: an upsert bumps it, and a removal naming an older version removes nothing.
 /// Changes queued at the same time share one durable transaction, applied in arrival order.
 /// </summary>
-public sealed class SqliteReminderTable : IReminderTable, IAsyncDisposable
+public sealed class SqliteReminderTable : BatchedReminderTable
 {
     private const string Columns = "grain_id, reminder_name, start_at_ticks, period_ticks, version";
 
@@ -23,37 +22,23 @@ public sealed class SqliteReminderTable : IReminderTable, IAsyncDisposable
     private const string RemoveSql = "DELETE FROM orleans_reminders WHERE grain_id = $id AND reminder_name = $name AND version = $version;";
 
     private readonly SqliteStorageOptions _options;
-    private readonly ReminderChangeQueue _changes;
 
     public SqliteReminderTable(SqliteStorageOptions options)
+        : base(maxVersion: long.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        _changes = new ReminderChangeQueue(ApplyAsync);
     }
 
-    /// <summary>Reminder change transactions committed so far.</summary>
-    public long ChangeBatches => _changes.Batches;
+    /// <inheritdoc />
+    public override Task StartAsync(CancellationToken cancellationToken = default) => SqliteSchema.EnsureCreatedAsync(_options, cancellationToken);
 
     /// <inheritdoc />
-    public Task StartAsync(CancellationToken cancellationToken = default) => SqliteSchema.EnsureCreatedAsync(_options, cancellationToken);
-
-    /// <inheritdoc />
-    public async Task StopAsync(CancellationToken cancellationToken = default) => await _changes.DisposeAsync().ConfigureAwait(false);
-
-    /// <inheritdoc />
-    public Task<ReminderTableData> ReadRows(GrainId grainId) => ReadRows(grainId, CancellationToken.None);
-
-    /// <inheritdoc />
-    public Task<ReminderTableData> ReadRows(GrainId grainId, CancellationToken cancellationToken) =>
+    protected override Task<ReminderTableData> ReadByGrainAsync(GrainId grainId, CancellationToken cancellationToken) =>
         QueryAsync($"SELECT {Columns} FROM orleans_reminders WHERE grain_id = $id;", c => c.Parameters.AddWithValue("$id", grainId.ToString()), cancellationToken);
 
     /// <inheritdoc />
-    public Task<ReminderTableData> ReadRows(uint begin, uint end) => ReadRows(begin, end, CancellationToken.None);
-
-    /// <inheritdoc />
-    /// <remarks>The range is (begin, end] of the uniform hash; begin ≥ end wraps around.</remarks>
-    public Task<ReminderTableData> ReadRows(uint begin, uint end, CancellationToken cancellationToken) =>
+    protected override Task<ReminderTableData> ReadByHashRangeAsync(uint begin, uint end, CancellationToken cancellationToken) =>
         QueryAsync(
             begin < end
                 ? $"SELECT {Columns} FROM orleans_reminders WHERE grain_hash > $begin AND grain_hash <= $end;"
@@ -66,66 +51,24 @@ public sealed class SqliteReminderTable : IReminderTable, IAsyncDisposable
             cancellationToken);
 
     /// <inheritdoc />
-    public Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName) => ReadRow(grainId, reminderName, CancellationToken.None);
-
-    /// <inheritdoc />
-    public async Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName, CancellationToken cancellationToken)
-    {
-        var rows = await QueryAsync(
+    protected override Task<ReminderTableData> ReadOneAsync(GrainId grainId, string reminderName, CancellationToken cancellationToken) =>
+        QueryAsync(
             $"SELECT {Columns} FROM orleans_reminders WHERE grain_id = $id AND reminder_name = $name;",
             c =>
             {
                 c.Parameters.AddWithValue("$id", grainId.ToString());
                 c.Parameters.AddWithValue("$name", reminderName);
             },
-            cancellationToken).ConfigureAwait(false);
-
-        // Orleans' tables answer null for a reminder that does not exist.
-        return rows.Reminders.Count > 0 ? rows.Reminders[0] : null;
-    }
+            cancellationToken);
 
     /// <inheritdoc />
-    public Task<string?> UpsertRow(ReminderEntry entry) => UpsertRow(entry, CancellationToken.None);
-
-    /// <inheritdoc />
-    public async Task<string?> UpsertRow(ReminderEntry entry, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        var change = new ReminderChange(entry.GrainId.ToString(), entry.GrainId.GetUniformHashCode(), entry.ReminderName, entry, 0);
-        var version = await _changes.EnqueueAsync(change, cancellationToken).ConfigureAwait(false);
-        entry.ETag = FormatEtag(version);
-        return entry.ETag;
-    }
-
-    /// <inheritdoc />
-    public Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag) => RemoveRow(grainId, reminderName, eTag, CancellationToken.None);
-
-    /// <inheritdoc />
-    public async Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag, CancellationToken cancellationToken)
-    {
-        if (!long.TryParse(eTag, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
-        {
-            return false;
-        }
-
-        var change = new ReminderChange(grainId.ToString(), grainId.GetUniformHashCode(), reminderName, null, version);
-        return await _changes.EnqueueAsync(change, cancellationToken).ConfigureAwait(false) == 1;
-    }
-
-    /// <inheritdoc />
-    public Task TestOnlyClearTable() => TestOnlyClearTable(CancellationToken.None);
-
-    /// <inheritdoc />
-    public async Task TestOnlyClearTable(CancellationToken cancellationToken)
+    protected override async Task ClearAsync(CancellationToken cancellationToken)
     {
         await using var connection = await SqliteSchema.OpenAsync(_options.ConnectionString, cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = "DELETE FROM orleans_reminders;";
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    /// <inheritdoc />
-    public ValueTask DisposeAsync() => _changes.DisposeAsync();
 
     private async Task<ReminderTableData> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
     {
@@ -150,7 +93,8 @@ public sealed class SqliteReminderTable : IReminderTable, IAsyncDisposable
         return new ReminderTableData(entries);
     }
 
-    private async ValueTask ApplyAsync(IReadOnlyList<ReminderChange> changes)
+    /// <inheritdoc />
+    private protected override async ValueTask ApplyBatchAsync(IReadOnlyList<ReminderChange> changes)
     {
         await using var connection = await SqliteSchema.OpenAsync(_options.ConnectionString, CancellationToken.None).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync().ConfigureAwait(false);
@@ -178,6 +122,4 @@ public sealed class SqliteReminderTable : IReminderTable, IAsyncDisposable
 
         await transaction.CommitAsync().ConfigureAwait(false);
     }
-
-    private static string FormatEtag(long version) => version.ToString(CultureInfo.InvariantCulture);
 }

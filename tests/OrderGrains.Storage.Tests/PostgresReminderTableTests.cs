@@ -7,45 +7,19 @@ using Xunit.Abstractions;
 namespace OrderGrains.Storage.Tests;
 
 /// <summary>Our Orleans reminder table on PostgreSQL: Orleans' ETag semantics, hash ranges, batched and durable.</summary>
-public sealed class PostgresReminderTableTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class PostgresReminderTableTests(ITestOutputHelper output) : ReminderTableContractTests, IAsyncLifetime
 {
-    private static readonly CancellationToken None = CancellationToken.None;
     private readonly TemporaryPostgresSchema _schema = new();
+
+    // StartTime is a timestamptz (microseconds); whole milliseconds, as Reminders.AdoNet wrote them.
+    protected override DateTime ExactStartTime => new(2030, 1, 2, 1, 4, 5, 6, DateTimeKind.Utc);
+
+    // Reminders.AdoNet's contract: a new row is at Version 0.
+    protected override string FirstEtag => "0";
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync() => await _schema.DisposeAsync();
-
-    [Fact]
-    public async Task Reminders_are_upserted_read_and_removed_by_etag()
-    {
-        await using var table = await OpenAsync();
-        var grain = GrainId.Create("order", Guid.NewGuid().ToString("N"));
-        var daily = Entry(grain, "expire", new DateTime(2030, 1, 2, 1, 4, 5, 6, DateTimeKind.Utc), TimeSpan.FromDays(1));
-        var hourly = Entry(grain, "remind", DateTime.UnixEpoch, TimeSpan.FromHours(1));
-
-        var dailyEtag = await table.UpsertRow(daily);
-        await table.UpsertRow(hourly);
-        var moved = Entry(grain, "expire", daily.StartAt.AddMinutes(30), TimeSpan.FromMinutes(5));
-        var movedEtag = await table.UpsertRow(moved);
-        Assert.NotEqual(dailyEtag, movedEtag);
-
-        var rows = (await table.ReadRows(grain)).Reminders.OrderBy(r => r.ReminderName, StringComparer.Ordinal).ToList();
-        Assert.Equal(["expire", "remind"], rows.Select(r => r.ReminderName));
-        Assert.Equal(moved.StartAt, rows[0].StartAt);
-        Assert.Equal(DateTimeKind.Utc, rows[0].StartAt.Kind);
-        Assert.Equal(TimeSpan.FromMinutes(5), rows[0].Period);
-        Assert.Equal(movedEtag, rows[0].ETag);
-        Assert.Equal(grain, rows[0].GrainId);
-        Assert.Equal(movedEtag, (await table.ReadRow(grain, "expire"))!.ETag);
-        Assert.Null(await table.ReadRow(grain, "never"));
-
-        // Orleans removes by ETag: a stale one removes nothing.
-        Assert.False(await table.RemoveRow(grain, "expire", dailyEtag!));
-        Assert.True(await table.RemoveRow(grain, "expire", movedEtag!));
-        Assert.False(await table.RemoveRow(grain, "expire", movedEtag!));
-        Assert.Equal(["remind"], (await table.ReadRows(grain)).Reminders.Select(r => r.ReminderName));
-    }
 
     [Fact]
     public async Task Reminders_are_kept_per_service()
@@ -91,25 +65,6 @@ public sealed class PostgresReminderTableTests(ITestOutputHelper output) : IAsyn
     }
 
     [Fact]
-    public async Task Changes_to_one_reminder_apply_in_order()
-    {
-        await using var table = await OpenAsync();
-        var grain = GrainId.Create("order", "o1");
-
-        var first = table.UpsertRow(Entry(grain, "expiry", DateTime.UtcNow, TimeSpan.FromMinutes(1)));
-        var removed = table.RemoveRow(grain, "expiry", "0");
-        var removedAgain = table.RemoveRow(grain, "expiry", "0");
-        var second = table.UpsertRow(Entry(grain, "expiry", DateTime.UtcNow, TimeSpan.FromMinutes(7)));
-        await Task.WhenAll(first, removed, removedAgain, second);
-
-        Assert.Equal("0", await first);
-        Assert.True(await removed);
-        Assert.False(await removedAgain);
-        var stored = Assert.Single((await table.ReadRows(grain)).Reminders);
-        Assert.Equal(TimeSpan.FromMinutes(7), stored.Period);
-    }
-
-    [Fact]
     public async Task A_failing_change_fails_its_batch_and_later_changes_still_apply()
     {
         await using var table = await OpenAsync();
@@ -122,24 +77,6 @@ public sealed class PostgresReminderTableTests(ITestOutputHelper output) : IAsyn
 
         Assert.True(await table.RemoveRow(grain, "expiry", ok!));
         Assert.Empty((await table.ReadRows(grain)).Reminders);
-    }
-
-    [Fact]
-    public async Task Concurrent_upserts_share_transactions_and_survive_reopening()
-    {
-        var start = new DateTime(2031, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        await using (var table = await OpenAsync())
-        {
-            await Task.WhenAll(Enumerable.Range(0, 1_000).Select(i =>
-                Task.Run(() => table.UpsertRow(Entry(GrainId.Create("order", $"o{i}"), "expiry", start, TimeSpan.FromMinutes(1))))));
-
-            Assert.True(table.ChangeBatches <= 250, $"1000 upserts took {table.ChangeBatches} transactions");
-        }
-
-        await using var reopened = await OpenAsync();
-        var all = (await reopened.ReadRows(0, 0)).Reminders;
-        Assert.Equal(1_000, all.Count);
-        Assert.All(all, r => Assert.Equal(start, r.StartAt));
     }
 
     /// <summary>
@@ -218,13 +155,12 @@ public sealed class PostgresReminderTableTests(ITestOutputHelper output) : IAsyn
             owned: store);
     }
 
-    private async Task<PostgresReminderTable> OpenAsync(string serviceId = "reminder-tests")
+    protected override Task<BatchedReminderTable> OpenAsync() => OpenAsync("reminder-tests");
+
+    private async Task<BatchedReminderTable> OpenAsync(string serviceId)
     {
         var table = new PostgresReminderTable(_schema.Options(), serviceId);
         await table.StartAsync(None);
         return table;
     }
-
-    private static ReminderEntry Entry(GrainId grain, string name, DateTime startAt, TimeSpan period) =>
-        new() { GrainId = grain, ReminderName = name, StartAt = startAt, Period = period };
 }
