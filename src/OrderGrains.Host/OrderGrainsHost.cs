@@ -137,6 +137,7 @@ public static class OrderGrainsHost
 
                 return next(context);
             });
+            app.Use(GrpcLengthPrefixGuard.InvokeAsync);
             app.UseAdminAuthentication();
             app.MapGrpcService<OrderIntakeService>();
             app.MapGrpcService<InventoryService>();

@@ -75,9 +75,9 @@ public sealed class MalformedGrpcTests
                 () => Send(RawGrpc.Frame(new byte[(4 * 1024 * 1024) + 1], compressed: false))),
             ("length prefix claiming 2 GiB", Outcome.Grpc(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size."),
                 () => Send(WithLength(int.MaxValue))),
-            // Grpc.AspNetCore throws IOException("Message too large") for prefixes past int.MaxValue before any of our
-            // code runs, and answers every such exception UNKNOWN: precise, but not the status other servers send.
-            ("length prefix past 2 GiB", Outcome.Grpc(StatusCode.Unknown, "Exception was thrown by handler."),
+            // Grpc.AspNetCore would throw IOException("Message too large") for prefixes past int.MaxValue and answer
+            // UNKNOWN; GrpcLengthPrefixGuard ends them as Grpc.AspNetCore ends every other oversized message.
+            ("length prefix past 2 GiB", Outcome.Grpc(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size."),
                 () => Send(WithLength(uint.MaxValue))),
             // A field over Http2.MaxRequestHeaderFieldSize is an HPACK decoding failure: the connection ends, COMPRESSION_ERROR.
             ("one header field over 8 KiB", Outcome.Ended(new Http2End("GOAWAY", 0x9)),
