@@ -46,11 +46,16 @@ public static class ErpDocuments
                 var (net, vat) = Split(e.AmountMinor, vatRateBasisPoints);
                 // Against an unpaid invoice (payment terms) the return lowers the receivable; only the rest is owed back.
                 var againstInvoice = Math.Clamp(e.ReceivableMinor, 0, e.AmountMinor);
+                var owedBack = e.AmountMinor - againstInvoice;
+                // The OMS pays the owed-back part out when the return is received, so the same document (one
+                // idempotency key, so a replay posts it once) settles it from cash: 2100 nets to zero per return.
                 return Entry(DocumentTypes.CreditNote, e, reference,
                     JournalLine.Debit(ChartOfAccounts.SalesRevenue, net, "returned sales"),
                     vat > 0 ? JournalLine.Debit(ChartOfAccounts.OutputVat, vat, "VAT on returned sales") : null,
                     againstInvoice > 0 ? JournalLine.Credit(ChartOfAccounts.AccountsReceivable, againstInvoice, "credited against invoice " + e.OrderId) : null,
-                    e.AmountMinor > againstInvoice ? JournalLine.Credit(ChartOfAccounts.CustomerAdvances, e.AmountMinor - againstInvoice, "refund owed to customer " + e.CustomerId) : null);
+                    owedBack > 0 ? JournalLine.Credit(ChartOfAccounts.CustomerAdvances, owedBack, "refund owed to customer " + e.CustomerId) : null,
+                    owedBack > 0 ? JournalLine.Debit(ChartOfAccounts.CustomerAdvances, owedBack, "refund " + e.Reference + " paid to customer " + e.CustomerId) : null,
+                    owedBack > 0 ? JournalLine.Credit(ChartOfAccounts.CashClearing, owedBack, "refund paid out") : null);
             }
 
             case OrderEventKind.Cancelled when e.AmountMinor > 0:

@@ -33,14 +33,41 @@ public sealed class CreditSaleDocumentTests
     }
 
     [Fact]
-    public void Return_on_a_partly_paid_invoice_credits_receivables_up_to_the_open_balance_and_owes_back_the_rest()
+    public void Return_on_a_partly_paid_invoice_credits_receivables_up_to_the_open_balance_and_pays_the_rest_back_from_cash()
     {
         var entry = ErpDocuments.For(Event(OrderEventKind.Refunded, 22_600, receivable: 16_500), 1300)!;
 
         Assert.Equal(DocumentTypes.CreditNote, entry.DocumentType);
         Assert.Equal(
-            [(ChartOfAccounts.AccountsReceivable, 16_500L), (ChartOfAccounts.CustomerAdvances, 6_100L)],
+            [(ChartOfAccounts.AccountsReceivable, 16_500L), (ChartOfAccounts.CustomerAdvances, 6_100L), (ChartOfAccounts.CashClearing, 6_100L)],
             entry.Lines.Where(l => l.CreditMinor > 0).Select(l => (l.Account, l.CreditMinor)));
+        Assert.Equal(
+            [(ChartOfAccounts.SalesRevenue, 20_000L), (ChartOfAccounts.OutputVat, 2_600L), (ChartOfAccounts.CustomerAdvances, 6_100L)],
+            entry.Lines.Where(l => l.DebitMinor > 0).Select(l => (l.Account, l.DebitMinor)));
+        Assert.Null(JournalEntryValidation.Validate(entry));
+    }
+
+    [Fact]
+    public void Return_within_the_open_balance_only_lowers_the_receivable()
+    {
+        var entry = ErpDocuments.For(Event(OrderEventKind.Refunded, 22_600, receivable: 22_600), 1300)!;
+
+        Assert.Equal(
+            [(ChartOfAccounts.AccountsReceivable, 22_600L)],
+            entry.Lines.Where(l => l.CreditMinor > 0).Select(l => (l.Account, l.CreditMinor)));
+        Assert.DoesNotContain(entry.Lines, l => l.Account is ChartOfAccounts.CustomerAdvances or ChartOfAccounts.CashClearing);
+        Assert.Null(JournalEntryValidation.Validate(entry));
+    }
+
+    [Fact]
+    public void Return_of_a_cash_sale_pays_the_whole_credit_back_from_cash_and_nets_customer_advances()
+    {
+        var entry = ErpDocuments.For(Event(OrderEventKind.Refunded, 11_300, paid: true), 1300)!;
+
+        Assert.Equal(DocumentTypes.CreditNote, entry.DocumentType);
+        Assert.Equal(0, entry.Lines.Where(l => l.Account == ChartOfAccounts.CustomerAdvances).Sum(l => l.DebitMinor - l.CreditMinor));
+        Assert.Equal(-11_300, entry.Lines.Where(l => l.Account == ChartOfAccounts.CashClearing).Sum(l => l.DebitMinor - l.CreditMinor));
+        Assert.Equal(11_300, entry.Lines.Where(l => l.Account is ChartOfAccounts.SalesRevenue or ChartOfAccounts.OutputVat).Sum(l => l.DebitMinor));
         Assert.Null(JournalEntryValidation.Validate(entry));
     }
 

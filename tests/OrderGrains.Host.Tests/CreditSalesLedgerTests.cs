@@ -56,7 +56,7 @@ public sealed class CreditSalesLedgerTests
         Assert.Equal(56_500, receivable.DebitMinor);
         Assert.Contains("due " + completed.PaymentDueAt.ToDateTimeOffset().UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), receivable.Memo, StringComparison.Ordinal);
         Assert.Equal([20_000L, 36_500L], entries.Skip(1).Select(e => e.Lines.Single(l => l.Account == ChartOfAccounts.AccountsReceivable).CreditMinor));
-        await AssertBooksAsync(host, entries, delivered: 56_500, returned: 0, cashIn: 56_500, owedBack: 0);
+        await AssertBooksAsync(host, entries, delivered: 56_500, returned: 0, cashIn: 56_500, paidBack: 0);
         Assert.Empty((await AdminJsonAsync(host, "admin/customers/dealer/receivables"))["receivables"]!.AsArray());
     }
 
@@ -79,7 +79,7 @@ public sealed class CreditSalesLedgerTests
     }
 
     [Fact]
-    public async Task Return_after_a_partial_payment_credits_the_receivable_and_owes_back_only_the_overpaid_rest()
+    public async Task Return_after_a_partial_payment_credits_the_receivable_and_pays_back_only_the_overpaid_rest()
     {
         await using var host = await TestHost.StartAsync();
         var client = host.Client;
@@ -104,13 +104,15 @@ public sealed class CreditSalesLedgerTests
             Lines = { new ReturnedLine { Sku = "sku-1", Quantity = 2, Condition = ItemCondition.Resalable } },
         });
 
-        // 565.00 invoiced, 400.00 paid: 165.00 open; the return of 226.00 clears it and 61.00 is owed back.
+        // 565.00 invoiced, 400.00 paid: 165.00 open; the return of 226.00 clears it and 61.00 is owed back and paid out.
         Assert.Equal(0, returned.BalanceDueMinor);
         var entries = await PostedAsync(host, placed.OrderId, DocumentTypes.SalesInvoice, DocumentTypes.CustomerPayment, DocumentTypes.CreditNote);
         var note = entries[^1];
         Assert.Equal(16_500, note.Lines.Single(l => l.Account == ChartOfAccounts.AccountsReceivable).CreditMinor);
-        Assert.Equal(6_100, note.Lines.Single(l => l.Account == ChartOfAccounts.CustomerAdvances).CreditMinor);
-        await AssertBooksAsync(host, entries, delivered: 56_500, returned: 22_600, cashIn: 40_000, owedBack: 6_100);
+        Assert.Equal(6_100, note.Lines.Single(l => l.Account == ChartOfAccounts.CustomerAdvances && l.CreditMinor > 0).CreditMinor);
+        Assert.Equal(6_100, note.Lines.Single(l => l.Account == ChartOfAccounts.CustomerAdvances && l.DebitMinor > 0).DebitMinor);
+        Assert.Equal(6_100, note.Lines.Single(l => l.Account == ChartOfAccounts.CashClearing).CreditMinor);
+        await AssertBooksAsync(host, entries, delivered: 56_500, returned: 22_600, cashIn: 40_000, paidBack: 6_100);
     }
 
     [Fact]
@@ -152,10 +154,10 @@ public sealed class CreditSalesLedgerTests
     }
 
     /// <summary>
-    /// Revenue net + output VAT = delivered − returned; cash = paid in; receivables net to zero; customer advances hold
-    /// only what is owed back; every entry and the whole trial balance balance.
+    /// Revenue net + output VAT = delivered − returned; cash = paid in − paid back; receivables and customer advances
+    /// net to zero (what a return owes back is paid out at receipt); every entry and the whole trial balance balance.
     /// </summary>
-    private static async Task AssertBooksAsync(TestHost host, IReadOnlyList<JournalEntry> entries, long delivered, long returned, long cashIn, long owedBack)
+    private static async Task AssertBooksAsync(TestHost host, IReadOnlyList<JournalEntry> entries, long delivered, long returned, long cashIn, long paidBack)
     {
         Assert.All(entries, e => Assert.Equal(e.Lines.Sum(l => l.DebitMinor), e.Lines.Sum(l => l.CreditMinor)));
         foreach (var invoice in entries.Where(e => e.DocumentType == DocumentTypes.SalesInvoice))
@@ -167,8 +169,8 @@ public sealed class CreditSalesLedgerTests
 
         Assert.Equal(-(delivered - returned), Balance(entries, ChartOfAccounts.SalesRevenue) + Balance(entries, ChartOfAccounts.OutputVat));
         Assert.Equal(0, Balance(entries, ChartOfAccounts.AccountsReceivable));
-        Assert.Equal(cashIn, Balance(entries, ChartOfAccounts.CashClearing));
-        Assert.Equal(-owedBack, Balance(entries, ChartOfAccounts.CustomerAdvances));
+        Assert.Equal(cashIn - paidBack, Balance(entries, ChartOfAccounts.CashClearing));
+        Assert.Equal(0, Balance(entries, ChartOfAccounts.CustomerAdvances));
         var trial = await Erp(host).GetTrialBalanceAsync(default);
         Assert.Equal(0, Assert.Single(trial.Totals).BalanceMinor);
     }

@@ -12,8 +12,8 @@ public sealed record OrderMoneyExpectation(string OrderId, OrderStatus Status, l
     /// <summary>Whether a sales invoice was posted: the order completed (returns come after completion).</summary>
     public bool Invoiced => Status is OrderStatus.Completed or OrderStatus.ReturnRequested or OrderStatus.PartiallyReturned or OrderStatus.Returned;
 
-    /// <summary>1010 Cash clearing: paid in − paid back for cancelled units.</summary>
-    public long Cash => Paid - RefundedForCancellations;
+    /// <summary>1010 Cash clearing: paid in − paid back for cancelled units − paid back for returned units.</summary>
+    public long Cash => Paid - RefundedForCancellations - Returned;
 }
 
 /// <summary>
@@ -129,8 +129,8 @@ public sealed class OrderToCashDriver
             Assert.True(vat == invoice.Lines.Where(l => l.Account == ChartOfAccounts.OutputVat).Sum(l => l.CreditMinor), $"invoice VAT: {context}");
         }
 
-        // Return refunds are owed to the customer on 2100 (no payout document exists yet); everything else nets to zero.
-        Assert.True(-expected.Returned == Balance(entries, ChartOfAccounts.CustomerAdvances), $"2100 Customer advances must be −returned: {context}");
+        // Return refunds are paid out when the return is received (the credit note settles 2100 from cash).
+        Assert.True(Balance(entries, ChartOfAccounts.CustomerAdvances) == 0, $"2100 Customer advances must net to zero: {context}");
         Assert.True(-(expected.Delivered - expected.Returned) == Balance(entries, ChartOfAccounts.SalesRevenue) + Balance(entries, ChartOfAccounts.OutputVat), $"revenue + VAT must be −(delivered − returned): {context}");
         Assert.True(expected.Cash == Balance(entries, ChartOfAccounts.CashClearing), $"1010 Cash must be paid − refunded: {context}");
         Assert.True(Balance(entries, ChartOfAccounts.AccountsReceivable) == 0, $"1200 Receivables must net to zero: {context}");
@@ -146,7 +146,7 @@ public sealed class OrderToCashDriver
             $"expected cash {settled.Sum(s => s.Cash)}, returned {settled.Sum(s => s.Returned)}, delivered {settled.Sum(s => s.Delivered)}";
         Assert.True(trial.Totals.All(t => t.BalanceMinor == 0), context);
         Assert.True(settled.Sum(s => s.Cash) == Account(ChartOfAccounts.CashClearing), context);
-        Assert.True(-settled.Sum(s => s.Returned) == Account(ChartOfAccounts.CustomerAdvances), context);
+        Assert.True(Account(ChartOfAccounts.CustomerAdvances) == 0, context);
         Assert.True(-settled.Sum(s => s.Delivered - s.Returned) == Account(ChartOfAccounts.SalesRevenue) + Account(ChartOfAccounts.OutputVat), context);
         Assert.True(Account(ChartOfAccounts.AccountsReceivable) == 0, context);
     }

@@ -162,8 +162,11 @@ public sealed class OrderToCashLedgerTests
         var entries = await PostedAsync(host, order.OrderId, DocumentTypes.CustomerPayment, DocumentTypes.CreditNote, DocumentTypes.SalesInvoice, DocumentTypes.CreditNote);
         var returnNote = entries[^1];
         Assert.Equal(UnitPrice, returnNote.Lines.Where(l => l.Account is ChartOfAccounts.SalesRevenue or ChartOfAccounts.OutputVat).Sum(l => l.DebitMinor));
-        // The return's refund is owed to the customer (a credit on 2100) until it is paid out; everything else nets out.
-        await AssertSettledAsync(host, entries, delivered: 33_900, returned: UnitPrice, cashIn: 56_500, cashOut: 22_600);
+        // The return's refund is paid out from cash in the same credit note, so 2100 nets to zero as for every settled order.
+        Assert.Equal(
+            [(ChartOfAccounts.CustomerAdvances, UnitPrice), (ChartOfAccounts.CashClearing, UnitPrice)],
+            returnNote.Lines.Where(l => l.CreditMinor > 0).Select(l => (l.Account, l.CreditMinor)));
+        await AssertSettledAsync(host, entries, delivered: 33_900, returned: UnitPrice, cashIn: 56_500, cashOut: 22_600 + UnitPrice);
     }
 
     [Fact]
@@ -188,7 +191,7 @@ public sealed class OrderToCashLedgerTests
     }
 
     /// <summary>
-    /// Customer advances net to zero except for return refunds still owed; revenue net + output VAT = delivered −
+    /// Customer advances net to zero (return refunds are paid out at receipt); revenue net + output VAT = delivered −
     /// returned; cash clearing = paid in − paid out; every entry and the whole trial balance balance.
     /// </summary>
     private static async Task AssertSettledAsync(TestHost host, IReadOnlyList<JournalEntry> entries, long delivered, long returned, long cashIn, long cashOut)
@@ -204,7 +207,7 @@ public sealed class OrderToCashLedgerTests
             Assert.Equal(vat, invoice.Lines.Single(l => l.Account == ChartOfAccounts.OutputVat).CreditMinor);
         }
 
-        Assert.Equal(-returned, Balance(entries, ChartOfAccounts.CustomerAdvances));
+        Assert.Equal(0, Balance(entries, ChartOfAccounts.CustomerAdvances));
         Assert.Equal(-(delivered - returned), Balance(entries, ChartOfAccounts.SalesRevenue) + Balance(entries, ChartOfAccounts.OutputVat));
         Assert.Equal(cashIn - cashOut, Balance(entries, ChartOfAccounts.CashClearing));
         Assert.Equal(0, Balance(entries, ChartOfAccounts.AccountsReceivable));
