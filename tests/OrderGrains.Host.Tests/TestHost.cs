@@ -8,6 +8,8 @@ namespace OrderGrains.Host.Tests;
 /// <summary>A real host (Kestrel, gRPC, Orleans silo, storage) started in-process on free ports for one test.</summary>
 public sealed class TestHost : IAsyncDisposable
 {
+    private static readonly HashSet<int> HandedOutPorts = [];
+
     private readonly string _dataDirectory;
     private readonly string[] _args;
     private RunningHost _host;
@@ -78,11 +80,25 @@ public sealed class TestHost : IAsyncDisposable
         new(new Uri($"http://127.0.0.1:{GrpcPort}"), new OrderGrainsClientOptions { Token = token, CompressRequests = compressRequests });
 
     /// <summary>A TCP port nobody listens on right now.</summary>
+    /// <summary>
+    /// A port nothing listens on and no earlier call in this test process handed out: the kernel may offer a port it
+    /// just gave back, and a host given the same port for gRPC and admin refuses to start (seen once in CI).
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            lock (HandedOutPorts)
+            {
+                if (HandedOutPorts.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
