@@ -2,6 +2,7 @@ using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
 using OrderGrains.Erp;
 using OrderGrains.ErpForwarding;
+using static OrderGrains.Host.Tests.LedgerProbe;
 
 namespace OrderGrains.Host.Tests;
 
@@ -212,34 +213,8 @@ public sealed class OrderToCashLedgerTests
         Assert.Equal(cashIn - cashOut, Balance(entries, ChartOfAccounts.CashClearing));
         Assert.Equal(0, Balance(entries, ChartOfAccounts.AccountsReceivable));
 
-        var trial = await Erp(host).GetTrialBalanceAsync(default);
+        var trial = await Ledger(host).GetTrialBalanceAsync(default);
         Assert.Equal(0, Assert.Single(trial.Totals).BalanceMinor);
-    }
-
-    private static long Balance(IEnumerable<JournalEntry> entries, string account) =>
-        entries.SelectMany(e => e.Lines).Where(l => l.Account == account).Sum(l => l.DebitMinor - l.CreditMinor);
-
-    private static HttpErpClient Erp(TestHost host) =>
-        new(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{host.AdminPort}/") });
-
-    private static async Task<IReadOnlyList<JournalEntry>> EntriesAsync(TestHost host, string orderId) =>
-        await Erp(host).GetJournalEntriesAsync(orderId, default);
-
-    /// <summary>Waits until the ledger holds exactly these documents for the order, in this order.</summary>
-    private static async Task<IReadOnlyList<JournalEntry>> PostedAsync(TestHost host, string orderId, params string[] documentTypes)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var entries = await EntriesAsync(host, orderId);
-            if (entries.Count >= documentTypes.Length || DateTime.UtcNow > deadline)
-            {
-                Assert.Equal(documentTypes, entries.Select(e => e.DocumentType));
-                return entries;
-            }
-
-            await Task.Delay(100);
-        }
     }
 
     private static async Task SeedAsync(OrderGrainsClient client, params (string Id, double Lat, double Lon, int Units)[] warehouses)
@@ -287,5 +262,4 @@ public sealed class OrderToCashLedgerTests
         TrackingNumber = "TRK-" + shipmentId,
         Lines = { new LineQuantity { Sku = "sku-1", Quantity = quantity } },
     };
-
 }
