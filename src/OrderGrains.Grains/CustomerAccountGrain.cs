@@ -63,22 +63,34 @@ public sealed class CustomerAccountGrain(
     /// <summary>Returns the profile, or null for an unknown customer.</summary>
     public Task<CustomerProfile?> FindProfileAsync() => Task.FromResult(Account.Profile);
 
-    /// <summary>Records an order's exposure unless the customer is blocked; over the limit it is recorded and reported.</summary>
-    public async Task<CreditDecision> ReserveCreditAsync(CreditReservationRequest request)
+    /// <summary>
+    /// The decision a reservation already has (the same order again, or a blocked customer), or null and the profile
+    /// to decide with.
+    /// </summary>
+    private CreditDecision? DecidedBefore(string orderId, long amountMinor, out CustomerProfile? profile)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentException.ThrowIfNullOrEmpty(request.OrderId);
-        ArgumentOutOfRangeException.ThrowIfNegative(request.AmountMinor);
-        if (Account.Exposures.TryGetValue(request.OrderId, out var existing))
+        ArgumentException.ThrowIfNullOrEmpty(orderId);
+        ArgumentOutOfRangeException.ThrowIfNegative(amountMinor);
+        profile = null;
+        if (Account.Exposures.TryGetValue(orderId, out var existing))
         {
             return existing.Decision;
         }
 
-        var profile = Account.Profile ?? throw new NotFoundException("customer", this.GetPrimaryKeyString());
-        if (profile.Blocked)
+        profile = Account.Profile ?? throw new NotFoundException("customer", this.GetPrimaryKeyString());
+        return profile.Blocked ? CreditDecision.Blocked : null;
+    }
+
+    /// <summary>Records an order's exposure unless the customer is blocked; over the limit it is recorded and reported.</summary>
+    public async Task<CreditDecision> ReserveCreditAsync(CreditReservationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (DecidedBefore(request.OrderId, request.AmountMinor, out var found) is { } decided)
         {
-            return CreditDecision.Blocked;
+            return decided;
         }
+
+        var profile = found!;
 
         var exposure = checked(Account.OpenExposureMinor + request.AmountMinor);
         var decision = profile.CreditLimitMinor > 0 && exposure > profile.CreditLimitMinor ? CreditDecision.OverLimit : CreditDecision.Accepted;
@@ -105,18 +117,12 @@ public sealed class CustomerAccountGrain(
     public async Task<CreditDecision> ReserveTermsCreditAsync(TermsReservationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentException.ThrowIfNullOrEmpty(request.OrderId);
-        ArgumentOutOfRangeException.ThrowIfNegative(request.AmountMinor);
-        if (Account.Exposures.TryGetValue(request.OrderId, out var existing))
+        if (DecidedBefore(request.OrderId, request.AmountMinor, out var found) is { } decided)
         {
-            return existing.Decision;
+            return decided;
         }
 
-        var profile = Account.Profile ?? throw new NotFoundException("customer", this.GetPrimaryKeyString());
-        if (profile.Blocked)
-        {
-            return CreditDecision.Blocked;
-        }
+        var profile = found!;
 
         var now = clock.GetUtcNow();
         var exposure = checked(Account.OpenExposureMinor + request.AmountMinor);
