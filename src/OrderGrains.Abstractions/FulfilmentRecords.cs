@@ -8,6 +8,7 @@ public sealed record LineQuantity([property: Id(0)] string Sku, [property: Id(1)
 
 /// <summary>ReportShipment: a warehouse shipped one package of an order; idempotent per <paramref name="ShipmentId"/>.</summary>
 [GenerateSerializer]
+[Immutable]
 [Alias("ordergrains.ReportShipmentCommand")]
 public sealed record ReportShipmentCommand(
     [property: Id(0)] string WarehouseId,
@@ -45,6 +46,7 @@ public enum ItemCondition
 
 /// <summary>RequestReturn: idempotent per <paramref name="ReturnRequestId"/>; only delivered units may be returned.</summary>
 [GenerateSerializer]
+[Immutable]
 [Alias("ordergrains.RequestReturnCommand")]
 public sealed record RequestReturnCommand([property: Id(0)] string ReturnRequestId, [property: Id(1)] IReadOnlyList<LineQuantity> Lines, [property: Id(2)] string Reason);
 
@@ -56,6 +58,7 @@ public sealed record ReturnedLine([property: Id(0)] string Sku, [property: Id(1)
 
 /// <summary>ReceiveReturn: returned goods arrived for <paramref name="RmaId"/> at <paramref name="WarehouseId"/>; an RMA is received once.</summary>
 [GenerateSerializer]
+[Immutable]
 [Alias("ordergrains.ReceiveReturnCommand")]
 public sealed record ReceiveReturnCommand([property: Id(0)] string RmaId, [property: Id(1)] string WarehouseId, [property: Id(2)] IReadOnlyList<ReturnedLine> Lines);
 
@@ -80,6 +83,7 @@ public sealed record ReturnRecord(
 
 /// <summary>Partial cancel: gives up backordered units; idempotent per <paramref name="CancellationId"/>.</summary>
 [GenerateSerializer]
+[Immutable]
 [Alias("ordergrains.CancelBackorderCommand")]
 public sealed record CancelBackorderCommand([property: Id(0)] string CancellationId, [property: Id(1)] IReadOnlyList<LineQuantity> Lines, [property: Id(2)] string Reason, [property: Id(3)] string Actor);
 

@@ -5,6 +5,7 @@ namespace OrderGrains.Abstractions;
 /// (empty lines remove the order from the queue), so a replay changes nothing.
 /// </summary>
 [GenerateSerializer]
+[Immutable]
 [Alias("ordergrains.PickTaskSync")]
 public sealed record PickTaskSync([property: Id(0)] string OrderId, [property: Id(1)] string CustomerId, [property: Id(2)] string ConsolidationKey, [property: Id(3)] IReadOnlyList<LineQuantity> Lines);
 
@@ -37,6 +38,7 @@ public sealed record SnapshotItem([property: Id(0)] string Sku, [property: Id(1)
 
 /// <summary>A whole warehouse's counts for nightly reconciliation; idempotent per <paramref name="SnapshotId"/> (used as each SKU's sync id).</summary>
 [GenerateSerializer]
+[Immutable]
 [Alias("ordergrains.StockSnapshotCommand")]
 public sealed record StockSnapshotCommand([property: Id(0)] string SnapshotId, [property: Id(1)] IReadOnlyList<SnapshotItem> Items);
 

@@ -13,7 +13,7 @@ internal sealed partial class ErpForwarderStartup(IGrainFactory grains, IOutboxS
     public async Task Execute(CancellationToken cancellationToken)
     {
         var wakes = Enumerable.Range(0, outbox.PartitionCount)
-            .Select(p => grains.GetGrain<IErpForwarderGrain>(p.ToString(System.Globalization.CultureInfo.InvariantCulture)).WakeAsync());
+            .Select(p => grains.GetGrainCached<IErpForwarderGrain>(p.ToString(System.Globalization.CultureInfo.InvariantCulture)).WakeAsync());
         try
         {
             await Task.WhenAll(wakes).WaitAsync(cancellationToken);

@@ -59,7 +59,7 @@ public sealed class CampaignGrain(
         if (!Campaign.Registered)
         {
             // After the campaign's own write: a listed id always has a campaign behind it.
-            await GrainFactory.GetGrain<ICampaignDirectoryGrain>(ICampaignDirectoryGrain.Key).RegisterAsync(campaign.CampaignId);
+            await GrainFactory.GetGrainCached<ICampaignDirectoryGrain>(ICampaignDirectoryGrain.Key).RegisterAsync(campaign.CampaignId);
             using (await Commits.EnterAsync())
             {
                 Campaign.Registered = true;

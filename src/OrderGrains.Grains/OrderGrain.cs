@@ -17,15 +17,21 @@ namespace OrderGrains.Grains;
 /// registered before anything is reserved, guarantees an activation after a restart even if no client calls again.
 /// A reply reports only state that is already durable.
 /// </remarks>
-[GrainType("order")]
+[GrainType(GrainTypeName)]
 public sealed class OrderGrain(
-    [PersistentState("order", OrderGrainsStorage.Name)] IPersistentState<OrderState> state,
+    [PersistentState(OrderGrain.StateName, OrderGrainsStorage.Name)] IPersistentState<OrderState> state,
     IOptions<OrderOptions> options,
     TimeProvider clock,
     StockHints hints,
     SiloShutdown shutdown,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
 {
+    /// <summary>The grain type of every order grain id.</summary>
+    public const string GrainTypeName = "order";
+
+    /// <summary>The name the order's state is stored under.</summary>
+    public const string StateName = "order";
+
     private const string ExpiryReminder = "reservation-expiry";
     private const string HoldReminder = "hold-timeout";
     private const string SystemActor = "system";
@@ -43,6 +49,9 @@ public sealed class OrderGrain(
     private readonly Dictionary<string, IGrainReminder> _reminders = new(StringComparer.Ordinal);
 
     private OrderState Order => state.State;
+
+    /// <summary>The grain id of order <paramref name="orderId"/>.</summary>
+    public static GrainId IdOf(string orderId) => GrainId.Create(GrainTypeName, orderId);
 
     private string OrderId => this.GetPrimaryKeyString();
 
@@ -77,17 +86,16 @@ public sealed class OrderGrain(
     /// <summary>Places the order, or returns the earlier placement of the same key with duplicate = true.</summary>
     public async Task<PlaceOrderResult> PlaceAsync(PlaceOrderCommand command)
     {
-        var requestedTotal = PlaceOrderValidation.Validate(command, _options.MaxLinesPerOrder);
-        var orderId = OrderIds.For(command.Channel, command.ExternalOrderId);
-        if (!string.Equals(orderId, OrderId, StringComparison.Ordinal))
+        var now = clock.GetUtcNow();
+        var draft = OrderDrafts.From(command, _options.MaxLinesPerOrder, now);
+        if (!string.Equals(draft.OrderId, OrderId, StringComparison.Ordinal))
         {
-            throw new DomainValidationException("order_id", $"the request belongs to order '{orderId}', not '{OrderId}'");
+            throw new DomainValidationException("order_id", $"the request belongs to order '{draft.OrderId}', not '{OrderId}'");
         }
 
-        var fingerprint = PlaceOrderValidation.Fingerprint(command);
         if (Order.Status != OrderStatus.Unspecified || Order.Pending != PendingWork.None)
         {
-            if (!string.Equals(Order.Fingerprint, fingerprint, StringComparison.Ordinal))
+            if (!string.Equals(Order.Fingerprint, draft.Fingerprint, StringComparison.Ordinal))
             {
                 throw new IdempotencyConflictException(OrderId, "PlaceOrder was already called for this (channel, external_order_id) with a different payload");
             }
@@ -96,47 +104,24 @@ public sealed class OrderGrain(
             return new PlaceOrderResult(_published!, Duplicate: true);
         }
 
-        var now = clock.GetUtcNow();
-        var draft = new OrderState
-        {
-            OrderId = OrderId,
-            Channel = command.Channel,
-            ExternalOrderId = command.ExternalOrderId,
-            CustomerId = command.CustomerId,
-            Currency = command.Currency,
-            CampaignId = string.IsNullOrEmpty(command.CampaignId) ? null : command.CampaignId,
-            Lines = [.. command.Lines],
-            ShipTo = command.ShipTo,
-            Fingerprint = fingerprint,
-            TotalMinor = requestedTotal,
-            CreatedAt = now,
-            UpdatedAt = now,
-            Pending = PendingWork.Placing,
-        };
-
         // Sold out is decided before the customer is looked up: in a flash sale nearly every order ends here, and
         // the lookup would activate (and load) one customer grain per buyer just to refuse the order anyway. So a
         // blocked or unknown customer who orders a sold-out item is told it is sold out, which is also true.
-        if (SoldOut(draft, now) is { } soldOut)
+        if (hints.SoldOutReason(draft.CampaignId, draft.Lines, now) is { } soldOut)
         {
-            // The hot grain that would refuse it already said it is sold out: no saga, no reminder, one write.
-            state.State = draft;
-            await FinishRejectedAsync(soldOut, reminderRegistered: false);
-            return new PlaceOrderResult(_published!, Duplicate: false);
+            return await RefuseAsync(draft, soldOut, now);
         }
 
-        var customer = await GrainFactory.GetGrain<ICustomerAccountGrain>(command.CustomerId).FindProfileAsync()
+        var customer = await GrainFactory.GetGrainCached<ICustomerAccountGrain>(command.CustomerId).FindProfileAsync()
             ?? throw new NotFoundException("customer", command.CustomerId);
         draft.PaymentTerms = customer.PaymentTerms;
         draft.PaymentTermDays = PaymentTerms.Days(customer.PaymentTerms) ?? 0;
-        state.State = draft;
         if (customer.Blocked)
         {
-            // Nothing reserved yet and nothing will be: the rejection is the first and only write.
-            await FinishRejectedAsync(RejectReason.CustomerBlocked, reminderRegistered: false);
-            return new PlaceOrderResult(_published!, Duplicate: false);
+            return await RefuseAsync(draft, RejectReason.CustomerBlocked, now);
         }
 
+        state.State = draft;
         await PersistAsync();
         await RegisterExpiryReminderAsync(now + _options.ReservationTimeout);
         try
@@ -152,29 +137,30 @@ public sealed class OrderGrain(
         return new PlaceOrderResult(_published!, Duplicate: false);
     }
 
-    /// <summary>
-    /// The refusal the placement saga would end in, when this silo's hot grains already announced it (see
-    /// <see cref="StockHints"/>): the campaign's quota used up, or a line's SKU with no free unit while every line's
-    /// SKU is known. Null sends the order down the full saga.
-    /// </summary>
-    private RejectReason? SoldOut(OrderState order, DateTimeOffset now)
+    /// <summary>Nothing reserved yet and nothing will be: the rejection is the order's first and only write, with no saga and no reminder.</summary>
+    private async Task<PlaceOrderResult> RefuseAsync(OrderState draft, RejectReason reason, DateTimeOffset now)
     {
-        if (order.CampaignId is { } campaignId && hints.IsCampaignExhausted(campaignId, order.Lines, now))
-        {
-            return RejectReason.CampaignLimitExceeded;
-        }
-
-        if (order.CampaignId is null && order.Lines.TrueForAll(l => hints.IsKnown(l.Sku)) && order.Lines.Exists(l => hints.IsSoldOut(l.Sku)))
-        {
-            return RejectReason.OutOfStock;
-        }
-
-        return null;
+        OrderDrafts.Reject(draft, reason, now);
+        state.State = draft;
+        await PersistAsync();
+        Publish();
+        Log.OrderRejected(logger, OrderId, reason);
+        return new PlaceOrderResult(_published!, Duplicate: false);
     }
 
     /// <summary>Returns the order; NotFound until a placement has finished.</summary>
-    public Task<OrderSnapshot> GetAsync() =>
-        _published is { } snapshot ? Task.FromResult(snapshot) : throw new NotFoundException("order", OrderId);
+    public async Task<OrderSnapshot> GetAsync()
+    {
+        if (_published is null && Order is { Status: OrderStatus.Unspecified, Pending: PendingWork.None })
+        {
+            // The sold-out gate stores refusals without activating this grain: an activation that found nothing
+            // may have been overtaken since, so it looks again before saying there is no such order.
+            await state.ReadStateAsync();
+            Publish();
+        }
+
+        return _published ?? throw new NotFoundException("order", OrderId);
+    }
 
     /// <summary>Records the payment; the same payment reference again returns the order unchanged.</summary>
     public async Task<OrderSnapshot> ConfirmPaymentAsync(ConfirmPaymentCommand command)
@@ -800,7 +786,7 @@ public sealed class OrderGrain(
             while (Order.StockCalls.Count > 0)
             {
                 var call = Order.StockCalls[0];
-                var pool = GrainFactory.GetGrain<ISkuStockGrain>(call.Sku);
+                var pool = GrainFactory.GetGrainCached<ISkuStockGrain>(call.Sku);
                 StockReservation? reservation = null;
                 var adopt = true;
                 switch (call.Kind)
@@ -837,7 +823,7 @@ public sealed class OrderGrain(
 
             if (Order.ReceivableDirty)
             {
-                await GrainFactory.GetGrain<ICustomerAccountGrain>(Order.CustomerId).UpdateReceivableAsync(new ReceivableUpdate(
+                await GrainFactory.GetGrainCached<ICustomerAccountGrain>(Order.CustomerId).UpdateReceivableAsync(new ReceivableUpdate(
                     OrderId, Order.Currency, Order.ReceivableInvoicedMinor, OrderMoney.BalanceDue(Order), Order.InvoicedAt ?? Order.UpdatedAt, Order.PaymentDueAt ?? Order.UpdatedAt));
                 Order.ReceivableDirty = false;
                 Order.CreditReleased = true;
@@ -846,7 +832,7 @@ public sealed class OrderGrain(
 
             if (!Order.CreditReleased && ReleasesCredit)
             {
-                await GrainFactory.GetGrain<ICustomerAccountGrain>(Order.CustomerId).ReleaseCreditAsync(OrderId);
+                await GrainFactory.GetGrainCached<ICustomerAccountGrain>(Order.CustomerId).ReleaseCreditAsync(OrderId);
                 Order.CreditReleased = true;
                 await PersistAsync();
             }
@@ -868,7 +854,7 @@ public sealed class OrderGrain(
         var released = Order.ReleasedAt is not null && Order.Status is not (OrderStatus.Cancelled or OrderStatus.Rejected);
         var targets = Order.TaskWarehouses.Union(released ? byWarehouse.Keys : [], StringComparer.Ordinal).ToList();
         var key = ConsolidationKey();
-        await Task.WhenAll(targets.Select(warehouseId => GrainFactory.GetGrain<IWarehouseGrain>(warehouseId).SyncPickTasksAsync(
+        await Task.WhenAll(targets.Select(warehouseId => GrainFactory.GetGrainCached<IWarehouseGrain>(warehouseId).SyncPickTasksAsync(
             new PickTaskSync(OrderId, Order.CustomerId, key, released ? byWarehouse.GetValueOrDefault(warehouseId) ?? [] : []))));
         Order.TaskWarehouses = released ? [.. byWarehouse.Keys] : [];
         Order.WarehousesDirty = false;
@@ -879,34 +865,6 @@ public sealed class OrderGrain(
     {
         var a = Order.ShipTo;
         return a is null ? Order.CustomerId : string.Join('|', Order.CustomerId, a.Recipient, a.Line1, a.City, a.PostalCode, a.Country);
-    }
-
-    private List<Allocation> Allocations()
-    {
-        var result = new List<Allocation>();
-        foreach (var progress in Order.Progress)
-        {
-            var perWarehouse = progress.Open.Select(a => (a.WarehouseId, a.Quantity)).ToList();
-            foreach (var shipment in Order.Shipments)
-            {
-                foreach (var line in shipment.Lines.Where(l => string.Equals(l.Sku, progress.Sku, StringComparison.Ordinal)))
-                {
-                    var i = perWarehouse.FindIndex(w => string.Equals(w.WarehouseId, shipment.WarehouseId, StringComparison.Ordinal));
-                    if (i < 0)
-                    {
-                        perWarehouse.Add((shipment.WarehouseId, line.Quantity));
-                    }
-                    else
-                    {
-                        perWarehouse[i] = (shipment.WarehouseId, perWarehouse[i].Quantity + line.Quantity);
-                    }
-                }
-            }
-
-            result.AddRange(perWarehouse.Where(w => w.Quantity > 0).Select(w => new Allocation(progress.Sku, w.WarehouseId, w.Quantity)));
-        }
-
-        return result;
     }
 
     private SkuProgress ProgressOf(string sku, string field) =>
@@ -1010,7 +968,7 @@ public sealed class OrderGrain(
         CampaignReservationResult? campaign = null;
         if (Order.CampaignId is { } campaignId)
         {
-            campaign = await GrainFactory.GetGrain<ICampaignGrain>(campaignId)
+            campaign = await GrainFactory.GetGrainCached<ICampaignGrain>(campaignId)
                 .ReserveAsync(new CampaignReservationRequest(OrderId, Order.CustomerId, lines));
             if (campaign.Outcome != CampaignReservationOutcome.Reserved)
             {
@@ -1041,7 +999,7 @@ public sealed class OrderGrain(
 
         var shipTo = Order.ShipTo!;
         var results = await Task.WhenAll(priced.Select(line =>
-            GrainFactory.GetGrain<ISkuStockGrain>(line.Sku)
+            GrainFactory.GetGrainCached<ISkuStockGrain>(line.Sku)
                 .ReserveAsync(new StockReservationRequest(OrderId, line.Quantity, shipTo.Latitude, shipTo.Longitude))));
         if (results.Any(r => r.Outcome != StockReservationOutcome.Reserved))
         {
@@ -1050,7 +1008,7 @@ public sealed class OrderGrain(
             return;
         }
 
-        var account = GrainFactory.GetGrain<ICustomerAccountGrain>(Order.CustomerId);
+        var account = GrainFactory.GetGrainCached<ICustomerAccountGrain>(Order.CustomerId);
         var decision = OnTerms
             ? await account.ReserveTermsCreditAsync(new TermsReservationRequest(OrderId, total))
             : await account.ReserveCreditAsync(new CreditReservationRequest(OrderId, total));
@@ -1224,13 +1182,13 @@ public sealed class OrderGrain(
     /// <summary>Releases stock, campaign units and credit exposure in parallel; each release is a no-op where nothing is held.</summary>
     private Task ReleaseEverythingAsync()
     {
-        var releases = Order.Lines.Select(line => GrainFactory.GetGrain<ISkuStockGrain>(line.Sku).ReleaseAsync(OrderId)).ToList();
+        var releases = Order.Lines.Select(line => GrainFactory.GetGrainCached<ISkuStockGrain>(line.Sku).ReleaseAsync(OrderId)).ToList();
         if (Order.CampaignId is { } campaignId)
         {
-            releases.Add(GrainFactory.GetGrain<ICampaignGrain>(campaignId).ReleaseAsync(OrderId));
+            releases.Add(GrainFactory.GetGrainCached<ICampaignGrain>(campaignId).ReleaseAsync(OrderId));
         }
 
-        releases.Add(GrainFactory.GetGrain<ICustomerAccountGrain>(Order.CustomerId).ReleaseCreditAsync(OrderId));
+        releases.Add(GrainFactory.GetGrainCached<ICustomerAccountGrain>(Order.CustomerId).ReleaseCreditAsync(OrderId));
         return Task.WhenAll(releases);
     }
 
@@ -1363,36 +1321,7 @@ public sealed class OrderGrain(
         }
 
         var previous = _published;
-        _published = new OrderSnapshot(
-            Order.OrderId,
-            Order.Channel,
-            Order.ExternalOrderId,
-            Order.CustomerId,
-            Order.Status,
-            Order.RejectReason,
-            Order.HoldReason,
-            [.. Order.Lines],
-            Allocations(),
-            Order.TotalMinor,
-            Order.Currency,
-            Order.CreatedAt,
-            Order.UpdatedAt,
-            Order.ReservationExpiresAt,
-            Order.Version,
-            Order.CampaignId,
-            [.. Order.Progress.Where(p => p.Backordered > 0).Select(p => new LineQuantity(p.Sku, p.Backordered))],
-            [.. Order.Progress.Where(p => p.Cancelled > 0).Select(p => new LineQuantity(p.Sku, p.Cancelled))],
-            [.. Order.Shipments],
-            [.. Order.Returns],
-            [.. Order.Refunds],
-            Order.HoldExpiresAt,
-            [.. Order.Approvers],
-            Order.ApprovalsRequired,
-            Order.PaymentTerms,
-            Order.PaymentDueAt,
-            Order.ReceivableInvoicedMinor,
-            OrderMoney.BalanceDue(Order),
-            [.. Order.Payments]);
+        _published = OrderSnapshots.Of(Order);
         if (previous is null || previous.Version != _published.Version)
         {
             var changed = _changed;

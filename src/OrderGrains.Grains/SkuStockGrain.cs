@@ -806,7 +806,7 @@ public sealed class SkuStockGrain(
             var orderId = notice.Reservation.OrderId;
             try
             {
-                await grains.GetGrain<IOrderGrain>(orderId).ApplyStockChangeAsync(notice);
+                await grains.GetGrainCached<IOrderGrain>(orderId).ApplyStockChangeAsync(notice);
                 _acknowledged.Enqueue((orderId, notice.Reservation.Version));
             }
             catch (Exception exception)
@@ -863,7 +863,7 @@ public sealed class SkuStockGrain(
             return _warehouses;
         }
 
-        var directory = GrainFactory.GetGrain<IWarehouseDirectoryGrain>(IWarehouseDirectoryGrain.Key);
+        var directory = GrainFactory.GetGrainCached<IWarehouseDirectoryGrain>(IWarehouseDirectoryGrain.Key);
         var changed = await directory.GetIfChangedAsync(_directoryVersion);
         if (changed is not null)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using OrderGrains.Abstractions;
 
 namespace OrderGrains.Grains;
 
@@ -32,9 +33,39 @@ public sealed class StockHints
     public bool IsSoldOut(string sku) => _freeUnits.TryGetValue(sku, out var free) && free <= 0;
 
     /// <summary>True only when the campaign, inside its window, last reported its quota used up, and the order buys its SKU.</summary>
-    public bool IsCampaignExhausted(string campaignId, IReadOnlyList<Abstractions.OrderLine> lines, DateTimeOffset now) =>
+    public bool IsCampaignExhausted(string campaignId, IReadOnlyList<OrderLine> lines, DateTimeOffset now) =>
         _campaigns.TryGetValue(campaignId, out var hint) && hint.Remaining <= 0 && now >= hint.StartsAt && now < hint.EndsAt
         && lines.Any(l => string.Equals(l.Sku, hint.Sku, StringComparison.Ordinal));
+
+    /// <summary>
+    /// The refusal the placement saga would end in, when this silo's hot grains already announced it: the campaign's
+    /// quota used up, or a line's SKU with no free unit while every line's SKU is known. Null sends the order down the
+    /// full saga.
+    /// </summary>
+    public RejectReason? SoldOutReason(string? campaignId, IReadOnlyList<OrderLine> lines, DateTimeOffset now)
+    {
+        if (campaignId is not null)
+        {
+            return IsCampaignExhausted(campaignId, lines, now) ? RejectReason.CampaignLimitExceeded : null;
+        }
+
+        return lines.All(l => IsKnown(l.Sku)) && lines.Any(l => IsSoldOut(l.Sku)) ? RejectReason.OutOfStock : null;
+    }
+
+    /// <summary>
+    /// Whether <see cref="SoldOutReason"/> would refuse this request as it stands: the intake asks the sold-out gate
+    /// only then. A malformed request is never refused here; the order grain's validation answers it.
+    /// </summary>
+    public bool MayRefuse(PlaceOrderCommand command, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.Lines is not { Count: > 0 } lines || lines.Any(l => l?.Sku is null))
+        {
+            return false;
+        }
+
+        return SoldOutReason(string.IsNullOrEmpty(command.CampaignId) ? null : command.CampaignId, lines, now) is not null;
+    }
 
     /// <summary>True when the SKU's pool has published a figure (it has warehouses).</summary>
     public bool IsKnown(string sku) => _freeUnits.ContainsKey(sku);

@@ -52,7 +52,7 @@ public sealed class WarehouseGrain(
             await PersistAsync();
         }
 
-        await GrainFactory.GetGrain<IWarehouseDirectoryGrain>(IWarehouseDirectoryGrain.Key).UpsertAsync(warehouse);
+        await GrainFactory.GetGrainCached<IWarehouseDirectoryGrain>(IWarehouseDirectoryGrain.Key).UpsertAsync(warehouse);
         return warehouse;
     }
 
@@ -187,7 +187,7 @@ public sealed class WarehouseGrain(
         foreach (var chunk in snapshot.Items.Chunk(32))
         {
             results.AddRange(await Task.WhenAll(chunk.Select(item =>
-                GrainFactory.GetGrain<ISkuStockGrain>(item.Sku).SetStockAsync(new SetStockCommand(warehouseId, item.OnHand, snapshot.SnapshotId)))));
+                GrainFactory.GetGrainCached<ISkuStockGrain>(item.Sku).SetStockAsync(new SetStockCommand(warehouseId, item.OnHand, snapshot.SnapshotId)))));
         }
 
         if (!state.State.ImportedSnapshots.Contains(snapshot.SnapshotId, StringComparer.Ordinal))

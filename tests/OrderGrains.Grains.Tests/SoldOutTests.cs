@@ -95,5 +95,88 @@ public sealed class SoldOutTests
         Assert.Equal(1, storage.ReadsOf("customer", "ghost"));
         Assert.Contains("ghost", open.Message, StringComparison.Ordinal);
     }
-}
 
+    [Fact]
+    public async Task The_sold_out_gate_stores_the_refusal_the_order_grain_would_without_activating_it()
+    {
+        var storage = new InterceptingTestStorage();
+        await using var oms = await Oms.StartAsync(storage);
+        await oms.SeedSimpleAsync(units: 1);
+        await oms.PlaceAsync("first", "c1", new OrderLine("SKU-1", 1, 100));
+        var byGrain = await oms.PlaceAsync("by-grain", "c1", new OrderLine("SKU-1", 1, 100));
+
+        var byGate = await Gate(oms).TryRefuseAsync(Oms.Command("by-gate", "c1", new OrderLine("SKU-1", 1, 100)));
+
+        Assert.NotNull(byGate);
+        Assert.False(byGate.Duplicate);
+        var orderId = byGate.Order.OrderId;
+        Assert.Equal(0, storage.ReadsOf("order", orderId));
+        Assert.Equal(1, storage.WritesOf("order", orderId));
+        Assert.Equal(
+            (byGrain.Order.Status, byGrain.Order.RejectReason, byGrain.Order.Version, byGrain.Order.TotalMinor, byGrain.Order.Allocations.Count),
+            (byGate.Order.Status, byGate.Order.RejectReason, byGate.Order.Version, byGate.Order.TotalMinor, byGate.Order.Allocations.Count));
+        Assert.Equal(byGrain.Order.Lines, byGate.Order.Lines);
+
+        // The row is the order: its grain reads it, history and all, and a retry is a duplicate of it.
+        var stored = await oms.Order("by-gate").GetAsync();
+        Assert.Equal((OrderStatus.Rejected, RejectReason.OutOfStock, byGate.Order.Version), (stored.Status, stored.RejectReason, stored.Version));
+        Assert.Equal(
+            (await oms.Order("by-grain").GetHistoryAsync()).Entries.Select(e => (e.Event, e.Actor, e.Details, e.From, e.To)),
+            (await oms.Order("by-gate").GetHistoryAsync()).Entries.Select(e => (e.Event, e.Actor, e.Details, e.From, e.To)));
+        var replay = await oms.PlaceAsync("by-gate", "c1", new OrderLine("SKU-1", 1, 100));
+        Assert.True(replay.Duplicate);
+        Assert.Equal(RejectReason.OutOfStock, replay.Order.RejectReason);
+        await Assert.ThrowsAsync<IdempotencyConflictException>(() => oms.PlaceAsync("by-gate", "c1", new OrderLine("SKU-1", 2, 100)));
+        Assert.Equal(1, storage.WritesOf("order", orderId));
+        Assert.Equal(1, (await oms.AvailabilityAsync("SKU-1")).Reserved);
+    }
+
+    [Fact]
+    public async Task The_sold_out_gate_leaves_an_order_that_exists_to_its_grain()
+    {
+        var storage = new InterceptingTestStorage();
+        await using var oms = await Oms.StartAsync(storage);
+        await oms.SeedSimpleAsync(units: 1);
+        var first = await oms.PlaceAsync("first", "c1", new OrderLine("SKU-1", 1, 100));
+
+        // Sold out now, but "first" holds the unit: a retry of it must get its acceptance back, not a refusal.
+        Assert.Null(await Gate(oms).TryRefuseAsync(Oms.Command("first", "c1", new OrderLine("SKU-1", 1, 100))));
+        var retry = await oms.PlaceAsync("first", "c1", new OrderLine("SKU-1", 1, 100));
+
+        Assert.True(retry.Duplicate);
+        Assert.Equal((OrderStatus.PendingPayment, first.Order.Version), (retry.Order.Status, retry.Order.Version));
+    }
+
+    [Fact]
+    public async Task The_sold_out_gate_passes_an_order_that_is_not_sold_out_and_stores_nothing()
+    {
+        var storage = new InterceptingTestStorage();
+        await using var oms = await Oms.StartAsync(storage);
+        await oms.SeedSimpleAsync(units: 5);
+        await oms.PlaceAsync("first", "c1", new OrderLine("SKU-1", 1, 100));
+
+        Assert.Null(await Gate(oms).TryRefuseAsync(Oms.Command("second", "c1", new OrderLine("SKU-1", 1, 100))));
+        var invalid = await Assert.ThrowsAsync<DomainValidationException>(() => Gate(oms).TryRefuseAsync(Oms.Command("bad", "c1", new OrderLine("SKU-1", 0, 100))));
+
+        Assert.Equal(0, storage.WritesOf("order", OrderIds.For("web", "second")));
+        Assert.Equal(0, storage.WritesOf("order", OrderIds.For("web", "bad")));
+        Assert.Contains("quantity", invalid.Field, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_order_grain_that_found_nothing_sees_a_refusal_the_gate_stored_later()
+    {
+        await using var oms = await Oms.StartAsync();
+        await oms.SeedSimpleAsync(units: 1);
+        await oms.PlaceAsync("first", "c1", new OrderLine("SKU-1", 1, 100));
+        await Assert.ThrowsAsync<NotFoundException>(() => oms.Order("late").GetAsync());
+
+        var refused = await Gate(oms).TryRefuseAsync(Oms.Command("late", "c1", new OrderLine("SKU-1", 1, 100)));
+
+        Assert.NotNull(refused);
+        var read = await oms.Order("late").GetAsync();
+        Assert.Equal((OrderStatus.Rejected, RejectReason.OutOfStock, refused.Order.Version), (read.Status, read.RejectReason, read.Version));
+    }
+
+    private static ISoldOutGateGrain Gate(Oms oms) => oms.Grains.GetGrain<ISoldOutGateGrain>(0);
+}

@@ -65,7 +65,7 @@ internal static class AdminEndpoints
         {
             try
             {
-                var availability = await grains.GetGrain<ISkuStockGrain>(hot.Sku).GetAvailabilityAsync();
+                var availability = await grains.GetGrainCached<ISkuStockGrain>(hot.Sku).GetAvailabilityAsync();
                 return new HotSku(hot.Sku, availability.OnHand, availability.Reserved, availability.Available, hot.OrdersPerSecond);
             }
             catch (NotFoundException)
@@ -99,7 +99,7 @@ internal static class AdminEndpoints
 
     private static async Task<IResult> OrderAsync(string id, IGrainFactory grains)
     {
-        var grain = grains.GetGrain<IOrderGrain>(id);
+        var grain = grains.GetGrainCached<IOrderGrain>(id);
         var order = await grain.GetAsync();
         var history = await grain.GetHistoryAsync();
         return Results.Json(new OrderView(order, history.Entries), Json);
@@ -107,27 +107,27 @@ internal static class AdminEndpoints
 
     private static async Task<IResult> ApproveAsync(string id, HttpContext context, IGrainFactory grains)
     {
-        var order = await grains.GetGrain<IOrderGrain>(id).ApproveHoldAsync(ActorOf(context));
+        var order = await grains.GetGrainCached<IOrderGrain>(id).ApproveHoldAsync(ActorOf(context));
         return Results.Json(order, Json);
     }
 
     private static async Task<IResult> RejectAsync(string id, HttpContext context, IGrainFactory grains)
     {
         var request = await ReadOptionalAsync<ActionRequest>(context);
-        var order = await grains.GetGrain<IOrderGrain>(id).RejectHoldAsync(ActorOf(context), request?.Reason ?? string.Empty);
+        var order = await grains.GetGrainCached<IOrderGrain>(id).RejectHoldAsync(ActorOf(context), request?.Reason ?? string.Empty);
         return Results.Json(order, Json);
     }
 
     private static async Task<IResult> CancelAsync(string id, HttpContext context, IGrainFactory grains)
     {
         var request = await ReadOptionalAsync<ActionRequest>(context);
-        var order = await grains.GetGrain<IOrderGrain>(id).CancelByOperatorAsync(ActorOf(context), request?.Reason ?? "cancelled by operator");
+        var order = await grains.GetGrainCached<IOrderGrain>(id).CancelByOperatorAsync(ActorOf(context), request?.Reason ?? "cancelled by operator");
         return Results.Json(order, Json);
     }
 
     private static async Task<IResult> SkuAsync(string sku, IGrainFactory grains)
     {
-        var grain = grains.GetGrain<ISkuStockGrain>(sku);
+        var grain = grains.GetGrainCached<ISkuStockGrain>(sku);
         var availability = await grain.GetAvailabilityAsync();
         var ledger = await grain.GetLedgerAsync(LedgerTail);
         var broken = availability.Warehouses
@@ -144,7 +144,7 @@ internal static class AdminEndpoints
 
     private static async Task<IResult> WarehouseAsync(string id, IGrainFactory grains)
     {
-        var grain = grains.GetGrain<IWarehouseGrain>(id);
+        var grain = grains.GetGrainCached<IWarehouseGrain>(id);
         var warehouse = await grain.GetAsync();
         var queue = await grain.GetQueueAsync();
         return Results.Json(new WarehouseView(warehouse, queue.Packages, queue.Packages.Sum(p => p.Units)), Json);
@@ -152,20 +152,20 @@ internal static class AdminEndpoints
 
     private static async Task<IResult> CustomerAsync(string id, IGrainFactory grains)
     {
-        var account = await grains.GetGrain<ICustomerAccountGrain>(id).GetAsync();
-        var campaignIds = await grains.GetGrain<ICampaignDirectoryGrain>(ICampaignDirectoryGrain.Key).ListAsync();
-        var counts = await Task.WhenAll(campaignIds.Select(async c => new CampaignCount(c, await grains.GetGrain<ICampaignGrain>(c).GetCustomerCountAsync(id))));
+        var account = await grains.GetGrainCached<ICustomerAccountGrain>(id).GetAsync();
+        var campaignIds = await grains.GetGrainCached<ICampaignDirectoryGrain>(ICampaignDirectoryGrain.Key).ListAsync();
+        var counts = await Task.WhenAll(campaignIds.Select(async c => new CampaignCount(c, await grains.GetGrainCached<ICampaignGrain>(c).GetCustomerCountAsync(id))));
         var limit = account.Profile.CreditLimitMinor;
         return Results.Json(new CustomerView(account, limit == 0 ? null : limit - account.OpenExposureMinor - account.OpenReceivablesMinor, [.. counts.Where(c => c.Units > 0)]), Json);
     }
 
     private static async Task<IResult> ReceivablesAsync(string id, IGrainFactory grains) =>
-        Results.Json(await grains.GetGrain<ICustomerAccountGrain>(id).GetReceivablesAsync(), Json);
+        Results.Json(await grains.GetGrainCached<ICustomerAccountGrain>(id).GetReceivablesAsync(), Json);
 
     private static async Task<IResult> CampaignsAsync(IGrainFactory grains)
     {
-        var ids = await grains.GetGrain<ICampaignDirectoryGrain>(ICampaignDirectoryGrain.Key).ListAsync();
-        var campaigns = await Task.WhenAll(ids.Select(id => grains.GetGrain<ICampaignGrain>(id).GetAsync()));
+        var ids = await grains.GetGrainCached<ICampaignDirectoryGrain>(ICampaignDirectoryGrain.Key).ListAsync();
+        var campaigns = await Task.WhenAll(ids.Select(id => grains.GetGrainCached<ICampaignGrain>(id).GetAsync()));
         return Results.Json(campaigns, Json);
     }
 
@@ -192,13 +192,13 @@ internal static class AdminEndpoints
             request.StartsAt ?? throw new DomainValidationException("startsAt", "is required"),
             request.EndsAt ?? throw new DomainValidationException("endsAt", "is required"),
             request.ReservationTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
-        var grain = grains.GetGrain<ICampaignGrain>(request.CampaignId);
+        var grain = grains.GetGrainCached<ICampaignGrain>(request.CampaignId);
         await grain.UpsertAsync(definition);
         return Results.Json(await grain.GetAsync(), Json);
     }
 
     private static async Task<IResult> CloseCampaignAsync(string id, HttpContext context, IGrainFactory grains) =>
-        Results.Json(await grains.GetGrain<ICampaignGrain>(id).CloseAsync(ActorOf(context)), Json);
+        Results.Json(await grains.GetGrainCached<ICampaignGrain>(id).CloseAsync(ActorOf(context)), Json);
 
     private static async Task<IResult> RuntimeAsync(SiloFigures figures, PlacementStatistics placements, AdmissionControl admission)
     {
@@ -267,7 +267,7 @@ internal static class AdminEndpoints
         }
 
         var partition = StreamPartitioner.PartitionOf(id[..hash], streams.PartitionCount);
-        var forwarder = grains.GetGrain<IErpForwarderGrain>(partition.ToString(CultureInfo.InvariantCulture));
+        var forwarder = grains.GetGrainCached<IErpForwarderGrain>(partition.ToString(CultureInfo.InvariantCulture));
         var posted = await forwarder.RetryDeadLetterAsync(id);
         var reason = posted ? null : (await forwarder.GetDeadLettersAsync()).FirstOrDefault(l => l.EventId == id)?.Reason;
         return Results.Json(new RetryResult(id, posted, reason), Json);
@@ -292,7 +292,7 @@ internal static class AdminEndpoints
     }
 
     private static IEnumerable<IErpForwarderGrain> Forwarders(IGrainFactory grains, IOutboxStore streams) =>
-        Enumerable.Range(0, streams.PartitionCount).Select(p => grains.GetGrain<IErpForwarderGrain>(p.ToString(CultureInfo.InvariantCulture)));
+        Enumerable.Range(0, streams.PartitionCount).Select(p => grains.GetGrainCached<IErpForwarderGrain>(p.ToString(CultureInfo.InvariantCulture)));
 
     private static string ActorOf(HttpContext context) => "operator:" + context.Operator().Name;
 

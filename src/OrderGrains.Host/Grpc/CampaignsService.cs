@@ -10,7 +10,7 @@ public sealed class CampaignsService(IGrainFactory grains) : Wire.Campaigns.Camp
     public override async Task<Wire.Campaign> UpsertCampaign(Wire.Campaign request, ServerCallContext context)
     {
         var key = WireMapping.RequireKey(request.CampaignId, "campaign_id");
-        var saved = await grains.GetGrain<ICampaignGrain>(key).UpsertAsync(WireMapping.ToDomain(request)).WaitAsync(context.CancellationToken);
+        var saved = await grains.GetGrainCached<ICampaignGrain>(key).UpsertAsync(WireMapping.ToDomain(request)).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(saved);
     }
 }

@@ -10,7 +10,7 @@ public sealed class CustomersService(IGrainFactory grains) : Wire.Customers.Cust
     public override async Task<Wire.Customer> UpsertCustomer(Wire.Customer request, ServerCallContext context)
     {
         var key = WireMapping.RequireKey(request.CustomerId, "customer_id");
-        var saved = await grains.GetGrain<ICustomerAccountGrain>(key).UpsertAsync(WireMapping.ToDomain(request)).WaitAsync(context.CancellationToken);
+        var saved = await grains.GetGrainCached<ICustomerAccountGrain>(key).UpsertAsync(WireMapping.ToDomain(request)).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(saved);
     }
 }

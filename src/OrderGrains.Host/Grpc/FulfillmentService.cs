@@ -36,10 +36,10 @@ public sealed class FulfillmentService(IGrainFactory grains) : Wire.Fulfillment.
     public override async Task<Wire.WarehouseQueue> GetWarehouseQueue(Wire.GetWarehouseQueueRequest request, ServerCallContext context)
     {
         var warehouseId = WireMapping.RequireKey(request.WarehouseId, "warehouse_id");
-        var queue = await grains.GetGrain<IWarehouseGrain>(warehouseId).GetQueueAsync().WaitAsync(context.CancellationToken);
+        var queue = await grains.GetGrainCached<IWarehouseGrain>(warehouseId).GetQueueAsync().WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(queue);
     }
 
     private IOrderGrain Order(string orderId) =>
-        grains.GetGrain<IOrderGrain>(WireMapping.RequireKey(orderId, "order_id"));
+        grains.GetGrainCached<IOrderGrain>(WireMapping.RequireKey(orderId, "order_id"));
 }

@@ -10,7 +10,7 @@ public sealed class InventoryService(IGrainFactory grains) : Wire.Inventory.Inve
     public override async Task<Wire.Warehouse> UpsertWarehouse(Wire.Warehouse request, ServerCallContext context)
     {
         var key = WireMapping.RequireKey(request.WarehouseId, "warehouse_id");
-        var saved = await grains.GetGrain<IWarehouseGrain>(key).UpsertAsync(WireMapping.ToDomain(request)).WaitAsync(context.CancellationToken);
+        var saved = await grains.GetGrainCached<IWarehouseGrain>(key).UpsertAsync(WireMapping.ToDomain(request)).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(saved);
     }
 
@@ -18,14 +18,14 @@ public sealed class InventoryService(IGrainFactory grains) : Wire.Inventory.Inve
     {
         var sku = WireMapping.RequireKey(request.Sku, "sku");
         var command = new SetStockCommand(request.WarehouseId, request.OnHand, request.SyncId);
-        var availability = await grains.GetGrain<ISkuStockGrain>(sku).SetStockAsync(command).WaitAsync(context.CancellationToken);
+        var availability = await grains.GetGrainCached<ISkuStockGrain>(sku).SetStockAsync(command).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(availability);
     }
 
     public override async Task<Wire.SkuAvailability> GetAvailability(Wire.GetAvailabilityRequest request, ServerCallContext context)
     {
         var sku = WireMapping.RequireKey(request.Sku, "sku");
-        var availability = await grains.GetGrain<ISkuStockGrain>(sku).GetAvailabilityAsync().WaitAsync(context.CancellationToken);
+        var availability = await grains.GetGrainCached<ISkuStockGrain>(sku).GetAvailabilityAsync().WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(availability);
     }
 
@@ -33,7 +33,7 @@ public sealed class InventoryService(IGrainFactory grains) : Wire.Inventory.Inve
     {
         var sku = WireMapping.RequireKey(request.Sku, "sku");
         var command = new AdjustStockCommand(request.WarehouseId, request.Delta, (StockAdjustmentReason)(int)request.Reason, request.AdjustmentId);
-        var availability = await grains.GetGrain<ISkuStockGrain>(sku).AdjustStockAsync(command).WaitAsync(context.CancellationToken);
+        var availability = await grains.GetGrainCached<ISkuStockGrain>(sku).AdjustStockAsync(command).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(availability);
     }
 
@@ -41,7 +41,7 @@ public sealed class InventoryService(IGrainFactory grains) : Wire.Inventory.Inve
     {
         var warehouseId = WireMapping.RequireKey(request.WarehouseId, "warehouse_id");
         var command = new StockSnapshotCommand(request.SnapshotId, [.. request.Items.Select(i => new SnapshotItem(i.Sku, i.OnHand))]);
-        var summary = await grains.GetGrain<IWarehouseGrain>(warehouseId).ImportSnapshotAsync(command).WaitAsync(context.CancellationToken);
+        var summary = await grains.GetGrainCached<IWarehouseGrain>(warehouseId).ImportSnapshotAsync(command).WaitAsync(context.CancellationToken);
         return new Wire.StockSnapshotSummary
         {
             WarehouseId = summary.WarehouseId,
@@ -55,7 +55,7 @@ public sealed class InventoryService(IGrainFactory grains) : Wire.Inventory.Inve
     public override async Task<Wire.StockLedger> GetStockLedger(Wire.GetStockLedgerRequest request, ServerCallContext context)
     {
         var sku = WireMapping.RequireKey(request.Sku, "sku");
-        var ledger = await grains.GetGrain<ISkuStockGrain>(sku).GetLedgerAsync(request.Limit > 0 ? request.Limit : 100).WaitAsync(context.CancellationToken);
+        var ledger = await grains.GetGrainCached<ISkuStockGrain>(sku).GetLedgerAsync(request.Limit > 0 ? request.Limit : 100).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(ledger);
     }
 }

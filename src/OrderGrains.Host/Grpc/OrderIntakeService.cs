@@ -1,13 +1,17 @@
 using Grpc.Core;
 using OrderGrains.Abstractions;
+using OrderGrains.Grains;
 using OrderGrains.Host.Admission;
 using OrderGrains.Host.Operations;
 using Wire = OrderGrains.Contracts.V1;
 
 namespace OrderGrains.Host.Grpc;
 
-/// <summary>ordergrains.v1.OrderIntake: translates each RPC into one order grain call.</summary>
-public sealed class OrderIntakeService(IGrainFactory grains, AdmissionControl admission, PlacementStatistics placements, TimeProvider clock) : Wire.OrderIntake.OrderIntakeBase
+/// <summary>
+/// ordergrains.v1.OrderIntake: translates each RPC into one order grain call. PlaceOrder goes to the sold-out gate
+/// first when this silo's stock hints say the request is sold out, so a refused buyer activates no order grain.
+/// </summary>
+public sealed class OrderIntakeService(IGrainFactory grains, StockHints hints, AdmissionControl admission, PlacementStatistics placements, TimeProvider clock) : Wire.OrderIntake.OrderIntakeBase
 {
     private static readonly TimeSpan WatchPoll = TimeSpan.FromSeconds(15);
 
@@ -21,7 +25,10 @@ public sealed class OrderIntakeService(IGrainFactory grains, AdmissionControl ad
             using var admitted = admission.Enter(request.Channel);
             command = WireMapping.ToCommand(request);
             var orderId = OrderIds.For(command.Channel, command.ExternalOrderId);
-            result = await grains.GetGrain<IOrderGrain>(orderId).PlaceAsync(command).WaitAsync(context.CancellationToken);
+            var refused = hints.MayRefuse(command, clock.GetUtcNow())
+                ? await grains.GetGrain<ISoldOutGateGrain>(0).TryRefuseAsync(command).WaitAsync(context.CancellationToken)
+                : null;
+            result = refused ?? await grains.GetGrainCached<IOrderGrain>(orderId).PlaceAsync(command).WaitAsync(context.CancellationToken);
         }
         catch (Exception exception)
         {
@@ -93,5 +100,5 @@ public sealed class OrderIntakeService(IGrainFactory grains, AdmissionControl ad
         status is OrderStatus.Cancelled or OrderStatus.Rejected or OrderStatus.Returned;
 
     private IOrderGrain Order(string orderId) =>
-        grains.GetGrain<IOrderGrain>(WireMapping.RequireKey(orderId, "order_id"));
+        grains.GetGrainCached<IOrderGrain>(WireMapping.RequireKey(orderId, "order_id"));
 }
