@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
+using Orleans.Serialization.Activators;
 using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 
@@ -22,6 +24,9 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
     private readonly IStateStore _store;
     private readonly IOutboxStore? _outbox;
     private readonly IActivatorProvider _activators;
+
+    // Orleans' activator provider resolves by reflection on every call; a new order's first read would pay it each time.
+    private readonly ConcurrentDictionary<Type, object> _activatorsByType = new();
 
     public GroupCommitGrainStorage(IStateStore store, IActivatorProvider activators)
     {
@@ -49,7 +54,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
         ArgumentNullException.ThrowIfNull(grainState);
         var key = KeyOf(grainId, stateName);
         var record = await _store.ReadAsync(key, WriteScope.Effective(cancellationToken)).ConfigureAwait(false);
-        grainState.State = record.RecordExists ? Deserialize<T>(key, record.Payload) : _activators.GetActivator<T>().Create();
+        grainState.State = record.RecordExists ? Deserialize<T>(key, record.Payload) : NewState<T>();
         grainState.ETag = record.Etag;
         grainState.RecordExists = record.RecordExists;
     }
@@ -99,8 +104,11 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
         grainState.RecordExists = false;
 
         // Orleans 10's bridge leaves resetting the in-memory state to the provider: a cleared state reads as a new one.
-        grainState.State = _activators.GetActivator<T>().Create();
+        grainState.State = NewState<T>();
     }
+
+    private T NewState<T>() =>
+        ((IActivator<T>)_activatorsByType.GetOrAdd(typeof(T), static (_, activators) => activators.GetActivator<T>(), _activators)).Create();
 
     private static async Task CompleteWriteAsync<T>(Task<string> write, IGrainState<T> grainState)
     {

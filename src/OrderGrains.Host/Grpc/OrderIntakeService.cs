@@ -15,6 +15,11 @@ public sealed class OrderIntakeService(IGrainFactory grains, StockHints hints, A
 {
     private static readonly TimeSpan WatchPoll = TimeSpan.FromSeconds(15);
 
+    // A stateless worker's reference is the same for every call; Orleans resolves GetGrain's types by reflection.
+    private ISoldOutGateGrain? _gate;
+
+    private ISoldOutGateGrain Gate => _gate ??= grains.GetGrain<ISoldOutGateGrain>(0);
+
     public override async Task<Wire.PlaceOrderReply> PlaceOrder(Wire.PlaceOrderRequest request, ServerCallContext context)
     {
         var started = clock.GetTimestamp();
@@ -26,7 +31,7 @@ public sealed class OrderIntakeService(IGrainFactory grains, StockHints hints, A
             command = WireMapping.ToCommand(request);
             var orderId = OrderIds.For(command.Channel, command.ExternalOrderId);
             var refused = hints.MayRefuse(command, clock.GetUtcNow())
-                ? await grains.GetGrain<ISoldOutGateGrain>(0).TryRefuseAsync(command).WaitAsync(context.CancellationToken)
+                ? await Gate.TryRefuseAsync(command).WaitAsync(context.CancellationToken)
                 : null;
             result = refused ?? await grains.GetGrainCached<IOrderGrain>(orderId).PlaceAsync(command).WaitAsync(context.CancellationToken);
         }

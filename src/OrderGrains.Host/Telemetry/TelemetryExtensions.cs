@@ -16,6 +16,13 @@ internal static class TelemetryExtensions
     /// <summary>Orleans' own meter: messaging, activations, directory, membership, storage and reminder figures of the silo.</summary>
     private const string OrleansMeter = "Microsoft.Orleans";
 
+    /// <summary>
+    /// Orleans' directory-cache gauge counts the cache by walking every entry, and Orleans' dashboard collects all
+    /// gauges every second: with one cached location per order activation that walk cost 13 µs of CPU per order in the
+    /// flash-sale profile. Only this gauge is dropped; the activation counts stay.
+    /// </summary>
+    private const string DroppedDirectoryCacheGauge = "orleans-directory-cache-size";
+
     private const string MetricsPath = "/metrics";
 
     /// <summary>
@@ -51,6 +58,7 @@ internal static class TelemetryExtensions
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(OurSources, OrleansMeter)
+                    .AddView(DroppedDirectoryCacheGauge, MetricStreamConfiguration.Drop)
                     .AddAspNetCoreInstrumentation()
                     .AddRuntimeInstrumentation()
                     .AddNpgsqlInstrumentation()
