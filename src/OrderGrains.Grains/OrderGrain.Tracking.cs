@@ -26,9 +26,18 @@ public sealed partial class OrderGrain : IOrderTrackingGrain
             var earlier = shipment.TrackingEvents?.FirstOrDefault(e => string.Equals(e.EventId, command.EventId, StringComparison.Ordinal));
             if (earlier is not null)
             {
-                return string.Equals(shipment.ShipmentId, command.ShipmentId, StringComparison.Ordinal) && ShipmentTracking.SameScan(earlier, command)
-                    ? _published!
-                    : throw new IdempotencyConflictException(command.EventId, $"it reported {ShipmentTracking.EventName(earlier.Code)} at {earlier.EventTime:O} for shipment '{shipment.ShipmentId}'");
+                if (!string.Equals(shipment.ShipmentId, command.ShipmentId, StringComparison.Ordinal) || !ShipmentTracking.SameScan(earlier, command))
+                {
+                    throw new IdempotencyConflictException(command.EventId, $"it reported {ShipmentTracking.EventName(earlier.Code)} at {earlier.EventTime:O} for shipment '{shipment.ShipmentId}'");
+                }
+
+                // A carrier retries when our answer was lost, e.g. because raising the alert failed: finish that now.
+                if (HasFollowUps)
+                {
+                    await RunFollowUpsAsync();
+                }
+
+                return _published!;
             }
         }
 

@@ -6,6 +6,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
+using OrderGrains.Erp;
 
 namespace OrderGrains.Host.Tests;
 
@@ -96,6 +97,9 @@ public sealed class AfterSaleContractTests(AfterSaleHost fixture) : IClassFixtur
 
         var history = (await Client.GetOrderHistoryAsync(order.OrderId)).Events.Select(e => e.Event).SkipWhile(e => e != "shipped").Skip(1);
         Assert.Equal(["tracking_in_transit", "tracking_picked_up", "delivered", "tracking_delivered", "completed", "tracking_in_transit"], history);
+
+        // The delivery by scan completed the order as ConfirmDelivery would: the ERP received its sales invoice.
+        await LedgerProbe.PostedAsync(fixture.Host, order.OrderId, DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice);
     }
 
     [Fact]
