@@ -56,7 +56,6 @@ public sealed class OrderTransitionTableTests
         (OrderStatus.Completed, OrderTrigger.RecordTracking, OrderStatus.Completed),
         (OrderStatus.ReturnRequested, OrderTrigger.RecordTracking, OrderStatus.ReturnRequested),
         (OrderStatus.PartiallyReturned, OrderTrigger.RecordTracking, OrderStatus.PartiallyReturned),
-        (OrderStatus.Returned, OrderTrigger.RecordTracking, OrderStatus.Returned),
         (OrderStatus.ReturnRequested, OrderTrigger.DecideReturn, OrderStatus.ReturnRequested),
         (OrderStatus.PartiallyReturned, OrderTrigger.DecideReturn, OrderStatus.PartiallyReturned),
         (OrderStatus.ReturnRequested, OrderTrigger.WithdrawReturn, OrderStatus.Completed),

@@ -179,6 +179,21 @@ public sealed class TrackingTests
         Assert.Equal([T, null], half.Shipments.Select(s => s.DeliveredAt));
     }
 
+    [Fact]
+    public async Task A_scan_for_a_returned_order_is_refused_because_returned_is_final()
+    {
+        await using var oms = await AfterSaleOms.StartAsync();
+        await oms.DeliveredAsync("1", quantity: 2);
+        var rmaId = (await oms.Order("1").RequestReturnAsync(AfterSaleOms.Return("r", 2))).Returns[0].RmaId;
+        var returned = await oms.Order("1").ReceiveReturnAsync(new ReceiveReturnCommand(rmaId, "BER", [new ReturnedLine("SKU-1", 2, ItemCondition.Resalable)]));
+        Assert.Equal(OrderStatus.Returned, returned.Status);
+
+        var refused = await Assert.ThrowsAsync<IllegalTransitionException>(() => oms.Tracking("1").ReportTrackingEventAsync(AfterSaleOms.Scan("1", "late", TrackingEventCode.InTransit, T)));
+
+        Assert.Equal(OrderStatus.Returned, refused.From);
+        Oms.AssertSameOrder(returned, await oms.Order("1").GetAsync());
+    }
+
     [Theory]
     [InlineData("sqlite")]
     [InlineData("postgres")]
