@@ -17,7 +17,11 @@ public sealed record ReportShipmentCommand(
     [property: Id(3)] string Carrier,
     [property: Id(4)] string TrackingNumber);
 
-/// <summary>A package that left a warehouse; <paramref name="DeliveredAt"/> is set once the carrier confirmed delivery.</summary>
+/// <summary>
+/// A package that left a warehouse; <paramref name="DeliveredAt"/> is set once the carrier confirmed delivery.
+/// <paramref name="TrackingEvents"/> (null in state written before tracking) holds the carrier's scans, oldest event
+/// time first, and <paramref name="TrackingStatus"/> where they put the shipment (see <c>ShipmentTracking</c>).
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("ordergrains.ShipmentRecord")]
@@ -28,7 +32,9 @@ public sealed record ShipmentRecord(
     [property: Id(3)] string Carrier,
     [property: Id(4)] string TrackingNumber,
     [property: Id(5)] DateTimeOffset ShippedAt,
-    [property: Id(6)] DateTimeOffset? DeliveredAt);
+    [property: Id(6)] DateTimeOffset? DeliveredAt,
+    [property: Id(7)] IReadOnlyList<TrackingEventRecord>? TrackingEvents = null,
+    [property: Id(8)] TrackingEventCode TrackingStatus = TrackingEventCode.Unspecified);
 
 /// <summary>The state of returned goods as the receiving warehouse found them. Numbers are the wire's and persisted.</summary>
 [GenerateSerializer]
@@ -44,11 +50,18 @@ public enum ItemCondition
     Damaged = 2,
 }
 
-/// <summary>RequestReturn: idempotent per <paramref name="ReturnRequestId"/>; only delivered units may be returned.</summary>
+/// <summary>
+/// RequestReturn: idempotent per <paramref name="ReturnRequestId"/>; only delivered units may be returned, within the
+/// channel's return window. <paramref name="ReasonCode"/> is optional.
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("ordergrains.RequestReturnCommand")]
-public sealed record RequestReturnCommand([property: Id(0)] string ReturnRequestId, [property: Id(1)] IReadOnlyList<LineQuantity> Lines, [property: Id(2)] string Reason);
+public sealed record RequestReturnCommand(
+    [property: Id(0)] string ReturnRequestId,
+    [property: Id(1)] IReadOnlyList<LineQuantity> Lines,
+    [property: Id(2)] string Reason,
+    [property: Id(3)] ReturnReason ReasonCode = ReturnReason.Unspecified);
 
 /// <summary>Returned units of one SKU in one condition.</summary>
 [GenerateSerializer]
@@ -65,6 +78,8 @@ public sealed record ReceiveReturnCommand([property: Id(0)] string RmaId, [prope
 /// <summary>
 /// A return merchandise authorisation. <paramref name="RefundMinor"/> (in <paramref name="Currency"/>) is what the
 /// receipt refunded: the event the ERP turns into a credit note. Unset receipt fields mean the goods have not arrived.
+/// <paramref name="Status"/> is Unspecified only in state written before RMAs had one (see <c>RmaRules.StatusOf</c>);
+/// <paramref name="DecidedBy"/>, <paramref name="DecidedAt"/> and <paramref name="DecisionNote"/> record the last decision.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -79,7 +94,12 @@ public sealed record ReturnRecord(
     [property: Id(6)] IReadOnlyList<ReturnedLine> Received,
     [property: Id(7)] DateTimeOffset? ReceivedAt,
     [property: Id(8)] long RefundMinor,
-    [property: Id(9)] string Currency);
+    [property: Id(9)] string Currency,
+    [property: Id(10)] ReturnReason ReasonCode = ReturnReason.Unspecified,
+    [property: Id(11)] RmaStatus Status = RmaStatus.Unspecified,
+    [property: Id(12)] string? DecidedBy = null,
+    [property: Id(13)] DateTimeOffset? DecidedAt = null,
+    [property: Id(14)] string? DecisionNote = null);
 
 /// <summary>Partial cancel: gives up backordered units; idempotent per <paramref name="CancellationId"/>.</summary>
 [GenerateSerializer]

@@ -122,4 +122,16 @@ public enum OrderTrigger
 
     /// <summary>Placement found an overdue invoice of a customer on payment terms and the setting holds such orders.</summary>
     HoldForOverdue = 27,
+
+    /// <summary>A carrier scan of a shipment was recorded; the status stays.</summary>
+    RecordTracking = 28,
+
+    /// <summary>An operator approved an RMA, or rejected or cancelled one while another stays open; the status stays.</summary>
+    DecideReturn = 29,
+
+    /// <summary>The last open RMA of an order nothing was returned from was rejected or cancelled: back to COMPLETED.</summary>
+    WithdrawReturn = 30,
+
+    /// <summary>The last open RMA of an order with goods already returned was rejected or cancelled: back to PARTIALLY_RETURNED.</summary>
+    WithdrawReturnAfterReceipt = 31,
 }

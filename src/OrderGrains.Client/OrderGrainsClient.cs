@@ -103,6 +103,8 @@ public sealed class OrderGrainsClient : IDisposable
 
     public Task<Order> ReceiveReturnAsync(ReturnReceipt receipt, CallOptions options = default) => _fulfillment.ReceiveReturnAsync(receipt, options).ResponseAsync;
 
+    public Task<Order> ReportTrackingEventAsync(TrackingEventReport report, CallOptions options = default) => _fulfillment.ReportTrackingEventAsync(report, options).ResponseAsync;
+
     public Task<WarehouseQueue> GetWarehouseQueueAsync(string warehouseId, CallOptions options = default) =>
         _fulfillment.GetWarehouseQueueAsync(new GetWarehouseQueueRequest { WarehouseId = warehouseId }, options).ResponseAsync;
 

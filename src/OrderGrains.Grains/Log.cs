@@ -38,4 +38,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Order {OrderId}: follow-up work after a change failed; it resumes on the next call or reminder")]
     public static partial void FollowUpInterrupted(ILogger logger, Exception exception, string orderId);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "Carrier alert: order {OrderId} shipment {ShipmentId} ({Carrier} {TrackingNumber}) reported {Code} at {EventTime}: {Details}")]
+    public static partial void CarrierAlert(ILogger logger, string orderId, string shipmentId, string carrier, string trackingNumber, TrackingEventCode code, DateTimeOffset eventTime, string details);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Information, Message = "Order {OrderId}: {Decision} of {RmaId} by {Actor}")]
+    public static partial void RmaDecided(ILogger logger, string orderId, RmaDecision decision, string rmaId, string actor);
 }

@@ -24,6 +24,7 @@ public static class OrderDomainServiceCollectionExtensions
 
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrderOptions>, OrderOptionsValidator>());
+        services.AddReturnPolicy();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StockHints>();
         if (!services.Any(s => s.ServiceType == typeof(SiloShutdown)))

@@ -18,9 +18,10 @@ namespace OrderGrains.Grains;
 /// A reply reports only state that is already durable.
 /// </remarks>
 [GrainType(GrainTypeName)]
-public sealed class OrderGrain(
+public sealed partial class OrderGrain(
     [PersistentState(OrderGrain.StateName, OrderGrainsStorage.Name)] IPersistentState<OrderState> state,
     IOptions<OrderOptions> options,
+    IOptions<ReturnPolicyOptions> returnPolicy,
     TimeProvider clock,
     StockHints hints,
     SiloShutdown shutdown,
@@ -490,10 +491,23 @@ public sealed class OrderGrain(
             return _published!;
         }
 
+        await DeliverAsync(index, Order.Shipments[index] with { DeliveredAt = clock.GetUtcNow() }, $"shipment {shipmentId}");
+        return _published!;
+    }
+
+    /// <summary>
+    /// Records <paramref name="delivered"/> (the shipment at <paramref name="index"/> with its delivery time) in one
+    /// write with <paramref name="notes"/>; the last delivery of a fully shipped order makes it DELIVERED, then COMPLETED.
+    /// </summary>
+    private async Task DeliverAsync(int index, ShipmentRecord delivered, string details, Action? alsoApply = null, IReadOnlyList<(string Event, string Details)>? notes = null)
+    {
         var everyOtherDelivered = Order.Shipments.Where((_, i) => i != index).All(s => s.DeliveredAt is not null);
         var trigger = everyOtherDelivered && Order.Status == OrderStatus.Shipped ? OrderTrigger.DeliverCompletely : OrderTrigger.DeliverPartially;
-        await TransitionAsync(trigger, "delivered", "carrier:" + Order.Shipments[index].Carrier, $"shipment {shipmentId}", () =>
-            Order.Shipments[index] = Order.Shipments[index] with { DeliveredAt = clock.GetUtcNow() });
+        await TransitionAsync(trigger, "delivered", "carrier:" + delivered.Carrier, details, () =>
+        {
+            Order.Shipments[index] = delivered;
+            alsoApply?.Invoke();
+        }, notes);
         if (Order.Status == OrderStatus.Delivered)
         {
             await TransitionAsync(OrderTrigger.Complete, "completed", SystemActor, "every shipment delivered");
@@ -504,8 +518,6 @@ public sealed class OrderGrain(
             // The invoice of an order on terms replaces its exposure in the customer's account.
             await RunFollowUpsAsync();
         }
-
-        return _published!;
     }
 
     /// <summary>Opens an RMA for delivered units that were not returned yet.</summary>
@@ -518,6 +530,7 @@ public sealed class OrderGrain(
 
         Require(command.ReturnRequestId, "return_request_id");
         var lines = ValidateLines(command.Lines, "lines");
+        ValidateReasonCode(command.ReasonCode);
         await EnsurePlacedAsync();
         var earlier = Order.Returns.Find(r => string.Equals(r.ReturnRequestId, command.ReturnRequestId, StringComparison.Ordinal));
         if (earlier is not null)
@@ -528,6 +541,7 @@ public sealed class OrderGrain(
         }
 
         OrderTransitions.Next(OrderId, Order.Status, OrderTrigger.RequestReturn);
+        EnsureWithinReturnWindow();
         foreach (var line in lines)
         {
             _ = ProgressOf(line.Sku, "lines");
@@ -539,8 +553,9 @@ public sealed class OrderGrain(
         }
 
         var rmaId = $"RMA-{OrderId}-{Order.Returns.Count + 1}";
-        await TransitionAsync(OrderTrigger.RequestReturn, "return_requested", "customer", $"{rmaId}: {Describe(lines)} ({command.Reason})", () =>
-            Order.Returns.Add(new ReturnRecord(rmaId, command.ReturnRequestId, lines, command.Reason ?? string.Empty, clock.GetUtcNow(), null, [], null, 0, Order.Currency)));
+        var rma = NewRma(rmaId, command, lines);
+        await TransitionAsync(OrderTrigger.RequestReturn, "return_requested", "customer", $"{rmaId}: {Describe(lines)} ({command.Reason}); {DescribeNewRma(rma)}", () =>
+            Order.Returns.Add(rma));
         return _published!;
     }
 
@@ -590,6 +605,8 @@ public sealed class OrderGrain(
                 : throw new IdempotencyConflictException(command.RmaId, "its goods were already received with different lines");
         }
 
+        RmaRules.EnsureReceivable(OrderId, rma);
+
         OrderTransitions.Next(OrderId, Order.Status, OrderTrigger.ReceiveReturnPartially);
         foreach (var group in received.GroupBy(l => l.Sku, StringComparer.Ordinal))
         {
@@ -612,7 +629,7 @@ public sealed class OrderGrain(
             $"{command.RmaId}: {string.Join(", ", received.Select(l => $"{l.Quantity} x {l.Sku} {l.Condition}"))}",
             () =>
             {
-                Order.Returns[index] = rma with { WarehouseId = command.WarehouseId, Received = received, ReceivedAt = now, RefundMinor = refund };
+                Order.Returns[index] = rma with { WarehouseId = command.WarehouseId, Received = received, ReceivedAt = now, RefundMinor = refund, Status = RmaStatus.Received };
                 Order.Refunds.Add(new RefundRecord(command.RmaId, OrderMoney.ReturnCause, refund, Order.Currency, now));
                 if (OrderMoney.BalanceDue(Order) is > 0 and var due)
                 {
@@ -765,7 +782,7 @@ public sealed class OrderGrain(
     }
 
     private bool HasFollowUps =>
-        Order.StockCalls.Count > 0 || Order.WarehousesDirty || Order.ReceivableDirty || (!Order.CreditReleased && ReleasesCredit);
+        Order.StockCalls.Count > 0 || Order.WarehousesDirty || Order.ReceivableDirty || (!Order.CreditReleased && ReleasesCredit) || Order.AlertsOwed.Count > 0;
 
     // Orders on terms stay exposed until their invoice replaces the exposure (see ReceivableDirty), unless cancelled.
     private bool ReleasesCredit =>
@@ -836,6 +853,8 @@ public sealed class OrderGrain(
                 Order.CreditReleased = true;
                 await PersistAsync();
             }
+
+            await RaiseOwedAlertsAsync();
         }
         catch (Exception exception) when (exception is not (DomainValidationException or RuleViolationException))
         {
@@ -878,9 +897,9 @@ public sealed class OrderGrain(
     private int Delivered(string sku) =>
         Order.Shipments.Where(s => s.DeliveredAt is not null).Sum(s => s.Lines.Where(l => string.Equals(l.Sku, sku, StringComparison.Ordinal)).Sum(l => l.Quantity));
 
-    /// <summary>Units returned or authorised for return and not yet received.</summary>
+    /// <summary>Units returned or authorised for return and not yet received (a rejected or cancelled RMA holds none).</summary>
     private int Returned(string sku) =>
-        Order.Returns.Sum(r => r.ReceivedAt is null
+        Order.Returns.Where(RmaRules.HoldsUnits).Sum(r => r.ReceivedAt is null
             ? r.Lines.Where(l => string.Equals(l.Sku, sku, StringComparison.Ordinal)).Sum(l => l.Quantity)
             : r.Received.Where(l => string.Equals(l.Sku, sku, StringComparison.Ordinal)).Sum(l => l.Quantity));
 

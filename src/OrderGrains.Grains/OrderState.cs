@@ -118,6 +118,9 @@ public sealed class OrderState
 
     /// <summary>The customer account must be told this order's invoice balance (see <see cref="ReceivableUpdate"/>).</summary>
     public bool ReceivableDirty { get; set; }
+
+    /// <summary>Operator alerts recorded with a change (carrier exceptions) and raised after it; retried until raised.</summary>
+    public List<AlertRaise> AlertsOwed { get; set; } = [];
 }
 
 /// <summary>One line's SKU as the SKU pool last reported it (version-checked), plus cancelled units.</summary>

@@ -56,6 +56,16 @@ public static class OrderTransitions
             [(OrderStatus.Completed, OrderTrigger.ReceivePayment)] = OrderStatus.Completed,
             [(OrderStatus.ReturnRequested, OrderTrigger.ReceivePayment)] = OrderStatus.ReturnRequested,
             [(OrderStatus.PartiallyReturned, OrderTrigger.ReceivePayment)] = OrderStatus.PartiallyReturned,
+            [(OrderStatus.PartiallyShipped, OrderTrigger.RecordTracking)] = OrderStatus.PartiallyShipped,
+            [(OrderStatus.Shipped, OrderTrigger.RecordTracking)] = OrderStatus.Shipped,
+            [(OrderStatus.Delivered, OrderTrigger.RecordTracking)] = OrderStatus.Delivered,
+            [(OrderStatus.Completed, OrderTrigger.RecordTracking)] = OrderStatus.Completed,
+            [(OrderStatus.ReturnRequested, OrderTrigger.RecordTracking)] = OrderStatus.ReturnRequested,
+            [(OrderStatus.PartiallyReturned, OrderTrigger.RecordTracking)] = OrderStatus.PartiallyReturned,
+            [(OrderStatus.ReturnRequested, OrderTrigger.DecideReturn)] = OrderStatus.ReturnRequested,
+            [(OrderStatus.PartiallyReturned, OrderTrigger.DecideReturn)] = OrderStatus.PartiallyReturned,
+            [(OrderStatus.ReturnRequested, OrderTrigger.WithdrawReturn)] = OrderStatus.Completed,
+            [(OrderStatus.ReturnRequested, OrderTrigger.WithdrawReturnAfterReceipt)] = OrderStatus.PartiallyReturned,
         }.ToFrozenDictionary();
 
     /// <summary>Every legal transition.</summary>
@@ -80,9 +90,11 @@ public static class OrderTransitions
         OrderTrigger.DeliverCompletely => OrderStatus.Delivered,
         OrderTrigger.Complete => OrderStatus.Completed,
         OrderTrigger.RequestReturn => OrderStatus.ReturnRequested,
-        OrderTrigger.ReceiveReturnPartially => OrderStatus.PartiallyReturned,
+        OrderTrigger.ReceiveReturnPartially or OrderTrigger.WithdrawReturnAfterReceipt => OrderStatus.PartiallyReturned,
+        OrderTrigger.WithdrawReturn => OrderStatus.Completed,
         OrderTrigger.ReceiveReturnCompletely => OrderStatus.Returned,
-        OrderTrigger.DeliverPartially or OrderTrigger.Reallocate or OrderTrigger.CancelBackorder or OrderTrigger.ReceivePayment => from,
+        OrderTrigger.DeliverPartially or OrderTrigger.Reallocate or OrderTrigger.CancelBackorder or OrderTrigger.ReceivePayment
+            or OrderTrigger.RecordTracking or OrderTrigger.DecideReturn => from,
         _ => OrderStatus.Unspecified,
     };
 

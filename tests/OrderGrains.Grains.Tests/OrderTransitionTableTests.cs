@@ -50,6 +50,16 @@ public sealed class OrderTransitionTableTests
         (OrderStatus.Completed, OrderTrigger.ReceivePayment, OrderStatus.Completed),
         (OrderStatus.ReturnRequested, OrderTrigger.ReceivePayment, OrderStatus.ReturnRequested),
         (OrderStatus.PartiallyReturned, OrderTrigger.ReceivePayment, OrderStatus.PartiallyReturned),
+        (OrderStatus.PartiallyShipped, OrderTrigger.RecordTracking, OrderStatus.PartiallyShipped),
+        (OrderStatus.Shipped, OrderTrigger.RecordTracking, OrderStatus.Shipped),
+        (OrderStatus.Delivered, OrderTrigger.RecordTracking, OrderStatus.Delivered),
+        (OrderStatus.Completed, OrderTrigger.RecordTracking, OrderStatus.Completed),
+        (OrderStatus.ReturnRequested, OrderTrigger.RecordTracking, OrderStatus.ReturnRequested),
+        (OrderStatus.PartiallyReturned, OrderTrigger.RecordTracking, OrderStatus.PartiallyReturned),
+        (OrderStatus.ReturnRequested, OrderTrigger.DecideReturn, OrderStatus.ReturnRequested),
+        (OrderStatus.PartiallyReturned, OrderTrigger.DecideReturn, OrderStatus.PartiallyReturned),
+        (OrderStatus.ReturnRequested, OrderTrigger.WithdrawReturn, OrderStatus.Completed),
+        (OrderStatus.ReturnRequested, OrderTrigger.WithdrawReturnAfterReceipt, OrderStatus.PartiallyReturned),
     ];
 
     [Fact]

@@ -61,6 +61,9 @@ public sealed class HostSettingsTests
     [InlineData("--OrderGrains:Erp:Forwarder:MaxRetryDelay=00:00:00.010", "OrderGrains:Erp:Forwarder:MaxRetryDelay")]
     [InlineData("--OrderGrains:Erp:Forwarder:RetryDelay=00:00:00", "OrderGrains:Erp:Forwarder:RetryDelay")]
     [InlineData("--OrderGrains:Erp:Forwarder:LagAlertThreshold=-00:00:01", "OrderGrains:Erp:Forwarder:LagAlertThreshold")]
+    [InlineData("--OrderGrains:Returns:WindowDays=0", "OrderGrains:Returns:WindowDays")]
+    [InlineData("--OrderGrains:Returns:Channels:pos:WindowDays=5000", "OrderGrains:Returns:Channels:pos:WindowDays")]
+    [InlineData("--OrderGrains:Returns:RequireApproval=sometimes", "OrderGrains:Returns:RequireApproval")]
     public async Task An_options_value_that_fails_validation_stops_start_up_naming_its_key(string setting, string key)
     {
         var error = await Assert.ThrowsAsync<HostSettingsException>(() => OrderGrainsHost.StartAsync(ValidElseWhere(setting)));

@@ -6,6 +6,7 @@ Run by OrderGrains.Host.Tests (OmsConformanceTests) against a real host; by hand
 Every id carries a per-run uuid, so the script can run again and again against the same database.
 """
 
+import datetime
 import time
 import uuid
 
@@ -52,6 +53,8 @@ class Context:
         self.get_order = self._unary("OrderIntake", "GetOrder", o.Order)
         self.confirm_payment = self._unary("OrderIntake", "ConfirmPayment", o.Order)
         self.cancel_order = self._unary("OrderIntake", "CancelOrder", o.Order)
+        self.request_return = self._unary("OrderIntake", "RequestReturn", o.Order)
+        self.get_order_history = self._unary("OrderIntake", "GetOrderHistory", o.OrderHistory)
         self.watch_order = self.channel.unary_stream(
             "/ordergrains.v1.OrderIntake/WatchOrder", request_serializer=_serialize, response_deserializer=o.Order.FromString)
         self.upsert_warehouse = self._unary("Inventory", "UpsertWarehouse", i.Warehouse)
@@ -64,6 +67,7 @@ class Context:
         self.report_shipment = self._unary("Fulfillment", "ReportShipment", o.Order)
         self.confirm_delivery = self._unary("Fulfillment", "ConfirmDelivery", o.Order)
         self.get_warehouse_queue = self._unary("Fulfillment", "GetWarehouseQueue", f.WarehouseQueue)
+        self.report_tracking_event = self._unary("Fulfillment", "ReportTrackingEvent", o.Order)
 
     def _unary(self, service, method, response):
         return self.channel.unary_unary(
@@ -132,6 +136,22 @@ class Context:
             order_id=order.order_id, warehouse_id=warehouse_id, shipment_id=shipment_id, carrier="DHL",
             tracking_number="TRK-" + shipment_id)
         report.lines.add(sku=sku, quantity=quantity)
+        return report
+
+    def shipped(self, quantity=2):
+        """A SHIPPED order in one shipment "s1" (tracking number TRK-s1); returns the order."""
+        order, sku, warehouse_id = self.paid(quantity=quantity)
+        self.release_order(self.fulfillment.ReleaseOrderRequest(order_id=order.order_id), timeout=TIMEOUT)
+        shipped = self.report_shipment(self.shipment(order, warehouse_id, "s1", sku, quantity), timeout=TIMEOUT)
+        expect_equal(self.orders.SHIPPED, shipped.status, "status of the shipped order")
+        return shipped
+
+    def scan(self, order, event_id, code, at, **fields):
+        """A TrackingEventReport for shipment s1 of order; at is an aware datetime."""
+        report = self.fulfillment.TrackingEventReport(
+            order_id=order.order_id, shipment_id="s1", event_id=event_id, carrier="DHL", tracking_number="TRK-s1",
+            code=code, **fields)
+        report.event_time.FromDatetime(at)
         return report
 
     def queued_units(self, warehouse_id, order_id):
@@ -667,6 +687,94 @@ def credit_sale_ships_before_payment_and_takes_partial_payments(ctx):
     expect("open balance of 1500 EUR" in error.details(), f"details name the open balance: {error.details()!r}")
     settled = ctx.confirm_payment(o.ConfirmPaymentRequest(order_id=placed.order_id, payment_reference=ctx.new_id("wire"), amount_minor=1500), timeout=TIMEOUT)
     expect_equal((0, 2), (settled.balance_due_minor, len(settled.payments)), "settled in two payments")
+
+
+@suite.case
+def report_tracking_event_sorts_by_event_time_replays_and_delivered_completes(ctx):
+    o = ctx.orders
+    order = ctx.shipped()
+    now = datetime.datetime.now(datetime.timezone.utc)
+    call = ctx.watch_order(o.GetOrderRequest(order_id=order.order_id), timeout=60)
+    expect_equal(order, next(call), "first watched message is the current order")
+
+    in_transit = ctx.report_tracking_event(ctx.scan(order, "e2", o.TRACKING_IN_TRANSIT, now - datetime.timedelta(hours=2),
+                                                    details="hub Leipzig"), timeout=TIMEOUT)
+    expect_equal(o.TRACKING_IN_TRANSIT, in_transit.shipments[0].tracking_status, "tracking status")
+    picked_up = ctx.scan(order, "e1", o.TRACKING_PICKED_UP, now - datetime.timedelta(hours=3))
+    late = ctx.report_tracking_event(picked_up, timeout=TIMEOUT)
+    expect_equal(["e1", "e2"], [e.event_id for e in late.shipments[0].tracking_events], "events in event-time order")
+    expect_equal(o.TRACKING_IN_TRANSIT, late.shipments[0].tracking_status, "a late earlier scan does not move the status")
+    expect_equal(late, ctx.report_tracking_event(picked_up, timeout=TIMEOUT), "the same event again changes nothing")
+    error = expect_rpc_error(grpc.StatusCode.ALREADY_EXISTS, ctx.report_tracking_event,
+                             ctx.scan(order, "e1", o.TRACKING_OUT_FOR_DELIVERY, now - datetime.timedelta(hours=3)), timeout=TIMEOUT)
+    expect("e1" in error.details(), f"details name the event id: {error.details()!r}")
+
+    delivered = ctx.report_tracking_event(ctx.scan(order, "e3", o.TRACKING_DELIVERED, now - datetime.timedelta(hours=1)), timeout=TIMEOUT)
+    expect_equal(o.COMPLETED, delivered.status, "a delivered scan confirms the delivery")
+    expect_equal(int((now - datetime.timedelta(hours=1)).timestamp()), delivered.shipments[0].delivered_at.seconds,
+                 "delivered at the scan's event time")
+    stray = ctx.report_tracking_event(ctx.scan(order, "e4", o.TRACKING_IN_TRANSIT, now - datetime.timedelta(minutes=5)), timeout=TIMEOUT)
+    expect_equal((o.COMPLETED, o.TRACKING_DELIVERED), (stray.status, stray.shipments[0].tracking_status),
+                 "a later in-transit scan does not move a delivered shipment back")
+
+    watched = []
+    while not watched or watched[-1].version < stray.version:
+        watched.append(next(call))
+    call.cancel()
+    expect(any(len(m.shipments[0].tracking_events) == 1 for m in watched), "watchers see the first scan")
+    expect_equal(stray, watched[-1], "the last watched message is the order after the last scan")
+    events = [e.event for e in ctx.get_order_history(o.GetOrderRequest(order_id=order.order_id), timeout=TIMEOUT).events]
+    expect_equal(["tracking_in_transit", "tracking_picked_up", "delivered", "tracking_delivered", "completed", "tracking_in_transit"],
+                 events[events.index("shipped") + 1:], "history after the shipment")
+
+
+@suite.case
+def report_tracking_event_refuses_unknown_shipments_and_malformed_reports(ctx):
+    o = ctx.orders
+    order = ctx.shipped()
+    now = datetime.datetime.now(datetime.timezone.utc)
+    good = ctx.scan(order, "e1", o.TRACKING_EXCEPTION, now, details="address unknown")
+    unknown_order = ctx.scan(order, "e1", o.TRACKING_IN_TRANSIT, now)
+    unknown_order.order_id = "webshop:" + ctx.new_id("never-placed")
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.report_tracking_event, unknown_order, timeout=TIMEOUT)
+    unknown_shipment = ctx.scan(order, "e1", o.TRACKING_IN_TRANSIT, now)
+    unknown_shipment.shipment_id = "no-such-shipment"
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.report_tracking_event, unknown_shipment, timeout=TIMEOUT)
+    expect_invalid_argument("code", ctx.report_tracking_event, ctx.scan(order, "e1", o.TRACKING_EVENT_CODE_UNSPECIFIED, now), timeout=TIMEOUT)
+    no_time = ctx.fulfillment.TrackingEventReport()
+    no_time.CopyFrom(good)
+    no_time.ClearField("event_time")
+    expect_invalid_argument("event_time", ctx.report_tracking_event, no_time, timeout=TIMEOUT)
+    no_id = ctx.fulfillment.TrackingEventReport()
+    no_id.CopyFrom(good)
+    no_id.event_id = ""
+    expect_invalid_argument("event_id", ctx.report_tracking_event, no_id, timeout=TIMEOUT)
+    flagged = ctx.report_tracking_event(good, timeout=TIMEOUT)
+    expect_equal((o.SHIPPED, o.TRACKING_EXCEPTION), (flagged.status, flagged.shipments[0].tracking_status), "an exception is recorded")
+    expect_equal(["e1"], [e.event_id for e in flagged.shipments[0].tracking_events], "only the accepted scan is recorded")
+
+
+@suite.case
+def request_return_records_the_reason_code_and_refuses_after_the_window(ctx):
+    o = ctx.orders
+    late, recent = ctx.shipped(), ctx.shipped()
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ctx.report_tracking_event(ctx.scan(late, "d", o.TRACKING_DELIVERED, now - datetime.timedelta(days=31)), timeout=TIMEOUT)
+    ctx.report_tracking_event(ctx.scan(recent, "d", o.TRACKING_DELIVERED, now - datetime.timedelta(days=1)), timeout=TIMEOUT)
+
+    def request(order):
+        r = o.ReturnRequest(order_id=order.order_id, return_request_id=ctx.new_id("ret"), reason="broken",
+                            reason_code=o.RETURN_REASON_DEFECTIVE)
+        r.lines.add(sku=order.lines[0].sku, quantity=1)
+        return r
+
+    error = expect_rpc_error(grpc.StatusCode.FAILED_PRECONDITION, ctx.request_return, request(late), timeout=TIMEOUT)
+    expect("return window" in error.details() and "30 days after delivery" in error.details(),
+           f"details name the window: {error.details()!r}")
+    requested = ctx.request_return(request(recent), timeout=TIMEOUT)
+    rma = requested.returns[0]
+    expect_equal((o.RETURN_REQUESTED, o.RETURN_REASON_DEFECTIVE, o.RMA_APPROVED), (requested.status, rma.reason_code, rma.status),
+                 "RMA with its reason code, approved by policy")
 
 
 @suite.case

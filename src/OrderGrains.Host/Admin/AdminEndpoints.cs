@@ -54,6 +54,7 @@ internal static class AdminEndpoints
         admin.MapGet("/erp", ErpAsync).Produces<ErpView>().WithSummary("ERP forwarding: per-partition state, backlog, lag, failures, dead letters, parked documents and alerts.");
         admin.MapGet("/erp/dead-letters", DeadLettersAsync).Produces<DeadLetterPageView>().ProducesProblem(400).WithSummary("Dead letters, every one kept, paged with offset and limit in a stable order (partition, sequence, event id).");
         admin.MapPost("/erp/dead-letters/{id}/retry", RetryDeadLetterAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<RetryResult>().ProducesProblem(404).WithSummary("Posts a dead-lettered event again.");
+        admin.MapAfterSale();
         admin.MapPost("/dashboard-session", AdminAuthentication.StartDashboardSession).Produces(StatusCodes.Status204NoContent).WithSummary("Sets the cookie that lets this browser open Orleans' dashboard at " + AdminAuthentication.OrleansDashboardPath + "/.");
         admin.MapDelete("/dashboard-session", AdminAuthentication.EndDashboardSession).Produces(StatusCodes.Status204NoContent).WithSummary("Forgets that cookie (sign-out).");
     }
@@ -294,9 +295,9 @@ internal static class AdminEndpoints
     private static IEnumerable<IErpForwarderGrain> Forwarders(IGrainFactory grains, IOutboxStore streams) =>
         Enumerable.Range(0, streams.PartitionCount).Select(p => grains.GetGrainCached<IErpForwarderGrain>(p.ToString(CultureInfo.InvariantCulture)));
 
-    private static string ActorOf(HttpContext context) => "operator:" + context.Operator().Name;
+    internal static string ActorOf(HttpContext context) => "operator:" + context.Operator().Name;
 
-    private static async Task<T?> ReadOptionalAsync<T>(HttpContext context)
+    internal static async Task<T?> ReadOptionalAsync<T>(HttpContext context)
         where T : class
     {
         if (context.Request.ContentLength is 0 || (context.Request.ContentLength is null && !context.Request.Headers.TransferEncoding.Any()))

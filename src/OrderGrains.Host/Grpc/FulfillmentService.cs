@@ -40,6 +40,14 @@ public sealed class FulfillmentService(IGrainFactory grains) : Wire.Fulfillment.
         return WireMapping.ToWire(queue);
     }
 
+    public override async Task<Wire.Order> ReportTrackingEvent(Wire.TrackingEventReport request, ServerCallContext context)
+    {
+        var command = WireMapping.ToCommand(request);
+        var grain = grains.GetGrainCached<IOrderTrackingGrain>(WireMapping.RequireKey(request.OrderId, "order_id"));
+        var order = await grain.ReportTrackingEventAsync(command).WaitAsync(context.CancellationToken);
+        return WireMapping.ToWire(order);
+    }
+
     private IOrderGrain Order(string orderId) =>
         grains.GetGrainCached<IOrderGrain>(WireMapping.RequireKey(orderId, "order_id"));
 }

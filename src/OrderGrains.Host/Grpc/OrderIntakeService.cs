@@ -72,7 +72,7 @@ public sealed class OrderIntakeService(IGrainFactory grains, StockHints hints, A
 
     public override async Task<Wire.Order> RequestReturn(Wire.ReturnRequest request, ServerCallContext context)
     {
-        var command = new RequestReturnCommand(request.ReturnRequestId, WireMapping.ToDomain(request.Lines), request.Reason);
+        var command = new RequestReturnCommand(request.ReturnRequestId, WireMapping.ToDomain(request.Lines), request.Reason, (ReturnReason)(int)request.ReasonCode);
         var order = await Order(request.OrderId).RequestReturnAsync(command).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(order);
     }

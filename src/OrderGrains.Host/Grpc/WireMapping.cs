@@ -5,7 +5,7 @@ using Wire = OrderGrains.Contracts.V1;
 namespace OrderGrains.Host.Grpc;
 
 /// <summary>Translates between protobuf messages and domain records; no business rules here.</summary>
-internal static class WireMapping
+internal static partial class WireMapping
 {
     public static PlaceOrderCommand ToCommand(Wire.PlaceOrderRequest request) => new(
         request.Channel,
@@ -110,6 +110,8 @@ internal static class WireMapping
             wire.DeliveredAt = Timestamp.FromDateTimeOffset(delivered);
         }
 
+        AddTracking(wire, shipment);
+
         return wire;
     }
 
@@ -130,6 +132,8 @@ internal static class WireMapping
         {
             wire.ReceivedAt = Timestamp.FromDateTimeOffset(received);
         }
+
+        AddPolicy(wire, rma);
 
         return wire;
     }

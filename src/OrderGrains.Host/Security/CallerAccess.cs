@@ -41,6 +41,7 @@ public static class CallerAccess
         [Fulfillment + "ConfirmDelivery"] = new(CallerRole.Fulfillment),
         [Fulfillment + "ReceiveReturn"] = new(CallerRole.Fulfillment),
         [Fulfillment + "GetWarehouseQueue"] = new(CallerRole.Fulfillment),
+        [Fulfillment + "ReportTrackingEvent"] = new(CallerRole.Fulfillment),
         ["/ordergrains.v1.Customers/UpsertCustomer"] = new(CallerRole.Catalog),
         ["/ordergrains.v1.Campaigns/UpsertCampaign"] = new(CallerRole.Catalog),
     };

@@ -66,6 +66,12 @@ public sealed class AdminApiTests(AdminHost fixture) : IClassFixture<AdminHost>,
         { "GET", "admin/erp", false },
         { "GET", "admin/erp/dead-letters", false },
         { "POST", "admin/erp/dead-letters/{event}/retry", true },
+        { "POST", "admin/orders/{order}/returns/RMA-none/approve", true },
+        { "POST", "admin/orders/{order}/returns/RMA-none/reject", true },
+        { "POST", "admin/orders/{order}/returns/RMA-none/cancel", true },
+        { "GET", "admin/alerts", false },
+        { "POST", "admin/alerts/no-such-alert/acknowledge", true },
+        { "POST", "admin/alerts/no-such-alert/resolve", true },
     };
 
     [Theory]
