@@ -25,6 +25,12 @@ public enum OrderEventKind
 
     /// <summary>Money for units never shipped goes back (e.g. a cancelled backordered line of a paid order).</summary>
     PaymentRefunded = 8,
+
+    /// <summary>The goods returned for an exchange are credited: a credit note reversing their revenue, owed to the customer until the replacement is invoiced.</summary>
+    ExchangeCredited = 9,
+
+    /// <summary>The replacement of an exchange was delivered: a sales invoice for its value, settled from customer advances.</summary>
+    ExchangeInvoiced = 10,
 }
 
 /// <summary>

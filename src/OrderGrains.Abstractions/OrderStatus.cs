@@ -122,4 +122,7 @@ public enum OrderTrigger
 
     /// <summary>Placement found an overdue invoice of a customer on payment terms and the setting holds such orders.</summary>
     HoldForOverdue = 27,
+
+    /// <summary>An exchange moved on (paid, released, shipped, delivered, re-sourced) without changing the order's status.</summary>
+    ExchangeProgress = 28,
 }

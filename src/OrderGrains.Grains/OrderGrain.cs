@@ -18,7 +18,7 @@ namespace OrderGrains.Grains;
 /// A reply reports only state that is already durable.
 /// </remarks>
 [GrainType("order")]
-public sealed class OrderGrain(
+public sealed partial class OrderGrain(
     [PersistentState("order", OrderGrainsStorage.Name)] IPersistentState<OrderState> state,
     IOptions<OrderOptions> options,
     TimeProvider clock,
@@ -187,6 +187,11 @@ public sealed class OrderGrain(
         if (string.IsNullOrWhiteSpace(command.PaymentReference))
         {
             throw new DomainValidationException("payment_reference", "is required");
+        }
+
+        if (command.ExchangeId is not null)
+        {
+            return await ConfirmExchangePaymentAsync(command);
         }
 
         await EnsurePlacedAsync();
@@ -456,6 +461,11 @@ public sealed class OrderGrain(
                 : throw new IdempotencyConflictException(command.ShipmentId, "it reported a different warehouse or different lines");
         }
 
+        if (await TryReportExchangeShipmentAsync(command, lines) is { } afterExchangeShipment)
+        {
+            return afterExchangeShipment;
+        }
+
         OrderTransitions.Next(OrderId, Order.Status, OrderTrigger.ShipPartially);
         foreach (var line in lines)
         {
@@ -502,6 +512,11 @@ public sealed class OrderGrain(
         if (Order.Shipments[index].DeliveredAt is not null)
         {
             return _published!;
+        }
+
+        if (await TryConfirmExchangeDeliveryAsync(index) is { } afterExchangeDelivery)
+        {
+            return afterExchangeDelivery;
         }
 
         var everyOtherDelivered = Order.Shipments.Where((_, i) => i != index).All(s => s.DeliveredAt is not null);
@@ -612,6 +627,11 @@ public sealed class OrderGrain(
             {
                 throw new RuleViolationException($"order '{OrderId}' {command.RmaId} SKU '{group.Key}'", $"{group.Sum(l => l.Quantity)} units received, but {authorised} were authorised for return");
             }
+        }
+
+        if (await TryReceiveExchangeReturnAsync(index, command, received) is { } afterExchangeReturn)
+        {
+            return afterExchangeReturn;
         }
 
         var refund = received.Sum(l => RefundFor(l.Sku, l.Quantity));
@@ -731,6 +751,12 @@ public sealed class OrderGrain(
     {
         ArgumentNullException.ThrowIfNull(change);
         await CompletePendingWorkAsync();
+        if (!string.Equals(change.Reservation.OrderId, OrderId, StringComparison.Ordinal))
+        {
+            await ApplyExchangeStockChangeAsync(change);
+            return;
+        }
+
         var progress = Order.Progress.Find(p => string.Equals(p.Sku, change.Sku, StringComparison.Ordinal));
         if (progress is null || change.Reservation.Version <= progress.ReservationVersion || !OrderTransitions.IsAllowed(Order.Status, OrderTrigger.Reallocate))
         {
@@ -806,7 +832,7 @@ public sealed class OrderGrain(
                 switch (call.Kind)
                 {
                     case StockCallKind.Deduct:
-                        reservation = await pool.DeductAsync(new StockDeduction(OrderId, call.Key, call.WarehouseId, call.Quantity));
+                        reservation = await pool.DeductAsync(new StockDeduction(call.Holder ?? OrderId, call.Key, call.WarehouseId, call.Quantity));
                         break;
                     case StockCallKind.CancelUnits:
                         reservation = await pool.CancelUnitsAsync(OrderId, call.Key, call.Quantity);
@@ -821,6 +847,12 @@ public sealed class OrderGrain(
                 }
 
                 Order.StockCalls.RemoveAt(0);
+                if (call.Holder is not null)
+                {
+                    NoteExchangeReservation(call.Holder, reservation);
+                    adopt = false;
+                }
+
                 var progress = Order.Progress.Find(p => string.Equals(p.Sku, call.Sku, StringComparison.Ordinal));
                 if (adopt && progress is not null)
                 {
@@ -863,8 +895,12 @@ public sealed class OrderGrain(
     {
         var byWarehouse = Order.Progress
             .SelectMany(p => p.Open.Select(a => (a.WarehouseId, Line: new LineQuantity(p.Sku, a.Quantity))))
+            .Concat(ExchangePickLines())
             .GroupBy(x => x.WarehouseId, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(x => x.Line).ToList(), StringComparer.Ordinal);
+            .ToDictionary(
+                g => g.Key,
+                g => g.GroupBy(x => x.Line.Sku, StringComparer.Ordinal).Select(s => new LineQuantity(s.Key, s.Sum(x => x.Line.Quantity))).ToList(),
+                StringComparer.Ordinal);
         var released = Order.ReleasedAt is not null && Order.Status is not (OrderStatus.Cancelled or OrderStatus.Rejected);
         var targets = Order.TaskWarehouses.Union(released ? byWarehouse.Keys : [], StringComparer.Ordinal).ToList();
         var key = ConsolidationKey();
@@ -1339,6 +1375,12 @@ public sealed class OrderGrain(
             events.Add(Event(refundKind, $"{Order.Version}.r{i}", refund.AmountMinor, refund.RefundId, Order.InvoiceCredits.GetValueOrDefault(refund.RefundId)));
         }
 
+        var d = 0;
+        foreach (var (documentKind, documentAmount, documentReference) in DrainDocuments())
+        {
+            events.Add(Event(documentKind, $"{Order.Version}.x{d++}", documentAmount, documentReference, 0));
+        }
+
         return events;
 
         StreamEvent Event(OrderEventKind eventKind, string version, long amount, string reference, long receivableMinor)
@@ -1392,7 +1434,8 @@ public sealed class OrderGrain(
             Order.PaymentDueAt,
             Order.ReceivableInvoicedMinor,
             OrderMoney.BalanceDue(Order),
-            [.. Order.Payments]);
+            [.. Order.Payments],
+            [.. Order.Exchanges.Select(ExchangeRules.ToRecord)]);
         if (previous is null || previous.Version != _published.Version)
         {
             var changed = _changed;

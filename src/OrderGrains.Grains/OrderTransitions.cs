@@ -56,6 +56,10 @@ public static class OrderTransitions
             [(OrderStatus.Completed, OrderTrigger.ReceivePayment)] = OrderStatus.Completed,
             [(OrderStatus.ReturnRequested, OrderTrigger.ReceivePayment)] = OrderStatus.ReturnRequested,
             [(OrderStatus.PartiallyReturned, OrderTrigger.ReceivePayment)] = OrderStatus.PartiallyReturned,
+            [(OrderStatus.Completed, OrderTrigger.ExchangeProgress)] = OrderStatus.Completed,
+            [(OrderStatus.ReturnRequested, OrderTrigger.ExchangeProgress)] = OrderStatus.ReturnRequested,
+            [(OrderStatus.PartiallyReturned, OrderTrigger.ExchangeProgress)] = OrderStatus.PartiallyReturned,
+            [(OrderStatus.Returned, OrderTrigger.ExchangeProgress)] = OrderStatus.Returned,
         }.ToFrozenDictionary();
 
     /// <summary>Every legal transition.</summary>
@@ -82,7 +86,8 @@ public static class OrderTransitions
         OrderTrigger.RequestReturn => OrderStatus.ReturnRequested,
         OrderTrigger.ReceiveReturnPartially => OrderStatus.PartiallyReturned,
         OrderTrigger.ReceiveReturnCompletely => OrderStatus.Returned,
-        OrderTrigger.DeliverPartially or OrderTrigger.Reallocate or OrderTrigger.CancelBackorder or OrderTrigger.ReceivePayment => from,
+        OrderTrigger.DeliverPartially or OrderTrigger.Reallocate or OrderTrigger.CancelBackorder or OrderTrigger.ReceivePayment
+            or OrderTrigger.ExchangeProgress => from,
         _ => OrderStatus.Unspecified,
     };
 

@@ -50,6 +50,10 @@ public sealed class OrderTransitionTableTests
         (OrderStatus.Completed, OrderTrigger.ReceivePayment, OrderStatus.Completed),
         (OrderStatus.ReturnRequested, OrderTrigger.ReceivePayment, OrderStatus.ReturnRequested),
         (OrderStatus.PartiallyReturned, OrderTrigger.ReceivePayment, OrderStatus.PartiallyReturned),
+        (OrderStatus.Completed, OrderTrigger.ExchangeProgress, OrderStatus.Completed),
+        (OrderStatus.ReturnRequested, OrderTrigger.ExchangeProgress, OrderStatus.ReturnRequested),
+        (OrderStatus.PartiallyReturned, OrderTrigger.ExchangeProgress, OrderStatus.PartiallyReturned),
+        (OrderStatus.Returned, OrderTrigger.ExchangeProgress, OrderStatus.Returned),
     ];
 
     [Fact]
