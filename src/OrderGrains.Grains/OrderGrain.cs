@@ -1228,8 +1228,16 @@ public sealed partial class OrderGrain(
 
     private async Task CancelAndReleaseAsync(OrderTrigger trigger, string reason, string actor)
     {
+        // What was paid and not yet refunded goes back: recorded like every other refund (the credit note's event).
+        var owed = OrderMoney.Unrefunded(Order);
+        var refundId = $"{OrderId}:cancelled";
         await TransitionAsync(trigger, "cancelled", actor, reason, () =>
         {
+            if (owed > 0)
+            {
+                Order.Refunds.Add(new RefundRecord(refundId, OrderMoney.CancellationCause, owed, Order.Currency, clock.GetUtcNow()));
+            }
+
             Order.CancelReason = reason;
             Order.HoldReason = HoldReason.Unspecified;
             Order.HoldExpiresAt = null;
@@ -1243,7 +1251,8 @@ public sealed partial class OrderGrain(
             Order.CreditReleased = true;
             Order.ReservationExpiresAt = null;
             Order.Pending = PendingWork.Releasing;
-        });
+        },
+        owed > 0 ? [("refund", $"{refundId}: {owed} {Order.Currency}")] : null);
         await FinishReleaseAsync();
     }
 

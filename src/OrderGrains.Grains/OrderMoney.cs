@@ -13,6 +13,9 @@ public static class OrderMoney
     /// <summary>The <see cref="RefundRecord.Cause"/> of a refund for returned goods.</summary>
     public const string ReturnCause = "return";
 
+    /// <summary>The <see cref="RefundRecord.Cause"/> of the refund of a paid order cancelled as a whole (what was not refunded before).</summary>
+    public const string CancellationCause = "order cancelled";
+
     /// <summary>The <see cref="RefundRecord.Cause"/> of the refunded price difference of an exchange (a cheaper replacement).</summary>
     public const string ExchangeCause = "exchange";
 
