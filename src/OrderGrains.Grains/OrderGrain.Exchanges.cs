@@ -39,6 +39,7 @@ public sealed partial class OrderGrain
         }
 
         await EnsurePlacedAsync();
+        await AbandonUnfinishedExchangesAsync();
         var linePrice = Order.Lines.Find(l => string.Equals(l.Sku, command.Replacement.Sku, StringComparison.Ordinal))?.UnitPriceMinor;
         var replacement = new OrderLine(command.Replacement.Sku, command.Replacement.Quantity, command.Replacement.UnitPriceMinor > 0
             ? command.Replacement.UnitPriceMinor
@@ -73,25 +74,25 @@ public sealed partial class OrderGrain
             Replacement = replacement,
             Reason = command.Reason ?? string.Empty,
             Advance = customer?.AdvanceExchange ?? false,
-            Status = ExchangeStatus.Reserved,
             ReturnedValueMinor = RefundFor(returned.Sku, returned.Quantity),
             ReplacementValueMinor = ExchangeRules.ReplacementValue(replacement),
             RequestedAt = clock.GetUtcNow(),
         };
 
-        // Reserved before the exchange is recorded: the reservation is keyed by the exchange id, so a retry after a
-        // failed write finds the same reservation instead of taking a second one.
+        // Saga step: the exchange is recorded (unpublished, status Unspecified) before its replacement is reserved, so
+        // a reservation whose exchange never became durable is found and released (AbandonUnfinishedExchangesAsync).
+        Order.Exchanges.Add(exchange);
+        await PersistAsync();
         var shipTo = Order.ShipTo;
         var reservation = await GrainFactory.GetGrain<ISkuStockGrain>(replacement.Sku)
             .ReserveAsync(new StockReservationRequest(exchange.Holder(OrderId), replacement.Quantity, shipTo?.Latitude ?? 0, shipTo?.Longitude ?? 0));
-        switch (reservation.Outcome)
+        if (reservation.Outcome != StockReservationOutcome.Reserved)
         {
-            case StockReservationOutcome.UnknownSku:
-                throw new NotFoundException("sku", replacement.Sku);
-            case StockReservationOutcome.Reserved:
-                break;
-            default:
-                throw new RuleViolationException($"order '{OrderId}' exchange '{command.ExchangeId}'", $"no warehouse has {replacement.Quantity} free units of replacement SKU '{replacement.Sku}'");
+            Order.Exchanges.Remove(exchange);
+            await PersistAsync();
+            throw reservation.Outcome == StockReservationOutcome.UnknownSku
+                ? new NotFoundException("sku", replacement.Sku)
+                : new RuleViolationException($"order '{OrderId}' exchange '{command.ExchangeId}'", $"no warehouse has {replacement.Quantity} free units of replacement SKU '{replacement.Sku}'");
         }
 
         exchange.Open = [.. reservation.Allocations];
@@ -105,7 +106,7 @@ public sealed partial class OrderGrain
             () =>
             {
                 Order.Returns.Add(new ReturnRecord(exchange.RmaId, command.ExchangeId, [returned], exchange.Reason, exchange.RequestedAt, null, [], null, 0, Order.Currency));
-                Order.Exchanges.Add(exchange);
+                exchange.Status = ExchangeStatus.Reserved;
             },
             [
                 ("exchange_reserved", $"{command.ExchangeId}: {Describe([.. exchange.Open.Select(a => new LineQuantity(a.WarehouseId, a.Quantity))])}"),
@@ -115,6 +116,21 @@ public sealed partial class OrderGrain
             ]);
         await ReleaseReadyExchangesAsync("customer");
         return _published!;
+    }
+
+    /// <summary>
+    /// Compensates exchanges whose request was interrupted between recording them and their transition: the caller got
+    /// no answer, so the replacement's reservation (if it was made) is released and the exchange forgotten; a retry
+    /// requests it anew.
+    /// </summary>
+    private async Task AbandonUnfinishedExchangesAsync()
+    {
+        foreach (var exchange in Order.Exchanges.Where(e => e.Status == ExchangeStatus.Unspecified).ToList())
+        {
+            await GrainFactory.GetGrain<ISkuStockGrain>(exchange.Replacement.Sku).ReleaseAsync(exchange.Holder(OrderId));
+            Order.Exchanges.Remove(exchange);
+            await PersistAsync();
+        }
     }
 
     /// <summary>The extra payment of an exchange: exactly the amount due, once per payment reference.</summary>

@@ -67,6 +67,11 @@ public sealed partial class OrderGrain(
             await RegisterReminderAtAsync(HoldReminder, holdExpiresAt);
         }
 
+        if (Order.Exchanges.Exists(e => e.Status == ExchangeStatus.Unspecified))
+        {
+            await AbandonUnfinishedExchangesAsync();
+        }
+
         Publish();
         if (HasFollowUps)
         {
@@ -1444,7 +1449,7 @@ public sealed partial class OrderGrain(
             Order.ReceivableInvoicedMinor,
             OrderMoney.BalanceDue(Order),
             [.. Order.Payments],
-            [.. Order.Exchanges.Select(ExchangeRules.ToRecord)]);
+            [.. Order.Exchanges.Where(e => e.Status != ExchangeStatus.Unspecified).Select(ExchangeRules.ToRecord)]);
         if (previous is null || previous.Version != _published.Version)
         {
             var changed = _changed;

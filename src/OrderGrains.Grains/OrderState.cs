@@ -140,6 +140,7 @@ public sealed class ExchangeState
     /// <summary>The customer was allowed advance exchange when it was requested: released without waiting for the return.</summary>
     public bool Advance { get; set; }
 
+    /// <summary>Unspecified while the request is under way (recorded, replacement not yet confirmed reserved): never published.</summary>
     public ExchangeStatus Status { get; set; }
 
     public long ReturnedValueMinor { get; set; }

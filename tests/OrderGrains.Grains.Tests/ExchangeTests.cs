@@ -1,4 +1,5 @@
 using OrderGrains.Abstractions;
+using OrderGrains.Testing;
 
 namespace OrderGrains.Grains.Tests;
 
@@ -165,6 +166,35 @@ public sealed class ExchangeTests
         Assert.Equal((OrderStatus.Completed, 0), (after.Status, after.Exchanges!.Count));
         Assert.Equal((5, 0), await StockAsync(oms, Large));
         Assert.Equal(0, (await oms.AvailabilityAsync("TEE-XL")).Reserved);
+    }
+
+    [Fact]
+    public async Task An_exchange_interrupted_after_its_reservation_is_released_and_can_be_requested_again()
+    {
+        var storage = new InterceptingTestStorage();
+        await using var oms = await Oms.StartAsync(storage);
+        await oms.SeedSimpleAsync(Medium, units: 10);
+        await oms.StockAsync(Large, "BER", 5);
+        await FulfilmentTests.DeliveredAsync(oms, "1", new OrderLine(Medium, 2, 1_000));
+        var failAt = -1;
+        storage.BeforeWrite = key => key.GrainKey.EndsWith("web:1", StringComparison.Ordinal) && storage.WritesOf(key.GrainType, key.GrainKey) == failAt
+            ? throw new InvalidOperationException("disk full")
+            : Task.CompletedTask;
+        failAt = storage.WritesOfType("order") + 2;
+
+        await Assert.ThrowsAnyAsync<Exception>(() => oms.Order("1").RequestExchangeAsync(new RequestExchangeCommand("ex-1", new LineQuantity(Medium, 1), new OrderLine(Large, 2, 1_000), "x")));
+        var after = await oms.Order("1").GetAsync();
+
+        Assert.Equal((OrderStatus.Completed, 0), (after.Status, after.Exchanges!.Count));
+        Assert.Equal((5, 0), await StockAsync(oms, Large));
+        var retried = await oms.Order("1").RequestExchangeAsync(new RequestExchangeCommand("ex-2", new LineQuantity(Medium, 1), new OrderLine(Large, 1, 1_000), "x"));
+        Assert.Equal("ex-2", Assert.Single(retried.Exchanges!).ExchangeId);
+        Assert.Equal((5, 1), await StockAsync(oms, Large));
+        var ledger = await oms.Grains.GetGrain<ISkuStockGrain>(Large).GetLedgerAsync(10);
+        Assert.Equal(
+            [(StockMovementKind.SetStock, null), (StockMovementKind.Reserve, "ex-1"), (StockMovementKind.Release, "ex-1"), (StockMovementKind.Reserve, "ex-2")],
+            ledger.Recent.Select(m => (m.Kind, m.OrderId is null ? null : m.OrderId.Contains("ex-1", StringComparison.Ordinal) ? "ex-1" : "ex-2")));
+        Assert.Equal(0, ledger.InvariantViolations);
     }
 
     [Fact]
