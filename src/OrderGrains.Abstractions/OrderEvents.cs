@@ -36,7 +36,8 @@ public enum OrderEventKind
 /// <summary>
 /// One order event as the ERP side reads it. <see cref="AmountMinor"/> is what the event moves: the payment for
 /// Paid, the value delivered for Completed (the total net of every cancelled unit: what the invoice bills), the refund
-/// for Refunded and PaymentRefunded, what is still owed back for Cancelled. <see cref="Paid"/> tells whether the order was paid
+/// for Refunded and PaymentRefunded, what is still owed back for Cancelled, the returned units' value for ExchangeCredited,
+/// the replacement's value for ExchangeInvoiced (an exchange's extra payment is a Paid event with that amount). <see cref="Paid"/> tells whether the order was paid
 /// before it completed (customer advances) or not (accounts receivable). <see cref="ReceivableMinor"/> is the part of the
 /// amount that is booked against accounts receivable (an order on payment terms: its invoice, a payment against it, the
 /// part of a return credited against it); <see cref="DueAt"/> is when the invoice of such an order is due.
