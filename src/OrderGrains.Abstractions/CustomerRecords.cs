@@ -4,7 +4,8 @@ namespace OrderGrains.Abstractions;
 /// Customer master data. <paramref name="CreditLimitMinor"/> caps the customer's open exposure (0 = no limit);
 /// <paramref name="Tier"/> is a free-form label. <paramref name="PaymentTerms"/> (<c>NET_30</c>, <c>NET_45</c>, ...; see
 /// <see cref="Abstractions.PaymentTerms"/>) lets the customer's orders ship before payment and be invoiced to accounts
-/// receivable; null or empty means payment before shipment.
+/// receivable; null or empty means payment before shipment. <paramref name="AdvanceExchange"/> lets the customer's
+/// exchanges ship their replacement before the returned goods arrive.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -15,7 +16,8 @@ public sealed record CustomerProfile(
     [property: Id(2)] string Tier,
     [property: Id(3)] long CreditLimitMinor,
     [property: Id(4)] bool Blocked,
-    [property: Id(5)] string? PaymentTerms = null);
+    [property: Id(5)] string? PaymentTerms = null,
+    [property: Id(6)] bool AdvanceExchange = false);
 
 /// <summary>Payment terms as <c>NET_&lt;days&gt;</c>: the invoice is due that many days after it was issued.</summary>
 public static class PaymentTerms

@@ -42,6 +42,9 @@ public interface IOrderGrain : IGrainWithStringKey
     /// <summary>Opens an RMA for delivered units (RETURN_REQUESTED); idempotent per return request id.</summary>
     Task<OrderSnapshot> RequestReturnAsync(RequestReturnCommand command);
 
+    /// <summary>Opens an exchange: an RMA for delivered units and a reserved replacement (idempotent per exchange id).</summary>
+    Task<OrderSnapshot> RequestExchangeAsync(RequestExchangeCommand command);
+
     /// <summary>Receives the goods of an RMA: restocks resalable units, records the refund, PARTIALLY_RETURNED or RETURNED.</summary>
     Task<OrderSnapshot> ReceiveReturnAsync(ReceiveReturnCommand command);
 

@@ -25,12 +25,19 @@ public enum OrderEventKind
 
     /// <summary>Money for units never shipped goes back (e.g. a cancelled backordered line of a paid order).</summary>
     PaymentRefunded = 8,
+
+    /// <summary>The goods returned for an exchange are credited: a credit note reversing their revenue, owed to the customer until the replacement is invoiced.</summary>
+    ExchangeCredited = 9,
+
+    /// <summary>The replacement of an exchange was delivered: a sales invoice for its value, settled from customer advances.</summary>
+    ExchangeInvoiced = 10,
 }
 
 /// <summary>
 /// One order event as the ERP side reads it. <see cref="AmountMinor"/> is what the event moves: the payment for
 /// Paid, the value delivered for Completed (the total net of every cancelled unit: what the invoice bills), the refund
-/// for Refunded and PaymentRefunded, what is still owed back for Cancelled. <see cref="Paid"/> tells whether the order was paid
+/// for Refunded and PaymentRefunded, what is still owed back for Cancelled, the returned units' value for ExchangeCredited,
+/// the replacement's value for ExchangeInvoiced (an exchange's extra payment is a Paid event with that amount). <see cref="Paid"/> tells whether the order was paid
 /// before it completed (customer advances) or not (accounts receivable). <see cref="ReceivableMinor"/> is the part of the
 /// amount that is booked against accounts receivable (an order on payment terms: its invoice, a payment against it, the
 /// part of a return credited against it); <see cref="DueAt"/> is when the invoice of such an order is due.

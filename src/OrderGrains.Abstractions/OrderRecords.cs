@@ -54,11 +54,12 @@ public sealed record PlaceOrderResult([property: Id(0)] OrderSnapshot Order, [pr
 /// <summary>
 /// ConfirmPayment: idempotent per <paramref name="PaymentReference"/>. Before shipment the amount must equal the order
 /// total; against the invoice of an order on payment terms it may be any positive amount up to the open balance.
+/// With <paramref name="ExchangeId"/> it settles the extra payment an exchange is due instead (the exact amount due).
 /// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("ordergrains.ConfirmPaymentCommand")]
-public sealed record ConfirmPaymentCommand([property: Id(0)] string PaymentReference, [property: Id(1)] long AmountMinor);
+public sealed record ConfirmPaymentCommand([property: Id(0)] string PaymentReference, [property: Id(1)] long AmountMinor, [property: Id(2)] string? ExchangeId = null);
 
 /// <summary>
 /// An order as the wire shows it. <paramref name="Allocations"/> are units per SKU and warehouse reserved or shipped;
@@ -102,7 +103,8 @@ public sealed record OrderSnapshot(
     [property: Id(25)] DateTimeOffset? PaymentDueAt = null,
     [property: Id(26)] long InvoicedMinor = 0,
     [property: Id(27)] long BalanceDueMinor = 0,
-    [property: Id(28)] IReadOnlyList<PaymentRecord>? Payments = null);
+    [property: Id(28)] IReadOnlyList<PaymentRecord>? Payments = null,
+    [property: Id(29)] IReadOnlyList<ExchangeRecord>? Exchanges = null);
 
 /// <summary>A payment against the invoice of an order on payment terms; <paramref name="PaymentReference"/> is its idempotency key.</summary>
 [GenerateSerializer]

@@ -134,4 +134,7 @@ public enum OrderTrigger
 
     /// <summary>The last open RMA of an order with goods already returned was rejected or cancelled: back to PARTIALLY_RETURNED.</summary>
     WithdrawReturnAfterReceipt = 31,
+
+    /// <summary>An exchange moved on (paid, released, shipped, delivered, re-sourced) without changing the order's status.</summary>
+    ExchangeProgress = 32,
 }

@@ -74,6 +74,8 @@ public sealed class OrderGrainsClient : IDisposable
 
     public Task<Order> RequestReturnAsync(ReturnRequest request, CallOptions options = default) => _orders.RequestReturnAsync(request, options).ResponseAsync;
 
+    public Task<Order> RequestExchangeAsync(ExchangeRequest request, CallOptions options = default) => _orders.RequestExchangeAsync(request, options).ResponseAsync;
+
     public Task<OrderHistory> GetOrderHistoryAsync(string orderId, CallOptions options = default) =>
         _orders.GetOrderHistoryAsync(new GetOrderRequest { OrderId = orderId }, options).ResponseAsync;
 

@@ -58,6 +58,27 @@ public static class ErpDocuments
                     owedBack > 0 ? JournalLine.Credit(ChartOfAccounts.CashClearing, owedBack, "refund paid out") : null);
             }
 
+            case OrderEventKind.ExchangeCredited when e.AmountMinor > 0:
+            {
+                // The returned goods of an exchange: revenue and VAT reversed, owed to the customer until the
+                // replacement's invoice (or the refund of a cheaper replacement's difference) settles it.
+                var (net, vat) = Split(e.AmountMinor, vatRateBasisPoints);
+                return Entry(DocumentTypes.CreditNote, e, reference,
+                    JournalLine.Debit(ChartOfAccounts.SalesRevenue, net, "exchanged sales " + e.Reference),
+                    vat > 0 ? JournalLine.Debit(ChartOfAccounts.OutputVat, vat, "VAT on exchanged sales") : null,
+                    JournalLine.Credit(ChartOfAccounts.CustomerAdvances, e.AmountMinor, $"exchange {e.Reference} credited to customer {e.CustomerId}"));
+            }
+
+            case OrderEventKind.ExchangeInvoiced when e.AmountMinor > 0:
+            {
+                // The replacement of an exchange: billed against the customer's credit for the returned goods plus any extra payment.
+                var (net, vat) = Split(e.AmountMinor, vatRateBasisPoints);
+                return Entry(DocumentTypes.SalesInvoice, e, reference,
+                    JournalLine.Debit(ChartOfAccounts.CustomerAdvances, e.AmountMinor, $"invoice {e.OrderId} exchange {e.Reference}"),
+                    JournalLine.Credit(ChartOfAccounts.SalesRevenue, net, "net sales (exchange replacement)"),
+                    vat > 0 ? JournalLine.Credit(ChartOfAccounts.OutputVat, vat, "output VAT") : null);
+            }
+
             case OrderEventKind.Cancelled when e.AmountMinor > 0:
             case OrderEventKind.PaymentRefunded when e.AmountMinor > 0:
                 // Money for goods never shipped goes back: the advance is repaid, revenue is untouched.

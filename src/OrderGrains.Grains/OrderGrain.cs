@@ -77,6 +77,11 @@ public sealed partial class OrderGrain(
             await RegisterReminderAtAsync(HoldReminder, holdExpiresAt);
         }
 
+        if (Order.Exchanges.Exists(e => e.Status == ExchangeStatus.Unspecified))
+        {
+            await AbandonUnfinishedExchangesAsync();
+        }
+
         Publish();
         if (HasFollowUps)
         {
@@ -174,6 +179,11 @@ public sealed partial class OrderGrain(
         if (string.IsNullOrWhiteSpace(command.PaymentReference))
         {
             throw new DomainValidationException("payment_reference", "is required");
+        }
+
+        if (command.ExchangeId is not null)
+        {
+            return await ConfirmExchangePaymentAsync(command);
         }
 
         await EnsurePlacedAsync();
@@ -443,6 +453,11 @@ public sealed partial class OrderGrain(
                 : throw new IdempotencyConflictException(command.ShipmentId, "it reported a different warehouse or different lines");
         }
 
+        if (await TryReportExchangeShipmentAsync(command, lines) is { } afterExchangeShipment)
+        {
+            return afterExchangeShipment;
+        }
+
         OrderTransitions.Next(OrderId, Order.Status, OrderTrigger.ShipPartially);
         foreach (var line in lines)
         {
@@ -489,6 +504,11 @@ public sealed partial class OrderGrain(
         if (Order.Shipments[index].DeliveredAt is not null)
         {
             return _published!;
+        }
+
+        if (await TryConfirmExchangeDeliveryAsync(index) is { } afterExchangeDelivery)
+        {
+            return afterExchangeDelivery;
         }
 
         await DeliverAsync(index, Order.Shipments[index] with { DeliveredAt = clock.GetUtcNow() }, $"shipment {shipmentId}");
@@ -617,6 +637,11 @@ public sealed partial class OrderGrain(
             }
         }
 
+        if (await TryReceiveExchangeReturnAsync(index, command, received) is { } afterExchangeReturn)
+        {
+            return afterExchangeReturn;
+        }
+
         var refund = received.Sum(l => RefundFor(l.Sku, l.Quantity));
         var returnedAfter = Order.Returns.Sum(r => r.Received.Sum(l => l.Quantity)) + received.Sum(l => l.Quantity);
         var shipped = Order.Shipments.Sum(s => s.Lines.Sum(l => l.Quantity));
@@ -734,6 +759,12 @@ public sealed partial class OrderGrain(
     {
         ArgumentNullException.ThrowIfNull(change);
         await CompletePendingWorkAsync();
+        if (!string.Equals(change.Reservation.OrderId, OrderId, StringComparison.Ordinal))
+        {
+            await ApplyExchangeStockChangeAsync(change);
+            return;
+        }
+
         var progress = Order.Progress.Find(p => string.Equals(p.Sku, change.Sku, StringComparison.Ordinal));
         if (progress is null || change.Reservation.Version <= progress.ReservationVersion || !OrderTransitions.IsAllowed(Order.Status, OrderTrigger.Reallocate))
         {
@@ -809,7 +840,7 @@ public sealed partial class OrderGrain(
                 switch (call.Kind)
                 {
                     case StockCallKind.Deduct:
-                        reservation = await pool.DeductAsync(new StockDeduction(OrderId, call.Key, call.WarehouseId, call.Quantity));
+                        reservation = await pool.DeductAsync(new StockDeduction(call.Holder ?? OrderId, call.Key, call.WarehouseId, call.Quantity));
                         break;
                     case StockCallKind.CancelUnits:
                         reservation = await pool.CancelUnitsAsync(OrderId, call.Key, call.Quantity);
@@ -824,6 +855,12 @@ public sealed partial class OrderGrain(
                 }
 
                 Order.StockCalls.RemoveAt(0);
+                if (call.Holder is not null)
+                {
+                    NoteExchangeReservation(call.Holder, reservation);
+                    adopt = false;
+                }
+
                 var progress = Order.Progress.Find(p => string.Equals(p.Sku, call.Sku, StringComparison.Ordinal));
                 if (adopt && progress is not null)
                 {
@@ -868,8 +905,12 @@ public sealed partial class OrderGrain(
     {
         var byWarehouse = Order.Progress
             .SelectMany(p => p.Open.Select(a => (a.WarehouseId, Line: new LineQuantity(p.Sku, a.Quantity))))
+            .Concat(ExchangePickLines())
             .GroupBy(x => x.WarehouseId, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(x => x.Line).ToList(), StringComparer.Ordinal);
+            .ToDictionary(
+                g => g.Key,
+                g => g.GroupBy(x => x.Line.Sku, StringComparer.Ordinal).Select(s => new LineQuantity(s.Key, s.Sum(x => x.Line.Quantity))).ToList(),
+                StringComparer.Ordinal);
         var released = Order.ReleasedAt is not null && Order.Status is not (OrderStatus.Cancelled or OrderStatus.Rejected);
         var targets = Order.TaskWarehouses.Union(released ? byWarehouse.Keys : [], StringComparer.Ordinal).ToList();
         var key = ConsolidationKey();
@@ -1169,8 +1210,16 @@ public sealed partial class OrderGrain(
 
     private async Task CancelAndReleaseAsync(OrderTrigger trigger, string reason, string actor)
     {
+        // What was paid and not yet refunded goes back: recorded like every other refund (the credit note's event).
+        var owed = OrderMoney.Unrefunded(Order);
+        var refundId = $"{OrderId}:cancelled";
         await TransitionAsync(trigger, "cancelled", actor, reason, () =>
         {
+            if (owed > 0)
+            {
+                Order.Refunds.Add(new RefundRecord(refundId, OrderMoney.CancellationCause, owed, Order.Currency, clock.GetUtcNow()));
+            }
+
             Order.CancelReason = reason;
             Order.HoldReason = HoldReason.Unspecified;
             Order.HoldExpiresAt = null;
@@ -1184,7 +1233,8 @@ public sealed partial class OrderGrain(
             Order.CreditReleased = true;
             Order.ReservationExpiresAt = null;
             Order.Pending = PendingWork.Releasing;
-        });
+        },
+        owed > 0 ? [("refund", $"{refundId}: {owed} {Order.Currency}")] : null);
         await FinishReleaseAsync();
     }
 
@@ -1314,6 +1364,12 @@ public sealed partial class OrderGrain(
             var refund = Order.Refunds[i];
             var refundKind = OrderMoney.IsForReturn(refund) ? OrderEventKind.Refunded : OrderEventKind.PaymentRefunded;
             events.Add(Event(refundKind, $"{Order.Version}.r{i}", refund.AmountMinor, refund.RefundId, Order.InvoiceCredits.GetValueOrDefault(refund.RefundId)));
+        }
+
+        var d = 0;
+        foreach (var (documentKind, documentAmount, documentReference) in DrainDocuments())
+        {
+            events.Add(Event(documentKind, $"{Order.Version}.x{d++}", documentAmount, documentReference, 0));
         }
 
         return events;

@@ -13,6 +13,12 @@ public static class OrderMoney
     /// <summary>The <see cref="RefundRecord.Cause"/> of a refund for returned goods.</summary>
     public const string ReturnCause = "return";
 
+    /// <summary>The <see cref="RefundRecord.Cause"/> of the refund of a paid order cancelled as a whole (what was not refunded before).</summary>
+    public const string CancellationCause = "order cancelled";
+
+    /// <summary>The <see cref="RefundRecord.Cause"/> of the refunded price difference of an exchange (a cheaper replacement).</summary>
+    public const string ExchangeCause = "exchange";
+
     /// <summary>What the sales invoice bills at completion: the value delivered, net of every cancelled unit.</summary>
     public static long Invoiced(OrderState order)
     {
@@ -38,6 +44,10 @@ public static class OrderMoney
     public static bool IsForReturn(RefundRecord refund) =>
         string.Equals(refund?.Cause, ReturnCause, StringComparison.Ordinal);
 
+    /// <summary>Whether a refund pays out the price difference of an exchange (settled with the exchange's own documents).</summary>
+    public static bool IsForExchange(RefundRecord refund) =>
+        string.Equals(refund?.Cause, ExchangeCause, StringComparison.Ordinal);
+
     private static long RefundedForCancellations(IEnumerable<RefundRecord> refunds) =>
-        refunds.Where(r => !IsForReturn(r)).Sum(r => r.AmountMinor);
+        refunds.Where(r => !IsForReturn(r) && !IsForExchange(r)).Sum(r => r.AmountMinor);
 }

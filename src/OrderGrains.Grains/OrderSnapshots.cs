@@ -36,7 +36,8 @@ internal static class OrderSnapshots
             order.PaymentDueAt,
             order.ReceivableInvoicedMinor,
             OrderMoney.BalanceDue(order),
-            [.. order.Payments]);
+            [.. order.Payments],
+            [.. order.Exchanges.Where(e => e.Status != ExchangeStatus.Unspecified).Select(ExchangeRules.ToRecord)]);
 
     private static List<Allocation> Allocations(OrderState order)
     {

@@ -121,6 +121,54 @@ public sealed class OrderState
 
     /// <summary>Operator alerts recorded with a change (carrier exceptions) and raised after it; retried until raised.</summary>
     public List<AlertRaise> AlertsOwed { get; set; } = [];
+
+    /// <summary>Exchanges in request order (see <see cref="ExchangeRules"/>).</summary>
+    public List<ExchangeState> Exchanges { get; set; } = [];
+}
+
+/// <summary>One exchange: its RMA, its replacement's reservation (held under <see cref="ReservationHolders.ForExchange"/>) and its settlement.</summary>
+public sealed class ExchangeState
+{
+    public string ExchangeId { get; set; } = string.Empty;
+
+    public string RmaId { get; set; } = string.Empty;
+
+    public LineQuantity Returned { get; set; } = new(string.Empty, 0);
+
+    /// <summary>The replacement with its unit price resolved (never 0 unless the replacement is free).</summary>
+    public OrderLine Replacement { get; set; } = new(string.Empty, 0, 0);
+
+    public string Reason { get; set; } = string.Empty;
+
+    /// <summary>The customer was allowed advance exchange when it was requested: released without waiting for the return.</summary>
+    public bool Advance { get; set; }
+
+    /// <summary>Unspecified while the request is under way (recorded, replacement not yet confirmed reserved): never published.</summary>
+    public ExchangeStatus Status { get; set; }
+
+    public long ReturnedValueMinor { get; set; }
+
+    public long ReplacementValueMinor { get; set; }
+
+    public string? PaymentReference { get; set; }
+
+    /// <summary>Replacement units reserved and not yet shipped, per warehouse.</summary>
+    public List<WarehouseQuantity> Open { get; set; } = [];
+
+    public int Backordered { get; set; }
+
+    /// <summary>The version of the SKU pool's reservation this reflects; older reports are ignored.</summary>
+    public long ReservationVersion { get; set; }
+
+    public List<string> ShipmentIds { get; set; } = [];
+
+    public DateTimeOffset RequestedAt { get; set; }
+
+    public DateTimeOffset? ReturnReceivedAt { get; set; }
+
+    public DateTimeOffset? ReleasedAt { get; set; }
+
+    public string Holder(string orderId) => ReservationHolders.ForExchange(orderId, ExchangeId);
 }
 
 /// <summary>One line's SKU as the SKU pool last reported it (version-checked), plus cancelled units.</summary>
@@ -160,6 +208,9 @@ public sealed class StockCall
     public string WarehouseId { get; set; } = string.Empty;
 
     public int Quantity { get; set; }
+
+    /// <summary>The SKU pool holder the call is for when it is not the order itself (an exchange's replacement).</summary>
+    public string? Holder { get; set; }
 }
 
 /// <summary>An unfinished saga step of an order. Persisted: numbers are never reused.</summary>

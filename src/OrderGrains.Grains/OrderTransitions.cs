@@ -66,6 +66,10 @@ public static class OrderTransitions
             [(OrderStatus.PartiallyReturned, OrderTrigger.DecideReturn)] = OrderStatus.PartiallyReturned,
             [(OrderStatus.ReturnRequested, OrderTrigger.WithdrawReturn)] = OrderStatus.Completed,
             [(OrderStatus.ReturnRequested, OrderTrigger.WithdrawReturnAfterReceipt)] = OrderStatus.PartiallyReturned,
+            [(OrderStatus.Completed, OrderTrigger.ExchangeProgress)] = OrderStatus.Completed,
+            [(OrderStatus.ReturnRequested, OrderTrigger.ExchangeProgress)] = OrderStatus.ReturnRequested,
+            [(OrderStatus.PartiallyReturned, OrderTrigger.ExchangeProgress)] = OrderStatus.PartiallyReturned,
+            [(OrderStatus.Returned, OrderTrigger.ExchangeProgress)] = OrderStatus.Returned,
         }.ToFrozenDictionary();
 
     /// <summary>Every legal transition.</summary>
@@ -94,7 +98,7 @@ public static class OrderTransitions
         OrderTrigger.WithdrawReturn => OrderStatus.Completed,
         OrderTrigger.ReceiveReturnCompletely => OrderStatus.Returned,
         OrderTrigger.DeliverPartially or OrderTrigger.Reallocate or OrderTrigger.CancelBackorder or OrderTrigger.ReceivePayment
-            or OrderTrigger.RecordTracking or OrderTrigger.DecideReturn => from,
+            or OrderTrigger.RecordTracking or OrderTrigger.DecideReturn or OrderTrigger.ExchangeProgress => from,
         _ => OrderStatus.Unspecified,
     };
 

@@ -806,7 +806,8 @@ public sealed class SkuStockGrain(
             var orderId = notice.Reservation.OrderId;
             try
             {
-                await grains.GetGrainCached<IOrderGrain>(orderId).ApplyStockChangeAsync(notice);
+                // An exchange's replacement is held under its own key; the order that owns it hears of the move.
+                await grains.GetGrainCached<IOrderGrain>(ReservationHolders.OrderOf(orderId)).ApplyStockChangeAsync(notice);
                 _acknowledged.Enqueue((orderId, notice.Reservation.Version));
             }
             catch (Exception exception)

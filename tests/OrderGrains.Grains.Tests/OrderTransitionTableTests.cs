@@ -60,6 +60,10 @@ public sealed class OrderTransitionTableTests
         (OrderStatus.PartiallyReturned, OrderTrigger.DecideReturn, OrderStatus.PartiallyReturned),
         (OrderStatus.ReturnRequested, OrderTrigger.WithdrawReturn, OrderStatus.Completed),
         (OrderStatus.ReturnRequested, OrderTrigger.WithdrawReturnAfterReceipt, OrderStatus.PartiallyReturned),
+        (OrderStatus.Completed, OrderTrigger.ExchangeProgress, OrderStatus.Completed),
+        (OrderStatus.ReturnRequested, OrderTrigger.ExchangeProgress, OrderStatus.ReturnRequested),
+        (OrderStatus.PartiallyReturned, OrderTrigger.ExchangeProgress, OrderStatus.PartiallyReturned),
+        (OrderStatus.Returned, OrderTrigger.ExchangeProgress, OrderStatus.Returned),
     ];
 
     [Fact]

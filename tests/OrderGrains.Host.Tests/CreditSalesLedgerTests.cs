@@ -134,6 +134,57 @@ public sealed class CreditSalesLedgerTests
     }
 
     [Fact]
+    public async Task Cancelled_backorders_of_a_credit_order_lower_its_invoice_and_post_no_credit_note()
+    {
+        await using var host = await TestHost.StartAsync();
+        var client = host.Client;
+        await SeedAsync(client, creditLimit: 100_000);
+        var placed = (await client.PlaceOrderAsync(Place("b2b-1", 5))).Order;
+        await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = placed.OrderId, Actor = "ops" });
+        await client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = "sku-1", OnHand = 3, SyncId = "count-1" });
+        await OrderLifecycle.EventuallyAsync(client, placed.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 2);
+
+        var lowered = await client.CancelOrderAsync(new CancelOrderRequest { OrderId = placed.OrderId, CancellationId = "cx-1", Reason = "won't wait", Lines = { new LineQuantity { Sku = "sku-1", Quantity = 2 } } });
+
+        // Nothing was paid: the total drops instead of a refund, and the exposure with it.
+        Assert.Equal((OrderStatus.Released, 33_900L), (lowered.Status, lowered.TotalMinor));
+        Assert.Empty(lowered.Refunds);
+        var completed = await ShipAndDeliverAsync(client, placed.OrderId, 3, "b2b-1");
+        Assert.Equal((OrderStatus.Completed, 33_900L, 33_900L), (completed.Status, completed.InvoicedMinor, completed.BalanceDueMinor));
+        Assert.Equal(33_900, (long)(await AdminJsonAsync(host, "admin/customers/dealer/receivables"))["ageing"]![0]!["currentMinor"]!);
+        await client.ConfirmPaymentAsync(Pay(placed.OrderId, "wire-1", 33_900));
+
+        var entries = await PostedAsync(host, placed.OrderId, DocumentTypes.SalesInvoice, DocumentTypes.CustomerPayment);
+        Assert.Equal(33_900, entries[0].Lines.Single(l => l.Account == ChartOfAccounts.AccountsReceivable).DebitMinor);
+        await AssertBooksAsync(host, entries, delivered: 33_900, returned: 0, cashIn: 33_900, paidBack: 0);
+        Assert.Empty((await AdminJsonAsync(host, "admin/customers/dealer/receivables"))["receivables"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Cancelling_every_backordered_unit_of_a_released_credit_order_cancels_it_posts_nothing_and_releases_the_credit()
+    {
+        await using var host = await TestHost.StartAsync();
+        var client = host.Client;
+        await SeedAsync(client, creditLimit: 60_000);
+        var placed = (await client.PlaceOrderAsync(Place("b2b-1", 5))).Order;
+        await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = placed.OrderId, Actor = "ops" });
+        await client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = "sku-1", OnHand = 0, SyncId = "count-1" });
+        await OrderLifecycle.EventuallyAsync(client, placed.OrderId, o => o.Backordered.Sum(b => b.Quantity) == 5);
+
+        var cancelled = await client.CancelOrderAsync(new CancelOrderRequest { OrderId = placed.OrderId, CancellationId = "cx-1", Reason = "won't wait", Lines = { new LineQuantity { Sku = "sku-1", Quantity = 5 } } });
+
+        Assert.Equal(OrderStatus.Cancelled, cancelled.Status);
+        Assert.Empty(cancelled.Refunds);
+        Assert.Equal(0, (long)(await AdminJsonAsync(host, "admin/customers/dealer"))["account"]!["openExposureMinor"]!);
+        await client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = "sku-1", OnHand = 50, SyncId = "restock-1" });
+        Assert.Equal(OrderStatus.PendingPayment, (await client.PlaceOrderAsync(Place("b2b-2", 5))).Order.Status);
+        await Task.Delay(1_000);
+        Assert.Empty(await EntriesAsync(host, placed.OrderId));
+        var trial = await Ledger(host).GetTrialBalanceAsync(default);
+        Assert.All(trial.Totals, t => Assert.Equal(0, t.BalanceMinor));
+    }
+
+    [Fact]
     public async Task Receivables_of_an_unknown_customer_are_404()
     {
         await using var host = await TestHost.StartAsync();

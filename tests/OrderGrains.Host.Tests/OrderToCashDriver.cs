@@ -7,13 +7,33 @@ using OrderGrains.ErpForwarding;
 namespace OrderGrains.Host.Tests;
 
 /// <summary>What one order should have left in the ledger, tracked by the driver from the calls it made (not from the order's own accounts).</summary>
-public sealed record OrderMoneyExpectation(string OrderId, OrderStatus Status, long Paid, long RefundedForCancellations, long Delivered, long Returned)
+/// <remarks>
+/// Exchanges: <see cref="ExchangeCredited"/> is the value of the units that came back for them (a credit note each),
+/// <see cref="ExchangeInvoiced"/> the value of the replacements delivered (an invoice each), <see cref="ExchangePaid"/>
+/// the extra payments (a customer payment each) and <see cref="ExchangeRefunded"/> the differences refunded.
+/// </remarks>
+public sealed record OrderMoneyExpectation(
+    string OrderId,
+    OrderStatus Status,
+    long Paid,
+    long RefundedForCancellations,
+    long Delivered,
+    long Returned,
+    int Exchanges = 0,
+    long ExchangeCredited = 0,
+    long ExchangeInvoiced = 0,
+    int ExchangePayments = 0,
+    long ExchangePaid = 0,
+    long ExchangeRefunded = 0)
 {
     /// <summary>Whether a sales invoice was posted: the order completed (returns come after completion).</summary>
     public bool Invoiced => Status is OrderStatus.Completed or OrderStatus.ReturnRequested or OrderStatus.PartiallyReturned or OrderStatus.Returned;
 
-    /// <summary>1010 Cash clearing: paid in − paid back for cancelled units − paid back for returned units.</summary>
-    public long Cash => Paid - RefundedForCancellations - Returned;
+    /// <summary>1010 Cash clearing: paid in − paid back for cancelled units − paid back for returned units, plus exchanges' extra payments less their refunds.</summary>
+    public long Cash => Paid - RefundedForCancellations - Returned + ExchangePaid - ExchangeRefunded;
+
+    /// <summary>What revenue and output VAT net to, negated: delivered − returned, replacements invoiced − exchanged units credited.</summary>
+    public long Sold => Delivered - Returned + ExchangeInvoiced - ExchangeCredited;
 }
 
 /// <summary>
@@ -48,6 +68,9 @@ public sealed class OrderToCashDriver
 
     /// <summary>Every order this driver took to a final state whose ledger checked out.</summary>
     public List<OrderMoneyExpectation> Settled { get; } = [];
+
+    /// <summary>The final state of each order in <see cref="Settled"/>, as the wire showed it.</summary>
+    public List<Order> Finals { get; } = [];
 
     public static async Task SeedAsync(OrderGrainsClient client)
     {
@@ -89,6 +112,7 @@ public sealed class OrderToCashDriver
             var expectation = order.Expectation();
             await AssertLedgerAsync(expectation, order.Final!);
             Settled.Add(expectation);
+            Finals.Add(order.Final!);
         }
 
         // Sums over the whole ledger are checked once at the end (AssertTrialBalanceAsync): a failed lifecycle leaves
@@ -102,8 +126,11 @@ public sealed class OrderToCashDriver
     /// <summary>Waits until the ledger holds the order's documents, then checks the money invariants of a settled order.</summary>
     private async Task AssertLedgerAsync(OrderMoneyExpectation expected, Order final)
     {
-        // A paid order cancelled as a whole gets a credit note for what was still unrefunded, without a refund record of its own.
-        var documents = (expected.Paid > 0 ? 1 : 0) + final.Refunds.Count + (expected.Invoiced ? 1 : 0) + (UnrecordedCancellationRefund(final, expected.Paid) > 0 ? 1 : 0);
+        // One credit note per refund (a paid order cancelled as a whole records one too), plus per exchange a credit note
+        // for the units that came back, an invoice for the replacement and a payment for any extra due.
+        var payments = (expected.Paid > 0 ? 1 : 0) + expected.ExchangePayments;
+        var invoices = (expected.Invoiced ? 1 : 0) + expected.Exchanges;
+        var documents = payments + final.Refunds.Count + expected.Exchanges + invoices;
         var deadline = DateTime.UtcNow.AddSeconds(30);
         IReadOnlyList<JournalEntry> entries;
         while (true)
@@ -120,8 +147,8 @@ public sealed class OrderToCashDriver
         var context = $"order {expected.OrderId} ({expected}), ledger: [{string.Join("; ", entries.Select(Describe))}]";
         Assert.True(entries.Count == documents, $"{documents} documents expected: {context}");
         Assert.All(entries, e => Assert.True(e.Lines.Sum(l => l.DebitMinor) == e.Lines.Sum(l => l.CreditMinor), $"unbalanced entry: {context}"));
-        Assert.True(entries.Count(e => e.DocumentType == DocumentTypes.SalesInvoice) == (expected.Invoiced ? 1 : 0), $"invoice count: {context}");
-        Assert.True(entries.Count(e => e.DocumentType == DocumentTypes.CustomerPayment) == (expected.Paid > 0 ? 1 : 0), $"payment count: {context}");
+        Assert.True(entries.Count(e => e.DocumentType == DocumentTypes.SalesInvoice) == invoices, $"invoice count: {context}");
+        Assert.True(entries.Count(e => e.DocumentType == DocumentTypes.CustomerPayment) == payments, $"payment count: {context}");
         foreach (var invoice in entries.Where(e => e.DocumentType == DocumentTypes.SalesInvoice))
         {
             var (net, vat) = ErpDocuments.Split(invoice.Lines.Sum(l => l.CreditMinor), VatRate);
@@ -131,7 +158,7 @@ public sealed class OrderToCashDriver
 
         // Return refunds are paid out when the return is received (the credit note settles 2100 from cash).
         Assert.True(Balance(entries, ChartOfAccounts.CustomerAdvances) == 0, $"2100 Customer advances must net to zero: {context}");
-        Assert.True(-(expected.Delivered - expected.Returned) == Balance(entries, ChartOfAccounts.SalesRevenue) + Balance(entries, ChartOfAccounts.OutputVat), $"revenue + VAT must be −(delivered − returned): {context}");
+        Assert.True(-expected.Sold == Balance(entries, ChartOfAccounts.SalesRevenue) + Balance(entries, ChartOfAccounts.OutputVat), $"revenue + VAT must be −(delivered − returned + replacements − exchanged): {context}");
         Assert.True(expected.Cash == Balance(entries, ChartOfAccounts.CashClearing), $"1010 Cash must be paid − refunded: {context}");
         Assert.True(Balance(entries, ChartOfAccounts.AccountsReceivable) == 0, $"1200 Receivables must net to zero: {context}");
     }
@@ -143,16 +170,13 @@ public sealed class OrderToCashDriver
         var trial = await Erp().GetTrialBalanceAsync(default);
         long Account(string account) => trial.Accounts.Where(a => a.Account == account).Sum(a => a.BalanceMinor);
         var context = $"trial balance over {settled.Count} orders: [{string.Join("; ", trial.Accounts.Select(a => $"{a.Account} {a.BalanceMinor}"))}], " +
-            $"expected cash {settled.Sum(s => s.Cash)}, returned {settled.Sum(s => s.Returned)}, delivered {settled.Sum(s => s.Delivered)}";
+            $"expected cash {settled.Sum(s => s.Cash)}, returned {settled.Sum(s => s.Returned)}, delivered {settled.Sum(s => s.Delivered)}, sold {settled.Sum(s => s.Sold)}";
         Assert.True(trial.Totals.All(t => t.BalanceMinor == 0), context);
         Assert.True(settled.Sum(s => s.Cash) == Account(ChartOfAccounts.CashClearing), context);
         Assert.True(Account(ChartOfAccounts.CustomerAdvances) == 0, context);
-        Assert.True(-settled.Sum(s => s.Delivered - s.Returned) == Account(ChartOfAccounts.SalesRevenue) + Account(ChartOfAccounts.OutputVat), context);
+        Assert.True(-settled.Sum(s => s.Sold) == Account(ChartOfAccounts.SalesRevenue) + Account(ChartOfAccounts.OutputVat), context);
         Assert.True(Account(ChartOfAccounts.AccountsReceivable) == 0, context);
     }
-
-    private static long UnrecordedCancellationRefund(Order final, long paid) =>
-        final.Status == OrderStatus.Cancelled ? paid - final.Refunds.Where(r => r.Cause != "return").Sum(r => r.AmountMinor) : 0;
 
     private static long Balance(IEnumerable<JournalEntry> entries, string account) =>
         entries.SelectMany(e => e.Lines).Where(l => l.Account == account).Sum(l => l.DebitMinor - l.CreditMinor);
@@ -168,6 +192,7 @@ public sealed class OrderToCashDriver
         private readonly List<(string Name, Func<Task<Order>> Call)> _idempotent = [];
         private readonly Dictionary<string, long> _prices = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _requestedReturns = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, ExchangePlan> _exchanges = new(StringComparer.Ordinal);
         private long _paid;
         private long _refundedForCancellations;
         private long _cancelledBeforePayment;
@@ -194,7 +219,13 @@ public sealed class OrderToCashDriver
         private Order Current => _order ?? throw new InvalidOperationException("not placed");
 
         public OrderMoneyExpectation Expectation() =>
-            new(_orderId, Final!.Status, _paid, _refundedForCancellations, _delivered, _returned);
+            new(_orderId, Final!.Status, _paid, _refundedForCancellations, _delivered, _returned,
+                _exchanges.Count,
+                _exchanges.Values.Where(e => e.Received).Sum(e => e.Credited),
+                _exchanges.Values.Where(e => e.Invoiced).Sum(e => e.Replacement),
+                _exchanges.Values.Count(e => e.Paid),
+                _exchanges.Values.Where(e => e.Paid).Sum(e => e.Due),
+                _exchanges.Values.Where(e => e.Received).Sum(e => e.Refund));
 
         public async Task PlaceAsync()
         {
@@ -246,6 +277,9 @@ public sealed class OrderToCashDriver
                 case StepKind.Pay when Current.Status == OrderStatus.PendingPayment:
                     await PayAsync();
                     break;
+                case StepKind.Pay when UnpaidExchange() is { } unpaid:
+                    await PayExchangeAsync(unpaid);
+                    break;
                 case StepKind.Release when Current.Status == OrderStatus.Paid:
                     await ReleaseAsync();
                     break;
@@ -275,6 +309,15 @@ public sealed class OrderToCashDriver
                     {
                         var (sku, units) = Pick(returnable, step.A);
                         await RequestReturnAsync(sku, 1 + (step.B % units));
+                    }
+
+                    break;
+                case StepKind.Exchange when Current.Status is OrderStatus.Completed or OrderStatus.PartiallyReturned:
+                    var exchangeable = Returnable();
+                    if (exchangeable.Count > 0)
+                    {
+                        var (sku, units) = Pick(exchangeable, step.A);
+                        await RequestExchangeAsync(sku, 1 + (step.B % units), step.B);
                     }
 
                     break;
@@ -327,9 +370,13 @@ public sealed class OrderToCashDriver
                 await DeliverAsync(shipment.ShipmentId);
             }
 
-            if (Current.Status == OrderStatus.ReturnRequested)
+            await SettleExchangesAsync();
+
+            if (Script.FinalExchange > 0 && Current.Status is OrderStatus.Completed or OrderStatus.PartiallyReturned && Returnable() is { Count: > 0 } exchangeable)
             {
-                await ReceiveReturnAsync(0, int.MaxValue);
+                var (sku, units) = Pick(exchangeable, Script.FinalExchange);
+                await RequestExchangeAsync(sku, 1 + (Script.FinalExchange % units), Script.FinalExchange);
+                await SettleExchangesAsync();
             }
 
             if (Script.FinalReturn > 0 && Current.Status is OrderStatus.Completed or OrderStatus.PartiallyReturned && Returnable() is { Count: > 0 } returnable)
@@ -351,8 +398,38 @@ public sealed class OrderToCashDriver
                 $"{_orderId} did not settle: {Final}");
             Assert.True(Final.Refunds.Where(r => r.Cause == "return").Sum(r => r.AmountMinor) == _returned, $"{_orderId}: return refunds differ from the received value {_returned}: {Final}");
             Assert.True(
-                Final.Refunds.Where(r => r.Cause != "return").Sum(r => r.AmountMinor) + UnrecordedCancellationRefund(Final, _paid) == _refundedForCancellations,
+                Final.Refunds.Where(r => r.Cause is not ("return" or "exchange")).Sum(r => r.AmountMinor) == _refundedForCancellations,
                 $"{_orderId}: cancellation refunds differ from {_refundedForCancellations}: {Final}");
+            Assert.True(
+                Final.Refunds.Where(r => r.Cause == "exchange").Sum(r => r.AmountMinor) == _exchanges.Values.Where(e => e.Received).Sum(e => e.Refund),
+                $"{_orderId}: exchange refunds differ from the price differences owed back: {Final}");
+            Assert.True(
+                Final.Exchanges.Count == _exchanges.Count && Final.Exchanges.All(e => e.Status == ExchangeStatus.ExchangeDelivered) && _exchanges.Values.All(e => e.Received && e.Invoiced),
+                $"{_orderId}: every exchange must have come back and its replacement delivered: {Final}");
+        }
+
+        /// <summary>Exchanges: extra payments, an open RMA received, then the replacements shipped and delivered.</summary>
+        private async Task SettleExchangesAsync()
+        {
+            while (UnpaidExchange() is { } unpaid)
+            {
+                await PayExchangeAsync(unpaid);
+            }
+
+            if (Current.Status == OrderStatus.ReturnRequested)
+            {
+                await ReceiveReturnAsync(0, int.MaxValue);
+            }
+
+            while (Current.Exchanges.FirstOrDefault(e => e.Status == ExchangeStatus.ExchangeReleased && e.Allocations.Count > 0) is { } released)
+            {
+                await ShipAsync(released.Allocations[0].WarehouseId, [(released.Replacement.Sku, released.Allocations[0].Quantity)]);
+            }
+
+            foreach (var shipment in Current.Shipments.Where(s => s.DeliveredAt is null).ToList())
+            {
+                await DeliverAsync(shipment.ShipmentId);
+            }
         }
 
         private static bool IsReserving(OrderStatus status) =>
@@ -474,7 +551,58 @@ public sealed class OrderToCashDriver
         {
             var shipment = Current.Shipments.Single(s => s.ShipmentId == shipmentId);
             await RunIdempotentAsync("deliver " + shipmentId, () => _client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = _orderId, ShipmentId = shipmentId }));
-            _delivered += shipment.Lines.Sum(l => l.Quantity * _prices[l.Sku]);
+            if (!Current.Exchanges.Any(e => e.ShipmentIds.Contains(shipmentId)))
+            {
+                _delivered += shipment.Lines.Sum(l => l.Quantity * _prices[l.Sku]);
+                return;
+            }
+
+            // A replacement is invoiced at its own price once all of it arrived.
+            foreach (var exchange in Current.Exchanges.Where(e => e.Status == ExchangeStatus.ExchangeDelivered))
+            {
+                _exchanges[exchange.ExchangeId].Invoiced = true;
+            }
+        }
+
+        /// <summary>
+        /// Exchanges delivered units of <paramref name="sku"/> for as many of one of the order's SKUs (picked by
+        /// <paramref name="variant"/>): at that line's price, dearer (an extra payment) or cheaper (a refund). A
+        /// delivery first brings the replacement's units, so it can be reserved.
+        /// </summary>
+        private async Task RequestExchangeAsync(string sku, int quantity, int variant)
+        {
+            var replacementSku = $"{_key}-sku{variant % Script.Lines.Count}";
+            var returnedPrice = _prices[sku];
+            long unitPrice = (variant % 3) switch
+            {
+                0 => 0,
+                1 => returnedPrice + 1 + (returnedPrice / 2),
+                _ => Math.Max(1, returnedPrice / 2),
+            };
+            var warehouse = Warehouses[variant % Warehouses.Length].Id;
+            var stock = (await _client.GetAvailabilityAsync(replacementSku)).Warehouses.FirstOrDefault(w => w.WarehouseId == warehouse);
+            await _client.SetStockAsync(new SetStockRequest { WarehouseId = warehouse, Sku = replacementSku, OnHand = (stock?.OnHand ?? 0) + quantity, SyncId = NextId("inbound") });
+            var request = new ExchangeRequest
+            {
+                OrderId = _orderId,
+                ExchangeId = NextId("ex"),
+                Returned = new LineQuantity { Sku = sku, Quantity = quantity },
+                Replacement = new OrderLine { Sku = replacementSku, Quantity = quantity, UnitPriceMinor = unitPrice },
+                Reason = "other size",
+            };
+            await RunIdempotentAsync("exchange " + request.ExchangeId, () => _client.RequestExchangeAsync(request));
+            _requestedReturns[sku] = _requestedReturns.GetValueOrDefault(sku) + quantity;
+            _exchanges[request.ExchangeId] = new ExchangePlan(quantity * returnedPrice, quantity * (unitPrice == 0 ? _prices[replacementSku] : unitPrice));
+        }
+
+        private string? UnpaidExchange() => _exchanges.FirstOrDefault(e => e.Value.Due > 0 && !e.Value.Paid).Key;
+
+        private async Task PayExchangeAsync(string exchangeId)
+        {
+            var plan = _exchanges[exchangeId];
+            var request = new ConfirmPaymentRequest { OrderId = _orderId, PaymentReference = NextId("xpay"), AmountMinor = plan.Due, ExchangeId = exchangeId };
+            await RunIdempotentAsync("xpay " + request.PaymentReference, () => _client.ConfirmPaymentAsync(request));
+            plan.Paid = true;
         }
 
         private List<(string Sku, int Units)> Returnable() =>
@@ -494,6 +622,12 @@ public sealed class OrderToCashDriver
         private async Task ReceiveReturnAsync(int split, int units)
         {
             var rma = Current.Returns.Single(r => r.ReceivedAt is null);
+            if (_exchanges.TryGetValue(rma.ReturnRequestId, out var exchange))
+            {
+                // An exchange's goods come back in full, some of them perhaps damaged.
+                units = int.MaxValue;
+            }
+
             var receipt = new ReturnReceipt { OrderId = _orderId, RmaId = rma.RmaId, WarehouseId = Warehouses[split % Warehouses.Length].Id };
             var value = 0L;
             foreach (var line in rma.Lines)
@@ -514,6 +648,12 @@ public sealed class OrderToCashDriver
             }
 
             await RunIdempotentAsync("receive " + rma.RmaId, () => _client.ReceiveReturnAsync(receipt));
+            if (exchange is not null)
+            {
+                exchange.Received = true;
+                return;
+            }
+
             _returned += value;
         }
 
@@ -531,6 +671,24 @@ public sealed class OrderToCashDriver
             CultureInfo.InvariantCulture,
             $"status={order.Status} total={order.TotalMinor} refunds={order.Refunds.Count}/{order.Refunds.Sum(r => r.AmountMinor)} " +
             $"shipments={order.Shipments.Count}/{order.Shipments.Count(s => s.DeliveredAt is not null)} returns={order.Returns.Count}/{order.Returns.Count(r => r.ReceivedAt is not null)} " +
-            $"cancelled={order.Cancelled.Sum(c => c.Quantity)}");
+            $"cancelled={order.Cancelled.Sum(c => c.Quantity)} exchanges={string.Join('/', order.Exchanges.Select(e => $"{e.Status}:{e.PaymentReference}"))}");
+    }
+
+    /// <summary>One exchange as the driver asked for it: the value credited for the units back and the replacement's value.</summary>
+    private sealed class ExchangePlan(long credited, long replacement)
+    {
+        public long Credited { get; } = credited;
+
+        public long Replacement { get; } = replacement;
+
+        public long Due => Math.Max(0, Replacement - Credited);
+
+        public long Refund => Math.Max(0, Credited - Replacement);
+
+        public bool Paid { get; set; }
+
+        public bool Received { get; set; }
+
+        public bool Invoiced { get; set; }
     }
 }

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
 using OrderGrains.Erp;
@@ -7,7 +8,7 @@ using static OrderGrains.Host.Tests.LedgerProbe;
 namespace OrderGrains.Host.Tests;
 
 /// <summary>
-/// What the reference ledger holds for one order after shortages, partial cancels, re-sourcing and returns, through
+/// What the reference ledger holds for one order after shortages, partial cancels, re-sourcing, returns and exchanges, through
 /// the gRPC contract, real grains and the embedded ledger: the invoice bills what was delivered, net of what was
 /// cancelled, and customer advances of a settled order net to zero.
 /// </summary>
@@ -191,6 +192,99 @@ public sealed class OrderToCashLedgerTests
         await AssertSettledAsync(host, entries, delivered: 0, returned: 0, cashIn: 56_500, cashOut: 56_500);
     }
 
+    [Fact]
+    public async Task Exchange_for_a_cheaper_size_credits_the_returned_unit_refunds_the_difference_and_invoices_the_replacement()
+    {
+        await using var host = await TestHost.StartAsync();
+        var client = host.Client;
+        await SeedAsync(client, ("berlin", 52.52, 13.40, 5));
+        await client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = "sku-2", OnHand = 5, SyncId = "seed-sku-2" });
+        var order = await PaidAsync(client, "swap", 2);
+        await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = order.OrderId, Actor = "ops" });
+        await client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s1", 2));
+        await client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = order.OrderId, ShipmentId = "s1" });
+        var request = Exchange(order.OrderId, "ex-1", "sku-2", UnitPrice / 2);
+
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => client.RequestExchangeAsync(Exchange(order.OrderId, "ex-0", "sku-none", UnitPrice)));
+        var tooMany = await Assert.ThrowsAsync<RpcException>(() => client.RequestExchangeAsync(Exchange(order.OrderId, "ex-0", "sku-2", UnitPrice, returned: 3)));
+        var requested = await client.RequestExchangeAsync(request);
+        var replayed = await client.RequestExchangeAsync(request);
+        var conflict = await Assert.ThrowsAsync<RpcException>(() => client.RequestExchangeAsync(Exchange(order.OrderId, "ex-1", "sku-2", UnitPrice)));
+
+        Assert.Equal((StatusCode.NotFound, StatusCode.FailedPrecondition, StatusCode.AlreadyExists), (unknown.StatusCode, tooMany.StatusCode, conflict.StatusCode));
+        Assert.Equal(requested, replayed);
+        var exchange = requested.Exchanges.Single();
+        Assert.Equal((OrderStatus.ReturnRequested, ExchangeStatus.ExchangeReserved, 0L), (requested.Status, exchange.Status, exchange.AmountDueMinor));
+        var received = await client.ReceiveReturnAsync(new ReturnReceipt
+        {
+            OrderId = order.OrderId,
+            RmaId = exchange.RmaId,
+            WarehouseId = "berlin",
+            Lines = { new ReturnedLine { Sku = "sku-1", Quantity = 1, Condition = ItemCondition.Resalable } },
+        });
+        Assert.Equal((OrderStatus.PartiallyReturned, ExchangeStatus.ExchangeReleased), (received.Status, received.Exchanges.Single().Status));
+        Assert.Equal(("ex-1", "exchange", UnitPrice / 2), received.Refunds.Select(r => (r.RefundId, r.Cause, r.AmountMinor)).Single());
+        await client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s-ex-1", 1, "sku-2"));
+        var delivered = await client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = order.OrderId, ShipmentId = "s-ex-1" });
+        Assert.Equal(ExchangeStatus.ExchangeDelivered, delivered.Exchanges.Single().Status);
+
+        // Payment, invoice; at receipt the refunded difference (paid out) and the credit note for the returned unit; the replacement's invoice.
+        var entries = await PostedAsync(host, order.OrderId, DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice, DocumentTypes.CreditNote, DocumentTypes.CreditNote, DocumentTypes.SalesInvoice);
+        var credit = entries[3];
+        Assert.Equal(UnitPrice, credit.Lines.Where(l => l.Account is ChartOfAccounts.SalesRevenue or ChartOfAccounts.OutputVat).Sum(l => l.DebitMinor));
+        Assert.Equal([(ChartOfAccounts.CustomerAdvances, UnitPrice)], credit.Lines.Where(l => l.CreditMinor > 0).Select(l => (l.Account, l.CreditMinor)));
+        Assert.Equal(UnitPrice / 2, entries[2].Lines.Single(l => l.Account == ChartOfAccounts.CashClearing).CreditMinor);
+        await AssertSettledAsync(host, entries, delivered: (2 * UnitPrice) + (UnitPrice / 2), returned: UnitPrice, cashIn: 2 * UnitPrice, cashOut: UnitPrice / 2);
+
+        var replacementStock = await client.GetStockLedgerAsync("sku-2");
+        Assert.Equal([StockMovementKind.SetStock, StockMovementKind.Reserve, StockMovementKind.Deduct], replacementStock.Recent.Select(m => m.Kind));
+        Assert.Equal(0, replacementStock.InvariantViolations);
+        var returnedStock = await client.GetStockLedgerAsync("sku-1");
+        Assert.Equal((StockMovementKind.Restock, 1, exchange.RmaId), (returnedStock.Recent[^1].Kind, returnedStock.Recent[^1].Quantity, returnedStock.Recent[^1].Reference));
+        Assert.Equal(0, returnedStock.InvariantViolations);
+        Assert.Equal((5 - 2 + 1, 5 - 1), ((await client.GetAvailabilityAsync("sku-1")).OnHand, (await client.GetAvailabilityAsync("sku-2")).OnHand));
+    }
+
+    [Fact]
+    public async Task Advance_exchange_for_a_dearer_replacement_ships_once_the_difference_is_paid_and_settles_the_ledger()
+    {
+        await using var host = await TestHost.StartAsync();
+        var client = host.Client;
+        await SeedAsync(client, ("berlin", 52.52, 13.40, 5));
+        await client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = "sku-2", OnHand = 5, SyncId = "seed-sku-2" });
+        var customer = await client.UpsertCustomerAsync(new Customer { CustomerId = "ada", Name = "Ada", AdvanceExchange = true });
+        Assert.True(customer.AdvanceExchange);
+        var order = await PaidAsync(client, "upgrade", 1);
+        await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = order.OrderId, Actor = "ops" });
+        await client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s1", 1));
+        await client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = order.OrderId, ShipmentId = "s1" });
+
+        var requested = await client.RequestExchangeAsync(Exchange(order.OrderId, "ex-1", "sku-2", UnitPrice + (UnitPrice / 2)));
+        var exchange = requested.Exchanges.Single();
+        Assert.Equal((true, ExchangeStatus.ExchangeReserved, UnitPrice / 2), (exchange.Advance, exchange.Status, exchange.AmountDueMinor));
+        var wrong = await Assert.ThrowsAsync<RpcException>(() => client.ConfirmPaymentAsync(new ConfirmPaymentRequest { OrderId = order.OrderId, PaymentReference = "pay-ex", AmountMinor = 1, ExchangeId = "ex-1" }));
+        Assert.Equal(StatusCode.InvalidArgument, wrong.StatusCode);
+        var paid = await client.ConfirmPaymentAsync(new ConfirmPaymentRequest { OrderId = order.OrderId, PaymentReference = "pay-ex", AmountMinor = UnitPrice / 2, ExchangeId = "ex-1" });
+        Assert.Equal((OrderStatus.ReturnRequested, ExchangeStatus.ExchangeReleased, "pay-ex"), (paid.Status, paid.Exchanges.Single().Status, paid.Exchanges.Single().PaymentReference));
+        Assert.Equal(1, (await client.GetWarehouseQueueAsync("berlin")).Packages.SelectMany(p => p.Tasks).Where(t => t.Sku == "sku-2").Sum(t => t.Quantity));
+        await client.ReportShipmentAsync(Shipment(order.OrderId, "berlin", "s-ex-1", 1, "sku-2"));
+        await client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = order.OrderId, ShipmentId = "s-ex-1" });
+        var received = await client.ReceiveReturnAsync(new ReturnReceipt
+        {
+            OrderId = order.OrderId,
+            RmaId = exchange.RmaId,
+            WarehouseId = "berlin",
+            Lines = { new ReturnedLine { Sku = "sku-1", Quantity = 1, Condition = ItemCondition.Damaged } },
+        });
+        Assert.Empty(received.Refunds);
+
+        var entries = await PostedAsync(host, order.OrderId, DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice, DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice, DocumentTypes.CreditNote);
+        Assert.Equal(UnitPrice / 2, entries[2].Lines.Single(l => l.Account == ChartOfAccounts.CashClearing).DebitMinor);
+        await AssertSettledAsync(host, entries, delivered: UnitPrice + UnitPrice + (UnitPrice / 2), returned: UnitPrice, cashIn: UnitPrice + (UnitPrice / 2), cashOut: 0);
+        Assert.Equal(5 - 1, (await client.GetAvailabilityAsync("sku-1")).OnHand);
+        Assert.Equal(0, (await client.GetStockLedgerAsync("sku-2")).InvariantViolations);
+    }
+
     /// <summary>
     /// Customer advances net to zero (return refunds are paid out at receipt); revenue net + output VAT = delivered −
     /// returned; cash clearing = paid in − paid out; every entry and the whole trial balance balance.
@@ -253,13 +347,22 @@ public sealed class OrderToCashLedgerTests
         Lines = { new LineQuantity { Sku = "sku-1", Quantity = quantity } },
     };
 
-    private static ShipmentReport Shipment(string orderId, string warehouseId, string shipmentId, int quantity) => new()
+    private static ShipmentReport Shipment(string orderId, string warehouseId, string shipmentId, int quantity, string sku = "sku-1") => new()
     {
         OrderId = orderId,
         WarehouseId = warehouseId,
         ShipmentId = shipmentId,
         Carrier = "DHL",
         TrackingNumber = "TRK-" + shipmentId,
-        Lines = { new LineQuantity { Sku = "sku-1", Quantity = quantity } },
+        Lines = { new LineQuantity { Sku = sku, Quantity = quantity } },
+    };
+
+    private static ExchangeRequest Exchange(string orderId, string exchangeId, string replacementSku, long unitPrice, int returned = 1) => new()
+    {
+        OrderId = orderId,
+        ExchangeId = exchangeId,
+        Returned = new LineQuantity { Sku = "sku-1", Quantity = returned },
+        Replacement = new OrderLine { Sku = replacementSku, Quantity = 1, UnitPriceMinor = unitPrice },
+        Reason = "other size",
     };
 }

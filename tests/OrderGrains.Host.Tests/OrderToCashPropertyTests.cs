@@ -46,16 +46,34 @@ public sealed class OrderToCashPropertyTests
         // Only lifecycles that passed are in Settled, and without a failure they are the whole ledger.
         await driver.AssertTrialBalanceAsync(driver.Settled);
         _output.WriteLine($"{driver.Settled.Count} orders settled: {driver.Settled.Count(s => s.Status == Contracts.V1.OrderStatus.Completed)} completed, " +
-            $"{driver.Settled.Count(s => s.Status == Contracts.V1.OrderStatus.Cancelled)} cancelled, {driver.Settled.Count(s => s.Returned > 0)} with returns; calls made: " +
+            $"{driver.Settled.Count(s => s.Status == Contracts.V1.OrderStatus.Cancelled)} cancelled, {driver.Settled.Count(s => s.Returned > 0)} with returns, " +
+            $"{driver.Settled.Sum(s => s.Exchanges)} exchanges; calls made: " +
             string.Join(", ", OrderToCashDriver.Made.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key} {m.Value}")));
     }
 
     // Shrunk counter-examples found while writing the property, kept as regular tests.
 
-    /// <summary>The order's refunds list stays empty, the ledger still gets the credit note for the whole payment.</summary>
+    /// <summary>The ledger gets the credit note for the whole payment, and the order records it as a refund.</summary>
     [Fact]
-    public Task Paid_order_cancelled_as_a_whole_is_credited_in_full() =>
-        RunOnFreshHostAsync(new([new([new(1, 11_300, 1, 0, 0)], [new(StepKind.Pay, 0, 0), new(StepKind.Cancel, 0, 0)])], RestartAfterRound: -1));
+    public async Task Paid_order_cancelled_as_a_whole_is_credited_in_full()
+    {
+        var driver = await RunOnFreshHostAsync(new([new([new(1, 11_300, 1, 0, 0)], [new(StepKind.Pay, 0, 0), new(StepKind.Cancel, 0, 0)])], RestartAfterRound: -1));
+
+        var final = Assert.Single(driver.Finals);
+        Assert.Equal(Contracts.V1.OrderStatus.Cancelled, final.Status);
+        var refund = Assert.Single(final.Refunds);
+        Assert.Equal(($"{final.OrderId}:cancelled", "order cancelled", 11_300L), (refund.RefundId, refund.Cause, refund.AmountMinor));
+    }
+
+    /// <summary>An exchange for a dearer replacement, paid, received, shipped and delivered (FinalExchange 4: 1 unit of sku0 for sku0 at 16,951).</summary>
+    [Fact]
+    public async Task Exchange_for_a_dearer_replacement_settles_the_ledger()
+    {
+        var driver = await RunOnFreshHostAsync(new([new([new(2, 11_300, 2, 0, 0), new(1, 999, 1, 0, 0)], [], FinalExchange: 4)], RestartAfterRound: -1));
+
+        var exchange = Assert.Single(Assert.Single(driver.Finals).Exchanges);
+        Assert.Equal((Contracts.V1.ExchangeStatus.ExchangeDelivered, true), (exchange.Status, exchange.AmountDueMinor > 0));
+    }
 
     /// <summary>The wire's allocations include shipped units: a fully shipped order has nothing open left to ship.</summary>
     [Fact]
@@ -63,11 +81,13 @@ public sealed class OrderToCashPropertyTests
         RunOnFreshHostAsync(new([new([new(1, 11_300, 0, 1, 0)], [new(StepKind.Pay, 0, 0), new(StepKind.Release, 0, 0), new(StepKind.Ship, 0, 0)])], RestartAfterRound: -1));
 
     /// <summary>Runs one lifecycle (a shrunk counter-example) on a host of its own.</summary>
-    private async Task RunOnFreshHostAsync(Lifecycle lifecycle)
+    private async Task<OrderToCashDriver> RunOnFreshHostAsync(Lifecycle lifecycle)
     {
         await using var host = await TestHost.StartAsync();
         await OrderToCashDriver.SeedAsync(host.Client);
-        await new OrderToCashDriver(host, _output.WriteLine).RunAsync(lifecycle);
+        var driver = new OrderToCashDriver(host, _output.WriteLine);
+        await driver.RunAsync(lifecycle);
+        return driver;
     }
 
     private void RunBlocking(OrderToCashDriver driver, Lifecycle lifecycle)

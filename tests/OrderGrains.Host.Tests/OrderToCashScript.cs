@@ -18,6 +18,9 @@ public enum StepKind
     RequestReturn,
     ReceiveReturn,
     Replay,
+
+    /// <summary>RequestExchange of delivered units for one of the order's SKUs (same price, dearer or cheaper).</summary>
+    Exchange,
 }
 
 /// <summary>One step; <see cref="A"/> and <see cref="B"/> pick the line, warehouse, shipment and quantity among what is legal then.</summary>
@@ -36,11 +39,15 @@ public sealed record LineSpec(int Quantity, long UnitPriceMinor, int North, int 
 /// A cash sale (paid up front). Credit sales (section 3 of issue 12: payment terms, receivables on 1200, part
 /// payments) get their own kind here, their own steps (e.g. PayPart) and their own expectation in the driver.
 /// </summary>
-/// <remarks><see cref="FinalReturn"/>: after the order settled, 0 returns nothing; n returns some delivered units (n picks how many and how many are damaged).</remarks>
-public sealed record OrderScript(IReadOnlyList<LineSpec> Lines, IReadOnlyList<Step> Steps, int FinalReturn = 0)
+/// <remarks>
+/// <see cref="FinalReturn"/>: after the order settled, 0 returns nothing; n returns some delivered units (n picks how
+/// many and how many are damaged). <see cref="FinalExchange"/>: before that, 0 exchanges nothing; n exchanges some
+/// delivered units (n picks the units, the replacement SKU and whether it costs the same, more or less) and settles it.
+/// </remarks>
+public sealed record OrderScript(IReadOnlyList<LineSpec> Lines, IReadOnlyList<Step> Steps, int FinalReturn = 0, int FinalExchange = 0)
 {
     public override string ToString() =>
-        $"new([{string.Join(", ", Lines)}], [{string.Join(", ", Steps)}], FinalReturn: {FinalReturn.ToString(CultureInfo.InvariantCulture)})";
+        $"new([{string.Join(", ", Lines)}], [{string.Join(", ", Steps)}], FinalReturn: {FinalReturn.ToString(CultureInfo.InvariantCulture)}, FinalExchange: {FinalExchange.ToString(CultureInfo.InvariantCulture)})";
 }
 
 /// <summary>Several orders driven in lock step (step i of every order concurrently), with a host restart after round <see cref="RestartAfterRound"/> (−1: none).</summary>
@@ -63,6 +70,7 @@ public static class LifecycleGen
         StepKind.CancelBackorder, StepKind.CancelBackorder, StepKind.Cancel,
         StepKind.Ship, StepKind.Ship, StepKind.Ship, StepKind.Deliver, StepKind.Deliver, StepKind.Deliver,
         StepKind.RequestReturn, StepKind.RequestReturn, StepKind.ReceiveReturn, StepKind.ReceiveReturn,
+        StepKind.Exchange, StepKind.Exchange,
         StepKind.Replay, StepKind.Replay,
     ];
 
@@ -88,7 +96,8 @@ public static class LifecycleGen
         from stepCount in Gen.Choose(0, MaxSteps)
         from steps in Step.ArrayOf(stepCount)
         from finalReturn in Gen.Choose(-7, 7)
-        select new OrderScript(lines, steps, Math.Max(0, finalReturn));
+        from finalExchange in Gen.Choose(-5, 7)
+        select new OrderScript(lines, steps, Math.Max(0, finalReturn), Math.Max(0, finalExchange));
 
     // A restart costs seconds: about one lifecycle in eight has one.
     public static Gen<Lifecycle> Lifecycle =>
@@ -134,6 +143,11 @@ public static class LifecycleGen
         if (order.FinalReturn > 0)
         {
             yield return order with { FinalReturn = 0 };
+        }
+
+        if (order.FinalExchange > 0)
+        {
+            yield return order with { FinalExchange = 0 };
         }
 
         for (var i = 0; i < order.Steps.Count; i++)

@@ -55,6 +55,7 @@ class Context:
         self.cancel_order = self._unary("OrderIntake", "CancelOrder", o.Order)
         self.request_return = self._unary("OrderIntake", "RequestReturn", o.Order)
         self.get_order_history = self._unary("OrderIntake", "GetOrderHistory", o.OrderHistory)
+        self.request_exchange = self._unary("OrderIntake", "RequestExchange", o.Order)
         self.watch_order = self.channel.unary_stream(
             "/ordergrains.v1.OrderIntake/WatchOrder", request_serializer=_serialize, response_deserializer=o.Order.FromString)
         self.upsert_warehouse = self._unary("Inventory", "UpsertWarehouse", i.Warehouse)
@@ -66,6 +67,7 @@ class Context:
         self.release_order = self._unary("Fulfillment", "ReleaseOrder", o.Order)
         self.report_shipment = self._unary("Fulfillment", "ReportShipment", o.Order)
         self.confirm_delivery = self._unary("Fulfillment", "ConfirmDelivery", o.Order)
+        self.receive_return = self._unary("Fulfillment", "ReceiveReturn", o.Order)
         self.get_warehouse_queue = self._unary("Fulfillment", "GetWarehouseQueue", f.WarehouseQueue)
         self.report_tracking_event = self._unary("Fulfillment", "ReportTrackingEvent", o.Order)
 
@@ -775,6 +777,52 @@ def request_return_records_the_reason_code_and_refuses_after_the_window(ctx):
     rma = requested.returns[0]
     expect_equal((o.RETURN_REQUESTED, o.RETURN_REASON_DEFECTIVE, o.RMA_APPROVED), (requested.status, rma.reason_code, rma.status),
                  "RMA with its reason code, approved by policy")
+
+
+@suite.case
+def exchange_for_a_dearer_size_ships_the_replacement_once_returned_and_paid(ctx):
+    o, f = ctx.orders, ctx.fulfillment
+    order, sku, warehouse_id = ctx.paid(quantity=2, price=1000)
+    larger, _ = ctx.stocked_sku(5, warehouse_id)
+    ctx.release_order(f.ReleaseOrderRequest(order_id=order.order_id), timeout=TIMEOUT)
+    ctx.report_shipment(ctx.shipment(order, warehouse_id, "s1", sku, 2), timeout=TIMEOUT)
+    ctx.confirm_delivery(f.DeliveryConfirmation(order_id=order.order_id, shipment_id="s1"), timeout=TIMEOUT)
+
+    def exchange(exchange_id, returned=1, replacement_sku=larger, price=1500):
+        return o.ExchangeRequest(
+            order_id=order.order_id, exchange_id=exchange_id, reason="bigger",
+            returned=o.LineQuantity(sku=sku, quantity=returned),
+            replacement=o.OrderLine(sku=replacement_sku, quantity=1, unit_price_minor=price))
+
+    # Refused before anything is reserved or an RMA opened (while one is open, another exchange waits for it).
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.request_exchange, exchange(ctx.new_id("ex"), replacement_sku=ctx.new_id("sku")), timeout=TIMEOUT)
+    expect_rpc_error(grpc.StatusCode.FAILED_PRECONDITION, ctx.request_exchange, exchange(ctx.new_id("ex"), returned=3), timeout=TIMEOUT)
+    expect_invalid_argument("exchange_id", ctx.request_exchange, exchange(""), timeout=TIMEOUT)
+    exchange_id = ctx.new_id("ex")
+    requested = ctx.request_exchange(exchange(exchange_id), timeout=TIMEOUT)
+    swap = requested.exchanges[0]
+    expect_equal((o.RETURN_REQUESTED, o.EXCHANGE_RESERVED, 1000, 1500, 500), (requested.status, swap.status, swap.returned_value_minor,
+                 swap.replacement_value_minor, swap.amount_due_minor), "status, returned value, replacement value and extra payment due")
+    expect_equal(requested, ctx.request_exchange(exchange(exchange_id), timeout=TIMEOUT), "the same exchange again changes nothing")
+    expect_rpc_error(grpc.StatusCode.ALREADY_EXISTS, ctx.request_exchange, exchange(exchange_id, price=1400), timeout=TIMEOUT)
+    expect_equal(1, ctx.get_availability(ctx.inventory.GetAvailabilityRequest(sku=larger), timeout=TIMEOUT).reserved, "the replacement is reserved")
+
+    receipt = f.ReturnReceipt(order_id=order.order_id, rma_id=swap.rma_id, warehouse_id=warehouse_id)
+    receipt.lines.add(sku=sku, quantity=1, condition=o.ITEM_CONDITION_RESALABLE)
+    received = ctx.receive_return(receipt, timeout=TIMEOUT)
+    expect_equal((o.PARTIALLY_RETURNED, o.EXCHANGE_RESERVED), (received.status, received.exchanges[0].status), "returned, waiting for the extra payment")
+    expect_equal(0, ctx.queued_units(warehouse_id, order.order_id), "nothing to pick before the extra payment")
+    pay = o.ConfirmPaymentRequest(order_id=order.order_id, payment_reference=ctx.new_id("pay"), amount_minor=500, exchange_id=exchange_id)
+    paid = ctx.confirm_payment(pay, timeout=TIMEOUT)
+    expect_equal((o.EXCHANGE_RELEASED, pay.payment_reference), (paid.exchanges[0].status, paid.exchanges[0].payment_reference), "released once paid")
+    expect_equal(paid, ctx.confirm_payment(pay, timeout=TIMEOUT), "the same payment again changes nothing")
+    expect_equal(1, ctx.queued_units(warehouse_id, order.order_id), "the replacement waits to be picked")
+
+    ctx.report_shipment(ctx.shipment(order, warehouse_id, "s-ex", larger, 1), timeout=TIMEOUT)
+    delivered = ctx.confirm_delivery(f.DeliveryConfirmation(order_id=order.order_id, shipment_id="s-ex"), timeout=TIMEOUT)
+    expect_equal((o.EXCHANGE_DELIVERED, ["s-ex"]), (delivered.exchanges[0].status, list(delivered.exchanges[0].shipment_ids)), "replacement delivered")
+    stock = ctx.get_availability(ctx.inventory.GetAvailabilityRequest(sku=larger), timeout=TIMEOUT)
+    expect_equal((4, 0), (stock.on_hand, stock.reserved), "replacement stock after shipping")
 
 
 @suite.case

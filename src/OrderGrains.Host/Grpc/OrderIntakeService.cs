@@ -55,7 +55,7 @@ public sealed class OrderIntakeService(IGrainFactory grains, StockHints hints, A
     public override async Task<Wire.Order> ConfirmPayment(Wire.ConfirmPaymentRequest request, ServerCallContext context)
     {
         using var admitted = admission.Enter(AdmissionControl.ChannelOf(request.OrderId));
-        var command = new ConfirmPaymentCommand(request.PaymentReference, request.AmountMinor);
+        var command = new ConfirmPaymentCommand(request.PaymentReference, request.AmountMinor, WireMapping.NullIfEmpty(request.ExchangeId));
         var order = await Order(request.OrderId).ConfirmPaymentAsync(command).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(order);
     }
@@ -74,6 +74,12 @@ public sealed class OrderIntakeService(IGrainFactory grains, StockHints hints, A
     {
         var command = new RequestReturnCommand(request.ReturnRequestId, WireMapping.ToDomain(request.Lines), request.Reason, (ReturnReason)(int)request.ReasonCode);
         var order = await Order(request.OrderId).RequestReturnAsync(command).WaitAsync(context.CancellationToken);
+        return WireMapping.ToWire(order);
+    }
+
+    public override async Task<Wire.Order> RequestExchange(Wire.ExchangeRequest request, ServerCallContext context)
+    {
+        var order = await Order(request.OrderId).RequestExchangeAsync(WireMapping.ToCommand(request)).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(order);
     }
 

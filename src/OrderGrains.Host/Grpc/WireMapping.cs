@@ -83,8 +83,49 @@ internal static partial class WireMapping
             Currency = p.Currency,
             At = Timestamp.FromDateTimeOffset(p.At),
         }));
+        wire.Exchanges.AddRange((order.Exchanges ?? []).Select(ToWire));
         return wire;
     }
+
+    public static Wire.Exchange ToWire(ExchangeRecord exchange)
+    {
+        var wire = new Wire.Exchange
+        {
+            ExchangeId = exchange.ExchangeId,
+            RmaId = exchange.RmaId,
+            Returned = ToWire(exchange.Returned),
+            Replacement = new Wire.OrderLine { Sku = exchange.Replacement.Sku, Quantity = exchange.Replacement.Quantity, UnitPriceMinor = exchange.Replacement.UnitPriceMinor },
+            Reason = exchange.Reason,
+            Advance = exchange.Advance,
+            Status = (Wire.ExchangeStatus)(int)exchange.Status,
+            ReturnedValueMinor = exchange.ReturnedValueMinor,
+            ReplacementValueMinor = exchange.ReplacementValueMinor,
+            AmountDueMinor = exchange.AmountDueMinor,
+            PaymentReference = exchange.PaymentReference ?? string.Empty,
+            RefundMinor = exchange.RefundMinor,
+            Backordered = exchange.Backordered,
+            RequestedAt = Timestamp.FromDateTimeOffset(exchange.RequestedAt),
+        };
+        wire.Allocations.AddRange(exchange.Allocations.Select(a => new Wire.Allocation { Sku = exchange.Replacement.Sku, WarehouseId = a.WarehouseId, Quantity = a.Quantity }));
+        wire.ShipmentIds.AddRange(exchange.ShipmentIds);
+        if (exchange.ReturnReceivedAt is { } received)
+        {
+            wire.ReturnReceivedAt = Timestamp.FromDateTimeOffset(received);
+        }
+
+        if (exchange.ReleasedAt is { } released)
+        {
+            wire.ReleasedAt = Timestamp.FromDateTimeOffset(released);
+        }
+
+        return wire;
+    }
+
+    public static RequestExchangeCommand ToCommand(Wire.ExchangeRequest request) => new(
+        request.ExchangeId,
+        request.Returned is { } returned ? new LineQuantity(returned.Sku, returned.Quantity) : null!,
+        request.Replacement is { } r ? new OrderLine(r.Sku, r.Quantity, r.UnitPriceMinor, r.ListPriceMinor) : null!,
+        request.Reason);
 
     public static Wire.LineQuantity ToWire(LineQuantity line) => new() { Sku = line.Sku, Quantity = line.Quantity };
 
@@ -220,7 +261,7 @@ internal static partial class WireMapping
     };
 
     public static CustomerProfile ToDomain(Wire.Customer customer) =>
-        new(customer.CustomerId, customer.Name, customer.Tier, customer.CreditLimitMinor, customer.Blocked, NullIfEmpty(customer.PaymentTerms));
+        new(customer.CustomerId, customer.Name, customer.Tier, customer.CreditLimitMinor, customer.Blocked, NullIfEmpty(customer.PaymentTerms), customer.AdvanceExchange);
 
     public static Wire.Customer ToWire(CustomerProfile customer) => new()
     {
@@ -230,6 +271,7 @@ internal static partial class WireMapping
         CreditLimitMinor = customer.CreditLimitMinor,
         Blocked = customer.Blocked,
         PaymentTerms = customer.PaymentTerms ?? string.Empty,
+        AdvanceExchange = customer.AdvanceExchange,
     };
 
     public static CampaignDefinition ToDomain(Wire.Campaign campaign) => new(

@@ -28,6 +28,7 @@ public static class CallerAccess
         [OrderIntake + "CancelOrder"] = new(CallerRole.Orders, r => ChannelOfOrder(((Wire.CancelOrderRequest)r).OrderId)),
         [OrderIntake + "WatchOrder"] = new(CallerRole.Orders, r => ChannelOfOrder(((Wire.GetOrderRequest)r).OrderId)),
         [OrderIntake + "RequestReturn"] = new(CallerRole.Orders, r => ChannelOfOrder(((Wire.ReturnRequest)r).OrderId)),
+        [OrderIntake + "RequestExchange"] = new(CallerRole.Orders, r => ChannelOfOrder(((Wire.ExchangeRequest)r).OrderId)),
         [OrderIntake + "GetOrderHistory"] = new(CallerRole.Orders, r => ChannelOfOrder(((Wire.GetOrderRequest)r).OrderId)),
         [Inventory + "UpsertWarehouse"] = new(CallerRole.Inventory),
         [Inventory + "SetStock"] = new(CallerRole.Inventory),
