@@ -69,7 +69,8 @@ public sealed partial class OrderGrain : IOrderTrackingGrain
             ? new AlertRaise($"{OrderId}|{current.ShipmentId}|{command.EventId}", @event["tracking_".Length..], OrderId, $"order {OrderId} {details}", now)
             : null;
 
-        if (status == TrackingEventCode.Delivered && current.DeliveredAt is null)
+        var deliversExchange = Order.Exchanges.Exists(e => e.ShipmentIds.Contains(current.ShipmentId, StringComparer.Ordinal));
+        if (status == TrackingEventCode.Delivered && current.DeliveredAt is null && !deliversExchange)
         {
             await DeliverAsync(index, updated with { DeliveredAt = eventTime }, $"shipment {current.ShipmentId} (tracking event {command.EventId})", OweAlert, [(@event, details)]);
         }
@@ -80,6 +81,12 @@ public sealed partial class OrderGrain : IOrderTrackingGrain
                 Order.Shipments[index] = updated;
                 OweAlert();
             });
+
+            // An exchange's replacement shipment is delivered the exchange's way (it invoices the replacement).
+            if (status == TrackingEventCode.Delivered && current.DeliveredAt is null && deliversExchange)
+            {
+                await TryConfirmExchangeDeliveryAsync(index);
+            }
         }
 
         if (alert is not null)

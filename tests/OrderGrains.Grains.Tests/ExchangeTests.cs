@@ -78,6 +78,25 @@ public sealed class ExchangeTests
     }
 
     [Fact]
+    public async Task A_delivered_carrier_scan_of_the_replacement_shipment_delivers_the_exchange()
+    {
+        await using var oms = await StartAsync();
+        await oms.Grains.GetGrain<ICustomerAccountGrain>("c1").UpsertAsync(new CustomerProfile("c1", "Customer c1", "gold", 0, false, AdvanceExchange: true));
+        await FulfilmentTests.DeliveredAsync(oms, "1", new OrderLine(Medium, 2, 1_000));
+        await oms.Order("1").RequestExchangeAsync(new RequestExchangeCommand("ex-1", new LineQuantity(Medium, 1), new OrderLine(Medium, 1, 0), "defect"));
+        await oms.Order("1").ReportShipmentAsync(FulfilmentTests.Shipment("s-ex-1", "BER", 1, Medium));
+
+        var scanned = await oms.Grains.GetGrain<IOrderTrackingGrain>(OrderIds.For("web", "1"))
+            .ReportTrackingEventAsync(new ReportTrackingEventCommand("s-ex-1", "scan-1", "DHL", "TRK-s-ex-1", TrackingEventCode.Delivered, DateTimeOffset.UtcNow.AddMinutes(-5), null));
+
+        Assert.Equal((OrderStatus.ReturnRequested, ExchangeStatus.Delivered), (scanned.Status, scanned.Exchanges![0].Status));
+        var shipment = scanned.Shipments.Single(s => s.ShipmentId == "s-ex-1");
+        Assert.NotNull(shipment.DeliveredAt);
+        Assert.Equal(TrackingEventCode.Delivered, shipment.TrackingStatus);
+        Assert.Contains((await oms.Order("1").GetHistoryAsync()).Entries, e => e.Event == "exchange_delivered");
+    }
+
+    [Fact]
     public async Task Dearer_replacement_is_released_only_after_the_extra_payment()
     {
         await using var oms = await StartAsync();
