@@ -429,33 +429,10 @@ public sealed class ErpForwarderGrain(
         await state.WriteStateAsync();
     }
 
-    private async Task WriteHeldAsync()
-    {
-        try
-        {
-            await heldState.WriteStateAsync();
-        }
-        catch (Exception)
-        {
-            // Memory may now be ahead of storage: reload both states; the events since the checkpoint come again.
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    // A failed write reloads both states from storage; the events since the checkpoint are delivered again.
+    private Task WriteHeldAsync() => heldState.WriteOrDeactivateAsync(this);
 
-    private async Task PersistAsync()
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (Exception)
-        {
-            // Memory may now be ahead of storage: reload the checkpoint; the events since are delivered again.
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task PersistAsync() => state.WriteOrDeactivateAsync(this);
 
     private static string ReasonOf(ErpException failure) =>
         failure is ErpRejectedException rejected ? $"rejected ({rejected.StatusCode}): {rejected.Reason}" : failure.Message;

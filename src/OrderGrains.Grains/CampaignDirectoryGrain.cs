@@ -18,16 +18,7 @@ public sealed class CampaignDirectoryGrain(
         }
 
         state.State.CampaignIds.Add(campaignId);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (Exception)
-        {
-            // Memory now holds an id storage may lack: reload before the next call.
-            DeactivateOnIdle();
-            throw;
-        }
+        await state.WriteOrDeactivateAsync(this);
     }
 
     /// <summary>Every registered campaign id.</summary>

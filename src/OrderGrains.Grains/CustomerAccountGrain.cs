@@ -182,17 +182,5 @@ public sealed class CustomerAccountGrain(
 
     private long OpenReceivablesMinor => Account.Receivables.Values.Sum(r => r.OpenMinor);
 
-    private async Task PersistAsync()
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (Exception)
-        {
-            // Memory may now differ from storage: the next call must start from a fresh load.
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task PersistAsync() => state.WriteOrDeactivateAsync(this);
 }

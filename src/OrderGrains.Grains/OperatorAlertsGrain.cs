@@ -66,19 +66,7 @@ public sealed class OperatorAlertsGrain(
         return alert;
     }
 
-    private async Task PersistAsync()
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (Exception)
-        {
-            // Memory now differs from storage: reload before the next call.
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task PersistAsync() => state.WriteOrDeactivateAsync(this);
 }
 
 /// <summary>Persisted state of <see cref="OperatorAlertsGrain"/>.</summary>

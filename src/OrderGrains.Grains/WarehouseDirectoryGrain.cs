@@ -19,15 +19,7 @@ public sealed class WarehouseDirectoryGrain(
 
         state.State.Warehouses[warehouse.WarehouseId] = warehouse;
         state.State.Version++;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (Exception)
-        {
-            DeactivateOnIdle();
-            throw;
-        }
+        await state.WriteOrDeactivateAsync(this);
 
         return state.State.Version;
     }
