@@ -66,9 +66,12 @@ public sealed class CrashSafetyTests
         using var second = HostProcess.Start(settings);
         await second.WaitHealthyAsync(adminPort, TimeSpan.FromSeconds(60));
 
+        // A new channel: the old one saw the first host die and fails calls fast until its reconnect backoff runs out.
+        using var restarted = HostProcess.Client(grpcPort);
+
         foreach (var (orderId, before) in acknowledged)
         {
-            var after = await client.GetOrderAsync(orderId);
+            var after = await restarted.GetOrderAsync(orderId);
             Assert.Equal(before.Status, after.Status);
             Assert.Equal(before.Allocations, after.Allocations);
             Assert.Equal(before.TotalMinor, after.TotalMinor);
@@ -80,7 +83,7 @@ public sealed class CrashSafetyTests
         {
             try
             {
-                var order = await client.GetOrderAsync(orderId);
+                var order = await restarted.GetOrderAsync(orderId);
                 if (order.Status is OrderStatus.PendingPayment or OrderStatus.OnHold or OrderStatus.Paid)
                 {
                     holding += order.Allocations.Sum(a => a.Quantity);
@@ -92,15 +95,15 @@ public sealed class CrashSafetyTests
             }
         }
 
-        var availability = await client.GetAvailabilityAsync(Sku);
+        var availability = await restarted.GetAvailabilityAsync(Sku);
         Assert.Equal(holding, availability.Reserved);
         Assert.Equal(10_000, availability.OnHand);
 
         // Every order is unpaid, so every reservation expires through its durable reminder.
-        await WaitUntilAsync(() => client.GetAvailabilityAsync(Sku).Result.Reserved == 0, TimeSpan.FromSeconds(90));
+        await WaitUntilAsync(() => restarted.GetAvailabilityAsync(Sku).Result.Reserved == 0, TimeSpan.FromSeconds(90));
         foreach (var orderId in acknowledged.Keys)
         {
-            Assert.Equal(OrderStatus.Cancelled, (await client.GetOrderAsync(orderId)).Status);
+            Assert.Equal(OrderStatus.Cancelled, (await restarted.GetOrderAsync(orderId)).Status);
         }
 
         second.Kill();

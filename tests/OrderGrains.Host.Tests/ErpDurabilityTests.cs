@@ -66,12 +66,15 @@ public sealed class ErpDurabilityTests
         var grpcPort = TestHost.FreePort();
         var adminPort = TestHost.FreePort();
         var settings = HostProcess.PostgresSettings(schema, grpcPort, adminPort);
-        using var client = HostProcess.Client(grpcPort);
         var attempted = new ConcurrentBag<string>();
         for (var round = 0; round < 3; round++)
         {
             using var host = HostProcess.Start(settings);
             await host.WaitHealthyAsync(adminPort, TimeSpan.FromSeconds(60));
+
+            // A client per host life: a channel that saw the last host die sits in its reconnect backoff and fails
+            // calls fast with UNAVAILABLE until that runs out, which says nothing about the new host.
+            using var client = HostProcess.Client(grpcPort);
             if (round == 0)
             {
                 await SeedAsync(client, 100_000);
@@ -102,6 +105,7 @@ public sealed class ErpDurabilityTests
 
         using var final = HostProcess.Start(settings);
         await final.WaitHealthyAsync(adminPort, TimeSpan.FromSeconds(60));
+        using var reader = HostProcess.Client(grpcPort);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}/") };
         var erp = new HttpErpClient(http);
 
@@ -112,7 +116,7 @@ public sealed class ErpDurabilityTests
         {
             try
             {
-                var order = await client.GetOrderAsync(orderId);
+                var order = await reader.GetOrderAsync(orderId);
                 paid += order.Status is OrderStatus.Paid or OrderStatus.Released or OrderStatus.Shipped or OrderStatus.PartiallyShipped or OrderStatus.Delivered or OrderStatus.Completed ? 1 : 0;
                 if (order.Status == OrderStatus.Completed)
                 {
