@@ -8,6 +8,12 @@ public interface ICustomerAccountGrain : IGrainWithStringKey
     /// <summary>Creates or replaces the customer's master data; exposure is kept.</summary>
     Task<CustomerProfile> UpsertAsync(CustomerProfile profile);
 
+    /// <summary>
+    /// Opens the account with <paramref name="profile"/> if the customer is unknown and returns the profile the customer
+    /// now has: an existing account is returned untouched, so concurrent first orders of one buyer open it once.
+    /// </summary>
+    Task<CustomerProfile> OpenIfUnknownAsync(CustomerProfile profile);
+
     /// <summary>Returns the account; throws <see cref="NotFoundException"/> for an unknown customer.</summary>
     [ReadOnly]
     Task<CustomerAccount> GetAsync();

@@ -18,6 +18,32 @@ public sealed class CustomerAccountGrain(
     /// <summary>Creates or replaces the master data; open exposure is kept.</summary>
     public async Task<CustomerProfile> UpsertAsync(CustomerProfile profile)
     {
+        profile = Validated(profile);
+        if (Account.Profile != profile)
+        {
+            Account.Profile = profile;
+            await PersistAsync();
+        }
+
+        return profile;
+    }
+
+    /// <summary>Opens the account with <paramref name="profile"/> unless it exists; returns the profile the customer has.</summary>
+    public async Task<CustomerProfile> OpenIfUnknownAsync(CustomerProfile profile)
+    {
+        profile = Validated(profile);
+        if (Account.Profile is { } existing)
+        {
+            return existing;
+        }
+
+        Account.Profile = profile;
+        await PersistAsync();
+        return profile;
+    }
+
+    private CustomerProfile Validated(CustomerProfile profile)
+    {
         if (profile is null)
         {
             throw new DomainValidationException("customer", "is required");
@@ -43,15 +69,7 @@ public sealed class CustomerAccountGrain(
             throw new DomainValidationException("payment_terms", $"'{profile.PaymentTerms}' is not NET_<days> with days 1 to {PaymentTerms.MaxDays} (empty: payment before shipment)");
         }
 
-        profile = string.IsNullOrEmpty(profile.PaymentTerms) ? profile with { PaymentTerms = null } : profile;
-
-        if (Account.Profile != profile)
-        {
-            Account.Profile = profile;
-            await PersistAsync();
-        }
-
-        return profile;
+        return string.IsNullOrEmpty(profile.PaymentTerms) ? profile with { PaymentTerms = null } : profile;
     }
 
     /// <summary>Returns the account or throws <see cref="NotFoundException"/>.</summary>

@@ -25,6 +25,7 @@ public static class OrderDomainServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrderOptions>, OrderOptionsValidator>());
         services.AddReturnPolicy();
+        services.AddNewCustomerRules();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StockHints>();
         if (!services.Any(s => s.ServiceType == typeof(SiloShutdown)))

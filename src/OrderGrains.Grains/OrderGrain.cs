@@ -22,6 +22,7 @@ public sealed partial class OrderGrain(
     [PersistentState(OrderGrain.StateName, OrderGrainsStorage.Name)] IPersistentState<OrderState> state,
     IOptions<OrderOptions> options,
     IOptions<ReturnPolicyOptions> returnPolicy,
+    IOptions<NewCustomerOptions> newCustomers,
     TimeProvider clock,
     StockHints hints,
     SiloShutdown shutdown,
@@ -118,8 +119,22 @@ public sealed partial class OrderGrain(
             return await RefuseAsync(draft, soldOut, now);
         }
 
-        var customer = await GrainFactory.GetGrainCached<ICustomerAccountGrain>(command.CustomerId).FindProfileAsync()
-            ?? throw new NotFoundException("customer", command.CustomerId);
+        var account = GrainFactory.GetGrainCached<ICustomerAccountGrain>(command.CustomerId);
+        var customer = await account.FindProfileAsync();
+        if (customer is null)
+        {
+            // A buyer the OMS has never seen: refused, or given an account, as the channel says.
+            var rules = newCustomers.Value.For(draft.Channel);
+            if (rules.UnknownCustomers != UnknownCustomerPolicy.Create)
+            {
+                throw new NotFoundException("customer", command.CustomerId);
+            }
+
+            customer = await account.OpenIfUnknownAsync(rules.AccountFor(command.CustomerId, draft.ShipTo));
+            draft.History.Add(new OrderHistoryEntry(draft.History.Count + 1, now, "customer_account_opened", "channel:" + draft.Channel,
+                $"account {customer.CustomerId} opened for channel {draft.Channel}: tier {customer.Tier}, credit limit {customer.CreditLimitMinor}", draft.Status, draft.Status));
+        }
+
         draft.PaymentTerms = customer.PaymentTerms;
         draft.PaymentTermDays = PaymentTerms.Days(customer.PaymentTerms) ?? 0;
         if (customer.Blocked)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -47,12 +48,12 @@ public sealed class ChannelReturnPolicy
 public sealed record ReturnRules(int WindowDays, bool RequireApproval);
 
 /// <summary>Checks <see cref="ReturnPolicyOptions"/> when the host starts; each failure names its configuration key.</summary>
-internal sealed class ReturnPolicyOptionsValidator : IValidateOptions<ReturnPolicyOptions>
+internal sealed class ReturnPolicyOptionsValidator(IConfiguration? configuration = null) : IValidateOptions<ReturnPolicyOptions>
 {
     public ValidateOptionsResult Validate(string? name, ReturnPolicyOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
+        var failures = ChannelOverrideCheck.Unreadable<ChannelReturnPolicy>(configuration, ReturnPolicyOptions.SectionName).ToList();
         CheckWindow("WindowDays", options.WindowDays);
         foreach (var (channel, policy) in options.Channels)
         {

@@ -64,6 +64,9 @@ public sealed class HostSettingsTests
     [InlineData("--OrderGrains:Returns:WindowDays=0", "OrderGrains:Returns:WindowDays")]
     [InlineData("--OrderGrains:Returns:Channels:pos:WindowDays=5000", "OrderGrains:Returns:Channels:pos:WindowDays")]
     [InlineData("--OrderGrains:Returns:RequireApproval=sometimes", "OrderGrains:Returns:RequireApproval")]
+    [InlineData("--OrderGrains:Returns:Channels:pos:RequireApproval=sometimes", "OrderGrains:Returns:Channels:pos:RequireApproval is 'sometimes'")]
+    [InlineData("--OrderGrains:Customers:Channels:marketplace:UnknownCustomers=Maybe", "OrderGrains:Customers:Channels:marketplace:UnknownCustomers")]
+    [InlineData("--OrderGrains:Customers:CreditLimitMinor=-100", "OrderGrains:Customers:CreditLimitMinor")]
     public async Task An_options_value_that_fails_validation_stops_start_up_naming_its_key(string setting, string key)
     {
         var error = await Assert.ThrowsAsync<HostSettingsException>(() => OrderGrainsHost.StartAsync(ValidElseWhere(setting)));
