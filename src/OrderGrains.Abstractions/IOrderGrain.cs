@@ -22,10 +22,11 @@ public interface IOrderGrain : IGrainWithStringKey
     Task<OrderSnapshot> CancelByOperatorAsync(string actor, string reason);
 
     /// <summary>
-    /// Records <paramref name="approver"/>'s approval of an ON_HOLD order; with enough distinct approvers the order
-    /// proceeds to PENDING_PAYMENT and its reservation timeout starts. The same approver again changes nothing.
+    /// Approves the next step of an ON_HOLD order's approval chain; the approver must hold the role the step needs
+    /// (<see cref="RuleViolationException"/> otherwise). After the last step the order proceeds to PENDING_PAYMENT and
+    /// its reservation timeout starts. One person approves at most one step: the same approver again changes nothing.
     /// </summary>
-    Task<OrderSnapshot> ApproveHoldAsync(string approver);
+    Task<OrderSnapshot> ApproveHoldAsync(HoldApproval approval);
 
     /// <summary>An operator refuses an ON_HOLD order: it is cancelled and releases everything it holds.</summary>
     Task<OrderSnapshot> RejectHoldAsync(string approver, string reason);

@@ -64,7 +64,8 @@ public sealed record ConfirmPaymentCommand([property: Id(0)] string PaymentRefer
 /// <summary>
 /// An order as the wire shows it. <paramref name="Allocations"/> are units per SKU and warehouse reserved or shipped;
 /// <paramref name="Backordered"/> units wait for stock; <paramref name="Approvers"/> of a hold so far, of
-/// <paramref name="ApprovalsRequired"/>.
+/// <paramref name="ApprovalsRequired"/>: approver i approved step i of <paramref name="ApprovalSteps"/> (the role each
+/// step needs). <paramref name="HoldDetails"/> says why the order is held (which review rule, which limit).
 /// </summary>
 /// <remarks>
 /// <paramref name="Version"/> grows by one with every visible change. An order on <paramref name="PaymentTerms"/> ships
@@ -104,7 +105,9 @@ public sealed record OrderSnapshot(
     [property: Id(26)] long InvoicedMinor = 0,
     [property: Id(27)] long BalanceDueMinor = 0,
     [property: Id(28)] IReadOnlyList<PaymentRecord>? Payments = null,
-    [property: Id(29)] IReadOnlyList<ExchangeRecord>? Exchanges = null);
+    [property: Id(29)] IReadOnlyList<ExchangeRecord>? Exchanges = null,
+    [property: Id(40)] IReadOnlyList<string>? ApprovalSteps = null,
+    [property: Id(41)] string? HoldDetails = null);
 
 /// <summary>A payment against the invoice of an order on payment terms; <paramref name="PaymentReference"/> is its idempotency key.</summary>
 [GenerateSerializer]

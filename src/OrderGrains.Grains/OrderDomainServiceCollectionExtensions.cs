@@ -26,6 +26,7 @@ public static class OrderDomainServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrderOptions>, OrderOptionsValidator>());
         services.AddReturnPolicy();
         services.AddNewCustomerRules();
+        services.AddReviewRules();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StockHints>();
         if (!services.Any(s => s.ServiceType == typeof(SiloShutdown)))

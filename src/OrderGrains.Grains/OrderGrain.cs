@@ -23,6 +23,7 @@ public sealed partial class OrderGrain(
     IOptions<OrderOptions> options,
     IOptions<ReturnPolicyOptions> returnPolicy,
     IOptions<NewCustomerOptions> newCustomers,
+    IOptions<ReviewOptions> reviewOptions,
     TimeProvider clock,
     StockHints hints,
     SiloShutdown shutdown,
@@ -301,14 +302,18 @@ public sealed partial class OrderGrain(
         return _published!;
     }
 
-    /// <summary>Records an approval; the last required one moves the order to PENDING_PAYMENT with a fresh reservation timeout.</summary>
-    public async Task<OrderSnapshot> ApproveHoldAsync(string approver)
+    /// <summary>
+    /// Approves the next step of the hold's approval chain if the approver holds its role; the last step moves the order to
+    /// PENDING_PAYMENT with a fresh reservation timeout. One person approves one step at most.
+    /// </summary>
+    public async Task<OrderSnapshot> ApproveHoldAsync(HoldApproval approval)
     {
-        if (string.IsNullOrWhiteSpace(approver))
+        if (approval is null || string.IsNullOrWhiteSpace(approval.Approver))
         {
             throw new DomainValidationException("approver", "is required: approvals name the operator");
         }
 
+        var approver = approval.Approver;
         await EnsurePlacedAsync();
         OrderTransitions.Next(OrderId, Order.Status, OrderTrigger.ApproveHold);
         if (Order.Approvers.Contains(approver, StringComparer.Ordinal))
@@ -316,9 +321,20 @@ public sealed partial class OrderGrain(
             return _published!;
         }
 
-        if (Order.Approvers.Count + 1 < Math.Max(1, Order.ApprovalsRequired))
+        var steps = Order.ApprovalSteps.Count > 0 ? Order.ApprovalSteps : ReviewRules.LegacyChain(Order.ApprovalsRequired);
+        var step = Math.Min(Order.Approvers.Count, steps.Count - 1);
+        var role = steps[step];
+        if (!ReviewRoles.Qualifies(role, approval.Roles ?? []))
         {
-            await TransitionAsync(OrderTrigger.RecordApproval, "approval", approver, $"approval {Order.Approvers.Count + 1} of {Order.ApprovalsRequired}", () => Order.Approvers.Add(approver));
+            var held = approval.Roles is { Count: > 0 } roles ? string.Join(", ", roles) : "no role";
+            throw new RuleViolationException(
+                $"order '{OrderId}'",
+                $"approval step {step + 1} of {steps.Count} needs the {role} role; {approver} has {held}");
+        }
+
+        if (step + 1 < steps.Count)
+        {
+            await TransitionAsync(OrderTrigger.RecordApproval, "approval", approver, $"step {step + 1} of {steps.Count} ({role}) approved; next: {steps[step + 1]}", () => Order.Approvers.Add(approver));
             return _published!;
         }
 
@@ -329,10 +345,11 @@ public sealed partial class OrderGrain(
             await RegisterExpiryReminderAsync(due);
         }
 
-        await TransitionAsync(OrderTrigger.ApproveHold, "approved", approver, $"hold {Order.HoldReason} approved", () =>
+        await TransitionAsync(OrderTrigger.ApproveHold, "approved", approver, $"hold {Order.HoldReason} approved (step {step + 1} of {steps.Count}, {role})", () =>
         {
             Order.Approvers.Add(approver);
             Order.HoldReason = HoldReason.Unspecified;
+            Order.HoldDetails = null;
             Order.HoldExpiresAt = null;
             Order.ReservationExpiresAt = expiresAt;
         });
@@ -1099,7 +1116,9 @@ public sealed partial class OrderGrain(
             return;
         }
 
-        var review = decision == CreditDecision.Accepted ? ReviewReason(lines, priced, total) : null;
+        // Counted for every order the credit check let through, so the velocity rules see held orders too.
+        var reviewReason = decision is CreditDecision.Accepted or CreditDecision.OverLimit or CreditDecision.Overdue ? await ReviewReasonAsync(lines, priced, total) : null;
+        var review = decision == CreditDecision.Accepted ? reviewReason : null;
         var trigger = decision == CreditDecision.OverLimit ? OrderTrigger.HoldForCredit
             : decision == CreditDecision.Overdue ? OrderTrigger.HoldForOverdue
             : review is not null ? OrderTrigger.HoldForReview
@@ -1137,7 +1156,15 @@ public sealed partial class OrderGrain(
                 _ => HoldReason.Unspecified,
             };
             Order.HoldExpiresAt = holdExpiresAt;
-            Order.ApprovalsRequired = held ? (_options.DualApprovalThresholdMinor > 0 && total > _options.DualApprovalThresholdMinor ? 2 : 1) : 0;
+            Order.ApprovalSteps = held ? ReviewRules.ChainFor(total, reviewOptions.Value, _options.DualApprovalThresholdMinor) : [];
+            Order.ApprovalsRequired = Order.ApprovalSteps.Count;
+            Order.HoldDetails = trigger switch
+            {
+                OrderTrigger.HoldForCredit => $"open exposure with this order is over the customer's credit limit",
+                OrderTrigger.HoldForReview => reviewReason,
+                OrderTrigger.HoldForOverdue => "an invoice of the customer is past due",
+                _ => null,
+            };
             Order.Lines = priced;
             Order.TotalMinor = total;
             Order.Progress = [.. priced.Zip(results).Select(x => new SkuProgress { Sku = x.First.Sku, Open = [.. x.Second.Allocations], ReservationVersion = x.Second.Version })];
@@ -1159,6 +1186,45 @@ public sealed partial class OrderGrain(
         {
             await ReleaseCoreAsync(SystemActor);
         }
+    }
+
+    /// <summary>
+    /// Every review rule the order trips, joined, or null: its total or a discount against list price, a blocked address
+    /// or a country not served, too many orders from the customer or to the address within the velocity window.
+    /// </summary>
+    private async Task<string?> ReviewReasonAsync(IReadOnlyList<OrderLine> requested, IReadOnlyList<OrderLine> priced, long total)
+    {
+        var rules = reviewOptions.Value;
+        var reasons = new List<string>();
+        if (ReviewReason(requested, priced, total) is { } amount)
+        {
+            reasons.Add(amount);
+        }
+
+        if (ReviewRules.AddressReason(Order.ShipTo, rules) is { } address)
+        {
+            reasons.Add(address);
+        }
+
+        if (rules.MaxOrdersPerCustomer > 0)
+        {
+            var count = await GrainFactory.GetGrainCached<IOrderVelocityGrain>("customer:" + Order.CustomerId).CountAsync(OrderId, Order.CreatedAt, rules.VelocityWindow);
+            if (count > rules.MaxOrdersPerCustomer)
+            {
+                reasons.Add($"{count} orders from customer {Order.CustomerId} within {rules.VelocityWindow} (at most {rules.MaxOrdersPerCustomer})");
+            }
+        }
+
+        if (rules.MaxOrdersPerAddress > 0 && Order.ShipTo is { } shipTo)
+        {
+            var count = await GrainFactory.GetGrainCached<IOrderVelocityGrain>("address:" + ReviewRules.AddressKeyOf(shipTo)).CountAsync(OrderId, Order.CreatedAt, rules.VelocityWindow);
+            if (count > rules.MaxOrdersPerAddress)
+            {
+                reasons.Add($"{count} orders to {shipTo.Line1}, {shipTo.PostalCode} within {rules.VelocityWindow} (at most {rules.MaxOrdersPerAddress})");
+            }
+        }
+
+        return reasons.Count == 0 ? null : string.Join("; ", reasons);
     }
 
     /// <summary>Why the order needs a person to look at it, or null: its total or a discount against list price.</summary>
@@ -1237,6 +1303,7 @@ public sealed partial class OrderGrain(
 
             Order.CancelReason = reason;
             Order.HoldReason = HoldReason.Unspecified;
+            Order.HoldDetails = null;
             Order.HoldExpiresAt = null;
             foreach (var progress in Order.Progress)
             {

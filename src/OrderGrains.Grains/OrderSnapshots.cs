@@ -37,7 +37,9 @@ internal static class OrderSnapshots
             order.ReceivableInvoicedMinor,
             OrderMoney.BalanceDue(order),
             [.. order.Payments],
-            [.. order.Exchanges.Where(e => e.Status != ExchangeStatus.Unspecified).Select(ExchangeRules.ToRecord)]);
+            [.. order.Exchanges.Where(e => e.Status != ExchangeStatus.Unspecified).Select(ExchangeRules.ToRecord)],
+            [.. order.ApprovalSteps],
+            order.HoldDetails);
 
     private static List<Allocation> Allocations(OrderState order)
     {

@@ -49,6 +49,12 @@ public sealed class OrderState
 
     public int ApprovalsRequired { get; set; }
 
+    /// <summary>The role each step of the current hold's approval chain needs, in order; <see cref="Approvers"/>[i] approved step i.</summary>
+    public List<string> ApprovalSteps { get; set; } = [];
+
+    /// <summary>Set only while ON_HOLD: why, in words (the review rule and its limit).</summary>
+    public string? HoldDetails { get; set; }
+
     /// <summary>Set only while ON_HOLD: when the undecided order is cancelled.</summary>
     public DateTimeOffset? HoldExpiresAt { get; set; }
 

@@ -151,7 +151,7 @@ public sealed class CreditSalesTests
         var held = (await oms.PlaceAsync("2", 1)).Order;
 
         Assert.Equal((OrderStatus.OnHold, HoldReason.OverdueReceivable), (held.Status, held.HoldReason));
-        var approved = await oms.Order("2").ApproveHoldAsync("credit-desk");
+        var approved = await oms.Order("2").ApproveHoldAsync(Oms.Reviewer("credit-desk"));
         Assert.Equal(OrderStatus.PendingPayment, approved.Status);
         Assert.Null(approved.ReservationExpiresAt);
         Assert.Equal(OrderStatus.Released, (await oms.Order("2").ReleaseAsync("ops")).Status);

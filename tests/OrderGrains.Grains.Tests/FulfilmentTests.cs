@@ -248,17 +248,17 @@ public sealed class FulfilmentTests
         Assert.Equal((OrderStatus.OnHold, HoldReason.ManualReview, 1), (small.Status, small.HoldReason, small.ApprovalsRequired));
         Assert.Equal((OrderStatus.OnHold, HoldReason.ManualReview, 2), (large.Status, large.HoldReason, large.ApprovalsRequired));
         Assert.NotNull(large.HoldExpiresAt);
-        Assert.Equal(OrderStatus.PendingPayment, (await oms.Order("small").ApproveHoldAsync("alice")).Status);
+        Assert.Equal(OrderStatus.PendingPayment, (await oms.Order("small").ApproveHoldAsync(Oms.Reviewer("alice"))).Status);
 
-        var once = await oms.Order("large").ApproveHoldAsync("alice");
-        var sameAgain = await oms.Order("large").ApproveHoldAsync("alice");
-        var twice = await oms.Order("large").ApproveHoldAsync("bob");
+        var once = await oms.Order("large").ApproveHoldAsync(Oms.Reviewer("alice"));
+        var sameAgain = await oms.Order("large").ApproveHoldAsync(Oms.Reviewer("alice"));
+        var twice = await oms.Order("large").ApproveHoldAsync(Oms.Reviewer("bob"));
 
         Assert.Equal((OrderStatus.OnHold, 1), (once.Status, once.Approvers.Count));
         Assert.Equal(once.Version, sameAgain.Version);
         Assert.Equal(OrderStatus.PendingPayment, twice.Status);
         Assert.Equal(["alice", "bob"], twice.Approvers);
-        await Assert.ThrowsAsync<DomainValidationException>(() => oms.Order("large").ApproveHoldAsync(""));
+        await Assert.ThrowsAsync<DomainValidationException>(() => oms.Order("large").ApproveHoldAsync(Oms.Reviewer("")));
         Assert.Equal(["held", "approval", "approved"], (await oms.Order("large").GetHistoryAsync()).Entries.Select(e => e.Event));
     }
 

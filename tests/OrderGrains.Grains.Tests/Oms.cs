@@ -41,6 +41,9 @@ internal sealed class Oms : IAsyncDisposable
 
     public IOrderGrain Order(string externalId, string channel = "web") => Grains.GetGrain<IOrderGrain>(OrderIds.For(channel, externalId));
 
+    /// <summary>An approval by <paramref name="approver"/> holding the reviewer role.</summary>
+    public static HoldApproval Reviewer(string approver) => new(approver, [ReviewRoles.Reviewer]);
+
     public static PlaceOrderCommand Command(string externalId, string customerId, params OrderLine[] lines) =>
         new("web", externalId, customerId, lines, Berlin, null, "EUR");
 

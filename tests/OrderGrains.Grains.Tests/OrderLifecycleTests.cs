@@ -112,7 +112,7 @@ public sealed class OrderLifecycleTests
         var payRejected = await Assert.ThrowsAsync<IllegalTransitionException>(() => oms.Order("rejected").ConfirmPaymentAsync(new ConfirmPaymentCommand("p", 500)));
         var cancelRejected = await Assert.ThrowsAsync<IllegalTransitionException>(() => oms.Order("rejected").CancelAsync("x"));
         var payCancelled = await Assert.ThrowsAsync<IllegalTransitionException>(() => oms.Order("cancelled").ConfirmPaymentAsync(new ConfirmPaymentCommand("p", 100)));
-        var approveRejected = await Assert.ThrowsAsync<IllegalTransitionException>(() => oms.Order("rejected").ApproveHoldAsync("ops-1"));
+        var approveRejected = await Assert.ThrowsAsync<IllegalTransitionException>(() => oms.Order("rejected").ApproveHoldAsync(Oms.Reviewer("ops-1")));
 
         Assert.Equal("Order 'web:rejected' cannot go from REJECTED to PAID (ConfirmPayment).", payRejected.Message);
         Assert.Equal((OrderStatus.Rejected, OrderStatus.Cancelled), (cancelRejected.From, cancelRejected.To));
@@ -129,7 +129,7 @@ public sealed class OrderLifecycleTests
         await oms.PlaceAsync("1", "c1", new OrderLine("SKU-1", 2, 100));
         await Assert.ThrowsAsync<IllegalTransitionException>(() => oms.Order("1").ConfirmPaymentAsync(new ConfirmPaymentCommand("p", 200)));
 
-        var approved = await oms.Order("1").ApproveHoldAsync("ops-1");
+        var approved = await oms.Order("1").ApproveHoldAsync(Oms.Reviewer("ops-1"));
         var paid = await oms.Order("1").ConfirmPaymentAsync(new ConfirmPaymentCommand("p", 200));
 
         Assert.Equal((OrderStatus.PendingPayment, HoldReason.Unspecified), (approved.Status, approved.HoldReason));

@@ -1,7 +1,12 @@
 namespace OrderGrains.Host.Admin;
 
-/// <summary>Marks an admin endpoint that changes something: viewers get 403.</summary>
+/// <summary>Marks an admin endpoint that changes something: only operator tokens may call it, others get 403.</summary>
 public sealed class RequiresOperatorAttribute : Attribute
+{
+}
+
+/// <summary>Marks an endpoint that decides a hold: operator, reviewer, supervisor or finance tokens; viewers get 403.</summary>
+public sealed class RequiresDeciderAttribute : Attribute
 {
 }
 
@@ -56,12 +61,16 @@ internal static class AdminAuthentication
                 return;
             }
 
-            if (admin.Role != AdminRole.Operator && context.GetEndpoint()?.Metadata.GetMetadata<RequiresOperatorAttribute>() is not null)
+            var metadata = context.GetEndpoint()?.Metadata;
+            if (!admin.Has(AdminRole.Operator) && metadata?.GetMetadata<RequiresOperatorAttribute>() is not null)
             {
-                await Results.Problem(
-                    statusCode: StatusCodes.Status403Forbidden,
-                    title: "Forbidden",
-                    detail: $"'{admin.Name}' is a viewer; this action needs an operator token.").ExecuteAsync(context);
+                await Forbidden(context, $"'{admin.Name}' is {Describe(admin)}; this action needs an operator token.");
+                return;
+            }
+
+            if (!admin.Has(AdminOperator.Deciding) && metadata?.GetMetadata<RequiresDeciderAttribute>() is not null)
+            {
+                await Forbidden(context, $"'{admin.Name}' is {Describe(admin)}; deciding a hold needs an operator, reviewer, supervisor or finance token.");
                 return;
             }
 
@@ -94,6 +103,11 @@ internal static class AdminAuthentication
         context.Response.Cookies.Delete(DashboardCookie, new CookieOptions { Path = OrleansDashboardPath });
         return Results.NoContent();
     }
+
+    private static Task Forbidden(HttpContext context, string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: detail).ExecuteAsync(context);
+
+    private static string Describe(AdminOperator admin) => admin.Role == AdminRole.Viewer ? "a viewer" : string.Join(", ", admin.RoleNames);
 
     private static AdminOperator? Authenticate(string header, AdminTokens tokens)
     {

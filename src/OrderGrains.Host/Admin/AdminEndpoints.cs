@@ -38,10 +38,10 @@ internal static class AdminEndpoints
 
         admin.MapGet("/overview", OverviewAsync).Produces<Overview>().WithSummary("Live figures for the dashboard: orders/s, latency, hot SKUs, ERP, activations.");
         admin.MapGet("/orders/{id}", OrderAsync).Produces<OrderView>().ProducesProblem(404).WithSummary("An order with its full history.");
-        admin.MapPost("/orders/{id}/approve", ApproveAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<OrderSnapshot>().ProducesProblem(409).WithSummary("Approves an ON_HOLD order as the calling operator.");
+        admin.MapPost("/orders/{id}/approve", ApproveAsync).WithMetadata(new RequiresDeciderAttribute()).Produces<OrderSnapshot>().ProducesProblem(409).WithSummary("Approves the next step of an ON_HOLD order's approval chain as the caller, who must hold that step's role (operator tokens count as reviewers); after the last step the order goes to PENDING_PAYMENT.");
         // Reject and cancel take an optional {"reason": ...} body, so they declare no Accepts: routing would
         // otherwise refuse a body-less POST as if the endpoint did not exist.
-        admin.MapPost("/orders/{id}/reject", RejectAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<OrderSnapshot>().ProducesProblem(409).WithSummary("Rejects an ON_HOLD order: it is cancelled and releases its stock.");
+        admin.MapPost("/orders/{id}/reject", RejectAsync).WithMetadata(new RequiresDeciderAttribute()).Produces<OrderSnapshot>().ProducesProblem(409).WithSummary("Rejects an ON_HOLD order: it is cancelled and releases its stock.");
         admin.MapPost("/orders/{id}/cancel", CancelAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<OrderSnapshot>().ProducesProblem(409).WithSummary("Cancels an order that has not been released.");
         admin.MapGet("/skus/{sku}", SkuAsync).Produces<SkuView>().ProducesProblem(404).WithSummary("A SKU pool: per-warehouse stock, reservations, the ledger tail and invariant status.");
         admin.MapGet("/warehouses/{id}", WarehouseAsync).Produces<WarehouseView>().ProducesProblem(404).WithSummary("A warehouse and its queue of pick packages.");
@@ -108,7 +108,7 @@ internal static class AdminEndpoints
 
     private static async Task<IResult> ApproveAsync(string id, HttpContext context, IGrainFactory grains)
     {
-        var order = await grains.GetGrainCached<IOrderGrain>(id).ApproveHoldAsync(ActorOf(context));
+        var order = await grains.GetGrainCached<IOrderGrain>(id).ApproveHoldAsync(new HoldApproval(ActorOf(context), context.Operator().RoleNames));
         return Results.Json(order, Json);
     }
 

@@ -3,18 +3,41 @@ using OrderGrains.Host.Security;
 
 namespace OrderGrains.Host.Admin;
 
-/// <summary>What an admin token allows. Numbers are never reused.</summary>
+/// <summary>What an admin token allows; a token may hold several (flags). Numbers are never reused.</summary>
+[Flags]
 public enum AdminRole
 {
-    /// <summary>Reads every /admin endpoint.</summary>
+    None = 0,
+
+    /// <summary>Reads every /admin endpoint (every role reads).</summary>
     Viewer = 1,
 
-    /// <summary>Also acts: approves, rejects, cancels, retries dead letters, edits campaigns.</summary>
+    /// <summary>Also acts: approves reviewer steps, rejects holds, cancels, retries dead letters, edits campaigns.</summary>
     Operator = 2,
+
+    /// <summary>Approves or rejects holds at a reviewer step.</summary>
+    Reviewer = 4,
+
+    /// <summary>Approves or rejects holds at a supervisor step.</summary>
+    Supervisor = 8,
+
+    /// <summary>Approves or rejects holds at a finance step.</summary>
+    Finance = 16,
 }
 
 /// <summary>The person or system behind a token; <see cref="Name"/> goes into order histories.</summary>
-public sealed record AdminOperator(string Name, AdminRole Role);
+public sealed record AdminOperator(string Name, AdminRole Role)
+{
+    /// <summary>The roles that decide holds (an approval chain's steps name them).</summary>
+    public const AdminRole Deciding = AdminRole.Operator | AdminRole.Reviewer | AdminRole.Supervisor | AdminRole.Finance;
+
+    /// <summary>Whether the token holds <paramref name="role"/>.</summary>
+    public bool Has(AdminRole role) => (Role & role) != 0;
+
+    /// <summary>The role names an order grain checks approval steps against ("operator", "reviewer", ...).</summary>
+    public IReadOnlyList<string> RoleNames =>
+        [.. Enum.GetValues<AdminRole>().Where(r => r != AdminRole.None && Role.HasFlag(r)).Select(r => r.ToString().ToLowerInvariant())];
+}
 
 /// <summary>
 /// The bearer tokens of the admin API, from <c>OrderGrains:Admin:Tokens</c> (each with Token, Name and Role). With
@@ -70,15 +93,10 @@ public sealed class AdminTokens
                 problems.Add($"{key}:Name is empty; name the operator (it is recorded in order histories).");
             }
 
-            AdminRole? role = roleText.ToLowerInvariant() switch
-            {
-                "viewer" => AdminRole.Viewer,
-                "operator" => AdminRole.Operator,
-                _ => null,
-            };
+            var role = ParseRoles(roleText);
             if (role is null)
             {
-                problems.Add($"{key}:Role is '{roleText}'; set 'viewer' (reads) or 'operator' (also acts).");
+                problems.Add($"{key}:Role is '{roleText}'; set viewer (reads), operator (also acts), or the review roles reviewer, supervisor, finance (several separated by commas).");
             }
 
             if (token is not null && name is not null && role is not null)
@@ -118,6 +136,32 @@ public sealed class AdminTokens
         }
 
         return found;
+    }
+
+    /// <summary>"operator" or "reviewer, supervisor" as flags; null when a name is unknown or none is given.</summary>
+    internal static AdminRole? ParseRoles(string text)
+    {
+        var roles = AdminRole.None;
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            AdminRole? role = part.ToLowerInvariant() switch
+            {
+                "viewer" => AdminRole.Viewer,
+                "operator" => AdminRole.Operator,
+                "reviewer" => AdminRole.Reviewer,
+                "supervisor" => AdminRole.Supervisor,
+                "finance" => AdminRole.Finance,
+                _ => null,
+            };
+            if (role is null)
+            {
+                return null;
+            }
+
+            roles |= role.Value;
+        }
+
+        return roles == AdminRole.None ? null : roles;
     }
 
     private static byte[] Digest(string token) => GeneratedTokenFile.Digest(token);

@@ -63,6 +63,8 @@ internal static partial class WireMapping
         }));
         wire.Approvers.AddRange(order.Approvers);
         wire.ApprovalsRequired = order.ApprovalsRequired;
+        wire.ApprovalSteps.AddRange(order.ApprovalSteps ?? []);
+        wire.HoldDetails = order.HoldDetails ?? string.Empty;
         if (order.HoldExpiresAt is { } holdExpires)
         {
             wire.HoldExpiresAt = Timestamp.FromDateTimeOffset(holdExpires);

@@ -25,6 +25,23 @@ public sealed class AdminTokensTests : IDisposable
     }
 
     [Fact]
+    public void A_token_may_hold_several_review_roles_separated_by_commas()
+    {
+        var tokens = AdminTokens.Load(Configuration(
+            ("0:Token", "sam-token-0123456789ab"), ("0:Name", "sam"), ("0:Role", "supervisor, Finance"),
+            ("1:Token", "rita-token-0123456789a"), ("1:Name", "rita"), ("1:Role", "reviewer")), Settings());
+
+        var sam = tokens.Authenticate("sam-token-0123456789ab")!;
+        Assert.Equal(AdminRole.Supervisor | AdminRole.Finance, sam.Role);
+        Assert.Equal(["supervisor", "finance"], sam.RoleNames);
+        Assert.True(sam.Has(AdminOperator.Deciding));
+        Assert.False(sam.Has(AdminRole.Operator));
+        Assert.Equal(["reviewer"], tokens.Authenticate("rita-token-0123456789a")!.RoleNames);
+        Assert.Null(AdminTokens.ParseRoles("reviewer,boss"));
+        Assert.Null(AdminTokens.ParseRoles(" , "));
+    }
+
+    [Fact]
     public void Every_wrong_token_setting_is_reported_at_once()
     {
         var error = Assert.Throws<HostSettingsException>(() => AdminTokens.Load(Configuration(
