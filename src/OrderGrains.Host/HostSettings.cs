@@ -94,6 +94,12 @@ public sealed record HostSettings(StorageKind Storage, string DataDirectory, str
             problems.Add("OrderGrains:Cluster:SiloPort and OrderGrains:Cluster:GatewayPort need a fixed port (other silos connect to it); 0 is not allowed.");
         }
 
+        var advertised = configuration["OrderGrains:Cluster:AdvertisedAddress"] is { Length: > 0 } advertisedText ? advertisedText : null;
+        if (advertised is not null && (!System.Net.IPAddress.TryParse(advertised, out var advertisedIp) || advertisedIp.Equals(System.Net.IPAddress.Any) || advertisedIp.Equals(System.Net.IPAddress.IPv6Any)))
+        {
+            problems.Add($"OrderGrains:Cluster:AdvertisedAddress is '{advertised}'; set the IP address other silos reach this one at (not 0.0.0.0).");
+        }
+
         var clusterId = ReadName(configuration, "OrderGrains:Cluster:ClusterId", problems);
         var serviceId = ReadName(configuration, "OrderGrains:Cluster:ServiceId", problems);
         foreach (var (old, now) in MovedKeys)
@@ -117,7 +123,7 @@ public sealed record HostSettings(StorageKind Storage, string DataDirectory, str
             throw new HostSettingsException(problems);
         }
 
-        return new HostSettings(storage!.Value, dataDirectory, postgres, schema, grpcPort, adminPort, listen, new ClusterSettings(clusterId, serviceId, siloPort, gatewayPort));
+        return new HostSettings(storage!.Value, dataDirectory, postgres, schema, grpcPort, adminPort, listen, new ClusterSettings(clusterId, serviceId, siloPort, gatewayPort, advertised));
     }
 
     private static string ReadName(IConfiguration configuration, string key, List<string> problems)
@@ -152,8 +158,10 @@ public sealed record HostSettings(StorageKind Storage, string DataDirectory, str
 /// <summary>
 /// The silo's place in an Orleans cluster (<c>OrderGrains:Cluster:*</c>): silos with the same ids on one membership
 /// table form one cluster; the silo port carries silo-to-silo traffic, the gateway port Orleans clients.
+/// <paramref name="AdvertisedAddress"/> is the address other silos (and the membership table) know this one by; null:
+/// the listen address, or loopback when listening on every address.
 /// </summary>
-public sealed record ClusterSettings(string ClusterId, string ServiceId, int SiloPort, int GatewayPort)
+public sealed record ClusterSettings(string ClusterId, string ServiceId, int SiloPort, int GatewayPort, string? AdvertisedAddress = null)
 {
     public const string DefaultName = "ordergrains";
     public const int DefaultSiloPort = 11111;

@@ -60,7 +60,7 @@ public sealed class HostStorage : IAsyncDisposable
                             options.ClusterId = cluster.ClusterId;
                             options.ServiceId = cluster.ServiceId;
                         })
-                        .ConfigureEndpoints(Advertised(settings), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: IsAny(settings))
+                        .ConfigureEndpoints(Advertised(settings, cluster), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: IsAny(settings))
                         .UseOrderGrainsPostgresClustering(postgresOptions)
                         .UseOrderGrainsStorage(postgres)
                         .UseOrderGrainsPostgresReminders(postgresOptions));
@@ -76,8 +76,14 @@ public sealed class HostStorage : IAsyncDisposable
         }
     }
 
-    // Other silos connect to the advertised address, so "any address" cannot be it; loopback serves one machine.
-    private static IPAddress Advertised(HostSettings settings) => IsAny(settings) ? IPAddress.Loopback : IPAddress.Parse(settings.ListenAddress);
+    /// <summary>
+    /// The address other silos connect to: the configured one, else the listen address; "any address" cannot be it, so
+    /// then loopback, which serves the silos of one machine.
+    /// </summary>
+    public static IPAddress Advertised(HostSettings settings, ClusterSettings cluster) =>
+        cluster.AdvertisedAddress is { } configured ? IPAddress.Parse(configured)
+        : IsAny(settings) ? IPAddress.Loopback
+        : IPAddress.Parse(settings.ListenAddress);
 
     private static bool IsAny(HostSettings settings) => IPAddress.Parse(settings.ListenAddress).Equals(IPAddress.Any);
 

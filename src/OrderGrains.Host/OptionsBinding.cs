@@ -16,6 +16,10 @@ internal static class OptionsBinding
     public const string GrainCollectionSection = "OrderGrains:Silo:GrainCollection";
     public const string RemindersSection = "OrderGrains:Silo:Reminders";
     public const string DashboardSection = "OrderGrains:Dashboard";
+    public const string MembershipSection = "OrderGrains:Silo:Membership";
+
+    /// <summary>How long one probe of another silo may take before it counts as missed (Orleans' default: 5 s).</summary>
+    public static readonly TimeSpan DefaultProbeTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Requests one activation lets wait before callers get <c>LimitExceededException</c> (Orleans' default is no limit).</summary>
     public const int DefaultMaxEnqueuedRequests = 20_000;
@@ -27,6 +31,7 @@ internal static class OptionsBinding
         [typeof(GrainCollectionOptions)] = GrainCollectionSection,
         [typeof(ReminderOptions)] = RemindersSection,
         [typeof(DashboardOptions)] = DashboardSection,
+        [typeof(ClusterMembershipOptions)] = MembershipSection,
     };
 
     /// <summary>Binds and validates the Orleans options we set; Orleans' own validators still run when the silo starts.</summary>
@@ -48,6 +53,25 @@ internal static class OptionsBinding
             .ValidateOnStart();
         services.AddOptions<ReminderOptions>().BindConfiguration(RemindersSection)
             .Validate(o => o.MinimumReminderPeriod > TimeSpan.Zero, "ReminderOptions.MinimumReminderPeriod must be positive.")
+            .ValidateOnStart();
+        // Failure detection: a silo missing 3 probes of 2 s each is suspected and, with the votes of its probers, declared
+        // dead: about 6-8 s after it stopped answering on this machine kind (Orleans' defaults take about 15 s). The
+        // membership table is re-read every 10 s and every silo writes its I-am-alive time every 10 s, so
+        // /admin/cluster's lastAliveAt is at most that old.
+        services.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = DefaultProbeTimeout;
+            o.NumMissedProbesLimit = 3;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(10);
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
+        });
+        services.AddOptions<ClusterMembershipOptions>().BindConfiguration(MembershipSection)
+            .Validate(o => o.ProbeTimeout > TimeSpan.Zero, "ClusterMembershipOptions.ProbeTimeout must be positive.")
+            .Validate(o => o.NumMissedProbesLimit >= 1, "ClusterMembershipOptions.NumMissedProbesLimit must be at least 1.")
+            .Validate(o => o.NumVotesForDeathDeclaration >= 1, "ClusterMembershipOptions.NumVotesForDeathDeclaration must be at least 1.")
+            .Validate(o => o.NumProbedSilos >= 1, "ClusterMembershipOptions.NumProbedSilos must be at least 1.")
+            .Validate(o => o.TableRefreshTimeout > TimeSpan.Zero, "ClusterMembershipOptions.TableRefreshTimeout must be positive.")
+            .Validate(o => o.IAmAliveTablePublishTimeout > TimeSpan.Zero, "ClusterMembershipOptions.IAmAliveTablePublishTimeout must be positive.")
             .ValidateOnStart();
         services.AddOptions<DashboardOptions>().BindConfiguration(DashboardSection)
             .Validate(o => o.CounterUpdateIntervalMs >= 1000, "DashboardOptions.CounterUpdateIntervalMs must be at least 1000.")

@@ -8,6 +8,7 @@ using OrderGrains.Host.Admission;
 using OrderGrains.Host.Dashboard;
 using OrderGrains.Host.Grpc;
 using OrderGrains.Host.Security;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using OrderGrains.Storage;
 using Orleans.Dashboard;
 
@@ -76,6 +77,7 @@ public static class OrderGrainsHost
             builder.Services.AddSingleton<SiloFigures>();
             builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloFigures>());
             builder.Services.AddSingleton<SiloReadiness>();
+            builder.Services.AddSingleton<ClusterMembers>();
             builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloReadiness>());
             builder.Services.AddOrderGrainsOptions();
             builder.Services.AddOpenApi();
@@ -89,6 +91,7 @@ public static class OrderGrainsHost
                 silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.AddDashboard();
+                silo.UseSiloMetadata(ClusterMembers.Metadata(settings, certificate is not null));
                 clusterTls?.Apply(silo);
             });
             builder.Services.AddSingleton(storage);

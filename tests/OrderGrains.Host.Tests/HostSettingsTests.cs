@@ -67,6 +67,10 @@ public sealed class HostSettingsTests
     [InlineData("--OrderGrains:Returns:Channels:pos:RequireApproval=sometimes", "OrderGrains:Returns:Channels:pos:RequireApproval is 'sometimes'")]
     [InlineData("--OrderGrains:Customers:Channels:marketplace:UnknownCustomers=Maybe", "OrderGrains:Customers:Channels:marketplace:UnknownCustomers")]
     [InlineData("--OrderGrains:Customers:CreditLimitMinor=-100", "OrderGrains:Customers:CreditLimitMinor")]
+    [InlineData("--OrderGrains:Silo:Membership:ProbeTimeout=00:00:00", "OrderGrains:Silo:Membership:ProbeTimeout")]
+    [InlineData("--OrderGrains:Silo:Membership:NumMissedProbesLimit=0", "OrderGrains:Silo:Membership:NumMissedProbesLimit")]
+    [InlineData("--OrderGrains:Cluster:AdvertisedAddress=0.0.0.0", "OrderGrains:Cluster:AdvertisedAddress is '0.0.0.0'")]
+    [InlineData("--OrderGrains:Cluster:AdvertisedAddress=silo-1", "OrderGrains:Cluster:AdvertisedAddress is 'silo-1'")]
     public async Task An_options_value_that_fails_validation_stops_start_up_naming_its_key(string setting, string key)
     {
         var error = await Assert.ThrowsAsync<HostSettingsException>(() => OrderGrainsHost.StartAsync(ValidElseWhere(setting)));

@@ -63,6 +63,7 @@ public sealed class AdminApiTests(AdminHost fixture) : IClassFixture<AdminHost>,
         { "POST", "admin/campaigns", true },
         { "POST", "admin/campaigns/{campaign}/close", true },
         { "GET", "admin/runtime", false },
+        { "GET", "admin/cluster", false },
         { "GET", "admin/erp", false },
         { "GET", "admin/erp/dead-letters", false },
         { "POST", "admin/erp/dead-letters/{event}/retry", true },
@@ -431,7 +432,7 @@ public sealed class AdminApiTests(AdminHost fixture) : IClassFixture<AdminHost>,
         var document = JsonNode.Parse(await _http.GetStringAsync("openapi/v1.json"))!;
 
         var paths = document["paths"]!.AsObject().Select(p => p.Key).ToList();
-        foreach (var path in new[] { "/admin/overview", "/admin/orders/{id}", "/admin/orders/{id}/approve", "/admin/skus/{sku}", "/admin/warehouses/{id}", "/admin/customers/{id}", "/admin/customers/{id}/receivables", "/admin/campaigns", "/admin/campaigns/{id}/close", "/admin/runtime", "/admin/erp", "/admin/erp/dead-letters", "/admin/erp/dead-letters/{id}/retry" })
+        foreach (var path in new[] { "/admin/overview", "/admin/orders/{id}", "/admin/orders/{id}/approve", "/admin/skus/{sku}", "/admin/warehouses/{id}", "/admin/customers/{id}", "/admin/customers/{id}/receivables", "/admin/campaigns", "/admin/campaigns/{id}/close", "/admin/runtime", "/admin/cluster", "/admin/erp", "/admin/erp/dead-letters", "/admin/erp/dead-letters/{id}/retry" })
         {
             Assert.Contains(path, paths);
         }
