@@ -14,3 +14,30 @@ public static class InventoryStreams
 [Immutable]
 [Alias("ordergrains.ShortageAlert")]
 public sealed record ShortageAlert([property: Id(0)] string Sku, [property: Id(1)] string WarehouseId, [property: Id(2)] int Shortfall, [property: Id(3)] string Cause, [property: Id(4)] DateTimeOffset At);
+
+/// <summary>
+/// The sold-out hints of the silo it runs on (one instance per silo, an Orleans grain service): other silos tell it
+/// when a hot grain of theirs turned sold out or available again, so every silo's intake refuses sold-out orders
+/// without a call to the silo that hosts the hot grain.
+/// </summary>
+public interface IStockHintsService : Orleans.Services.IGrainService
+{
+    /// <summary>Applies a hint from another silo (fire and forget: a lost hint only sends orders down the full path until the next one).</summary>
+    [Orleans.Concurrency.OneWay]
+    Task ApplyAsync(StockHintUpdate update);
+}
+
+/// <summary>
+/// A hot grain's figure for other silos: a SKU's free units (<paramref name="Campaign"/> null) or a campaign's remaining
+/// quota for <paramref name="Sku"/> within its window; <paramref name="Forget"/> drops a closed campaign's hint.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.StockHintUpdate")]
+public sealed record StockHintUpdate(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] long Figure,
+    [property: Id(2)] string? Campaign = null,
+    [property: Id(3)] DateTimeOffset StartsAt = default,
+    [property: Id(4)] DateTimeOffset EndsAt = default,
+    [property: Id(5)] bool Forget = false);

@@ -29,6 +29,13 @@ public static class OrderDomainServiceCollectionExtensions
         services.AddReviewRules();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StockHints>();
+        if (!services.Any(s => s.ServiceType == typeof(StockHintsBroadcast)))
+        {
+            // The cluster's sold-out hints: one grain service per silo receives, a client sends to every other silo.
+            services.AddGrainService<StockHintsService>();
+            services.AddSingleton<StockHintsBroadcast>();
+        }
+
         if (!services.Any(s => s.ServiceType == typeof(SiloShutdown)))
         {
             services.AddSingleton<SiloShutdown>();

@@ -4,37 +4,95 @@ using OrderGrains.Abstractions;
 namespace OrderGrains.Grains;
 
 /// <summary>
-/// What the hot grains of this silo last said about selling out: free units per SKU and remaining units per
-/// campaign. Order grains read it to reject a sold-out order without queueing at the hot grain that would refuse it.
+/// What the hot grains of the cluster last said about selling out: free units per SKU and remaining units per
+/// campaign. Order grains and the intake read it to reject a sold-out order without queueing at the hot grain that
+/// would refuse it.
 /// </summary>
 /// <remarks>
 /// A hint is written by the one activation that owns the figure, right after each of its decisions, so it lags the
 /// truth by at most the decision being made. It only ever short-cuts a refusal: "sold out" means no warehouse had a
 /// free unit (a stale hint says so only while a release is landing, which is the same as the order arriving a moment
-/// earlier); anything else sends the order down the full path. One silo's hints cover the grains it hosts; a cluster
-/// would have to broadcast them.
+/// earlier); anything else sends the order down the full path.
+/// <para>
+/// A cluster shares the hints: when a figure turns sold out or available again (and when a SKU or campaign is first
+/// seen), this silo tells every other active silo's <see cref="IStockHintsService"/> (see
+/// <see cref="StockHintsBroadcast"/>). Hints learnt that way expire after <see cref="RemoteHintLifetime"/>: a lost
+/// "available again" must not refuse orders for long, and once a hint expires the next order takes the full path,
+/// whose decision publishes (and re-broadcasts) the figure again.
+/// </para>
 /// </remarks>
-public sealed class StockHints
+public sealed class StockHints(TimeProvider clock, IServiceProvider? services = null)
 {
-    private readonly ConcurrentDictionary<string, long> _freeUnits = new(StringComparer.Ordinal);
+    /// <summary>How long a hint from another silo stands without being repeated.</summary>
+    public static readonly TimeSpan RemoteHintLifetime = TimeSpan.FromSeconds(3);
+
+    private readonly ConcurrentDictionary<string, Figure> _freeUnits = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CampaignHint> _campaigns = new(StringComparer.Ordinal);
 
+    // What this silo last told the others, per SKU and per campaign: only a change of these is broadcast.
+    private readonly ConcurrentDictionary<string, bool> _toldSoldOut = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (bool SoldOut, DateTimeOffset StartsAt, DateTimeOffset EndsAt)> _toldCampaigns = new(StringComparer.Ordinal);
+    private StockHintsBroadcast? _broadcast;
+
     /// <summary>Called by the SKU pool after a decision.</summary>
-    public void Publish(string sku, long freeUnits) => _freeUnits[sku] = freeUnits;
+    public void Publish(string sku, long freeUnits)
+    {
+        _freeUnits[sku] = new Figure(freeUnits, DateTimeOffset.MaxValue);
+        var soldOut = freeUnits <= 0;
+        if (!_toldSoldOut.TryGetValue(sku, out var told) || told != soldOut)
+        {
+            _toldSoldOut[sku] = soldOut;
+            Broadcast()?.Send(new StockHintUpdate(sku, freeUnits));
+        }
+    }
 
     /// <summary>Called by an open campaign after a decision; <paramref name="remaining"/> counts units left of its quota.</summary>
-    public void PublishCampaign(string campaignId, string sku, long remaining, DateTimeOffset startsAt, DateTimeOffset endsAt) =>
-        _campaigns[campaignId] = new CampaignHint(sku, remaining, startsAt, endsAt);
+    public void PublishCampaign(string campaignId, string sku, long remaining, DateTimeOffset startsAt, DateTimeOffset endsAt)
+    {
+        _campaigns[campaignId] = new CampaignHint(sku, remaining, startsAt, endsAt, DateTimeOffset.MaxValue);
+        var state = (remaining <= 0, startsAt, endsAt);
+        if (!_toldCampaigns.TryGetValue(campaignId, out var told) || told != state)
+        {
+            _toldCampaigns[campaignId] = state;
+            Broadcast()?.Send(new StockHintUpdate(sku, remaining, campaignId, startsAt, endsAt));
+        }
+    }
 
     /// <summary>Called by a campaign that closed: its refusals name the closing, so they take the full path.</summary>
-    public void ForgetCampaign(string campaignId) => _campaigns.TryRemove(campaignId, out _);
+    public void ForgetCampaign(string campaignId)
+    {
+        _campaigns.TryRemove(campaignId, out _);
+        if (_toldCampaigns.TryRemove(campaignId, out _))
+        {
+            Broadcast()?.Send(new StockHintUpdate(string.Empty, 0, campaignId, Forget: true));
+        }
+    }
+
+    /// <summary>A hint another silo broadcast: it stands for <see cref="RemoteHintLifetime"/> unless this silo's own grains say otherwise sooner.</summary>
+    public void Apply(StockHintUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var expiresAt = clock.GetUtcNow() + RemoteHintLifetime;
+        if (update.Campaign is null)
+        {
+            _freeUnits[update.Sku] = new Figure(update.Figure, expiresAt);
+        }
+        else if (update.Forget)
+        {
+            _campaigns.TryRemove(update.Campaign, out _);
+        }
+        else
+        {
+            _campaigns[update.Campaign] = new CampaignHint(update.Sku, update.Figure, update.StartsAt, update.EndsAt, expiresAt);
+        }
+    }
 
     /// <summary>True only when the SKU's pool last reported no free unit at all.</summary>
-    public bool IsSoldOut(string sku) => _freeUnits.TryGetValue(sku, out var free) && free <= 0;
+    public bool IsSoldOut(string sku) => _freeUnits.TryGetValue(sku, out var free) && free.Units <= 0 && free.ExpiresAt > clock.GetUtcNow();
 
     /// <summary>True only when the campaign, inside its window, last reported its quota used up, and the order buys its SKU.</summary>
     public bool IsCampaignExhausted(string campaignId, IReadOnlyList<OrderLine> lines, DateTimeOffset now) =>
-        _campaigns.TryGetValue(campaignId, out var hint) && hint.Remaining <= 0 && now >= hint.StartsAt && now < hint.EndsAt
+        _campaigns.TryGetValue(campaignId, out var hint) && hint.Remaining <= 0 && now >= hint.StartsAt && now < hint.EndsAt && hint.ExpiresAt > now
         && lines.Any(l => string.Equals(l.Sku, hint.Sku, StringComparison.Ordinal));
 
     /// <summary>
@@ -70,5 +128,10 @@ public sealed class StockHints
     /// <summary>True when the SKU's pool has published a figure (it has warehouses).</summary>
     public bool IsKnown(string sku) => _freeUnits.ContainsKey(sku);
 
-    private sealed record CampaignHint(string Sku, long Remaining, DateTimeOffset StartsAt, DateTimeOffset EndsAt);
+    // Resolved on first use: the broadcaster is a grain-service client, which exists only inside a silo.
+    private StockHintsBroadcast? Broadcast() => _broadcast ??= services?.GetService(typeof(StockHintsBroadcast)) as StockHintsBroadcast;
+
+    private readonly record struct Figure(long Units, DateTimeOffset ExpiresAt);
+
+    private sealed record CampaignHint(string Sku, long Remaining, DateTimeOffset StartsAt, DateTimeOffset EndsAt, DateTimeOffset ExpiresAt);
 }
