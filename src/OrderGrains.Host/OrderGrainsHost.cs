@@ -8,6 +8,7 @@ using OrderGrains.Host.Admission;
 using OrderGrains.Host.Dashboard;
 using OrderGrains.Host.Grpc;
 using OrderGrains.Host.Security;
+using OrderGrains.ReadModel;
 using OrderGrains.Storage;
 using Orleans.Dashboard;
 
@@ -86,6 +87,7 @@ public static class OrderGrainsHost
                 storage.ConfigureSilo(silo, settings.Cluster);
                 silo.AddOrderDomain();
                 silo.AddErpForwarding(_ => ErpWiring.CreateClient(erpEndpoint, builder.Configuration["OrderGrains:Erp:ApiKey"]));
+                silo.AddOrderReadModel(_ => storage.ReadStore);
                 silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.AddDashboard();

@@ -72,6 +72,10 @@ public sealed class AdminApiTests(AdminHost fixture) : IClassFixture<AdminHost>,
         { "GET", "admin/alerts", false },
         { "POST", "admin/alerts/no-such-alert/acknowledge", true },
         { "POST", "admin/alerts/no-such-alert/resolve", true },
+        { "GET", "admin/orders", false },
+        { "GET", "admin/read-model", false },
+        { "GET", "admin/read-model/counts", false },
+        { "GET", "admin/read-model/channels", false },
     };
 
     [Theory]
