@@ -225,9 +225,11 @@
   // Grouped bars: one group per day, one bar per channel (orders, all currencies together).
   function drawChannelChart(days, from, to) {
     const chart = $('chart-channels');
-    const width = 800;
+    // Drawn in the element's own pixels, so text keeps its shape at any width.
+    const width = Math.max(320, Math.round(chart.getBoundingClientRect().width) || 800);
     const height = 240;
     const bottom = 20;
+    chart.setAttribute('viewBox', `0 0 ${width} ${height}`);
     const colours = getComputedStyle(document.documentElement).getPropertyValue('--series').split(',').map((c) => c.trim()).filter(Boolean);
     const dates = [];
     for (let d = from; d && d <= to; d = nextDay(d)) dates.push(d);
@@ -248,7 +250,8 @@
       channels.forEach((channel, c) => {
         const value = orders.get(`${date}|${channel}`) || 0;
         if (!value) return;
-        const h = (value / max) * (height - bottom - 16);
+        // The legend takes the top rows.
+        const h = (value / max) * (height - bottom - 8 - channels.length * 14);
         const bar = svg('rect', {
           x: i * groupWidth + groupWidth * 0.1 + c * barWidth,
           y: height - bottom - h,

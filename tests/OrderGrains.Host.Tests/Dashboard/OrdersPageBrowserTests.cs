@@ -83,6 +83,8 @@ public sealed class OrdersPageBrowserTests(DashboardBrowserFixture fixture) : IC
         Assert.StartsWith("day,channel,currency,orders,units,revenue_minor,cancelled,returned,rejected,cancellation_rate,return_rate\r\n", csv, StringComparison.Ordinal);
         Assert.Contains($"{today},{channel},EUR,27,27,2500,2,0,0,0.0741,0\r\n", csv, StringComparison.Ordinal);
 
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "orders-page.png"), FullPage = true });
+
         await page.Locator("#nav-operations").ClickAsync();
         await Assertions.Expect(page.Locator("#dashboard-view")).ToBeVisibleAsync(new() { Timeout = UiTimeoutMs });
         await Assertions.Expect(page.Locator("#orders-view")).ToBeHiddenAsync(new() { Timeout = UiTimeoutMs });
