@@ -14,11 +14,13 @@ public sealed class InProcessHost : IAsyncDisposable
     private readonly string? _dataDirectory;
     private readonly bool _dropSchema;
 
-    private InProcessHost(RunningHost host, Uri address, string token, string? postgres, string? schema, string? dataDirectory, bool dropSchema)
+    private InProcessHost(RunningHost host, Uri address, string token, Uri adminAddress, string adminToken, string? postgres, string? schema, string? dataDirectory, bool dropSchema)
     {
         _host = host;
         Address = address;
         Token = token;
+        AdminAddress = adminAddress;
+        AdminToken = adminToken;
         _postgres = postgres;
         _schema = schema;
         _dataDirectory = dataDirectory;
@@ -26,6 +28,12 @@ public sealed class InProcessHost : IAsyncDisposable
     }
 
     public Uri Address { get; }
+
+    /// <summary>The admin port's address (read-model lag is read there).</summary>
+    public Uri AdminAddress { get; }
+
+    /// <summary>A viewer token of the admin API.</summary>
+    public string AdminToken { get; }
 
     /// <summary>The token of the one caller (all roles, every channel) the host is started with.</summary>
     public string Token { get; }
@@ -37,6 +45,7 @@ public sealed class InProcessHost : IAsyncDisposable
         var grpcPort = FreePort();
         var adminPort = FreePort();
         var token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var adminToken = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         var args = new List<string>
         {
             $"--OrderGrains:GrpcPort={grpcPort}",
@@ -48,6 +57,9 @@ public sealed class InProcessHost : IAsyncDisposable
             $"--OrderGrains:Callers:0:Token={token}",
             "--OrderGrains:Callers:0:Roles=orders,inventory,fulfillment,catalog",
             "--OrderGrains:Callers:0:Channels:0=*",
+            "--OrderGrains:Admin:Tokens:0:Name=loadtest",
+            $"--OrderGrains:Admin:Tokens:0:Token={adminToken}",
+            "--OrderGrains:Admin:Tokens:0:Role=viewer",
         };
         string? schema = null;
         string? dataDirectory = null;
@@ -73,7 +85,7 @@ public sealed class InProcessHost : IAsyncDisposable
 
         args.AddRange(options.HostSettings);
         var host = await OrderGrainsHost.StartAsync([.. args]);
-        return new InProcessHost(host, new Uri($"http://127.0.0.1:{grpcPort}"), token, options.Postgres, schema, dataDirectory, !options.KeepSchemas);
+        return new InProcessHost(host, new Uri($"http://127.0.0.1:{grpcPort}"), token, new Uri($"http://127.0.0.1:{adminPort}/"), adminToken, options.Postgres, schema, dataDirectory, !options.KeepSchemas);
     }
 
     public async ValueTask DisposeAsync()

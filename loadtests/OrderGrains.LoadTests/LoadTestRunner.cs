@@ -42,7 +42,15 @@ public static class LoadTestRunner
             storage = host?.Storage ?? "remote host " + options.Target;
             var clientOptions = new OrderGrains.Client.OrderGrainsClientOptions { Token = host?.Token ?? options.CallerToken(), CertificateAuthorityPath = options.Ca };
             await using var orderGrains = new OrderGrainsTarget(options.Target ?? host!.Address, options.Clients, options.CallTimeout, clientOptions);
-            var (report, phases) = await RunTargetAsync(orderGrains, plan, options, progress, log, steadyFollowup: true, cancellationToken);
+            // Issue 14: the read model's lag under the steady load, read from the in-process host's admin API.
+            var readModel = host is not null && plan.Scenario == "steady" ? ReadModelLagProbe.Start(host.AdminAddress, host.AdminToken) : null;
+            var (report, phases) = await RunTargetAsync(orderGrains, plan, options, progress, log, steadyFollowup: true, cancellationToken,
+                afterPhases: readModel is null ? null : () => readModel.ReportAsync(log, cancellationToken));
+            if (readModel is not null)
+            {
+                await readModel.DisposeAsync();
+            }
+
             plan = plan with { Phases = phases };
             targets.Add(report);
             if (orderGrains.ThrottleRetries > 0)
@@ -93,7 +101,8 @@ public static class LoadTestRunner
         ProgressBar? progress,
         TextWriter log,
         bool steadyFollowup,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<Task>? afterPhases = null)
     {
         var setup = Stopwatch.StartNew();
         await target.SetupAsync(plan, cancellationToken);
@@ -140,6 +149,11 @@ public static class LoadTestRunner
                 log.WriteLine($"steady: achieved {achieved:N0} accepted/s; follow-up phase at {options.FollowupFraction:P0} = {rate:N0}/s for {options.FollowupSeconds:N0} s");
                 phases.Add(ScenarioPlanner.SteadyPhase(options, plan, $"at-{options.FollowupFraction * 100:0}pct", rate, options.FollowupSeconds, phases[0].Orders.Count));
             }
+        }
+
+        if (afterPhases is not null)
+        {
+            await afterPhases();
         }
 
         if (plan.SettleBeforeVerify is { } settle)

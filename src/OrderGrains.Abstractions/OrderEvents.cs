@@ -31,6 +31,27 @@ public enum OrderEventKind
 
     /// <summary>The replacement of an exchange was delivered: a sales invoice for its value, settled from customer advances.</summary>
     ExchangeInvoiced = 10,
+
+    /// <summary>The order was refused at intake (REJECTED), by the order grain or the sold-out gate; no accounting effect.</summary>
+    Rejected = 11,
+
+    /// <summary>An operator approved a held order: ON_HOLD → PENDING_PAYMENT; no accounting effect.</summary>
+    HoldApproved = 12,
+
+    /// <summary>The order was handed to the warehouses (RELEASED); no accounting effect.</summary>
+    Released = 13,
+
+    /// <summary>Every shipment was delivered (DELIVERED); no accounting effect (COMPLETED follows and is invoiced).</summary>
+    Delivered = 14,
+
+    /// <summary>The customer asked to return goods (RETURN_REQUESTED); no accounting effect.</summary>
+    ReturnRequested = 15,
+
+    /// <summary>
+    /// Any other change the read model shows (a status the kinds above do not name, backordered units cancelled, a
+    /// return withdrawn); no accounting effect.
+    /// </summary>
+    Updated = 16,
 }
 
 /// <summary>
@@ -41,6 +62,11 @@ public enum OrderEventKind
 /// before it completed (customer advances) or not (accounts receivable). <see cref="ReceivableMinor"/> is the part of the
 /// amount that is booked against accounts receivable (an order on payment terms: its invoice, a payment against it, the
 /// part of a return credited against it); <see cref="DueAt"/> is when the invoice of such an order is due.
+/// <para>
+/// The order as it stands after the change rides along for the read model: <see cref="Status"/>, <see cref="HoldReason"/>,
+/// <see cref="RejectReason"/>, <see cref="CreatedAt"/>, <see cref="CancelledUnits"/> and <see cref="ReturnedUnits"/>, so
+/// an order's latest event alone gives its row. Events written before these fields existed carry their defaults.
+/// </para>
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -59,7 +85,13 @@ public sealed record OrderEvent(
     [property: Id(10)] DateTimeOffset At,
     [property: Id(11)] string Reference,
     [property: Id(12)] long ReceivableMinor = 0,
-    [property: Id(13)] DateTimeOffset? DueAt = null)
+    [property: Id(13)] DateTimeOffset? DueAt = null,
+    [property: Id(14)] OrderStatus Status = OrderStatus.Unspecified,
+    [property: Id(15)] HoldReason HoldReason = HoldReason.Unspecified,
+    [property: Id(16)] RejectReason RejectReason = RejectReason.Unspecified,
+    [property: Id(17)] DateTimeOffset? CreatedAt = null,
+    [property: Id(18)] int CancelledUnits = 0,
+    [property: Id(19)] int ReturnedUnits = 0)
 {
     /// <summary>The order and version as a stable reference (redeliveries carry the same one).</summary>
     public string EventReference => $"{OrderId}#{Version}:{Kind}";

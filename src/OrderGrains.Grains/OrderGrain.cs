@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderGrains.Abstractions;
 using OrderGrains.Storage;
-using StreamId = OrderGrains.Storage.StreamId;
 
 namespace OrderGrains.Grains;
 
@@ -164,7 +163,7 @@ public sealed partial class OrderGrain(
     {
         OrderDrafts.Reject(draft, reason, now);
         state.State = draft;
-        await PersistAsync();
+        await PersistAsync([OrderStreamEvents.Rejection(draft)]);
         Publish();
         Log.OrderRejected(logger, OrderId, reason);
         return new PlaceOrderResult(_published!, Duplicate: false);
@@ -1394,7 +1393,7 @@ public sealed partial class OrderGrain(
             Order.History.Add(new OrderHistoryEntry(Order.History.Count + 1, Order.UpdatedAt, note.Event, actor, note.Details, to, to));
         }
 
-        await PersistAsync(OrderEventsOf(@event, refundsBefore));
+        await PersistAsync(OrderEventsOf(@event, from, refundsBefore));
         Publish();
     }
 
@@ -1409,7 +1408,8 @@ public sealed partial class OrderGrain(
     }
 
     // The stream events of one transition, appended in the same transaction as its state (see OrderStreams).
-    private List<StreamEvent> OrderEventsOf(string @event, int refundsBefore)
+    // A transition with no accounting event still streams one when it changes what the read model shows.
+    private List<StreamEvent> OrderEventsOf(string @event, OrderStatus from, int refundsBefore)
     {
         var events = new List<StreamEvent>();
         var kind = @event switch
@@ -1420,7 +1420,7 @@ public sealed partial class OrderGrain(
             "shipped" => OrderEventKind.Shipped,
             "completed" => OrderEventKind.Completed,
             "return_received" => OrderEventKind.ReturnReceived,
-            _ => OrderEventKind.Unspecified,
+            _ => OrderStreamEvents.ReadModelKind(@event, from, Order.Status),
         };
         if (kind != OrderEventKind.Unspecified)
         {
@@ -1456,12 +1456,8 @@ public sealed partial class OrderGrain(
 
         return events;
 
-        StreamEvent Event(OrderEventKind eventKind, string version, long amount, string reference, long receivableMinor)
-        {
-            var payload = new OrderEvent(OrderId, Order.Version, eventKind, Order.Channel, Order.CustomerId, Order.Currency, Order.TotalMinor,
-                amount, Order.PaidMinor > 0, [.. Order.Lines], Order.UpdatedAt, reference, receivableMinor, Order.PaymentDueAt);
-            return new StreamEvent(new StreamId(OrderStreams.Namespace, OrderId), $"{OrderId}#{version}", eventKind.ToString(), payload);
-        }
+        StreamEvent Event(OrderEventKind eventKind, string version, long amount, string reference, long receivableMinor) =>
+            OrderStreamEvents.Of(Order, eventKind, version, amount, reference, receivableMinor);
     }
 
     private void Touch()

@@ -44,7 +44,8 @@ public sealed class SoldOutGateGrain(
         OrderDrafts.Reject(draft, reason, now);
         try
         {
-            await Storage.WriteStateAsync(OrderGrain.StateName, OrderGrain.IdOf(draft.OrderId), new GrainState<OrderState>(draft));
+            // The REJECTED event goes into the same insert, so the read model lists the refused order too.
+            await Storage.WriteStateAsync(OrderGrain.StateName, OrderGrain.IdOf(draft.OrderId), new GrainState<OrderState>(draft), [OrderStreamEvents.Rejection(draft)]);
         }
         catch (InconsistentStateException)
         {

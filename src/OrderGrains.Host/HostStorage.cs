@@ -1,6 +1,7 @@
 using System.Net;
 using Npgsql;
 using Orleans.Configuration;
+using OrderGrains.ReadModel;
 using OrderGrains.Storage;
 using OrderGrains.Storage.Postgres;
 using OrderGrains.Storage.Sqlite;
@@ -17,14 +18,18 @@ public sealed class HostStorage : IAsyncDisposable
     private readonly Action<ISiloBuilder, ClusterSettings> _configureSilo;
     private readonly IAsyncDisposable _store;
 
-    private HostStorage(IStateStore store, IAsyncDisposable owner, Action<ISiloBuilder, ClusterSettings> configureSilo)
+    private HostStorage(IStateStore store, IAsyncDisposable owner, IOrderReadStore readStore, Action<ISiloBuilder, ClusterSettings> configureSilo)
     {
         Store = store;
+        ReadStore = readStore;
         _store = owner;
         _configureSilo = configureSilo;
     }
 
     public IStateStore Store { get; }
+
+    /// <summary>The order read model's table, in the same database as grain state.</summary>
+    public IOrderReadStore ReadStore { get; }
 
     /// <summary>Opens (and creates, idempotently) the configured store; refuses data this version cannot read.</summary>
     public static async Task<HostStorage> OpenAsync(HostSettings settings, CancellationToken cancellationToken)
@@ -37,7 +42,7 @@ public sealed class HostStorage : IAsyncDisposable
                     Directory.CreateDirectory(settings.DataDirectory);
                     var sqliteOptions = new SqliteStorageOptions { DatabasePath = settings.SqlitePath };
                     var sqlite = await SqliteStateStore.CreateAsync(sqliteOptions, cancellationToken);
-                    return new HostStorage(sqlite, sqlite, (silo, cluster) => silo
+                    return new HostStorage(sqlite, sqlite, new SqliteOrderReadStore(settings.SqlitePath), (silo, cluster) => silo
                         // One silo on this machine: Orleans' development membership, on the ports the settings name.
                         .UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
                         .UseOrderGrainsStorage(sqlite)
@@ -54,7 +59,7 @@ public sealed class HostStorage : IAsyncDisposable
                 {
                     var postgresOptions = new PostgresStorageOptions { ConnectionString = settings.PostgresConnectionString!, Schema = settings.PostgresSchema };
                     var postgres = await PostgresStateStore.CreateAsync(postgresOptions, cancellationToken);
-                    return new HostStorage(postgres, postgres, (silo, cluster) => silo
+                    return new HostStorage(postgres, postgres, new PostgresOrderReadStore(postgresOptions.ConnectionString, postgresOptions.Schema), (silo, cluster) => silo
                         .Configure<ClusterOptions>(options =>
                         {
                             options.ClusterId = cluster.ClusterId;
@@ -91,7 +96,14 @@ public sealed class HostStorage : IAsyncDisposable
     public void ConfigureSilo(ISiloBuilder silo, ClusterSettings cluster) => _configureSilo(silo, cluster);
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _store.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        if (ReadStore is IAsyncDisposable readStore)
+        {
+            await readStore.DisposeAsync();
+        }
+    }
 }
 
 /// <summary>The configured store cannot be opened; the message says what to fix.</summary>

@@ -8,9 +8,10 @@ using OrderGrains.Host.Admission;
 using OrderGrains.Host.Dashboard;
 using OrderGrains.Host.Grpc;
 using OrderGrains.Host.Security;
-using Orleans.Runtime.MembershipService.SiloMetadata;
+using OrderGrains.ReadModel;
 using OrderGrains.Storage;
 using Orleans.Dashboard;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace OrderGrains.Host;
 
@@ -88,6 +89,7 @@ public static class OrderGrainsHost
                 storage.ConfigureSilo(silo, settings.Cluster);
                 silo.AddOrderDomain();
                 silo.AddErpForwarding(_ => ErpWiring.CreateClient(erpEndpoint, builder.Configuration["OrderGrains:Erp:ApiKey"]));
+                silo.AddOrderReadModel(_ => storage.ReadStore);
                 silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.AddDashboard();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Orleans.Core;
+using Orleans.Storage;
 
 namespace OrderGrains.Storage;
 
@@ -42,6 +43,29 @@ public static class OutboxStateExtensions
     /// </summary>
     public static Task WriteStateSnapshotAsync<TState>(this IPersistentState<TState> state, IReadOnlyList<StreamEvent> events, CancellationToken cancellationToken = default) =>
         state.WriteStateAsync(events, cancellationToken);
+
+    /// <summary>
+    /// Writes a grain's state straight through <paramref name="storage"/> (no activation of that grain, e.g. an
+    /// insert-only write with no ETag) and appends <paramref name="events"/> in the same transaction. Needs
+    /// <see cref="GroupCommitGrainStorage"/> over an <see cref="IOutboxStore"/>.
+    /// </summary>
+    public static async Task WriteStateAsync<TState>(this IGrainStorage storage, string stateName, GrainId grainId, IGrainState<TState> grainState, IReadOnlyList<StreamEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(grainState);
+        ArgumentNullException.ThrowIfNull(events);
+        var scope = new WriteScope(JsonSerializer.SerializeToUtf8Bytes(grainState.State, OrderGrainsStorage.SerializerOptions), Encode(events));
+
+        // Set inside this async method, the scope flows into the provider's synchronous start and is gone for our caller on return.
+        WriteScope.Current = scope;
+        await storage.WriteStateAsync(stateName, grainId, grainState);
+        if (!scope.Taken)
+        {
+            throw new InvalidOperationException(
+                $"The state {stateName} of {grainId} was written by a storage provider other than OrderGrains' group-commit storage, " +
+                $"so the {scope.Events.Length} outbox event(s) were not stored with it.");
+        }
+    }
 
     private static byte[] Serialize<TState>(IPersistentState<TState> state) =>
         JsonSerializer.SerializeToUtf8Bytes(state.State, OrderGrainsStorage.SerializerOptions);

@@ -1,0 +1,86 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace OrderGrains.ReadModel;
+
+/// <summary>
+/// The read model in the host's PostgreSQL schema, beside grain state. Order ids sort with the "C" collation, so the
+/// paging order is the same on every server whatever its locale.
+/// </summary>
+public sealed class PostgresOrderReadStore : SqlOrderReadStore, IAsyncDisposable
+{
+    // Held while creating, so silos starting together do not race on CREATE ... IF NOT EXISTS.
+    private const long CreateLock = 0x4f47_5244_4d4f_444c;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _schema;
+
+    /// <param name="connectionString">The host's PostgreSQL connection string.</param>
+    /// <param name="schema">The schema grain state lives in (letters, digits, underscores).</param>
+    public PostgresOrderReadStore(string connectionString, string schema)
+        : base($"\"{schema}\".order_read", $"\"{schema}\".order_read_skus")
+    {
+        _schema = schema;
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 8 };
+        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+    }
+
+    /// <inheritdoc />
+    public override async Task<bool> EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        var s = $"\"{_schema}\"";
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT pg_advisory_xact_lock({CreateLock}); CREATE SCHEMA IF NOT EXISTS {s}";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        command.CommandText = $"SELECT to_regclass('{s}.order_read') IS NULL";
+        var missing = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+        command.CommandText = $"""
+            CREATE TABLE IF NOT EXISTS {s}.order_read (
+                order_id         text COLLATE "C" NOT NULL PRIMARY KEY,
+                version          bigint  NOT NULL,
+                status           integer NOT NULL,
+                channel          text    NOT NULL,
+                customer_id      text    NOT NULL,
+                currency         text    NOT NULL,
+                total_minor      bigint  NOT NULL,
+                units            integer NOT NULL,
+                cancelled_units  integer NOT NULL,
+                returned_units   integer NOT NULL,
+                hold_reason      integer NOT NULL,
+                reject_reason    integer NOT NULL,
+                paid             integer NOT NULL,
+                created_at_ticks bigint  NOT NULL,
+                created_day      text    NOT NULL,
+                updated_at_ticks bigint  NOT NULL,
+                skus             text    NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS order_read_by_created ON {s}.order_read (created_at_ticks DESC, order_id DESC);
+            CREATE INDEX IF NOT EXISTS order_read_by_status ON {s}.order_read (status, created_at_ticks DESC, order_id DESC);
+            CREATE INDEX IF NOT EXISTS order_read_by_channel ON {s}.order_read (channel, created_at_ticks DESC, order_id DESC);
+            CREATE INDEX IF NOT EXISTS order_read_by_customer ON {s}.order_read (customer_id, created_at_ticks DESC, order_id DESC);
+            CREATE INDEX IF NOT EXISTS order_read_by_day ON {s}.order_read (created_day, channel);
+            CREATE TABLE IF NOT EXISTS {s}.order_read_skus (
+                sku      text NOT NULL,
+                order_id text COLLATE "C" NOT NULL,
+                PRIMARY KEY (sku, order_id)
+            );
+            """;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return missing;
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    /// <inheritdoc />
+    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    protected override bool IsTableMissing(Exception exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.UndefinedTable };
+}

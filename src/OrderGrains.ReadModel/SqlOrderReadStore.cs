@@ -1,0 +1,333 @@
+using System.Data.Common;
+using System.Globalization;
+using OrderGrains.Abstractions;
+
+namespace OrderGrains.ReadModel;
+
+/// <summary>
+/// The read model's statements, written once for both databases (named parameters, <c>ON CONFLICT ... DO UPDATE ...
+/// WHERE</c>, which SQLite and PostgreSQL both understand); each database adds its schema and connections.
+/// </summary>
+/// <remarks>
+/// Times are UTC ticks (exact, and ordered as numbers); <c>created_day</c> (yyyy-MM-dd, UTC) groups the channel figures.
+/// SKUs of an order never change after placement, so <c>order_read_skus</c> is only ever inserted into.
+/// </remarks>
+public abstract class SqlOrderReadStore : IOrderReadStore
+{
+    private const string Columns =
+        "order_id, version, status, channel, customer_id, currency, total_minor, units, cancelled_units, returned_units, " +
+        "hold_reason, reject_reason, paid, created_at_ticks, created_day, updated_at_ticks, skus";
+
+    private readonly string _orders;
+    private readonly string _skus;
+    private readonly string _upsert;
+    private readonly string _insertSku;
+
+    protected SqlOrderReadStore(string ordersTable, string skusTable)
+    {
+        _orders = ordersTable;
+        _skus = skusTable;
+        // A status of 0 comes from an event written before events carried the status: keep what is stored.
+        _upsert = $"""
+            INSERT INTO {_orders} AS o ({Columns})
+            VALUES (@id, @version, @status, @channel, @customer, @currency, @total, @units, @cancelled, @returned,
+                    @hold, @reject, @paid, @created, @day, @updated, @skus)
+            ON CONFLICT (order_id) DO UPDATE SET
+                version = excluded.version,
+                status = CASE WHEN excluded.status <> 0 THEN excluded.status ELSE o.status END,
+                total_minor = excluded.total_minor,
+                units = excluded.units,
+                cancelled_units = excluded.cancelled_units,
+                returned_units = excluded.returned_units,
+                hold_reason = excluded.hold_reason,
+                reject_reason = excluded.reject_reason,
+                paid = excluded.paid,
+                updated_at_ticks = excluded.updated_at_ticks
+            WHERE excluded.version > o.version
+            """;
+        _insertSku = $"INSERT INTO {_skus} (sku, order_id) VALUES (@sku, @id) ON CONFLICT DO NOTHING";
+    }
+
+    /// <inheritdoc />
+    public abstract Task<bool> EnsureCreatedAsync(CancellationToken cancellationToken);
+
+    /// <summary>A connection, open.</summary>
+    protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Whether <paramref name="exception"/> says the orders table does not exist.</summary>
+    protected abstract bool IsTableMissing(Exception exception);
+
+    /// <inheritdoc />
+    public async Task ApplyAsync(IReadOnlyList<OrderRow> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var upsert = Command(connection, _upsert);
+            upsert.Transaction = transaction;
+            await using var insertSku = Command(connection, _insertSku);
+            insertSku.Transaction = transaction;
+            foreach (var row in rows)
+            {
+                upsert.Parameters.Clear();
+                Add(upsert, "@id", row.OrderId);
+                Add(upsert, "@version", row.Version);
+                Add(upsert, "@status", (int)row.Status);
+                Add(upsert, "@channel", row.Channel);
+                Add(upsert, "@customer", row.CustomerId);
+                Add(upsert, "@currency", row.Currency);
+                Add(upsert, "@total", row.TotalMinor);
+                Add(upsert, "@units", row.Units);
+                Add(upsert, "@cancelled", row.CancelledUnits);
+                Add(upsert, "@returned", row.ReturnedUnits);
+                Add(upsert, "@hold", (int)row.HoldReason);
+                Add(upsert, "@reject", (int)row.RejectReason);
+                Add(upsert, "@paid", row.Paid ? 1 : 0);
+                Add(upsert, "@created", row.CreatedAt.UtcTicks);
+                Add(upsert, "@day", DayOf(row.CreatedAt));
+                Add(upsert, "@updated", row.UpdatedAt.UtcTicks);
+                Add(upsert, "@skus", string.Join(',', row.Skus));
+                await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var sku in row.Skus)
+                {
+                    insertSku.Parameters.Clear();
+                    Add(insertSku, "@sku", sku);
+                    Add(insertSku, "@id", row.OrderId);
+                    await insertSku.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (IsTableMissing(exception))
+        {
+            throw new ReadModelTableMissingException($"The read model's table {_orders} is missing: {exception.Message}", exception);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<OrderPage> SearchAsync(OrderQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var where = Where(command, query.CreatedFrom, query.CreatedTo);
+        if (query.Status is { } status)
+        {
+            where.Add("status = @status");
+            Add(command, "@status", (int)status);
+        }
+
+        if (query.Channel is { } channel)
+        {
+            where.Add("channel = @channel");
+            Add(command, "@channel", channel);
+        }
+
+        if (query.CustomerId is { } customer)
+        {
+            where.Add("customer_id = @customer");
+            Add(command, "@customer", customer);
+        }
+
+        if (query.Sku is { } sku)
+        {
+            where.Add($"order_id IN (SELECT order_id FROM {_skus} WHERE sku = @sku)");
+            Add(command, "@sku", sku);
+        }
+
+        if (query.HoldReason is { } hold)
+        {
+            where.Add("hold_reason = @hold");
+            Add(command, "@hold", (int)hold);
+        }
+
+        if (query.After is { } after)
+        {
+            where.Add("(created_at_ticks < @afterTicks OR (created_at_ticks = @afterTicks AND order_id < @afterId))");
+            Add(command, "@afterTicks", after.CreatedAtTicks);
+            Add(command, "@afterId", after.OrderId);
+        }
+
+        // One row more than asked tells whether another page follows.
+        Add(command, "@limit", query.Limit + 1);
+        command.CommandText = $"SELECT {Columns} FROM {_orders} {WhereClause(where)} ORDER BY created_at_ticks DESC, order_id DESC LIMIT @limit";
+        var rows = new List<OrderRow>(Math.Min(query.Limit + 1, 1024));
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(ReadRow(reader));
+            }
+        }
+        catch (Exception exception) when (IsTableMissing(exception))
+        {
+            // Dropped and not yet rebuilt: nothing to show until the projection recreates it.
+            return new OrderPage([], null);
+        }
+
+        if (rows.Count <= query.Limit)
+        {
+            return new OrderPage(rows, null);
+        }
+
+        rows.RemoveAt(rows.Count - 1);
+        return new OrderPage(rows, OrderCursor.After(rows[^1]));
+    }
+
+    /// <inheritdoc />
+    public async Task<OrderCounts> CountAsync(DateTimeOffset? createdFrom, DateTimeOffset? createdTo, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var where = WhereClause(Where(command, createdFrom, createdTo));
+        command.CommandText = $"SELECT status, channel, COUNT(*) FROM {_orders} {where} GROUP BY status, channel";
+        var byStatus = new SortedDictionary<OrderStatus, long>();
+        var byChannel = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        long total = 0;
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var status = (OrderStatus)Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture);
+                var channel = reader.GetString(1);
+                var count = Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture);
+                byStatus[status] = byStatus.GetValueOrDefault(status) + count;
+                byChannel[channel] = byChannel.GetValueOrDefault(channel) + count;
+                total += count;
+            }
+        }
+        catch (Exception exception) when (IsTableMissing(exception))
+        {
+            return new OrderCounts(0, byStatus, byChannel);
+        }
+
+        return new OrderCounts(total, byStatus, byChannel);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ChannelDayFigures>> ChannelFiguresAsync(DateTimeOffset from, DateTimeOffset to, string? channel, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var where = Where(command, from, to);
+        if (channel is not null)
+        {
+            where.Add("channel = @channel");
+            Add(command, "@channel", channel);
+        }
+
+        Add(command, "@rejected", (int)OrderStatus.Rejected);
+        Add(command, "@cancelled", (int)OrderStatus.Cancelled);
+        command.CommandText = $"""
+            SELECT created_day, channel, currency,
+                   SUM(CASE WHEN status <> @rejected THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN status <> @rejected THEN units ELSE 0 END),
+                   SUM(CASE WHEN status <> @rejected AND status <> @cancelled THEN total_minor ELSE 0 END),
+                   SUM(CASE WHEN status = @cancelled THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN status <> @rejected AND returned_units > 0 THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN status = @rejected THEN 1 ELSE 0 END)
+            FROM {_orders} {WhereClause(where)}
+            GROUP BY created_day, channel, currency
+            ORDER BY created_day, channel, currency
+            """;
+        var figures = new List<ChannelDayFigures>();
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                figures.Add(new ChannelDayFigures(
+                    DateOnly.ParseExact(reader.GetString(0), "yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    reader.GetString(1),
+                    reader.GetString(2),
+                    Long(reader, 3),
+                    Long(reader, 4),
+                    Long(reader, 5),
+                    Long(reader, 6),
+                    Long(reader, 7),
+                    Long(reader, 8)));
+            }
+        }
+        catch (Exception exception) when (IsTableMissing(exception))
+        {
+            return [];
+        }
+
+        return figures;
+    }
+
+    /// <summary>The UTC day a creation time falls on, as stored in <c>created_day</c>.</summary>
+    public static string DayOf(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static List<string> Where(DbCommand command, DateTimeOffset? from, DateTimeOffset? to)
+    {
+        var where = new List<string>();
+        if (from is { } f)
+        {
+            where.Add("created_at_ticks >= @from");
+            Add(command, "@from", f.UtcTicks);
+        }
+
+        if (to is { } t)
+        {
+            where.Add("created_at_ticks < @to");
+            Add(command, "@to", t.UtcTicks);
+        }
+
+        return where;
+    }
+
+    private static string WhereClause(List<string> where) => where.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", where);
+
+    private static long Long(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? 0 : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+    private static int Int(DbDataReader reader, int ordinal) => Convert.ToInt32(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+    private static OrderRow ReadRow(DbDataReader reader)
+    {
+        var skus = reader.GetString(16);
+        return new OrderRow(
+            reader.GetString(0),
+            Long(reader, 1),
+            (OrderStatus)Int(reader, 2),
+            reader.GetString(3),
+            reader.GetString(4),
+            reader.GetString(5),
+            Long(reader, 6),
+            Int(reader, 7),
+            Int(reader, 8),
+            Int(reader, 9),
+            (HoldReason)Int(reader, 10),
+            (RejectReason)Int(reader, 11),
+            Int(reader, 12) != 0,
+            new DateTimeOffset(Long(reader, 13), TimeSpan.Zero),
+            new DateTimeOffset(Long(reader, 15), TimeSpan.Zero),
+            skus.Length == 0 ? [] : skus.Split(','));
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+}

@@ -1,0 +1,79 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace OrderGrains.ReadModel;
+
+/// <summary>The read model in the host's SQLite database file, beside grain state (WAL lets its reads run beside the state writer).</summary>
+public sealed class SqliteOrderReadStore(string databasePath) : SqlOrderReadStore("order_read", "order_read_skus")
+{
+    private const string Create = """
+        CREATE TABLE IF NOT EXISTS order_read (
+            order_id         TEXT    NOT NULL PRIMARY KEY,
+            version          INTEGER NOT NULL,
+            status           INTEGER NOT NULL,
+            channel          TEXT    NOT NULL,
+            customer_id      TEXT    NOT NULL,
+            currency         TEXT    NOT NULL,
+            total_minor      INTEGER NOT NULL,
+            units            INTEGER NOT NULL,
+            cancelled_units  INTEGER NOT NULL,
+            returned_units   INTEGER NOT NULL,
+            hold_reason      INTEGER NOT NULL,
+            reject_reason    INTEGER NOT NULL,
+            paid             INTEGER NOT NULL,
+            created_at_ticks INTEGER NOT NULL,
+            created_day      TEXT    NOT NULL,
+            updated_at_ticks INTEGER NOT NULL,
+            skus             TEXT    NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS order_read_by_created ON order_read (created_at_ticks DESC, order_id DESC);
+        CREATE INDEX IF NOT EXISTS order_read_by_status ON order_read (status, created_at_ticks DESC, order_id DESC);
+        CREATE INDEX IF NOT EXISTS order_read_by_channel ON order_read (channel, created_at_ticks DESC, order_id DESC);
+        CREATE INDEX IF NOT EXISTS order_read_by_customer ON order_read (customer_id, created_at_ticks DESC, order_id DESC);
+        CREATE INDEX IF NOT EXISTS order_read_by_day ON order_read (created_day, channel);
+        CREATE TABLE IF NOT EXISTS order_read_skus (
+            sku      TEXT NOT NULL,
+            order_id TEXT NOT NULL,
+            PRIMARY KEY (sku, order_id)
+        ) WITHOUT ROWID;
+        """;
+
+    private readonly string _connectionString = new SqliteConnectionStringBuilder
+    {
+        DataSource = databasePath,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = true,
+    }.ToString();
+
+    /// <inheritdoc />
+    public override async Task<bool> EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'order_read';";
+        var existed = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not 0L;
+        command.CommandText = Create;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return !existed;
+    }
+
+    /// <inheritdoc />
+    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch (Exception)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override bool IsTableMissing(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: 1 } sqlite && sqlite.Message.Contains("no such table", StringComparison.Ordinal);
+}
