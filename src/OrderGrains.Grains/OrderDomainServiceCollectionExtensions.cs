@@ -25,6 +25,9 @@ public static class OrderDomainServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrderOptions>, OrderOptionsValidator>());
         services.AddReturnPolicy();
+        services.AddOptions<InventoryAlertOptions>().BindConfiguration(InventoryAlertOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InventoryAlertOptions>, InventoryAlertOptionsValidator>());
+        services.TryAddSingleton<OutOfStockTally>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StockHints>();
         if (!services.Any(s => s.ServiceType == typeof(SiloShutdown)))
