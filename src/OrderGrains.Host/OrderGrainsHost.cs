@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OrderGrains.Alerting;
 using OrderGrains.ErpForwarding;
 using OrderGrains.Grains;
 using OrderGrains.Host.Admin;
@@ -86,6 +87,7 @@ public static class OrderGrainsHost
                 storage.ConfigureSilo(silo, settings.Cluster);
                 silo.AddOrderDomain();
                 silo.AddErpForwarding(_ => ErpWiring.CreateClient(erpEndpoint, builder.Configuration["OrderGrains:Erp:ApiKey"]));
+                silo.AddInventoryAlerting();
                 silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.AddDashboard();
