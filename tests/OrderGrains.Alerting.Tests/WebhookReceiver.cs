@@ -9,7 +9,7 @@ namespace OrderGrains.Alerting.Tests;
 /// A real HTTP server on loopback (HttpListener) standing in for the purchasing/WMS system: records every request and
 /// answers what <see cref="Answer"/> says for it (200 unless told otherwise). Can start late, to refuse connections first.
 /// </summary>
-internal sealed class WebhookReceiver : IAsyncDisposable
+public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly CancellationTokenSource _stop = new();

@@ -72,6 +72,11 @@ public sealed class AdminApiTests(AdminHost fixture) : IClassFixture<AdminHost>,
         { "GET", "admin/alerts", false },
         { "POST", "admin/alerts/no-such-alert/acknowledge", true },
         { "POST", "admin/alerts/no-such-alert/resolve", true },
+        { "GET", "admin/alerts/webhook", false },
+        { "GET", "admin/thresholds", false },
+        { "GET", "admin/skus/{sku}/threshold", false },
+        { "PUT", "admin/skus/{sku}/threshold", true },
+        { "DELETE", "admin/skus/{sku}/threshold", true },
     };
 
     [Theory]
