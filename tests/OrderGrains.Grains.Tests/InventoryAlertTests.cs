@@ -45,6 +45,31 @@ public sealed class InventoryAlertTests
     }
 
     [Fact]
+    public async Task The_threshold_and_the_open_alert_survive_a_restart_so_the_crossing_is_not_raised_twice()
+    {
+        await using var storage = TestStorage.Sqlite();
+        await using (var oms = await Oms.StartAsync(storage))
+        {
+            await oms.SeedSimpleAsync(units: 10);
+            await oms.PlaceAsync("a", "c1", new OrderLine("SKU-1", 7, 100));
+
+            // 7 units in the 7-day window: 1 a day, so the 3 left last 3 days.
+            var low = await oms.Grains.GetGrain<ISkuStockGrain>("SKU-1").SetLowStockThresholdAsync(new LowStockThreshold(null, 3.5));
+            Assert.Equal((true, "SKU-1#low-1"), (low.Low, low.OpenAlertId));
+        }
+
+        await using (var oms = await Oms.StartAsync(storage))
+        {
+            var pool = oms.Grains.GetGrain<ISkuStockGrain>("SKU-1");
+            var reloaded = await pool.GetLowStockStatusAsync();
+            Assert.Equal((new LowStockThreshold(null, 3.5), true, "SKU-1#low-1", 1.0), (reloaded.Threshold, reloaded.Low, reloaded.OpenAlertId, reloaded.UnitsPerDay));
+            await oms.StockAsync("SKU-1", "BER", 9);
+            Assert.Equal("SKU-1#low-1", (await pool.GetLowStockStatusAsync()).OpenAlertId);
+            Assert.Equal([new SkuThreshold("SKU-1", new LowStockThreshold(null, 3.5))], await oms.Grains.GetGrain<ILowStockThresholdDirectoryGrain>(ILowStockThresholdDirectoryGrain.Key).ListAsync());
+        }
+    }
+
+    [Fact]
     public async Task A_threshold_is_either_a_quantity_or_days_of_cover_and_bad_values_name_the_field()
     {
         await using var oms = await Oms.StartAsync();

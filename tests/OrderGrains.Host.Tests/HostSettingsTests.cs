@@ -64,6 +64,10 @@ public sealed class HostSettingsTests
     [InlineData("--OrderGrains:Returns:WindowDays=0", "OrderGrains:Returns:WindowDays")]
     [InlineData("--OrderGrains:Returns:Channels:pos:WindowDays=5000", "OrderGrains:Returns:Channels:pos:WindowDays")]
     [InlineData("--OrderGrains:Returns:RequireApproval=sometimes", "OrderGrains:Returns:RequireApproval")]
+    [InlineData("--OrderGrains:Alerts:Webhook:Url=ftp://wms.example/alerts", "OrderGrains:Alerts:Webhook:Url")]
+    [InlineData("--OrderGrains:Alerts:Webhook:MaxRetryDelay=02:00:00", "OrderGrains:Alerts:Webhook:MaxRetryDelay")]
+    [InlineData("--OrderGrains:Inventory:Alerts:SalesWindowDays=0", "OrderGrains:Inventory:Alerts:SalesWindowDays")]
+    [InlineData("--OrderGrains:Inventory:Alerts:OutOfStockAlertInterval=00:00:00", "OrderGrains:Inventory:Alerts:OutOfStockAlertInterval")]
     public async Task An_options_value_that_fails_validation_stops_start_up_naming_its_key(string setting, string key)
     {
         var error = await Assert.ThrowsAsync<HostSettingsException>(() => OrderGrainsHost.StartAsync(ValidElseWhere(setting)));
