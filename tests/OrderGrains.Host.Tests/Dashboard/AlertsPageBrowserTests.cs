@@ -84,6 +84,58 @@ public sealed class AlertsPageBrowserTests(DashboardBrowserFixture fixture) : IC
         await page.CloseAsync();
     }
 
+    [Fact]
+    public async Task Operators_open_an_orders_returns_and_cancel_an_rma_from_the_returns_page()
+    {
+        var client = fixture.Host.Client;
+        var warehouse = $"wh-{_run}";
+        var sku = $"cap-{_run}";
+        await client.UpsertWarehouseAsync(new Warehouse { WarehouseId = warehouse, Name = "Berlin", Latitude = 52.5, Longitude = 13.4, Active = true });
+        await client.SetStockAsync(new SetStockRequest { WarehouseId = warehouse, Sku = sku, OnHand = 10, SyncId = "seed" });
+        await client.UpsertCustomerAsync(new Customer { CustomerId = "ada-" + _run, Name = "Ada" });
+        var shipped = await ShippedAsync(sku, warehouse, "returned");
+        await client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = shipped.OrderId, ShipmentId = shipped.Shipments[0].ShipmentId });
+        var requested = await client.RequestReturnAsync(new ReturnRequest
+        {
+            OrderId = shipped.OrderId,
+            ReturnRequestId = "r-" + _run,
+            Reason = "too small",
+            ReasonCode = ReturnReason.SizeOrFit,
+            Lines = { new LineQuantity { Sku = sku, Quantity = 1 } },
+        });
+        var rma = requested.Returns[0].RmaId;
+        var page = await fixture.Browser.NewPageAsync();
+        var pageErrors = new List<string>();
+        page.PageError += (_, message) => pageErrors.Add(message);
+        await page.GotoAsync(fixture.AdminUrl.ToString());
+        await page.GetByLabel("Admin token").FillAsync(DashboardBrowserFixture.OperatorToken);
+        await page.Locator("#login-submit").ClickAsync();
+        await Assertions.Expect(page.Locator("#dashboard-view")).ToBeVisibleAsync(new() { Timeout = UiTimeout });
+
+        await page.Locator("#pages .page-tab[data-page=\"returns\"]").ClickAsync();
+        await page.GetByLabel("Order id").FillAsync(shipped.OrderId);
+        await page.Locator("#returns-submit").ClickAsync();
+
+        var row = page.Locator($"#returns-table tr[data-rma=\"{rma}\"]");
+        await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("Approved", new() { Timeout = UiTimeout });
+        await Assertions.Expect(row.Locator("td.reason")).ToHaveTextAsync("SizeOrFit · too small", new() { Timeout = UiTimeout });
+        await Assertions.Expect(row.Locator("button[data-action=\"approve\"]")).ToHaveCountAsync(0, new() { Timeout = UiTimeout });
+        await page.GetByLabel("Note for reject or cancel").FillAsync("customer kept it");
+        await row.Locator("button[data-action=\"cancel\"]").ClickAsync();
+
+        await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("Cancelled", new() { Timeout = UiTimeout });
+        await Assertions.Expect(row.Locator("td.decided-by")).ToHaveTextAsync("operator:dashboard-test", new() { Timeout = UiTimeout });
+        await Assertions.Expect(row.Locator("button")).ToHaveCountAsync(0, new() { Timeout = UiTimeout });
+        var history = await client.GetOrderHistoryAsync(shipped.OrderId);
+        Assert.Contains(history.Events, e => e.Actor == "operator:dashboard-test" && e.Details.Contains("customer kept it", StringComparison.Ordinal));
+
+        await page.GetByLabel("Order id").FillAsync($"web:none-{_run}");
+        await page.Locator("#returns-submit").ClickAsync();
+        await Assertions.Expect(page.Locator("#returns-error")).ToContainTextAsync("was not found", new() { Timeout = UiTimeout });
+        Assert.Empty(pageErrors);
+        await page.CloseAsync();
+    }
+
     private async Task<Order> PlaceAsync(string sku, string name, int quantity)
     {
         var order = (await fixture.Host.Client.PlaceOrderAsync(new PlaceOrderRequest
@@ -102,30 +154,35 @@ public sealed class AlertsPageBrowserTests(DashboardBrowserFixture fixture) : IC
     // An order shipped and then scanned as a carrier exception: a carrier alert about its order id.
     private async Task<string> ShippedWithExceptionAsync(string sku, string warehouse)
     {
-        var client = fixture.Host.Client;
-        var order = await PlaceAsync(sku, "carrier", 1);
-        await client.ConfirmPaymentAsync(new ConfirmPaymentRequest { OrderId = order.OrderId, PaymentReference = "pay-" + _run, AmountMinor = order.TotalMinor });
-        await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = order.OrderId, Actor = "ops" });
-        await client.ReportShipmentAsync(new ShipmentReport
+        var order = await ShippedAsync(sku, warehouse, "carrier");
+        await fixture.Host.Client.ReportTrackingEventAsync(new TrackingEventReport
         {
             OrderId = order.OrderId,
-            WarehouseId = warehouse,
-            ShipmentId = "s-" + _run,
-            Carrier = "DHL",
-            TrackingNumber = "TRK-" + _run,
-            Lines = { new LineQuantity { Sku = sku, Quantity = 1 } },
-        });
-        await client.ReportTrackingEventAsync(new TrackingEventReport
-        {
-            OrderId = order.OrderId,
-            ShipmentId = "s-" + _run,
+            ShipmentId = "s-" + order.ExternalOrderId,
             EventId = "exc-" + _run,
             Carrier = "DHL",
-            TrackingNumber = "TRK-" + _run,
+            TrackingNumber = "TRK-" + order.ExternalOrderId,
             Code = TrackingEventCode.TrackingException,
             EventTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-1)),
             Details = "parcel damaged",
         });
         return order.OrderId;
+    }
+
+    private async Task<Order> ShippedAsync(string sku, string warehouse, string name)
+    {
+        var client = fixture.Host.Client;
+        var order = await PlaceAsync(sku, name, 1);
+        await client.ConfirmPaymentAsync(new ConfirmPaymentRequest { OrderId = order.OrderId, PaymentReference = "pay-" + order.ExternalOrderId, AmountMinor = order.TotalMinor });
+        await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = order.OrderId, Actor = "ops" });
+        return await client.ReportShipmentAsync(new ShipmentReport
+        {
+            OrderId = order.OrderId,
+            WarehouseId = warehouse,
+            ShipmentId = "s-" + order.ExternalOrderId,
+            Carrier = "DHL",
+            TrackingNumber = "TRK-" + order.ExternalOrderId,
+            Lines = { new LineQuantity { Sku = sku, Quantity = 1 } },
+        });
     }
 }
