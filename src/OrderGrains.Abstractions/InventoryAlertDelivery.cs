@@ -28,6 +28,12 @@ public interface IAlertWebhookGrain : IGrainWithStringKey
     /// <summary>Deliveries, the retry in progress and the alerts given up.</summary>
     [AlwaysInterleave]
     Task<AlertWebhookStatus> GetStatusAsync();
+
+    /// <summary>
+    /// Posts a given-up alert once more (same key and body), e.g. after the receiver was fixed: true when it was taken
+    /// and left the given-up list; otherwise the entry records the new answer. NotFound for an alert not given up here.
+    /// </summary>
+    Task<bool> RetryGivenUpAsync(string alertId);
 }
 
 /// <summary>A lister's checkpoint and counters.</summary>

@@ -84,6 +84,33 @@ public sealed class AlertWebhookGrain(
             [.. State.GivenUp]));
     }
 
+    /// <summary>Posts a given-up alert once more with its key and body; true when the receiver took it.</summary>
+    public async Task<bool> RetryGivenUpAsync(string alertId)
+    {
+        var index = State.GivenUp.FindIndex(g => string.Equals(g.AlertId, alertId, StringComparison.Ordinal));
+        if (_client is null || index < 0 || !State.GivenUpBodies.TryGetValue(alertId, out var body))
+        {
+            throw new NotFoundException("given-up alert", alertId);
+        }
+
+        var given = State.GivenUp[index];
+        var attempt = await _client.PostAsync(alertId, given.Attempts + 1, System.Text.Encoding.UTF8.GetBytes(body), CancellationToken.None);
+        if (attempt.Outcome == WebhookOutcome.Delivered)
+        {
+            State.GivenUp.RemoveAt(index);
+            State.GivenUpBodies.Remove(alertId);
+            State.Delivered++;
+            State.LastDeliveredAt = clock.GetUtcNow();
+        }
+        else
+        {
+            State.GivenUp[index] = given with { StatusCode = attempt.StatusCode, Reason = attempt.Reason ?? $"HTTP {attempt.StatusCode}", Attempts = given.Attempts + 1, At = clock.GetUtcNow() };
+        }
+
+        await state.WriteOrDeactivateAsync(this);
+        return attempt.Outcome == WebhookOutcome.Delivered;
+    }
+
     private async Task DeliverAsync(CancellationToken cancellationToken)
     {
         if (_client is null || clock.GetUtcNow() < _nextAttemptAt)
@@ -116,7 +143,8 @@ public sealed class AlertWebhookGrain(
     private async Task<bool> SendAsync(AlertWebhookClient client, RaiseNotice notice)
     {
         var alertId = notice.Alert.AlertId;
-        var attempt = await client.PostAsync(alertId, State.HeadAttempts + 1, InventoryAlertNotices.WebhookBody(notice), CancellationToken.None);
+        var body = InventoryAlertNotices.WebhookBody(notice);
+        var attempt = await client.PostAsync(alertId, State.HeadAttempts + 1, body, CancellationToken.None);
         switch (attempt.Outcome)
         {
             case WebhookOutcome.Delivered:
@@ -133,8 +161,14 @@ public sealed class AlertWebhookGrain(
                 var reason = attempt.Reason ?? $"HTTP {attempt.StatusCode}";
                 AlertingLog.WebhookGaveUp(logger, alertId, reason);
                 State.GivenUp.Add(new AlertWebhookGivenUp(alertId, attempt.StatusCode, reason, State.HeadAttempts + 1, clock.GetUtcNow()));
+                State.GivenUpBodies[alertId] = System.Text.Encoding.UTF8.GetString(body);
                 if (State.GivenUp.Count > _options.Webhook.GivenUpKept)
                 {
+                    foreach (var dropped in State.GivenUp.Take(State.GivenUp.Count - _options.Webhook.GivenUpKept))
+                    {
+                        State.GivenUpBodies.Remove(dropped.AlertId);
+                    }
+
                     State.GivenUp.RemoveRange(0, State.GivenUp.Count - _options.Webhook.GivenUpKept);
                 }
 
@@ -183,4 +217,7 @@ public sealed class AlertWebhookPartitionState
 
     /// <summary>Oldest first, at most <see cref="AlertWebhookOptions.GivenUpKept"/>.</summary>
     public List<AlertWebhookGivenUp> GivenUp { get; set; } = [];
+
+    /// <summary>The JSON body of each given-up alert, by alert id, so an operator's retry sends exactly what was refused.</summary>
+    public Dictionary<string, string> GivenUpBodies { get; set; } = new(StringComparer.Ordinal);
 }

@@ -109,6 +109,17 @@ public sealed class AlertingTests
         Assert.Contains("receiver says 422", givenUp.Reason, StringComparison.Ordinal);
         Assert.Equal((1L, 0L), (status.Delivered, status.FailedAttempts));
         Assert.Single(receiver.Of("SKU-BAD#low-1"));
+
+        // The receiver is fixed: an operator's retry sends the same key and body once more.
+        receiver.Answer = (_, _) => (200, null);
+        var sender = silo.GrainFactory.GetGrain<IAlertWebhookGrain>(status.Partition.ToString(CultureInfo.InvariantCulture));
+        Assert.True(await sender.RetryGivenUpAsync("SKU-BAD#low-1"));
+        var after = await sender.GetStatusAsync();
+        Assert.Empty(after.GivenUp);
+        Assert.Equal(2L, after.Delivered);
+        var both = receiver.Of("SKU-BAD#low-1");
+        Assert.Equal((2, both[0].Body, "2"), (both.Count, both[1].Body, both[1].Attempt));
+        await Assert.ThrowsAsync<NotFoundException>(() => sender.RetryGivenUpAsync("SKU-BAD#low-1"));
     }
 
     [Theory]

@@ -24,6 +24,8 @@ internal static class AdminAlertEndpoints
             .WithSummary("Closes an alert as the calling operator.");
         admin.MapGet("/alerts/webhook", WebhookAsync).Produces<WebhookView>()
             .WithSummary("The alert webhook: whether it is on, deliveries, the retry in progress per partition and the alerts it gave up on.");
+        admin.MapPost("/alerts/webhook/given-up/{id}/retry", RetryGivenUpAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<WebhookRetryResult>().ProducesProblem(404)
+            .WithSummary("Posts an alert the webhook gave up on once more (same Idempotency-Key and body), e.g. after the receiver was fixed.");
         admin.MapGet("/thresholds", ThresholdsAsync).Produces<IReadOnlyList<LowStockStatus>>()
             .WithSummary("Every SKU with a low-stock threshold, with its available units, sales rate, days of cover and whether it is low.");
         admin.MapGet("/skus/{sku}/threshold", (string sku, IGrainFactory grains) => StatusAsync(sku, grains)).Produces<LowStockStatus>()
@@ -90,6 +92,24 @@ internal static class AdminAlertEndpoints
             partitions), AdminEndpoints.Json);
     }
 
+    // The alert's partition is that of its SKU; rather than parse the id, ask the partitions that list it.
+    private static async Task<IResult> RetryGivenUpAsync(string id, IGrainFactory grains, IOutboxStore streams)
+    {
+        for (var partition = 0; partition < streams.PartitionCount; partition++)
+        {
+            var sender = grains.GetGrainCached<IAlertWebhookGrain>(partition.ToString(CultureInfo.InvariantCulture));
+            var status = await sender.GetStatusAsync();
+            if (status.GivenUp.Any(g => string.Equals(g.AlertId, id, StringComparison.Ordinal)))
+            {
+                var delivered = await sender.RetryGivenUpAsync(id);
+                var reason = delivered ? null : (await sender.GetStatusAsync()).GivenUp.FirstOrDefault(g => g.AlertId == id)?.Reason;
+                return Results.Json(new WebhookRetryResult(id, delivered, reason), AdminEndpoints.Json);
+            }
+        }
+
+        throw new NotFoundException("given-up alert", id);
+    }
+
     private static async Task<IResult> ThresholdsAsync(IGrainFactory grains)
     {
         var listed = await grains.GetGrainCached<ILowStockThresholdDirectoryGrain>(ILowStockThresholdDirectoryGrain.Key).ListAsync();
@@ -124,6 +144,9 @@ internal static class AdminAlertEndpoints
             : throw new DomainValidationException("category", $"'{category}' is not {string.Join(" or ", OperatorAlertCategories.All)}");
     }
 }
+
+/// <summary><paramref name="Reason"/> says why the receiver did not take it (null when it did).</summary>
+public sealed record WebhookRetryResult(string AlertId, bool Delivered, string? Reason);
 
 /// <summary>A low-stock threshold as operators send it: exactly one of the two.</summary>
 public sealed record ThresholdRequest(int? MinAvailable, double? DaysOfCover);
