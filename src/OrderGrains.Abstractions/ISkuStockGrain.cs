@@ -37,4 +37,18 @@ public interface ISkuStockGrain : IGrainWithStringKey
     /// <summary>The most recent movements (at most <paramref name="limit"/>), the movement count and the invariant violations.</summary>
     [ReadOnly]
     Task<StockLedger> GetLedgerAsync(int limit);
+
+    /// <summary>Sets the low-stock threshold (null removes it) and checks it at once; see <see cref="LowStockThreshold"/>.</summary>
+    Task<LowStockStatus> SetLowStockThresholdAsync(LowStockThreshold? threshold);
+
+    /// <summary>The threshold, the recent sales rate, days of cover and whether a low-stock alert is open.</summary>
+    [ReadOnly]
+    Task<LowStockStatus> GetLowStockStatusAsync();
+
+    /// <summary>
+    /// Tells the pool that this silo refused orders for it OUT_OF_STOCK (counted in <c>OutOfStockTally</c>): it raises
+    /// the rate-limited alert when one is due. Sent at most once per interval per SKU, never awaited.
+    /// </summary>
+    [OneWay]
+    Task NoteOutOfStockAsync();
 }

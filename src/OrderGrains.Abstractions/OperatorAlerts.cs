@@ -49,6 +49,9 @@ public interface IOperatorAlertsGrain : IGrainWithStringKey
     /// <summary>The category of carrier exceptions and shipments returned to sender.</summary>
     const string CarrierCategory = "carrier";
 
+    /// <summary>The category of inventory alerts: low stock, shortages that backorder units, OUT_OF_STOCK refusals.</summary>
+    const string InventoryCategory = "inventory";
+
     /// <summary>Adds an open alert, or does nothing when its id is known.</summary>
     Task RaiseAsync(AlertRaise alert);
 
@@ -58,4 +61,11 @@ public interface IOperatorAlertsGrain : IGrainWithStringKey
 
     /// <summary>Moves an alert to <paramref name="status"/> (Acknowledged or Resolved) as <paramref name="actor"/>; NotFound for an unknown id.</summary>
     Task<OperatorAlert> DecideAsync(string alertId, AlertStatus status, string actor);
+}
+
+/// <summary>The categories of <see cref="IOperatorAlertsGrain"/>.</summary>
+public static class OperatorAlertCategories
+{
+    /// <summary>Every category, in the order the admin API lists them.</summary>
+    public static IReadOnlyList<string> All { get; } = [IOperatorAlertsGrain.CarrierCategory, IOperatorAlertsGrain.InventoryCategory];
 }

@@ -93,6 +93,12 @@ public sealed class OrderGrainsClient : IDisposable
     public Task<StockLedger> GetStockLedgerAsync(string sku, int limit = 0, CallOptions options = default) =>
         _inventory.GetStockLedgerAsync(new GetStockLedgerRequest { Sku = sku, Limit = limit }, options).ResponseAsync;
 
+    public Task<LowStockStatus> SetLowStockThresholdAsync(SetLowStockThresholdRequest request, CallOptions options = default) =>
+        _inventory.SetLowStockThresholdAsync(request, options).ResponseAsync;
+
+    public Task<LowStockStatus> GetLowStockStatusAsync(string sku, CallOptions options = default) =>
+        _inventory.GetLowStockStatusAsync(new GetLowStockStatusRequest { Sku = sku }, options).ResponseAsync;
+
     public Task<Customer> UpsertCustomerAsync(Customer customer, CallOptions options = default) => _customers.UpsertCustomerAsync(customer, options).ResponseAsync;
 
     public Task<Campaign> UpsertCampaignAsync(Campaign campaign, CallOptions options = default) => _campaigns.UpsertCampaignAsync(campaign, options).ResponseAsync;

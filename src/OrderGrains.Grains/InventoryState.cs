@@ -28,6 +28,34 @@ public sealed class SkuStockState
 
     /// <summary>Orders to tell that their reservation moved, with the cause; an entry stays until the order acknowledged it.</summary>
     public Dictionary<string, string> Outbox { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Low-stock threshold, sales per day and alert bookkeeping (see <see cref="StockAlerting"/>); bounded, whatever the orders.</summary>
+    public SkuAlertState Alerting { get; set; } = new();
+}
+
+/// <summary>A SKU pool's alert state: a few fields and one counter per day of the sales window.</summary>
+public sealed class SkuAlertState
+{
+    public LowStockThreshold? Threshold { get; set; }
+
+    /// <summary>The low-stock alert of the current crossing; null while stock is above the threshold (armed).</summary>
+    public string? OpenLowStockAlertId { get; set; }
+
+    /// <summary>Numbers the pool's alert ids; only grows.</summary>
+    public long AlertSequence { get; set; }
+
+    /// <summary>Units reserved per UTC day, oldest first, at most the window's days.</summary>
+    public List<DailyUnits> Sales { get; set; } = [];
+
+    public DateTimeOffset? LastOutOfStockAlertAt { get; set; }
+}
+
+/// <summary>Units reserved on one UTC day (days since the Unix epoch).</summary>
+public sealed class DailyUnits
+{
+    public int Day { get; set; }
+
+    public int Units { get; set; }
 }
 
 /// <summary>One order's hold on a SKU.</summary>

@@ -33,6 +33,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "SKU {Sku}: could not tell order {OrderId} that its reservation moved; retrying")]
     public static partial void NoticeFailed(ILogger logger, Exception exception, string sku, string orderId);
 
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Out-of-stock alert: SKU {Sku} refused {Rejections} order lines since {Since}")]
+    public static partial void OutOfStockAlert(ILogger logger, string sku, long rejections, DateTimeOffset since);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Information, Message = "SKU {Sku}: {Change} with {Available} units available")]
+    public static partial void LowStockChanged(ILogger logger, string sku, string change, int available);
+
     [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Order {OrderId}: hold expired at {ExpiresAt}; cancelling and releasing stock")]
     public static partial void HoldExpired(ILogger logger, string orderId, DateTimeOffset expiresAt);
 

@@ -27,6 +27,9 @@ public static class OrderDomainServiceCollectionExtensions
         services.AddReturnPolicy();
         services.AddNewCustomerRules();
         services.AddReviewRules();
+        services.AddOptions<InventoryAlertOptions>().BindConfiguration(InventoryAlertOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InventoryAlertOptions>, InventoryAlertOptionsValidator>());
+        services.TryAddSingleton<OutOfStockTally>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StockHints>();
         if (!services.Any(s => s.ServiceType == typeof(StockHintsBroadcast)))

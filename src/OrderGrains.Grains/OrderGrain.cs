@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderGrains.Abstractions;
@@ -116,6 +117,11 @@ public sealed partial class OrderGrain(
         // blocked or unknown customer who orders a sold-out item is told it is sold out, which is also true.
         if (hints.SoldOutReason(draft.CampaignId, draft.Lines, now) is { } soldOut)
         {
+            if (soldOut == RejectReason.OutOfStock)
+            {
+                ServiceProvider.GetRequiredService<OutOfStockTally>().CountRefusal(GrainFactory, draft.Lines, hints, now);
+            }
+
             return await RefuseAsync(draft, soldOut, now);
         }
 

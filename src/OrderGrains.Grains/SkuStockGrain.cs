@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using OrderGrains.Abstractions;
 using Orleans.Concurrency;
 using OrderGrains.Storage;
-using StreamId = OrderGrains.Storage.StreamId;
 
 namespace OrderGrains.Grains;
 
@@ -31,11 +30,15 @@ namespace OrderGrains.Grains;
 public sealed class SkuStockGrain(
     [PersistentState("stock", OrderGrainsStorage.Name)] IPersistentState<SkuStockState> state,
     IOptions<OrderOptions> options,
+    IOptions<InventoryAlertOptions> alertOptions,
     TimeProvider clock,
     StockHints hints,
+    OutOfStockTally outOfStock,
     ILogger<SkuStockGrain> logger) : Grain, ISkuStockGrain
 {
     private readonly OrderOptions _options = options.Value;
+    private readonly InventoryAlertOptions _alertOptions = alertOptions.Value;
+    private StockAlerting? _alerting;
 
     private CommitBatcher? _commits;
 
@@ -60,6 +63,8 @@ public sealed class SkuStockGrain(
     private readonly List<StreamEvent> _alerts = [];
 
     private SkuStockState Stock => state.State;
+
+    private StockAlerting Alerting => _alerting ??= new StockAlerting(Sku, Stock.Alerting, _alertOptions.SalesWindowDays);
 
     private string Sku => this.GetPrimaryKeyString();
 
@@ -202,8 +207,12 @@ public sealed class SkuStockGrain(
         var allocations = StockSourcing.Choose(candidates, request.Quantity);
         if (allocations is null)
         {
+            outOfStock.Add(Sku, clock.GetUtcNow());
+            RaiseOutOfStockIfDue();
             return new StockReservationResult(StockReservationOutcome.OutOfStock, []);
         }
+
+        Alerting.CountSale(clock.GetUtcNow(), request.Quantity);
 
         var reservation = new ReservationEntry
         {
@@ -372,6 +381,64 @@ public sealed class SkuStockGrain(
             return new StockLedger(Sku, Stock.Ledger.GetRange(Stock.Ledger.Count - take, take), Stock.TotalMovements, Stock.InvariantViolations);
         });
 
+    /// <summary>Sets or removes the low-stock threshold, checks it at once, and records it in the threshold directory.</summary>
+    public async Task<LowStockStatus> SetLowStockThresholdAsync(LowStockThreshold? threshold)
+    {
+        if (threshold is not null)
+        {
+            LowStockThreshold.Validate(threshold.MinAvailable, threshold.DaysOfCover, "min_available", "days_of_cover");
+        }
+
+        var status = await InTurnAsync(() =>
+        {
+            Stock.Alerting.Threshold = threshold;
+            EvaluateLowStock();
+            _changed = true;
+            return Task.FromResult(Alerting.Status(FreeUnitsClamped(), clock.GetUtcNow()));
+        });
+        await GrainFactory.GetGrainCached<ILowStockThresholdDirectoryGrain>(ILowStockThresholdDirectoryGrain.Key).RecordAsync(Sku, threshold);
+        return status;
+    }
+
+    /// <summary>The threshold and where the SKU stands against it.</summary>
+    public Task<LowStockStatus> GetLowStockStatusAsync() => ReadAsync(() => Alerting.Status(FreeUnitsClamped(), clock.GetUtcNow()));
+
+    /// <summary>Raises the OUT_OF_STOCK alert for refusals counted on this silo, when one is due; cheap when none is.</summary>
+    public Task NoteOutOfStockAsync() =>
+        outOfStock.Pending(Sku) > 0 && Alerting.OutOfStockAlertDue(clock.GetUtcNow(), _alertOptions.OutOfStockAlertInterval)
+            ? InTurnAsync(() =>
+            {
+                RaiseOutOfStockIfDue();
+                return Task.CompletedTask;
+            })
+            : Task.CompletedTask;
+
+    // In a turn: takes the tally into one alert when the last is at least the interval old; a write once per interval at most.
+    private void RaiseOutOfStockIfDue()
+    {
+        var now = clock.GetUtcNow();
+        if (!Alerting.OutOfStockAlertDue(now, _alertOptions.OutOfStockAlertInterval) || outOfStock.Take(Sku) is not { } taken)
+        {
+            return;
+        }
+
+        _alerts.Add(Alerting.OutOfStock(taken.Count, taken.Since, now));
+        Log.OutOfStockAlert(logger, Sku, taken.Count, taken.Since);
+        _changed = true;
+    }
+
+    // In a turn, after a change: a downward crossing of the threshold raises its alert once; back above re-arms it.
+    private void EvaluateLowStock()
+    {
+        if (Stock.Warehouses.Count > 0 && Alerting.Evaluate(FreeUnitsClamped(), clock.GetUtcNow()) is { } alert)
+        {
+            _alerts.Add(alert);
+            Log.LowStockChanged(logger, Sku, alert.EventType, FreeUnitsClamped());
+        }
+    }
+
+    private int FreeUnitsClamped() => (int)Math.Min(FreeUnits(), int.MaxValue);
+
     /// <summary>
     /// Reads without queueing for a turn, so operators and dashboards never wait behind a flash sale, then answers
     /// once what it read is durable. A decision suspended mid-way (only while the warehouse directory is refreshed)
@@ -393,6 +460,11 @@ public sealed class SkuStockGrain(
         {
             _changed = false;
             result = await decide();
+            if (_changed)
+            {
+                EvaluateLowStock();
+            }
+
             durable = _changed ? Commits.CommitAsync() : Commits.WhenDurableAsync();
             if (_changed)
             {
@@ -462,11 +534,8 @@ public sealed class SkuStockGrain(
     private async Task ResolveShortageAsync(string warehouseId, int shortfall, string reference)
     {
         Log.ShortageDetected(logger, Sku, warehouseId, shortfall, reference);
-        _alerts.Add(new StreamEvent(
-            new StreamId(InventoryStreams.AlertsNamespace, Sku),
-            $"{Sku}#{Stock.Sequence}:{warehouseId}:{_alerts.Count}",
-            nameof(ShortageAlert),
-            new ShortageAlert(Sku, warehouseId, shortfall, reference, clock.GetUtcNow())));
+        var alertId = $"{Sku}#{Stock.Sequence}:{warehouseId}:{_alerts.Count}";
+        var (shortage, backorderedBefore) = (shortfall, Stock.TotalBackordered);
         var entry = Stock.Warehouses[warehouseId];
 
         // The newest reservations give up their units here first, so the oldest orders keep their stock.
@@ -508,6 +577,8 @@ public sealed class SkuStockGrain(
         }
 
         Log.ShortageResolved(logger, Sku, warehouseId, affected.Count, affected.Sum(a => a.Reservation.Backordered));
+        var backordered = Math.Max(0, Stock.TotalBackordered - backorderedBefore);
+        _alerts.Add(StockAlerting.Shortage(alertId, new ShortageAlert(Sku, warehouseId, shortage, reference, clock.GetUtcNow(), backordered)));
     }
 
     /// <summary>Gives backordered units stock wherever some is free, oldest reservation first.</summary>
@@ -744,7 +815,19 @@ public sealed class SkuStockGrain(
         }
     }
 
-    private Task RetryNoticesAsync() => SendNoticesInTurnAsync();
+    private async Task RetryNoticesAsync()
+    {
+        await SendNoticesInTurnAsync();
+        try
+        {
+            // Refusals counted while an alert was not yet due are raised here once it is, without another refusal.
+            await NoteOutOfStockAsync();
+        }
+        catch (StateWriteFailedException)
+        {
+            // The grain is reloading; the next activation's timer raises it.
+        }
+    }
 
     private async Task SendNoticesInTurnAsync()
     {

@@ -52,6 +52,11 @@ public sealed class SoldOutGateGrain(
             return null;
         }
 
+        if (reason == RejectReason.OutOfStock)
+        {
+            ServiceProvider.GetRequiredService<OutOfStockTally>().CountRefusal(GrainFactory, draft.Lines, hints, now);
+        }
+
         Log.OrderRejected(logger, draft.OrderId, reason);
         return new PlaceOrderResult(OrderSnapshots.Of(draft), Duplicate: false);
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OrderGrains.Alerting;
 using OrderGrains.ErpForwarding;
 using OrderGrains.Grains;
 using OrderGrains.Host.Admin;
@@ -90,6 +91,7 @@ public static class OrderGrainsHost
                 silo.AddOrderDomain();
                 silo.AddErpForwarding(_ => ErpWiring.CreateClient(erpEndpoint, builder.Configuration["OrderGrains:Erp:ApiKey"]));
                 silo.AddOrderReadModel(_ => storage.ReadStore);
+                silo.AddInventoryAlerting();
                 silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.AddDashboard();

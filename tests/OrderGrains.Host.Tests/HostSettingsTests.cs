@@ -71,6 +71,10 @@ public sealed class HostSettingsTests
     [InlineData("--OrderGrains:Silo:Membership:NumMissedProbesLimit=0", "OrderGrains:Silo:Membership:NumMissedProbesLimit")]
     [InlineData("--OrderGrains:Cluster:AdvertisedAddress=0.0.0.0", "OrderGrains:Cluster:AdvertisedAddress is '0.0.0.0'")]
     [InlineData("--OrderGrains:Cluster:AdvertisedAddress=silo-1", "OrderGrains:Cluster:AdvertisedAddress is 'silo-1'")]
+    [InlineData("--OrderGrains:Alerts:Webhook:Url=ftp://wms.example/alerts", "OrderGrains:Alerts:Webhook:Url")]
+    [InlineData("--OrderGrains:Alerts:Webhook:MaxRetryDelay=02:00:00", "OrderGrains:Alerts:Webhook:MaxRetryDelay")]
+    [InlineData("--OrderGrains:Inventory:Alerts:SalesWindowDays=0", "OrderGrains:Inventory:Alerts:SalesWindowDays")]
+    [InlineData("--OrderGrains:Inventory:Alerts:OutOfStockAlertInterval=00:00:00", "OrderGrains:Inventory:Alerts:OutOfStockAlertInterval")]
     public async Task An_options_value_that_fails_validation_stops_start_up_naming_its_key(string setting, string key)
     {
         var error = await Assert.ThrowsAsync<HostSettingsException>(() => OrderGrainsHost.StartAsync(ValidElseWhere(setting)));

@@ -61,6 +61,8 @@ class Context:
         self.upsert_warehouse = self._unary("Inventory", "UpsertWarehouse", i.Warehouse)
         self.set_stock = self._unary("Inventory", "SetStock", i.SkuAvailability)
         self.get_availability = self._unary("Inventory", "GetAvailability", i.SkuAvailability)
+        self.set_low_stock_threshold = self._unary("Inventory", "SetLowStockThreshold", i.LowStockStatus)
+        self.get_low_stock_status = self._unary("Inventory", "GetLowStockStatus", i.LowStockStatus)
         self.upsert_customer = self._unary("Customers", "UpsertCustomer", c.Customer)
         self.upsert_campaign = self._unary("Campaigns", "UpsertCampaign", k.Campaign)
         f = self.fulfillment
@@ -835,6 +837,24 @@ def warehouse_queue_needs_a_warehouse_id(ctx):
 
 def _raw(data):
     return data
+
+
+@suite.case
+def low_stock_thresholds_are_one_of_two_kinds_and_a_crossing_opens_an_alert(ctx):
+    i = ctx.inventory
+    sku, _ = ctx.stocked_sku(on_hand=3)
+    error = expect_rpc_error(grpc.StatusCode.INVALID_ARGUMENT, ctx.set_low_stock_threshold,
+                             i.SetLowStockThresholdRequest(sku=sku, min_available=2, days_of_cover=1.5), timeout=TIMEOUT)
+    expect(error.details().startswith("days_of_cover:"), f"the detail names days_of_cover: {error.details()}")
+    expect_rpc_error(grpc.StatusCode.INVALID_ARGUMENT, ctx.set_low_stock_threshold,
+                     i.SetLowStockThresholdRequest(sku=sku, min_available=-1), timeout=TIMEOUT)
+    status = ctx.set_low_stock_threshold(i.SetLowStockThresholdRequest(sku=sku, min_available=5), timeout=TIMEOUT)
+    expect_equal((True, 5, False, 3, True, f"{sku}#low-1"),
+                 (status.HasField("min_available"), status.min_available, status.HasField("days_of_cover"),
+                  status.available, status.low, status.open_alert_id), "status after setting the threshold")
+    expect_equal(status, ctx.get_low_stock_status(i.GetLowStockStatusRequest(sku=sku), timeout=TIMEOUT), "GetLowStockStatus")
+    cleared = ctx.set_low_stock_threshold(i.SetLowStockThresholdRequest(sku=sku, clear=True), timeout=TIMEOUT)
+    expect_equal((False, False, ""), (cleared.HasField("min_available"), cleared.low, cleared.open_alert_id), "status after clearing")
 
 
 @suite.case

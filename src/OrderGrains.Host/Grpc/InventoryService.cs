@@ -58,4 +58,59 @@ public sealed class InventoryService(IGrainFactory grains) : Wire.Inventory.Inve
         var ledger = await grains.GetGrainCached<ISkuStockGrain>(sku).GetLedgerAsync(request.Limit > 0 ? request.Limit : 100).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(ledger);
     }
+
+    public override async Task<Wire.LowStockStatus> SetLowStockThreshold(Wire.SetLowStockThresholdRequest request, ServerCallContext context)
+    {
+        var sku = WireMapping.RequireKey(request.Sku, "sku");
+        int? min = request.HasMinAvailable ? request.MinAvailable : null;
+        double? days = request.HasDaysOfCover ? request.DaysOfCover : null;
+        if (request.Clear && (min is not null || days is not null))
+        {
+            throw new DomainValidationException("clear", "cannot be set together with min_available or days_of_cover");
+        }
+
+        if (!request.Clear)
+        {
+            LowStockThreshold.Validate(min, days, "min_available", "days_of_cover");
+        }
+
+        var threshold = request.Clear ? null : new LowStockThreshold(min, days);
+        var status = await grains.GetGrainCached<ISkuStockGrain>(sku).SetLowStockThresholdAsync(threshold).WaitAsync(context.CancellationToken);
+        return ToWire(status);
+    }
+
+    public override async Task<Wire.LowStockStatus> GetLowStockStatus(Wire.GetLowStockStatusRequest request, ServerCallContext context)
+    {
+        var sku = WireMapping.RequireKey(request.Sku, "sku");
+        return ToWire(await grains.GetGrainCached<ISkuStockGrain>(sku).GetLowStockStatusAsync().WaitAsync(context.CancellationToken));
+    }
+
+    private static Wire.LowStockStatus ToWire(LowStockStatus status)
+    {
+        var wire = new Wire.LowStockStatus
+        {
+            Sku = status.Sku,
+            Available = status.Available,
+            UnitsPerDay = status.UnitsPerDay,
+            SalesWindowDays = status.SalesWindowDays,
+            Low = status.Low,
+            OpenAlertId = status.OpenAlertId ?? string.Empty,
+        };
+        if (status.Threshold?.MinAvailable is { } min)
+        {
+            wire.MinAvailable = min;
+        }
+
+        if (status.Threshold?.DaysOfCover is { } days)
+        {
+            wire.DaysOfCover = days;
+        }
+
+        if (status.DaysOfCover is { } cover)
+        {
+            wire.CurrentDaysOfCover = cover;
+        }
+
+        return wire;
+    }
 }

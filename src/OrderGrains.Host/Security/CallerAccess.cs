@@ -36,6 +36,8 @@ public static class CallerAccess
         [Inventory + "AdjustStock"] = new(CallerRole.Inventory),
         [Inventory + "ImportStockSnapshot"] = new(CallerRole.Inventory),
         [Inventory + "GetStockLedger"] = new(CallerRole.Inventory),
+        [Inventory + "SetLowStockThreshold"] = new(CallerRole.Inventory),
+        [Inventory + "GetLowStockStatus"] = new(CallerRole.Inventory),
         // Warehouses and carriers serve every channel: fulfilment calls are not limited to channels.
         [Fulfillment + "ReleaseOrder"] = new(CallerRole.Fulfillment),
         [Fulfillment + "ReportShipment"] = new(CallerRole.Fulfillment),

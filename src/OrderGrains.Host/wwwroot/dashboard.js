@@ -151,6 +151,7 @@
 
   function showLogin(message) {
     stopPolling();
+    showPage('live');
     state.token = null;
     sessionStorage.removeItem(TOKEN_KEY);
     $('dashboard-view').hidden = true;
@@ -931,6 +932,23 @@
     drawSparkline($('spark-activations'), history.map((h) => [h.t, h.activations]), theme.bar);
   }
 
+  // ---- pages ------------------------------------------------------------------------------------------------
+  // The nav's buttons set #dashboard-view[data-page] (the CSS hides the live figures on other pages) and show the
+  // <section class="page" data-page="..."> of that name; each page's own script listens for 'ordergrains:page'.
+
+  function showPage(name) {
+    const view = $('dashboard-view');
+    if (view.dataset.page === name) return;
+    view.dataset.page = name;
+    for (const tab of document.querySelectorAll('#pages .page-tab')) {
+      if (tab.dataset.page === name) tab.setAttribute('aria-current', 'page');
+      else tab.removeAttribute('aria-current');
+    }
+    for (const page of view.querySelectorAll(':scope > .page')) page.hidden = page.dataset.page !== name;
+    document.dispatchEvent(new CustomEvent('ordergrains:page', { detail: { page: name } }));
+    if (name === 'live') requestAnimationFrame(drawAll);
+  }
+
   // ---- start ------------------------------------------------------------------------------------------------
 
   function start() {
@@ -938,6 +956,9 @@
     $('login-form').addEventListener('submit', onLogin);
     $('logout').addEventListener('click', onLogout);
     $('search-form').addEventListener('submit', onSearch);
+    for (const tab of document.querySelectorAll('#pages .page-tab')) {
+      tab.addEventListener('click', () => showPage(tab.dataset.page));
+    }
     $('search-close').addEventListener('click', () => {
       $('search-result').hidden = true;
     });

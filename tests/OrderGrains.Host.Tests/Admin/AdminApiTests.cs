@@ -77,6 +77,12 @@ public sealed class AdminApiTests(AdminHost fixture) : IClassFixture<AdminHost>,
         { "GET", "admin/read-model", false },
         { "GET", "admin/read-model/counts", false },
         { "GET", "admin/read-model/channels", false },
+        { "GET", "admin/alerts/webhook", false },
+        { "POST", "admin/alerts/webhook/given-up/no-such-alert/retry", true },
+        { "GET", "admin/thresholds", false },
+        { "GET", "admin/skus/{sku}/threshold", false },
+        { "PUT", "admin/skus/{sku}/threshold", true },
+        { "DELETE", "admin/skus/{sku}/threshold", true },
     };
 
     [Theory]
