@@ -35,9 +35,9 @@ public sealed class AlertsPageBrowserTests(DashboardBrowserFixture fixture) : IC
         await Assertions.Expect(page.Locator("#page-alerts")).ToBeVisibleAsync(new() { Timeout = UiTimeout });
         await Assertions.Expect(page.Locator(".kpis")).ToBeHiddenAsync(new() { Timeout = UiTimeout });
         await Assertions.Expect(page.Locator("#webhook-summary [data-field=\"state\"] dd")).ToContainTextAsync("off", new() { Timeout = UiTimeout });
-        await page.GetByLabel("SKU", new() { Exact = true }).FillAsync(sku);
-        await page.GetByLabel("Threshold type").SelectOptionAsync("minAvailable");
-        await page.GetByLabel("Threshold value").FillAsync("5");
+        await page.Locator("#page-alerts").GetByLabel("SKU", new() { Exact = true }).FillAsync(sku);
+        await page.Locator("#page-alerts").GetByLabel("Threshold type").SelectOptionAsync("minAvailable");
+        await page.Locator("#page-alerts").GetByLabel("Threshold value").FillAsync("5");
         await page.Locator("#threshold-submit").ClickAsync();
         var thresholdRow = page.Locator($"#thresholds-table tr[data-sku=\"{sku}\"]");
         await Assertions.Expect(thresholdRow.Locator("td.threshold")).ToHaveTextAsync("available ≤ 5", new() { Timeout = UiTimeout });
@@ -56,7 +56,7 @@ public sealed class AlertsPageBrowserTests(DashboardBrowserFixture fixture) : IC
 
         await lowRow.Locator("button[data-action=\"acknowledge\"]").ClickAsync();
         await Assertions.Expect(lowRow).ToHaveCountAsync(0, new() { Timeout = UiTimeout });
-        await page.GetByLabel("Status", new() { Exact = true }).SelectOptionAsync(string.Empty);
+        await page.Locator("#page-alerts").GetByLabel("Status", new() { Exact = true }).SelectOptionAsync(string.Empty);
         await Assertions.Expect(lowRow.Locator("td.status")).ToHaveTextAsync("Acknowledged", new() { Timeout = UiTimeout });
         await Assertions.Expect(lowRow.Locator("td.decided-by")).ToHaveTextAsync("operator:dashboard-test", new() { Timeout = UiTimeout });
         await carrierRow.Locator("button[data-action=\"resolve\"]").ClickAsync();
@@ -70,8 +70,8 @@ public sealed class AlertsPageBrowserTests(DashboardBrowserFixture fixture) : IC
         await Assertions.Expect(thresholdRow.Locator("td.state")).ToHaveTextAsync("OK", new() { Timeout = UiTimeout });
 
         // A bad value comes back as the API's problem detail.
-        await page.GetByLabel("Threshold type").SelectOptionAsync("daysOfCover");
-        await page.GetByLabel("Threshold value").FillAsync("0");
+        await page.Locator("#page-alerts").GetByLabel("Threshold type").SelectOptionAsync("daysOfCover");
+        await page.Locator("#page-alerts").GetByLabel("Threshold value").FillAsync("0");
         await page.Locator("#threshold-submit").ClickAsync();
         await Assertions.Expect(page.Locator("#alerts-error")).ToContainTextAsync("daysOfCover: must be more than 0", new() { Timeout = UiTimeout });
         await thresholdRow.Locator("button[data-action=\"remove\"]").ClickAsync();
@@ -113,14 +113,14 @@ public sealed class AlertsPageBrowserTests(DashboardBrowserFixture fixture) : IC
         await Assertions.Expect(page.Locator("#dashboard-view")).ToBeVisibleAsync(new() { Timeout = UiTimeout });
 
         await page.Locator("#pages .page-tab[data-page=\"returns\"]").ClickAsync();
-        await page.GetByLabel("Order id").FillAsync(shipped.OrderId);
+        await page.Locator("#page-returns").GetByLabel("Order id").FillAsync(shipped.OrderId);
         await page.Locator("#returns-submit").ClickAsync();
 
         var row = page.Locator($"#returns-table tr[data-rma=\"{rma}\"]");
         await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("Approved", new() { Timeout = UiTimeout });
         await Assertions.Expect(row.Locator("td.reason")).ToHaveTextAsync("SizeOrFit · too small", new() { Timeout = UiTimeout });
         await Assertions.Expect(row.Locator("button[data-action=\"approve\"]")).ToHaveCountAsync(0, new() { Timeout = UiTimeout });
-        await page.GetByLabel("Note for reject or cancel").FillAsync("customer kept it");
+        await page.Locator("#page-returns").GetByLabel("Note for reject or cancel").FillAsync("customer kept it");
         await row.Locator("button[data-action=\"cancel\"]").ClickAsync();
 
         await Assertions.Expect(row.Locator("td.status")).ToHaveTextAsync("Cancelled", new() { Timeout = UiTimeout });
@@ -129,7 +129,7 @@ public sealed class AlertsPageBrowserTests(DashboardBrowserFixture fixture) : IC
         var history = await client.GetOrderHistoryAsync(shipped.OrderId);
         Assert.Contains(history.Events, e => e.Actor == "operator:dashboard-test" && e.Details.Contains("customer kept it", StringComparison.Ordinal));
 
-        await page.GetByLabel("Order id").FillAsync($"web:none-{_run}");
+        await page.Locator("#page-returns").GetByLabel("Order id").FillAsync($"web:none-{_run}");
         await page.Locator("#returns-submit").ClickAsync();
         await Assertions.Expect(page.Locator("#returns-error")).ToContainTextAsync("was not found", new() { Timeout = UiTimeout });
         Assert.Empty(pageErrors);
