@@ -102,6 +102,13 @@ public sealed record HostSettings(StorageKind Storage, string DataDirectory, str
 
         var clusterId = ReadName(configuration, "OrderGrains:Cluster:ClusterId", problems);
         var serviceId = ReadName(configuration, "OrderGrains:Cluster:ServiceId", problems);
+        var kubernetesText = configuration["OrderGrains:Cluster:Kubernetes"];
+        var kubernetes = false;
+        if (kubernetesText is { Length: > 0 } && !bool.TryParse(kubernetesText, out kubernetes))
+        {
+            problems.Add($"OrderGrains:Cluster:Kubernetes is '{kubernetesText}'; set true (running as a Kubernetes pod) or false.");
+        }
+
         foreach (var (old, now) in MovedKeys)
         {
             if (configuration[old] is not null)
@@ -123,7 +130,7 @@ public sealed record HostSettings(StorageKind Storage, string DataDirectory, str
             throw new HostSettingsException(problems);
         }
 
-        return new HostSettings(storage!.Value, dataDirectory, postgres, schema, grpcPort, adminPort, listen, new ClusterSettings(clusterId, serviceId, siloPort, gatewayPort, advertised));
+        return new HostSettings(storage!.Value, dataDirectory, postgres, schema, grpcPort, adminPort, listen, new ClusterSettings(clusterId, serviceId, siloPort, gatewayPort, advertised, kubernetes));
     }
 
     private static string ReadName(IConfiguration configuration, string key, List<string> problems)
@@ -159,9 +166,10 @@ public sealed record HostSettings(StorageKind Storage, string DataDirectory, str
 /// The silo's place in an Orleans cluster (<c>OrderGrains:Cluster:*</c>): silos with the same ids on one membership
 /// table form one cluster; the silo port carries silo-to-silo traffic, the gateway port Orleans clients.
 /// <paramref name="AdvertisedAddress"/> is the address other silos (and the membership table) know this one by; null:
-/// the listen address, or loopback when listening on every address.
+/// the listen address, or loopback when listening on every address. <paramref name="Kubernetes"/>: the silo runs as a
+/// Kubernetes pod and uses Orleans' Kubernetes hosting (silo name = pod name, pods that no longer exist are declared dead).
 /// </summary>
-public sealed record ClusterSettings(string ClusterId, string ServiceId, int SiloPort, int GatewayPort, string? AdvertisedAddress = null)
+public sealed record ClusterSettings(string ClusterId, string ServiceId, int SiloPort, int GatewayPort, string? AdvertisedAddress = null, bool Kubernetes = false)
 {
     public const string DefaultName = "ordergrains";
     public const int DefaultSiloPort = 11111;

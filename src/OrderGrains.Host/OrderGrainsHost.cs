@@ -97,6 +97,12 @@ public static class OrderGrainsHost
                 silo.AddDashboard();
                 silo.UseSiloMetadata(ClusterMembers.Metadata(settings, certificate is not null));
                 clusterTls?.Apply(silo);
+                if (settings.Cluster.Kubernetes)
+                {
+                    // Reads POD_NAME, POD_NAMESPACE, POD_IP, ORLEANS_SERVICE_ID and ORLEANS_CLUSTER_ID (deploy/k8s sets them
+                    // to the same ids as OrderGrains:Cluster:*) and watches the pods through the API server.
+                    silo.UseKubernetesHosting();
+                }
             });
             builder.Services.AddSingleton(storage);
             builder.Services.AddOrderGrainsGrpc(grpc);
@@ -172,6 +178,11 @@ public static class OrderGrainsHost
             if (callerTokens.GeneratedTokenPath is { } callerTokenPath)
             {
                 HostLog.CallerTokenGenerated(app.Logger, callerTokenPath);
+            }
+
+            foreach (var key in ConfigurationKeys.Unknown(builder.Configuration))
+            {
+                HostLog.UnknownSetting(app.Logger, key);
             }
 
             return new RunningHost(app, storage);
