@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Orleans.Concurrency;
 
 namespace OrderGrains.Abstractions;
@@ -68,7 +69,7 @@ public enum OrderEventKind
 /// an order's latest event alone gives its row. Events written before these fields existed carry their defaults.
 /// While the order is ON_HOLD, <see cref="HeldSince"/>, <see cref="HoldDetails"/>, <see cref="ApprovalSteps"/> (the role
 /// of each step of its approval chain) and <see cref="Approvers"/> (who approved step i) give the review queue; null
-/// otherwise.
+/// otherwise, and then left out of the stored JSON, so events of orders never held (the flash-sale path) do not grow.
 /// </para>
 /// </summary>
 [GenerateSerializer]
@@ -95,10 +96,10 @@ public sealed record OrderEvent(
     [property: Id(17)] DateTimeOffset? CreatedAt = null,
     [property: Id(18)] int CancelledUnits = 0,
     [property: Id(19)] int ReturnedUnits = 0,
-    [property: Id(90)] DateTimeOffset? HeldSince = null,
-    [property: Id(91)] string? HoldDetails = null,
-    [property: Id(92)] IReadOnlyList<string>? ApprovalSteps = null,
-    [property: Id(93)] IReadOnlyList<string>? Approvers = null)
+    [property: Id(90), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? HeldSince = null,
+    [property: Id(91), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? HoldDetails = null,
+    [property: Id(92), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? ApprovalSteps = null,
+    [property: Id(93), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Approvers = null)
 {
     /// <summary>The order and version as a stable reference (redeliveries carry the same one).</summary>
     public string EventReference => $"{OrderId}#{Version}:{Kind}";

@@ -65,6 +65,12 @@ public sealed class OrderStreamEventTests
         Assert.All(events.Take(2), e => Assert.Equal((heldAt, "reviewer,reviewer", "total above 10000"), (e.HeldSince!.Value, string.Join(',', e.ApprovalSteps!), e.HoldDetails)));
         Assert.Equal([[], ["olga"]], events.Take(2).Select(e => e.Approvers!.ToArray()));
         Assert.Equal((null, null, null, null), (events[2].HeldSince, events[2].HoldDetails, events[2].ApprovalSteps, events[2].Approvers));
+
+        // Not held: the hold's fields are left out of the stored JSON, so the events of other orders do not grow.
+        var payloads = await PayloadsOfAsync(oms, placed.Order.OrderId);
+        Assert.Contains("\"HeldSince\"", payloads[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("\"HeldSince\"", payloads[2], StringComparison.Ordinal);
+        Assert.DoesNotContain("\"Approvers\"", payloads[2], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -83,6 +89,14 @@ public sealed class OrderStreamEventTests
             (OrderEventKind.Rejected, OrderStatus.Rejected, RejectReason.OutOfStock, late.Order.Version),
             (rejected.Kind, rejected.Status, rejected.RejectReason, rejected.Version));
         Assert.Equal(late.Order.CreatedAt, rejected.CreatedAt);
+    }
+
+    private static async Task<List<string>> PayloadsOfAsync(Oms oms, string orderId)
+    {
+        var streams = (IOutboxStore)oms.Silo.Store;
+        var partition = StreamPartitioner.PartitionOf(orderId, streams.PartitionCount);
+        var stored = await streams.ReadEventsAsync(OrderStreams.Namespace, partition, 0, 1_000, default);
+        return [.. stored.Where(e => e.StreamKey == orderId).Select(e => System.Text.Encoding.UTF8.GetString(e.Payload.Span))];
     }
 
     private static async Task<List<OrderEvent>> EventsOfAsync(Oms oms, string orderId)
