@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Orleans.Concurrency;
 
 namespace OrderGrains.Abstractions;
@@ -66,6 +67,9 @@ public enum OrderEventKind
 /// The order as it stands after the change rides along for the read model: <see cref="Status"/>, <see cref="HoldReason"/>,
 /// <see cref="RejectReason"/>, <see cref="CreatedAt"/>, <see cref="CancelledUnits"/> and <see cref="ReturnedUnits"/>, so
 /// an order's latest event alone gives its row. Events written before these fields existed carry their defaults.
+/// While the order is ON_HOLD, <see cref="HeldSince"/>, <see cref="HoldDetails"/>, <see cref="ApprovalSteps"/> (the role
+/// of each step of its approval chain) and <see cref="Approvers"/> (who approved step i) give the review queue; null
+/// otherwise, and then left out of the stored JSON, so events of orders never held (the flash-sale path) do not grow.
 /// </para>
 /// </summary>
 [GenerateSerializer]
@@ -91,7 +95,11 @@ public sealed record OrderEvent(
     [property: Id(16)] RejectReason RejectReason = RejectReason.Unspecified,
     [property: Id(17)] DateTimeOffset? CreatedAt = null,
     [property: Id(18)] int CancelledUnits = 0,
-    [property: Id(19)] int ReturnedUnits = 0)
+    [property: Id(19)] int ReturnedUnits = 0,
+    [property: Id(90), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? HeldSince = null,
+    [property: Id(91), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? HoldDetails = null,
+    [property: Id(92), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? ApprovalSteps = null,
+    [property: Id(93), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Approvers = null)
 {
     /// <summary>The order and version as a stable reference (redeliveries carry the same one).</summary>
     public string EventReference => $"{OrderId}#{Version}:{Kind}";

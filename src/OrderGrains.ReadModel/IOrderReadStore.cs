@@ -24,7 +24,40 @@ public interface IOrderReadStore
 
     /// <summary>Figures per channel, UTC day of creation and currency, for orders created in [from, to).</summary>
     Task<IReadOnlyList<ChannelDayFigures>> ChannelFiguresAsync(DateTimeOffset from, DateTimeOffset to, string? channel, CancellationToken cancellationToken);
+
+    /// <summary>One page of the review queue: ON_HOLD orders matching <paramref name="query"/>, oldest hold first (then order id).</summary>
+    Task<ReviewQueuePage> ReviewQueueAsync(ReviewQueueQuery query, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Held orders per hold reason and age bucket as of <paramref name="now"/>, under the filter's channel, next role and
+    /// caller (not its reason or minimum age, so the counts show what each of those would give).
+    /// </summary>
+    Task<IReadOnlyList<ReviewReasonCounts>> ReviewCountsAsync(ReviewQueueQuery filter, DateTimeOffset now, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A look at the review queue; null filters match everything. <see cref="HeldBefore"/> keeps orders held at or before
+/// it (now minus a minimum age). <see cref="QualifyingRoles"/> keeps orders whose next step needs one of them and
+/// <see cref="NotApprovedBy"/> drops those that approver already approved a step of (one person approves one step).
+/// </summary>
+public sealed record ReviewQueueQuery(
+    HoldReason? HoldReason,
+    DateTimeOffset? HeldBefore,
+    string? NextRole,
+    string? Channel,
+    IReadOnlyList<string>? QualifyingRoles,
+    string? NotApprovedBy,
+    int Limit,
+    ReviewCursor? After);
+
+/// <summary>A page of the review queue; <see cref="Next"/> is null on the last page.</summary>
+public sealed record ReviewQueuePage(IReadOnlyList<OrderRow> Orders, ReviewCursor? Next);
+
+/// <summary>
+/// Held orders of one reason: how many, how many per age bucket (under 1 h, 1 to 4 h, 4 to 24 h, over 24 h; a bucket
+/// includes its lower bound), and since when the oldest is held.
+/// </summary>
+public sealed record ReviewReasonCounts(HoldReason Reason, long Total, long Under1h, long From1hTo4h, long From4hTo24h, long Over24h, DateTimeOffset? OldestHeldSince);
 
 /// <summary>
 /// A search of the read model; null filters match everything. <see cref="After"/> is the position after the last row of

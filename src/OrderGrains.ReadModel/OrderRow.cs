@@ -23,7 +23,8 @@ public sealed record OrderRow(
     bool Paid,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    IReadOnlyList<string> Skus)
+    IReadOnlyList<string> Skus,
+    HoldRow? Hold = null)
 {
     /// <summary>The row an event leaves its order in.</summary>
     /// <remarks>
@@ -57,7 +58,8 @@ public sealed record OrderRow(
             e.Paid,
             e.CreatedAt ?? e.At,
             e.At,
-            [.. e.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]);
+            [.. e.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+            HoldRow.From(e, status));
     }
 
     /// <summary>
@@ -79,5 +81,36 @@ public sealed record OrderRow(
         }
 
         return [.. latest.Values];
+    }
+}
+
+/// <summary>
+/// Where a held order stands in review: since when it is held, why in words, the role of each step of its approval
+/// chain and who approved step i. Only rows of ON_HOLD orders have one.
+/// </summary>
+public sealed record HoldRow(DateTimeOffset HeldSince, string? Details, IReadOnlyList<string> Steps, IReadOnlyList<string> Approvers)
+{
+    /// <summary>Steps approved so far.</summary>
+    public int StepsDone => Math.Min(Approvers.Count, Steps.Count);
+
+    /// <summary>Steps the chain has; 0 when the order was held before events carried its chain.</summary>
+    public int StepsRequired => Steps.Count;
+
+    /// <summary>The role the next approval needs, or null when the chain is not known.</summary>
+    public string? NextRole => StepsDone < Steps.Count ? Steps[StepsDone] : null;
+
+    /// <summary>
+    /// The hold an event of an ON_HOLD order shows. Events written before they carried the hold give the event's time
+    /// as held-since (holds begin at placement, whose event is the first) and no chain.
+    /// </summary>
+    public static HoldRow? From(OrderEvent e, OrderStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (status != OrderStatus.OnHold)
+        {
+            return null;
+        }
+
+        return new HoldRow(e.HeldSince ?? e.CreatedAt ?? e.At, e.HoldDetails, e.ApprovalSteps ?? [], e.Approvers ?? []);
     }
 }

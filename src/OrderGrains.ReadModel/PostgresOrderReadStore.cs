@@ -69,9 +69,23 @@ public sealed class PostgresOrderReadStore : SqlOrderReadStore, IAsyncDisposable
             );
             """;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+        // A table created by an earlier version lacks the review queue's columns: add them (in this transaction, under the lock).
+        command.CommandText = $"SELECT count(*) FROM information_schema.columns WHERE table_schema = '{_schema}' AND table_name = 'order_read' AND column_name = 'held_since_ticks'";
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is 0L)
+        {
+            command.CommandText = string.Concat(ReviewColumns.Select(c => $"ALTER TABLE {s}.order_read ADD COLUMN IF NOT EXISTS {c.Name} {c.Definition};")) + BackfillHeldSince;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        command.CommandText = ReviewIndex("order_read_review");
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return missing;
     }
+
+    /// <inheritdoc />
+    protected override string NotContaining(string text, string needle) => $"strpos({text}, {needle}) = 0";
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();

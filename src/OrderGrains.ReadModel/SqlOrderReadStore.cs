@@ -16,7 +16,26 @@ public abstract class SqlOrderReadStore : IOrderReadStore
 {
     private const string Columns =
         "order_id, version, status, channel, customer_id, currency, total_minor, units, cancelled_units, returned_units, " +
-        "hold_reason, reject_reason, paid, created_at_ticks, created_day, updated_at_ticks, skus";
+        "hold_reason, reject_reason, paid, created_at_ticks, created_day, updated_at_ticks, skus, " +
+        "held_since_ticks, hold_details, approval_steps, approvers, steps_done, steps_required, next_role";
+
+    /// <summary>
+    /// The review queue's columns, added to a table created before them (by <see cref="EnsureCreatedAsync"/>, which
+    /// creates every table in its first shape and then adds what it lacks). Set only while the order is ON_HOLD.
+    /// </summary>
+    protected static readonly IReadOnlyList<(string Name, string Definition)> ReviewColumns =
+    [
+        ("held_since_ticks", "bigint NULL"),
+        ("hold_details", "text NULL"),
+        ("approval_steps", "text NOT NULL DEFAULT ''"),
+        ("approvers", "text NOT NULL DEFAULT ''"),
+        ("steps_done", "integer NOT NULL DEFAULT 0"),
+        ("steps_required", "integer NOT NULL DEFAULT 0"),
+        ("next_role", "text NULL"),
+    ];
+
+    // Names in the approvers column are each wrapped in this separator, so "is X among them" is a substring test.
+    private const char ApproverSeparator = '\n';
 
     private readonly string _orders;
     private readonly string _skus;
@@ -31,7 +50,8 @@ public abstract class SqlOrderReadStore : IOrderReadStore
         _upsert = $"""
             INSERT INTO {_orders} AS o ({Columns})
             VALUES (@id, @version, @status, @channel, @customer, @currency, @total, @units, @cancelled, @returned,
-                    @hold, @reject, @paid, @created, @day, @updated, @skus)
+                    @hold, @reject, @paid, @created, @day, @updated, @skus,
+                    @heldSince, @holdDetails, @steps, @approvers, @stepsDone, @stepsRequired, @nextRole)
             ON CONFLICT (order_id) DO UPDATE SET
                 version = excluded.version,
                 status = CASE WHEN excluded.status <> 0 THEN excluded.status ELSE o.status END,
@@ -42,7 +62,14 @@ public abstract class SqlOrderReadStore : IOrderReadStore
                 hold_reason = excluded.hold_reason,
                 reject_reason = excluded.reject_reason,
                 paid = excluded.paid,
-                updated_at_ticks = excluded.updated_at_ticks
+                updated_at_ticks = excluded.updated_at_ticks,
+                held_since_ticks = CASE WHEN excluded.status <> 0 THEN excluded.held_since_ticks ELSE o.held_since_ticks END,
+                hold_details = excluded.hold_details,
+                approval_steps = excluded.approval_steps,
+                approvers = excluded.approvers,
+                steps_done = excluded.steps_done,
+                steps_required = excluded.steps_required,
+                next_role = excluded.next_role
             WHERE excluded.version > o.version
             """;
         _insertSku = $"INSERT INTO {_skus} (sku, order_id) VALUES (@sku, @id) ON CONFLICT DO NOTHING";
@@ -94,6 +121,14 @@ public abstract class SqlOrderReadStore : IOrderReadStore
                 Add(upsert, "@day", DayOf(row.CreatedAt));
                 Add(upsert, "@updated", row.UpdatedAt.UtcTicks);
                 Add(upsert, "@skus", string.Join(',', row.Skus));
+                var hold = row.Hold;
+                Add(upsert, "@heldSince", hold?.HeldSince.UtcTicks);
+                Add(upsert, "@holdDetails", hold?.Details);
+                Add(upsert, "@steps", hold is null ? string.Empty : string.Join(',', hold.Steps));
+                Add(upsert, "@approvers", hold is null ? string.Empty : ApproversText(hold.Approvers));
+                Add(upsert, "@stepsDone", hold?.StepsDone ?? 0);
+                Add(upsert, "@stepsRequired", hold?.StepsRequired ?? 0);
+                Add(upsert, "@nextRole", hold?.NextRole);
                 await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var sku in row.Skus)
                 {
@@ -266,6 +301,156 @@ public abstract class SqlOrderReadStore : IOrderReadStore
         return figures;
     }
 
+    /// <inheritdoc />
+    public async Task<ReviewQueuePage> ReviewQueueAsync(ReviewQueueQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var where = ReviewWhere(command, query);
+        if (query.HoldReason is { } reason)
+        {
+            where.Add("hold_reason = @reason");
+            Add(command, "@reason", (int)reason);
+        }
+
+        if (query.HeldBefore is { } before)
+        {
+            where.Add("held_since_ticks <= @heldBefore");
+            Add(command, "@heldBefore", before.UtcTicks);
+        }
+
+        if (query.After is { } after)
+        {
+            where.Add("(held_since_ticks > @afterTicks OR (held_since_ticks = @afterTicks AND order_id > @afterId))");
+            Add(command, "@afterTicks", after.HeldSinceTicks);
+            Add(command, "@afterId", after.OrderId);
+        }
+
+        Add(command, "@limit", query.Limit + 1);
+        command.CommandText = $"SELECT {Columns} FROM {_orders} {WhereClause(where)} ORDER BY held_since_ticks, order_id LIMIT @limit";
+        var rows = new List<OrderRow>(Math.Min(query.Limit + 1, 1024));
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(ReadRow(reader));
+            }
+        }
+        catch (Exception exception) when (IsTableMissing(exception))
+        {
+            return new ReviewQueuePage([], null);
+        }
+
+        if (rows.Count <= query.Limit)
+        {
+            return new ReviewQueuePage(rows, null);
+        }
+
+        rows.RemoveAt(rows.Count - 1);
+        return new ReviewQueuePage(rows, ReviewCursor.After(rows[^1]));
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ReviewReasonCounts>> ReviewCountsAsync(ReviewQueueQuery filter, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var where = ReviewWhere(command, filter);
+        // Held after now - 1 h is younger than an hour; a bucket holds its lower bound (exactly 1 h old is "1 to 4 h").
+        Add(command, "@h1", (now - TimeSpan.FromHours(1)).UtcTicks);
+        Add(command, "@h4", (now - TimeSpan.FromHours(4)).UtcTicks);
+        Add(command, "@h24", (now - TimeSpan.FromHours(24)).UtcTicks);
+        command.CommandText = $"""
+            SELECT hold_reason, COUNT(*),
+                   SUM(CASE WHEN held_since_ticks > @h1 THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN held_since_ticks <= @h1 AND held_since_ticks > @h4 THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN held_since_ticks <= @h4 AND held_since_ticks > @h24 THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN held_since_ticks <= @h24 THEN 1 ELSE 0 END),
+                   MIN(held_since_ticks)
+            FROM {_orders} {WhereClause(where)}
+            GROUP BY hold_reason
+            ORDER BY hold_reason
+            """;
+        var counts = new List<ReviewReasonCounts>();
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                counts.Add(new ReviewReasonCounts(
+                    (HoldReason)Int(reader, 0),
+                    Long(reader, 1),
+                    Long(reader, 2),
+                    Long(reader, 3),
+                    Long(reader, 4),
+                    Long(reader, 5),
+                    reader.IsDBNull(6) ? null : new DateTimeOffset(Long(reader, 6), TimeSpan.Zero)));
+            }
+        }
+        catch (Exception exception) when (IsTableMissing(exception))
+        {
+            return [];
+        }
+
+        return counts;
+    }
+
+    /// <summary>SQL that is true when <paramref name="text"/> does not contain <paramref name="needle"/> (both SQL expressions).</summary>
+    protected abstract string NotContaining(string text, string needle);
+
+    /// <summary>Sets held-since for rows of held orders projected before the review columns existed: holds begin at placement.</summary>
+    protected string BackfillHeldSince => $"UPDATE {_orders} SET held_since_ticks = created_at_ticks WHERE status = {(int)OrderStatus.OnHold} AND held_since_ticks IS NULL";
+
+    /// <summary>The review queue's index: held orders only, in queue order.</summary>
+    protected string ReviewIndex(string indexName) =>
+        $"CREATE INDEX IF NOT EXISTS {indexName} ON {_orders} (held_since_ticks, order_id) WHERE status = {(int)OrderStatus.OnHold}";
+
+    // The filters the queue and its counts share: held orders of a channel, whose next step needs a role, that the caller may approve.
+    private List<string> ReviewWhere(DbCommand command, ReviewQueueQuery query)
+    {
+        var where = new List<string> { "status = @onHold" };
+        Add(command, "@onHold", (int)OrderStatus.OnHold);
+        if (query.Channel is { } channel)
+        {
+            where.Add("channel = @channel");
+            Add(command, "@channel", channel);
+        }
+
+        if (query.NextRole is { } role)
+        {
+            where.Add("next_role = @nextRole");
+            Add(command, "@nextRole", role);
+        }
+
+        if (query.QualifyingRoles is { } roles)
+        {
+            if (roles.Count == 0)
+            {
+                where.Add("1 = 0");
+            }
+            else
+            {
+                var names = roles.Select((r, i) => "@qualifies" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+                where.Add($"next_role IN ({string.Join(", ", names)})");
+                for (var i = 0; i < roles.Count; i++)
+                {
+                    Add(command, names[i], roles[i]);
+                }
+            }
+        }
+
+        if (query.NotApprovedBy is { } approver)
+        {
+            where.Add(NotContaining("approvers", "@approver"));
+            Add(command, "@approver", ApproverSeparator + approver + ApproverSeparator);
+        }
+
+        return where;
+    }
+
     /// <summary>The UTC day a creation time falls on, as stored in <c>created_day</c>.</summary>
     public static string DayOf(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
@@ -297,10 +482,23 @@ public abstract class SqlOrderReadStore : IOrderReadStore
     private static OrderRow ReadRow(DbDataReader reader)
     {
         var skus = reader.GetString(16);
+        var status = (OrderStatus)Int(reader, 2);
+        HoldRow? hold = null;
+        if (status == OrderStatus.OnHold)
+        {
+            var steps = reader.GetString(19);
+            // A row projected before the review columns existed: the migration gave it its creation time.
+            hold = new HoldRow(
+                new DateTimeOffset(reader.IsDBNull(17) ? Long(reader, 13) : Long(reader, 17), TimeSpan.Zero),
+                reader.IsDBNull(18) ? null : reader.GetString(18),
+                steps.Length == 0 ? [] : steps.Split(','),
+                ApproversOf(reader.GetString(20)));
+        }
+
         return new OrderRow(
             reader.GetString(0),
             Long(reader, 1),
-            (OrderStatus)Int(reader, 2),
+            status,
             reader.GetString(3),
             reader.GetString(4),
             reader.GetString(5),
@@ -313,8 +511,14 @@ public abstract class SqlOrderReadStore : IOrderReadStore
             Int(reader, 12) != 0,
             new DateTimeOffset(Long(reader, 13), TimeSpan.Zero),
             new DateTimeOffset(Long(reader, 15), TimeSpan.Zero),
-            skus.Length == 0 ? [] : skus.Split(','));
+            skus.Length == 0 ? [] : skus.Split(','),
+            hold);
     }
+
+    private static string ApproversText(IReadOnlyList<string> approvers) =>
+        approvers.Count == 0 ? string.Empty : ApproverSeparator + string.Join(ApproverSeparator, approvers) + ApproverSeparator;
+
+    private static string[] ApproversOf(string text) => text.Split(ApproverSeparator, StringSplitOptions.RemoveEmptyEntries);
 
     private static DbCommand Command(DbConnection connection, string sql)
     {
@@ -323,11 +527,11 @@ public abstract class SqlOrderReadStore : IOrderReadStore
         return command;
     }
 
-    private static void Add(DbCommand command, string name, object value)
+    private static void Add(DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
-        parameter.Value = value;
+        parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
     }
 }

@@ -54,7 +54,40 @@ public sealed class SqliteOrderReadStore(string databasePath) : SqlOrderReadStor
         var existed = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not 0L;
         command.CommandText = Create;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await MigrateAsync(command, cancellationToken).ConfigureAwait(false);
         return !existed;
+    }
+
+    /// <inheritdoc />
+    protected override string NotContaining(string text, string needle) => $"instr({text}, {needle}) = 0";
+
+    // Adds the columns a table created by an earlier version lacks (SQLite has no ADD COLUMN IF NOT EXISTS), in one
+    // transaction, so a host stopped halfway finds either none or all of them.
+    private async Task MigrateAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        command.CommandText = "SELECT name FROM pragma_table_info('order_read')";
+        var present = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                present.Add(reader.GetString(0));
+            }
+        }
+
+        var missing = ReviewColumns.Where(c => !present.Contains(c.Name)).ToList();
+        if (missing.Count > 0)
+        {
+            await using var transaction = await command.Connection!.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            command.Transaction = transaction;
+            command.CommandText = string.Concat(missing.Select(c => $"ALTER TABLE order_read ADD COLUMN {c.Name} {c.Definition};")) + BackfillHeldSince + ";";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            command.Transaction = null;
+        }
+
+        command.CommandText = ReviewIndex("order_read_review");
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

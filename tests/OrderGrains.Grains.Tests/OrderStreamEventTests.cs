@@ -43,6 +43,37 @@ public sealed class OrderStreamEventTests
     }
 
     [Fact]
+    public async Task A_step_of_an_approval_chain_short_of_the_last_is_streamed_with_the_hold_and_its_progress()
+    {
+        var storage = TestStorage.Memory();
+        await using var oms = await Oms.StartAsync(storage, options =>
+        {
+            options.ManualReviewThresholdMinor = 10_000;
+            options.DualApprovalThresholdMinor = 10_000;
+        });
+        await oms.SeedSimpleAsync(units: 10);
+        var placed = await oms.PlaceAsync("two", "c1", new OrderLine("SKU-1", 1, 20_000));
+        await oms.Order("two").ApproveHoldAsync(Oms.Reviewer("olga"));
+        var heldAt = (await oms.Order("two").GetHistoryAsync()).Entries.Single(e => e.Event == "held").At;
+        await oms.Order("two").ApproveHoldAsync(Oms.Reviewer("otto"));
+
+        var events = await EventsOfAsync(oms, placed.Order.OrderId);
+
+        Assert.Equal(
+            [(OrderEventKind.Accepted, OrderStatus.OnHold), (OrderEventKind.Updated, OrderStatus.OnHold), (OrderEventKind.HoldApproved, OrderStatus.PendingPayment)],
+            events.Select(e => (e.Kind, e.Status)));
+        Assert.All(events.Take(2), e => Assert.Equal((heldAt, "reviewer,reviewer", "total above 10000"), (e.HeldSince!.Value, string.Join(',', e.ApprovalSteps!), e.HoldDetails)));
+        Assert.Equal([[], ["olga"]], events.Take(2).Select(e => e.Approvers!.ToArray()));
+        Assert.Equal((null, null, null, null), (events[2].HeldSince, events[2].HoldDetails, events[2].ApprovalSteps, events[2].Approvers));
+
+        // Not held: the hold's fields are left out of the stored JSON, so the events of other orders do not grow.
+        var payloads = await PayloadsOfAsync(oms, placed.Order.OrderId);
+        Assert.Contains("\"HeldSince\"", payloads[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("\"HeldSince\"", payloads[2], StringComparison.Ordinal);
+        Assert.DoesNotContain("\"Approvers\"", payloads[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_refusal_by_the_sold_out_gate_is_streamed_in_the_same_write_as_the_rejected_order()
     {
         var storage = new InterceptingTestStorage();
@@ -58,6 +89,14 @@ public sealed class OrderStreamEventTests
             (OrderEventKind.Rejected, OrderStatus.Rejected, RejectReason.OutOfStock, late.Order.Version),
             (rejected.Kind, rejected.Status, rejected.RejectReason, rejected.Version));
         Assert.Equal(late.Order.CreatedAt, rejected.CreatedAt);
+    }
+
+    private static async Task<List<string>> PayloadsOfAsync(Oms oms, string orderId)
+    {
+        var streams = (IOutboxStore)oms.Silo.Store;
+        var partition = StreamPartitioner.PartitionOf(orderId, streams.PartitionCount);
+        var stored = await streams.ReadEventsAsync(OrderStreams.Namespace, partition, 0, 1_000, default);
+        return [.. stored.Where(e => e.StreamKey == orderId).Select(e => System.Text.Encoding.UTF8.GetString(e.Payload.Span))];
     }
 
     private static async Task<List<OrderEvent>> EventsOfAsync(Oms oms, string orderId)

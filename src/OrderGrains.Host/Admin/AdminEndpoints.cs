@@ -57,6 +57,7 @@ internal static class AdminEndpoints
         admin.MapPost("/erp/dead-letters/{id}/retry", RetryDeadLetterAsync).WithMetadata(new RequiresOperatorAttribute()).Produces<RetryResult>().ProducesProblem(404).WithSummary("Posts a dead-lettered event again.");
         admin.MapAfterSale();
         admin.MapReadModel();
+        admin.MapReviewQueue();
         admin.MapAlerts();
         admin.MapPost("/dashboard-session", AdminAuthentication.StartDashboardSession).Produces(StatusCodes.Status204NoContent).WithSummary("Sets the cookie that lets this browser open Orleans' dashboard at " + AdminAuthentication.OrleansDashboardPath + "/.");
         admin.MapDelete("/dashboard-session", AdminAuthentication.EndDashboardSession).Produces(StatusCodes.Status204NoContent).WithSummary("Forgets that cookie (sign-out).");

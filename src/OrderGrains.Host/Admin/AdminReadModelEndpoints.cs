@@ -98,9 +98,9 @@ internal static class AdminReadModelEndpoints
 
     private static DateTimeOffset Start(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
-    private static string? Filter(string? value) => string.IsNullOrEmpty(value) ? null : value;
+    internal static string? Filter(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static int ParseLimit(string? limit)
+    internal static int ParseLimit(string? limit)
     {
         if (string.IsNullOrEmpty(limit))
         {
@@ -113,7 +113,7 @@ internal static class AdminReadModelEndpoints
     }
 
     // Accepts the names as the API writes them (OnHold) and as the wire does (ON_HOLD), never numbers.
-    private static TEnum? ParseEnum<TEnum>(string? value, string parameter)
+    internal static TEnum? ParseEnum<TEnum>(string? value, string parameter)
         where TEnum : struct, Enum
     {
         if (string.IsNullOrEmpty(value))

@@ -77,6 +77,8 @@ public sealed class AdminApiTests(AdminHost fixture) : IClassFixture<AdminHost>,
         { "GET", "admin/read-model", false },
         { "GET", "admin/read-model/counts", false },
         { "GET", "admin/read-model/channels", false },
+        { "GET", "admin/review-queue", false },
+        { "GET", "admin/review-queue?mine=true", false },
         { "GET", "admin/alerts/webhook", false },
         { "POST", "admin/alerts/webhook/given-up/no-such-alert/retry", true },
         { "GET", "admin/thresholds", false },
@@ -442,7 +444,7 @@ public sealed class AdminApiTests(AdminHost fixture) : IClassFixture<AdminHost>,
         var document = JsonNode.Parse(await _http.GetStringAsync("openapi/v1.json"))!;
 
         var paths = document["paths"]!.AsObject().Select(p => p.Key).ToList();
-        foreach (var path in new[] { "/admin/overview", "/admin/orders/{id}", "/admin/orders/{id}/approve", "/admin/skus/{sku}", "/admin/warehouses/{id}", "/admin/customers/{id}", "/admin/customers/{id}/receivables", "/admin/campaigns", "/admin/campaigns/{id}/close", "/admin/runtime", "/admin/cluster", "/admin/erp", "/admin/erp/dead-letters", "/admin/erp/dead-letters/{id}/retry", "/admin/orders", "/admin/read-model", "/admin/read-model/counts", "/admin/read-model/channels", "/admin/read-model/channels.csv" })
+        foreach (var path in new[] { "/admin/overview", "/admin/orders/{id}", "/admin/orders/{id}/approve", "/admin/skus/{sku}", "/admin/warehouses/{id}", "/admin/customers/{id}", "/admin/customers/{id}/receivables", "/admin/campaigns", "/admin/campaigns/{id}/close", "/admin/runtime", "/admin/cluster", "/admin/erp", "/admin/erp/dead-letters", "/admin/erp/dead-letters/{id}/retry", "/admin/orders", "/admin/read-model", "/admin/read-model/counts", "/admin/read-model/channels", "/admin/read-model/channels.csv", "/admin/review-queue" })
         {
             Assert.Contains(path, paths);
         }

@@ -13,6 +13,8 @@ public sealed class DashboardBrowserFixture : IAsyncLifetime
 
     public const string OperatorToken = "dashboard-test-operator-token";
 
+    public const string FinanceToken = "dashboard-test-finance-token";
+
     // Without the background-networking flags Chromium keeps dialling Google's hosts, which this network refuses.
     private static readonly string[] ChromiumFlags =
     [
@@ -49,7 +51,14 @@ public sealed class DashboardBrowserFixture : IAsyncLifetime
             null,
             $"--OrderGrains:Admin:Tokens:0:Token={OperatorToken}",
             "--OrderGrains:Admin:Tokens:0:Name=dashboard-test",
-            "--OrderGrains:Admin:Tokens:0:Role=operator");
+            "--OrderGrains:Admin:Tokens:0:Role=operator",
+            $"--OrderGrains:Admin:Tokens:1:Token={FinanceToken}",
+            "--OrderGrains:Admin:Tokens:1:Name=dashboard-finance",
+            "--OrderGrains:Admin:Tokens:1:Role=finance",
+            // Holds above 5,000.00 need a supervisor and then finance (the Review page's refusals); the other tests hold nothing.
+            "--OrderGrains:Review:Chains:0:AboveMinor=500000",
+            "--OrderGrains:Review:Chains:0:Steps:0=supervisor",
+            "--OrderGrains:Review:Chains:0:Steps:1=finance");
 
         // The driver (Node.js and the Playwright package) comes from the build output; nothing is fetched.
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
