@@ -79,6 +79,15 @@ public sealed class InventoryService(IGrainFactory grains) : Wire.Inventory.Inve
         return ToWire(status);
     }
 
+    public override async Task<Wire.SkuAvailability> SetSkuSalePolicy(Wire.SetSkuSalePolicyRequest request, ServerCallContext context)
+    {
+        var sku = WireMapping.RequireKey(request.Sku, "sku");
+        var policy = new SkuSalePolicy(request.BackordersAllowed, request.PresaleLimit);
+        SkuSalePolicy.Validate(policy);
+        var availability = await grains.GetGrainCached<ISkuStockGrain>(sku).SetSalePolicyAsync(policy).WaitAsync(context.CancellationToken);
+        return WireMapping.ToWire(availability);
+    }
+
     public override async Task<Wire.LowStockStatus> GetLowStockStatus(Wire.GetLowStockStatusRequest request, ServerCallContext context)
     {
         var sku = WireMapping.RequireKey(request.Sku, "sku");

@@ -50,6 +50,7 @@ internal static partial class WireMapping
         }
 
         wire.Backordered.AddRange(order.Backordered.Select(ToWire));
+        wire.Presold.AddRange((order.Presold ?? []).Select(ToWire));
         wire.Cancelled.AddRange(order.CancelledUnits.Select(ToWire));
         wire.Shipments.AddRange(order.Shipments.Select(ToWire));
         wire.Returns.AddRange(order.Returns.Select(ToWire));
@@ -235,6 +236,10 @@ internal static partial class WireMapping
             Reserved = availability.Reserved,
             Available = availability.Available,
             Backordered = availability.Backordered,
+            BackordersAllowed = availability.BackordersAllowed,
+            PresaleLimit = availability.PresaleLimit,
+            Presold = availability.Presold,
+            PresaleRemaining = availability.PresaleRemaining,
         };
         foreach (var warehouse in availability.Warehouses)
         {
