@@ -99,6 +99,9 @@ public sealed class OrderGrainsClient : IDisposable
     public Task<LowStockStatus> GetLowStockStatusAsync(string sku, CallOptions options = default) =>
         _inventory.GetLowStockStatusAsync(new GetLowStockStatusRequest { Sku = sku }, options).ResponseAsync;
 
+    public Task<SkuAvailability> SetSkuSalePolicyAsync(SetSkuSalePolicyRequest request, CallOptions options = default) =>
+        _inventory.SetSkuSalePolicyAsync(request, options).ResponseAsync;
+
     public Task<Customer> UpsertCustomerAsync(Customer customer, CallOptions options = default) => _customers.UpsertCustomerAsync(customer, options).ResponseAsync;
 
     public Task<Campaign> UpsertCampaignAsync(Campaign campaign, CallOptions options = default) => _campaigns.UpsertCampaignAsync(campaign, options).ResponseAsync;
