@@ -48,6 +48,13 @@ public interface ISkuStockGrain : IGrainWithStringKey
     /// <summary>Sets how the SKU sells beyond its stock (backorders, presale limit); see <see cref="SkuSalePolicy"/>.</summary>
     Task<SkuAvailability> SetSalePolicyAsync(SkuSalePolicy policy);
 
+    /// <summary>Replaces the SKU's channel split (empty removes it); see <see cref="ChannelStockShare"/>.</summary>
+    Task<SkuAvailability> SetChannelSharesAsync(IReadOnlyList<ChannelStockShare> shares);
+
+    /// <summary>The availability as <paramref name="channel"/> sees it: its available-to-promise in <see cref="SkuAvailability.ChannelAvailable"/>.</summary>
+    [ReadOnly]
+    Task<SkuAvailability> GetChannelAvailabilityAsync(string channel);
+
     /// <summary>
     /// Tells the pool that this silo refused orders for it OUT_OF_STOCK (counted in <c>OutOfStockTally</c>): it raises
     /// the rate-limited alert when one is due. Sent at most once per interval per SKU, never awaited.

@@ -34,6 +34,19 @@ public sealed class SkuStockState
 
     /// <summary>Backorders and presale (see <see cref="SalePolicyRules"/>); null for an ordinary SKU, as stored before there were policies.</summary>
     public SkuSaleState? Sale { get; set; }
+
+    /// <summary>Units set aside per channel (see <see cref="ChannelSplit"/>); empty = all stock shared.</summary>
+    public List<ChannelShareState> ChannelShares { get; set; } = [];
+}
+
+/// <summary>One channel's share of a SKU: a fixed quantity or a percent of on hand (the other is 0).</summary>
+public sealed class ChannelShareState
+{
+    public string Channel { get; set; } = string.Empty;
+
+    public int Quantity { get; set; }
+
+    public int Percent { get; set; }
 }
 
 /// <summary>A SKU's sale policy and its presale count.</summary>

@@ -59,6 +59,9 @@ public sealed class SkuStockGrain(
     private long _directoryVersion = -1;
     private long _directoryCheckedAt;
 
+    // Units held per channel's orders, for the channel split; null = rebuild from the reservations (see HeldByChannel).
+    private Dictionary<string, int>? _heldByChannel;
+
     // Alerts raised by the change being made; appended with its state write, in the same transaction.
     private readonly List<StreamEvent> _alerts = [];
 
@@ -204,6 +207,59 @@ public sealed class SkuStockGrain(
         });
     }
 
+    /// <summary>Replaces the channel split; the reservations stay as they are (a split never takes back units already held).</summary>
+    public Task<SkuAvailability> SetChannelSharesAsync(IReadOnlyList<ChannelStockShare> shares)
+    {
+        ChannelStockShare.Validate(shares);
+        return InTurnAsync(() =>
+        {
+            Stock.ChannelShares = [.. shares.Select(s => new ChannelShareState { Channel = s.Channel, Quantity = s.Quantity, Percent = s.Percent })];
+            _changed = true;
+            Log.ChannelSharesSet(logger, Sku, string.Join(", ", shares.Select(s => s.Quantity > 0 ? $"{s.Channel} {s.Quantity} units" : $"{s.Channel} {s.Percent}%")));
+            return Task.FromResult(Availability());
+        });
+    }
+
+    /// <summary>The availability with <paramref name="channel"/>'s available-to-promise.</summary>
+    public Task<SkuAvailability> GetChannelAvailabilityAsync(string channel) =>
+        ReadAsync(() =>
+        {
+            if (string.IsNullOrWhiteSpace(channel))
+            {
+                throw new DomainValidationException("channel", "is required");
+            }
+
+            if (!IsKnown)
+            {
+                throw new NotFoundException("sku", Sku);
+            }
+
+            var availability = Availability();
+            return availability with { Channel = channel, ChannelAvailable = (int)Math.Min(int.MaxValue, Promisable(channel, FreeUnits())) };
+        });
+
+    // Free units the channel may promise: all of them without a split; otherwise less what is set aside for the others.
+    private long Promisable(string channel, long free) =>
+        Stock.ChannelShares.Count == 0 ? free : ChannelSplit.AvailableTo(channel, free, Stock.ChannelShares, OnHandUnits(), HeldByChannel());
+
+    private long OnHandUnits() => Stock.Warehouses.Values.Sum(w => (long)w.OnHand);
+
+    // Units held per channel; rebuilt after any movement but a reservation, which adds to it (a flash sale only reserves).
+    private Dictionary<string, int> HeldByChannel()
+    {
+        if (_heldByChannel is null)
+        {
+            _heldByChannel = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var (holder, reservation) in Stock.Reservations)
+            {
+                var channel = ChannelSplit.ChannelOf(holder);
+                _heldByChannel[channel] = _heldByChannel.GetValueOrDefault(channel) + reservation.Held.Sum(h => h.Quantity);
+            }
+        }
+
+        return _heldByChannel;
+    }
+
     // A SKU with warehouses, or one that has had a sale policy (a presale sells before any warehouse has it).
     private bool IsKnown => Stock.Warehouses.Count > 0 || Stock.Sale is not null;
 
@@ -237,12 +293,14 @@ public sealed class SkuStockGrain(
         }
 
         var candidates = await CandidatesAsync(request.Latitude, request.Longitude);
-        var allocations = StockSourcing.Choose(candidates, request.Quantity);
+        var channel = ChannelSplit.ChannelOf(request.OrderId);
+        var promisable = Promisable(channel, candidates.Sum(c => (long)c.Available));
+        var allocations = promisable >= request.Quantity ? StockSourcing.Choose(candidates, request.Quantity) : null;
         var shortfall = new ShortfallDecision(0, 0);
         if (allocations is null)
         {
             // Short of stock: what is free is reserved and the rest backordered, when the sale policy or channel allows.
-            var free = (int)Math.Min(candidates.Sum(c => (long)c.Available), request.Quantity);
+            var free = (int)Math.Min(promisable, request.Quantity);
             if (SalePolicyRules.Decide(Stock.Sale, request.Quantity - free, request.AllowBackorder) is not { } decision)
             {
                 outOfStock.Add(Sku, clock.GetUtcNow());
@@ -284,6 +342,11 @@ public sealed class SkuStockGrain(
         }
 
         Stock.Reservations[request.OrderId] = reservation;
+        if (_heldByChannel is not null)
+        {
+            _heldByChannel[channel] = _heldByChannel.GetValueOrDefault(channel) + allocations.Sum(a => a.Quantity);
+        }
+
         _changed = true;
         return new StockReservationResult(StockReservationOutcome.Reserved, allocations, reservation.Version, shortfall.Backordered, shortfall.Presold);
     }
@@ -776,6 +839,11 @@ public sealed class SkuStockGrain(
 
     private void Record(StockMovementKind kind, string warehouseId, int quantity, string? orderId, string reference)
     {
+        if (kind != StockMovementKind.Reserve)
+        {
+            _heldByChannel = null;
+        }
+
         Stock.TotalMovements++;
         Stock.Ledger.Add(new StockMovement(Stock.TotalMovements, clock.GetUtcNow(), kind, warehouseId, quantity, orderId, reference));
         InventoryMetrics.Recorded(kind, quantity);
@@ -1008,7 +1076,8 @@ public sealed class SkuStockGrain(
             sale?.BackordersAllowed ?? false,
             sale?.PresaleLimit ?? 0,
             sale?.Presold ?? 0,
-            sale is { PresaleLimit: > 0 } ? Math.Max(0, sale.PresaleLimit - sale.Presold) : 0);
+            sale is { PresaleLimit: > 0 } ? Math.Max(0, sale.PresaleLimit - sale.Presold) : 0,
+            Stock.ChannelShares.Count == 0 ? [] : ChannelSplit.Describe(Stock.ChannelShares, onHand, HeldByChannel()));
     }
 
     private async ValueTask<Dictionary<string, WarehouseInfo>> WarehousesAsync(bool mustRefresh)

@@ -240,7 +240,18 @@ internal static partial class WireMapping
             PresaleLimit = availability.PresaleLimit,
             Presold = availability.Presold,
             PresaleRemaining = availability.PresaleRemaining,
+            Channel = availability.Channel ?? string.Empty,
+            ChannelAvailable = availability.ChannelAvailable,
         };
+        wire.Channels.AddRange((availability.Channels ?? []).Select(c => new Wire.ChannelStock
+        {
+            Channel = c.Channel,
+            Quantity = c.Quantity,
+            Percent = c.Percent,
+            RingFenced = c.RingFenced,
+            Held = c.Held,
+            Remaining = c.Remaining,
+        }));
         foreach (var warehouse in availability.Warehouses)
         {
             wire.Warehouses.Add(new Wire.WarehouseStock
