@@ -284,7 +284,7 @@ public sealed class SkuStockGrain(
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.Quantity);
         if (Stock.Reservations.TryGetValue(request.OrderId, out var held))
         {
-            return new StockReservationResult(StockReservationOutcome.Reserved, HeldAsList(held), held.Version);
+            return new StockReservationResult(StockReservationOutcome.Reserved, HeldAsList(held), held.Version, held.Backordered, held.Presold);
         }
 
         if (!IsKnown)

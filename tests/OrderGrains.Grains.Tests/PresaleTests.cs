@@ -173,6 +173,22 @@ public sealed class PresaleTests
     }
 
     [Fact]
+    public async Task A_replayed_reservation_reports_its_backordered_and_presold_units_so_a_resumed_saga_records_them()
+    {
+        await using var oms = await StartAsync();
+        var pool = oms.Grains.GetGrain<ISkuStockGrain>("PRE-1");
+        await pool.SetSalePolicyAsync(new SkuSalePolicy(false, 10));
+        var request = new StockReservationRequest("web:p-1", 4, Oms.Berlin.Latitude, Oms.Berlin.Longitude);
+
+        var first = await pool.ReserveAsync(request);
+        var replayed = await pool.ReserveAsync(request);
+
+        Assert.Equal((4, 4), (first.Backordered, first.Presold));
+        Assert.Equal((first.Outcome, first.Version, 4, 4), (replayed.Outcome, replayed.Version, replayed.Backordered, replayed.Presold));
+        Assert.Equal(4, (await pool.GetAvailabilityAsync()).Presold);
+    }
+
+    [Fact]
     public async Task Concurrent_presale_orders_never_presell_more_than_the_limit()
     {
         await using var oms = await StartAsync();
