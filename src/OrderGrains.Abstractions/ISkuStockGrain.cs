@@ -12,7 +12,7 @@ public interface ISkuStockGrain : IGrainWithStringKey
     [ReadOnly]
     Task<SkuAvailability> GetAvailabilityAsync();
 
-    /// <summary>Reserves one order line all or nothing (idempotent per order id).</summary>
+    /// <summary>Reserves one order line all or nothing, or with its shortfall backordered when the sale policy or channel allows (idempotent per order id).</summary>
     Task<StockReservationResult> ReserveAsync(StockReservationRequest request);
 
     /// <summary>Releases what an order holds; a no-op for an order holding nothing.</summary>
@@ -44,6 +44,16 @@ public interface ISkuStockGrain : IGrainWithStringKey
     /// <summary>The threshold, the recent sales rate, days of cover and whether a low-stock alert is open.</summary>
     [ReadOnly]
     Task<LowStockStatus> GetLowStockStatusAsync();
+
+    /// <summary>Sets how the SKU sells beyond its stock (backorders, presale limit); see <see cref="SkuSalePolicy"/>.</summary>
+    Task<SkuAvailability> SetSalePolicyAsync(SkuSalePolicy policy);
+
+    /// <summary>Replaces the SKU's channel split (empty removes it); see <see cref="ChannelStockShare"/>.</summary>
+    Task<SkuAvailability> SetChannelSharesAsync(IReadOnlyList<ChannelStockShare> shares);
+
+    /// <summary>The availability as <paramref name="channel"/> sees it: its available-to-promise in <see cref="SkuAvailability.ChannelAvailable"/>.</summary>
+    [ReadOnly]
+    Task<SkuAvailability> GetChannelAvailabilityAsync(string channel);
 
     /// <summary>
     /// Tells the pool that this silo refused orders for it OUT_OF_STOCK (counted in <c>OutOfStockTally</c>): it raises

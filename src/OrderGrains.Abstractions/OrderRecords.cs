@@ -63,7 +63,7 @@ public sealed record ConfirmPaymentCommand([property: Id(0)] string PaymentRefer
 
 /// <summary>
 /// An order as the wire shows it. <paramref name="Allocations"/> are units per SKU and warehouse reserved or shipped;
-/// <paramref name="Backordered"/> units wait for stock; <paramref name="Approvers"/> of a hold so far, of
+/// <paramref name="Backordered"/> units wait for stock (<paramref name="Presold"/> of each SKU were bought on presale); <paramref name="Approvers"/> of a hold so far, of
 /// <paramref name="ApprovalsRequired"/>: approver i approved step i of <paramref name="ApprovalSteps"/> (the role each
 /// step needs). <paramref name="HoldDetails"/> says why the order is held (which review rule, which limit).
 /// </summary>
@@ -107,7 +107,8 @@ public sealed record OrderSnapshot(
     [property: Id(28)] IReadOnlyList<PaymentRecord>? Payments = null,
     [property: Id(29)] IReadOnlyList<ExchangeRecord>? Exchanges = null,
     [property: Id(40)] IReadOnlyList<string>? ApprovalSteps = null,
-    [property: Id(41)] string? HoldDetails = null);
+    [property: Id(41)] string? HoldDetails = null,
+    [property: Id(60)] IReadOnlyList<LineQuantity>? Presold = null);
 
 /// <summary>A payment against the invoice of an order on payment terms; <paramref name="PaymentReference"/> is its idempotency key.</summary>
 [GenerateSerializer]

@@ -99,6 +99,15 @@ public sealed class OrderGrainsClient : IDisposable
     public Task<LowStockStatus> GetLowStockStatusAsync(string sku, CallOptions options = default) =>
         _inventory.GetLowStockStatusAsync(new GetLowStockStatusRequest { Sku = sku }, options).ResponseAsync;
 
+    public Task<SkuAvailability> SetChannelStockAsync(SetChannelStockRequest request, CallOptions options = default) =>
+        _inventory.SetChannelStockAsync(request, options).ResponseAsync;
+
+    public Task<SkuAvailability> GetAvailabilityAsync(GetAvailabilityRequest request, CallOptions options = default) =>
+        _inventory.GetAvailabilityAsync(request, options).ResponseAsync;
+
+    public Task<SkuAvailability> SetSkuSalePolicyAsync(SetSkuSalePolicyRequest request, CallOptions options = default) =>
+        _inventory.SetSkuSalePolicyAsync(request, options).ResponseAsync;
+
     public Task<Customer> UpsertCustomerAsync(Customer customer, CallOptions options = default) => _customers.UpsertCustomerAsync(customer, options).ResponseAsync;
 
     public Task<Campaign> UpsertCampaignAsync(Campaign campaign, CallOptions options = default) => _campaigns.UpsertCampaignAsync(campaign, options).ResponseAsync;

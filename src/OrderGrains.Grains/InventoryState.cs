@@ -31,6 +31,37 @@ public sealed class SkuStockState
 
     /// <summary>Low-stock threshold, sales per day and alert bookkeeping (see <see cref="StockAlerting"/>); bounded, whatever the orders.</summary>
     public SkuAlertState Alerting { get; set; } = new();
+
+    /// <summary>Backorders and presale (see <see cref="SalePolicyRules"/>); null for an ordinary SKU, as stored before there were policies.</summary>
+    public SkuSaleState? Sale { get; set; }
+
+    /// <summary>Units set aside per channel (see <see cref="ChannelSplit"/>); empty = all stock shared.</summary>
+    public List<ChannelShareState> ChannelShares { get; set; } = [];
+}
+
+/// <summary>One channel's share of a SKU: a fixed quantity or a percent of on hand (the other is 0).</summary>
+public sealed class ChannelShareState
+{
+    public string Channel { get; set; } = string.Empty;
+
+    public int Quantity { get; set; }
+
+    public int Percent { get; set; }
+}
+
+/// <summary>A SKU's sale policy and its presale count.</summary>
+public sealed class SkuSaleState
+{
+    public bool BackordersAllowed { get; set; }
+
+    /// <summary>0 = not on presale.</summary>
+    public int PresaleLimit { get; set; }
+
+    /// <summary>
+    /// Units presold and not given back: taken at placement as presale backorders, lowered only when an order cancels or
+    /// releases them (filled or not). Shipped presale units stay counted, so the limit caps the presale's total.
+    /// </summary>
+    public int Presold { get; set; }
 }
 
 /// <summary>A SKU pool's alert state: a few fields and one counter per day of the sales window.</summary>
@@ -70,6 +101,9 @@ public sealed class ReservationEntry
     public List<HeldUnits> Held { get; set; } = [];
 
     public int Backordered { get; set; }
+
+    /// <summary>Units of this reservation counted in <see cref="SkuSaleState.Presold"/>; given back when the order cancels them.</summary>
+    public int Presold { get; set; }
 
     /// <summary>Ship-to coordinates: re-sourcing and backorder fills pick the nearest warehouse.</summary>
     public double Latitude { get; set; }

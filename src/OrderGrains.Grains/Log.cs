@@ -51,6 +51,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 1009, Level = LogLevel.Information, Message = "Order {OrderId}: {Decision} of {RmaId} by {Actor}")]
     public static partial void RmaDecided(ILogger logger, string orderId, RmaDecision decision, string rmaId, string actor);
 
+    [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "SKU {Sku}: sale policy set: backorders allowed {BackordersAllowed}, presale limit {PresaleLimit} ({Presold} presold)")]
+    public static partial void SalePolicySet(ILogger logger, string sku, bool backordersAllowed, int presaleLimit, int presold);
+
+    [LoggerMessage(EventId = 1502, Level = LogLevel.Information, Message = "SKU {Sku}: channel split set: {Shares}")]
+    public static partial void ChannelSharesSet(ILogger logger, string sku, string shares);
+
     [LoggerMessage(EventId = 1150, Level = LogLevel.Warning, Message = "A sold-out hint could not be sent to silo {Silo}; its orders take the full path until the next hint")]
     public static partial void HintNotSent(ILogger logger, Exception exception, string silo);
 }

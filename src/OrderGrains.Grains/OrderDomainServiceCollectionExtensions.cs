@@ -26,6 +26,7 @@ public static class OrderDomainServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrderOptions>, OrderOptionsValidator>());
         services.AddReturnPolicy();
         services.AddNewCustomerRules();
+        services.AddBackorderRules();
         services.AddReviewRules();
         services.AddOptions<InventoryAlertOptions>().BindConfiguration(InventoryAlertOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InventoryAlertOptions>, InventoryAlertOptionsValidator>());

@@ -96,6 +96,7 @@ public sealed partial class OrderGrain
         }
 
         exchange.Open = [.. reservation.Allocations];
+        exchange.Backordered = reservation.Backordered;
         exchange.ReservationVersion = reservation.Version;
         var due = ExchangeRules.AmountDue(exchange);
         await TransitionAsync(

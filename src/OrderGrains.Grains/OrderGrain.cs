@@ -115,7 +115,7 @@ public sealed partial class OrderGrain(
         // Sold out is decided before the customer is looked up: in a flash sale nearly every order ends here, and
         // the lookup would activate (and load) one customer grain per buyer just to refuse the order anyway. So a
         // blocked or unknown customer who orders a sold-out item is told it is sold out, which is also true.
-        if (hints.SoldOutReason(draft.CampaignId, draft.Lines, now) is { } soldOut)
+        if (hints.SoldOutReason(draft.CampaignId, draft.Lines, now, draft.Channel) is { } soldOut)
         {
             if (soldOut == RejectReason.OutOfStock)
             {
@@ -1095,9 +1095,10 @@ public sealed partial class OrderGrain(
         }
 
         var shipTo = Order.ShipTo!;
+        var backorders = ServiceProvider.GetRequiredService<IOptions<BackorderOptions>>().Value.AllowsBackorders(Order.Channel);
         var results = await Task.WhenAll(priced.Select(line =>
             GrainFactory.GetGrainCached<ISkuStockGrain>(line.Sku)
-                .ReserveAsync(new StockReservationRequest(OrderId, line.Quantity, shipTo.Latitude, shipTo.Longitude))));
+                .ReserveAsync(new StockReservationRequest(OrderId, line.Quantity, shipTo.Latitude, shipTo.Longitude, backorders))));
         if (results.Any(r => r.Outcome != StockReservationOutcome.Reserved))
         {
             var reason = results.Any(r => r.Outcome == StockReservationOutcome.UnknownSku) ? RejectReason.UnknownSku : RejectReason.OutOfStock;
@@ -1172,11 +1173,12 @@ public sealed partial class OrderGrain(
             };
             Order.Lines = priced;
             Order.TotalMinor = total;
-            Order.Progress = [.. priced.Zip(results).Select(x => new SkuProgress { Sku = x.First.Sku, Open = [.. x.Second.Allocations], ReservationVersion = x.Second.Version })];
+            Order.Progress = [.. priced.Zip(results).Select(x => BackorderNotes.Progress(x.First.Sku, x.Second))];
             Order.CampaignReservationTimeout = campaign?.ReservationTimeout;
             Order.Pending = PendingWork.None;
             Order.ReservationExpiresAt = reservationExpiresAt;
-        });
+        },
+        BackorderNotes.AtPlacement(priced, results));
         if (held)
         {
             Log.OrderHeld(logger, OrderId, Order.HoldReason);

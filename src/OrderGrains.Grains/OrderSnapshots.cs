@@ -39,7 +39,8 @@ internal static class OrderSnapshots
             [.. order.Payments],
             [.. order.Exchanges.Where(e => e.Status != ExchangeStatus.Unspecified).Select(ExchangeRules.ToRecord)],
             [.. order.ApprovalSteps],
-            order.HoldDetails);
+            order.HoldDetails,
+            [.. order.Progress.Where(p => p.Presold > 0).Select(p => new LineQuantity(p.Sku, p.Presold))]);
 
     private static List<Allocation> Allocations(OrderState order)
     {

@@ -189,6 +189,9 @@ public sealed class SkuProgress
 
     public int Cancelled { get; set; }
 
+    /// <summary>Units the order bought on presale at placement (then backordered); kept as sold, whatever fills them later.</summary>
+    public int Presold { get; set; }
+
     /// <summary>The version of the SKU pool's reservation this reflects; older reports are ignored.</summary>
     public long ReservationVersion { get; set; }
 }

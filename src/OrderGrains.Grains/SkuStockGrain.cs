@@ -59,6 +59,9 @@ public sealed class SkuStockGrain(
     private long _directoryVersion = -1;
     private long _directoryCheckedAt;
 
+    // Units held per channel's orders, for the channel split; null = rebuild from the reservations (see HeldByChannel).
+    private Dictionary<string, int>? _heldByChannel;
+
     // Alerts raised by the change being made; appended with its state write, in the same transaction.
     private readonly List<StreamEvent> _alerts = [];
 
@@ -181,9 +184,95 @@ public sealed class SkuStockGrain(
         return Availability();
     }
 
-    /// <summary>Returns the availability; a SKU never given stock is not found.</summary>
+    /// <summary>Returns the availability; a SKU never given stock nor a sale policy is not found.</summary>
     public Task<SkuAvailability> GetAvailabilityAsync() =>
-        ReadAsync(() => Stock.Warehouses.Count == 0 ? throw new NotFoundException("sku", Sku) : Availability());
+        ReadAsync(() => IsKnown ? Availability() : throw new NotFoundException("sku", Sku));
+
+    /// <summary>Sets the sale policy; presold units stay counted, so lowering the limit below them only stops new presales.</summary>
+    public Task<SkuAvailability> SetSalePolicyAsync(SkuSalePolicy policy)
+    {
+        SkuSalePolicy.Validate(policy);
+        return InTurnAsync(() =>
+        {
+            var sale = Stock.Sale ??= new SkuSaleState();
+            if (sale.BackordersAllowed != policy.BackordersAllowed || sale.PresaleLimit != policy.PresaleLimit)
+            {
+                sale.BackordersAllowed = policy.BackordersAllowed;
+                sale.PresaleLimit = policy.PresaleLimit;
+                _changed = true;
+                Log.SalePolicySet(logger, Sku, policy.BackordersAllowed, policy.PresaleLimit, sale.Presold);
+            }
+
+            return Task.FromResult(Availability());
+        });
+    }
+
+    /// <summary>Replaces the channel split; the reservations stay as they are (a split never takes back units already held).</summary>
+    public Task<SkuAvailability> SetChannelSharesAsync(IReadOnlyList<ChannelStockShare> shares)
+    {
+        ChannelStockShare.Validate(shares);
+        return InTurnAsync(() =>
+        {
+            Stock.ChannelShares = [.. shares.Select(s => new ChannelShareState { Channel = s.Channel, Quantity = s.Quantity, Percent = s.Percent })];
+            _changed = true;
+            Log.ChannelSharesSet(logger, Sku, string.Join(", ", shares.Select(s => s.Quantity > 0 ? $"{s.Channel} {s.Quantity} units" : $"{s.Channel} {s.Percent}%")));
+            return Task.FromResult(Availability());
+        });
+    }
+
+    /// <summary>The availability with <paramref name="channel"/>'s available-to-promise.</summary>
+    public Task<SkuAvailability> GetChannelAvailabilityAsync(string channel) =>
+        ReadAsync(() =>
+        {
+            if (string.IsNullOrWhiteSpace(channel))
+            {
+                throw new DomainValidationException("channel", "is required");
+            }
+
+            if (!IsKnown)
+            {
+                throw new NotFoundException("sku", Sku);
+            }
+
+            var availability = Availability();
+            return availability with { Channel = channel, ChannelAvailable = (int)Math.Min(int.MaxValue, Promisable(channel, FreeUnits())) };
+        });
+
+    // Free units the channel may promise: all of them without a split; otherwise less what is set aside for the others.
+    private long Promisable(string channel, long free) =>
+        Stock.ChannelShares.Count == 0 ? free : ChannelSplit.AvailableTo(channel, free, Stock.ChannelShares, OnHandUnits(), HeldByChannel());
+
+    private long OnHandUnits() => Stock.Warehouses.Values.Sum(w => (long)w.OnHand);
+
+    // Units held per channel; rebuilt after any movement but a reservation, which adds to it (a flash sale only reserves).
+    private Dictionary<string, int> HeldByChannel()
+    {
+        if (_heldByChannel is null)
+        {
+            _heldByChannel = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var (holder, reservation) in Stock.Reservations)
+            {
+                var channel = ChannelSplit.ChannelOf(holder);
+                _heldByChannel[channel] = _heldByChannel.GetValueOrDefault(channel) + reservation.Held.Sum(h => h.Quantity);
+            }
+        }
+
+        return _heldByChannel;
+    }
+
+    // A SKU with warehouses, or one that has had a sale policy (a presale sells before any warehouse has it).
+    private bool IsKnown => Stock.Warehouses.Count > 0 || Stock.Sale is not null;
+
+    // Presale room comes back with cancelled presold units, filled or not: they are no longer sold.
+    private void GiveBackPresold(ReservationEntry reservation, int units)
+    {
+        var back = Math.Min(reservation.Presold, units);
+        if (back > 0)
+        {
+            reservation.Presold -= back;
+            Stock.Sale!.Presold -= back;
+        }
+    }
 
     /// <summary>Reserves one line from the nearest active warehouse that can fill it, else the fewest warehouses; all or nothing.</summary>
     public Task<StockReservationResult> ReserveAsync(StockReservationRequest request) => InTurnAsync(() => ReserveCoreAsync(request));
@@ -195,21 +284,32 @@ public sealed class SkuStockGrain(
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(request.Quantity);
         if (Stock.Reservations.TryGetValue(request.OrderId, out var held))
         {
-            return new StockReservationResult(StockReservationOutcome.Reserved, HeldAsList(held), held.Version);
+            return new StockReservationResult(StockReservationOutcome.Reserved, HeldAsList(held), held.Version, held.Backordered, held.Presold);
         }
 
-        if (Stock.Warehouses.Count == 0)
+        if (!IsKnown)
         {
             return new StockReservationResult(StockReservationOutcome.UnknownSku, []);
         }
 
         var candidates = await CandidatesAsync(request.Latitude, request.Longitude);
-        var allocations = StockSourcing.Choose(candidates, request.Quantity);
+        var channel = ChannelSplit.ChannelOf(request.OrderId);
+        var promisable = Promisable(channel, candidates.Sum(c => (long)c.Available));
+        var allocations = promisable >= request.Quantity ? StockSourcing.Choose(candidates, request.Quantity) : null;
+        var shortfall = new ShortfallDecision(0, 0);
         if (allocations is null)
         {
-            outOfStock.Add(Sku, clock.GetUtcNow());
-            RaiseOutOfStockIfDue();
-            return new StockReservationResult(StockReservationOutcome.OutOfStock, []);
+            // Short of stock: what is free is reserved and the rest backordered, when the sale policy or channel allows.
+            var free = (int)Math.Min(promisable, request.Quantity);
+            if (SalePolicyRules.Decide(Stock.Sale, request.Quantity - free, request.AllowBackorder) is not { } decision)
+            {
+                outOfStock.Add(Sku, clock.GetUtcNow());
+                RaiseOutOfStockIfDue();
+                return new StockReservationResult(StockReservationOutcome.OutOfStock, []);
+            }
+
+            shortfall = decision;
+            allocations = free > 0 ? StockSourcing.Choose(candidates, free)! : [];
         }
 
         Alerting.CountSale(clock.GetUtcNow(), request.Quantity);
@@ -228,9 +328,27 @@ public sealed class SkuStockGrain(
             Record(StockMovementKind.Reserve, allocation.WarehouseId, allocation.Quantity, request.OrderId, request.OrderId);
         }
 
+        if (shortfall.Backordered > 0)
+        {
+            reservation.Backordered = shortfall.Backordered;
+            reservation.Presold = shortfall.Presold;
+            Stock.TotalBackordered += shortfall.Backordered;
+            if (shortfall.Presold > 0)
+            {
+                Stock.Sale!.Presold += shortfall.Presold;
+            }
+
+            Record(StockMovementKind.Backorder, string.Empty, shortfall.Backordered, request.OrderId, shortfall.Presold > 0 ? "presale" : "placement");
+        }
+
         Stock.Reservations[request.OrderId] = reservation;
+        if (_heldByChannel is not null)
+        {
+            _heldByChannel[channel] = _heldByChannel.GetValueOrDefault(channel) + allocations.Sum(a => a.Quantity);
+        }
+
         _changed = true;
-        return new StockReservationResult(StockReservationOutcome.Reserved, allocations, reservation.Version);
+        return new StockReservationResult(StockReservationOutcome.Reserved, allocations, reservation.Version, shortfall.Backordered, shortfall.Presold);
     }
 
     /// <summary>Gives back what an order holds; nothing happens (and nothing is written) for an order holding nothing.</summary>
@@ -251,6 +369,7 @@ public sealed class SkuStockGrain(
         }
 
         Stock.TotalBackordered -= held.Backordered;
+        GiveBackPresold(held, held.Presold);
         Stock.Outbox.Remove(orderId);
         await FillBackordersAsync(orderId);
         _changed = true;
@@ -327,6 +446,7 @@ public sealed class SkuStockGrain(
         var fromBackorder = Math.Min(reservation.Backordered, quantity);
         reservation.Backordered -= fromBackorder;
         Stock.TotalBackordered -= fromBackorder;
+        GiveBackPresold(reservation, quantity);
         if (fromBackorder > 0)
         {
             Record(StockMovementKind.CancelBackorder, string.Empty, fromBackorder, orderId, cancellationId);
@@ -484,11 +604,12 @@ public sealed class SkuStockGrain(
         });
 
     // A SKU without warehouses is unknown, not sold out: it gets no hint, so orders for it learn UNKNOWN_SKU here.
+    // Presale room and backorders count as units that can be promised: such a SKU is sold out only when they are gone.
     private void PublishHint()
     {
-        if (Stock.Warehouses.Count > 0)
+        if (IsKnown)
         {
-            hints.Publish(Sku, FreeUnits());
+            hints.Publish(Sku, FreeUnits() + SalePolicyRules.ExtraCapacity(Stock.Sale));
         }
     }
 
@@ -718,6 +839,11 @@ public sealed class SkuStockGrain(
 
     private void Record(StockMovementKind kind, string warehouseId, int quantity, string? orderId, string reference)
     {
+        if (kind != StockMovementKind.Reserve)
+        {
+            _heldByChannel = null;
+        }
+
         Stock.TotalMovements++;
         Stock.Ledger.Add(new StockMovement(Stock.TotalMovements, clock.GetUtcNow(), kind, warehouseId, quantity, orderId, reference));
         InventoryMetrics.Recorded(kind, quantity);
@@ -734,9 +860,11 @@ public sealed class SkuStockGrain(
     {
         var sums = new Dictionary<string, int>(Stock.Warehouses.Count, StringComparer.Ordinal);
         var backordered = 0;
+        long presold = 0;
         foreach (var (orderId, reservation) in Stock.Reservations)
         {
             backordered += reservation.Backordered;
+            presold += reservation.Presold;
             if (reservation.Backordered < 0 || reservation.Held.Exists(h => h.Quantity <= 0))
             {
                 Violation($"reservation of '{orderId}' holds a non-positive quantity");
@@ -746,6 +874,12 @@ public sealed class SkuStockGrain(
             {
                 sums[held.WarehouseId] = sums.GetValueOrDefault(held.WarehouseId) + held.Quantity;
             }
+        }
+
+        // Shipped presale units leave their reservation but stay counted, so the count is at least the live ones.
+        if (presold > (Stock.Sale?.Presold ?? 0) || Stock.Sale?.Presold < 0)
+        {
+            Violation($"presold units {Stock.Sale?.Presold ?? 0} are fewer than the reservations' {presold}");
         }
 
         if (backordered != Stock.TotalBackordered)
@@ -936,7 +1070,14 @@ public sealed class SkuStockGrain(
             .ToList();
         var onHand = checked(warehouses.Sum(w => w.OnHand));
         var reserved = checked(warehouses.Sum(w => w.Reserved));
-        return new SkuAvailability(Sku, onHand, reserved, onHand - reserved, warehouses, Stock.TotalBackordered);
+        var sale = Stock.Sale;
+        return new SkuAvailability(
+            Sku, onHand, reserved, onHand - reserved, warehouses, Stock.TotalBackordered,
+            sale?.BackordersAllowed ?? false,
+            sale?.PresaleLimit ?? 0,
+            sale?.Presold ?? 0,
+            sale is { PresaleLimit: > 0 } ? Math.Max(0, sale.PresaleLimit - sale.Presold) : 0,
+            Stock.ChannelShares.Count == 0 ? [] : ChannelSplit.Describe(Stock.ChannelShares, onHand, HeldByChannel()));
     }
 
     private async ValueTask<Dictionary<string, WarehouseInfo>> WarehousesAsync(bool mustRefresh)

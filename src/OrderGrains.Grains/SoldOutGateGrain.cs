@@ -36,7 +36,7 @@ public sealed class SoldOutGateGrain(
     {
         var now = clock.GetUtcNow();
         var draft = OrderDrafts.From(command, options.Value.MaxLinesPerOrder, now);
-        if (hints.SoldOutReason(draft.CampaignId, draft.Lines, now) is not { } reason)
+        if (hints.SoldOutReason(draft.CampaignId, draft.Lines, now, draft.Channel) is not { } reason)
         {
             return null;
         }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using OrderGrains.Abstractions;
 
 namespace OrderGrains.Grains;
@@ -33,6 +34,7 @@ public sealed class StockHints(TimeProvider clock, IServiceProvider? services = 
     private readonly ConcurrentDictionary<string, bool> _toldSoldOut = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (bool SoldOut, DateTimeOffset StartsAt, DateTimeOffset EndsAt)> _toldCampaigns = new(StringComparer.Ordinal);
     private StockHintsBroadcast? _broadcast;
+    private BackorderOptions? _backorders;
 
     /// <summary>Called by the SKU pool after a decision.</summary>
     public void Publish(string sku, long freeUnits)
@@ -97,17 +99,22 @@ public sealed class StockHints(TimeProvider clock, IServiceProvider? services = 
 
     /// <summary>
     /// The refusal the placement saga would end in, when this silo's hot grains already announced it: the campaign's
-    /// quota used up, or a line's SKU with no free unit while every line's SKU is known. Null sends the order down the
-    /// full saga.
+    /// quota used up, or a line's SKU with no free unit while every line's SKU is known and <paramref name="channel"/>
+    /// does not backorder. Null sends the order down the full saga.
     /// </summary>
-    public RejectReason? SoldOutReason(string? campaignId, IReadOnlyList<OrderLine> lines, DateTimeOffset now)
+    /// <remarks>
+    /// A SKU that backorders or is on presale publishes its remaining room with its free units, so it reads sold out only
+    /// when that is gone too. The channel's setting is looked up only once a line reads sold out, so ordinary orders pay
+    /// nothing for it.
+    /// </remarks>
+    public RejectReason? SoldOutReason(string? campaignId, IReadOnlyList<OrderLine> lines, DateTimeOffset now, string? channel = null)
     {
         if (campaignId is not null)
         {
             return IsCampaignExhausted(campaignId, lines, now) ? RejectReason.CampaignLimitExceeded : null;
         }
 
-        return lines.All(l => IsKnown(l.Sku)) && lines.Any(l => IsSoldOut(l.Sku)) ? RejectReason.OutOfStock : null;
+        return lines.All(l => IsKnown(l.Sku)) && lines.Any(l => IsSoldOut(l.Sku)) && !ChannelBackorders(channel) ? RejectReason.OutOfStock : null;
     }
 
     /// <summary>
@@ -122,11 +129,17 @@ public sealed class StockHints(TimeProvider clock, IServiceProvider? services = 
             return false;
         }
 
-        return SoldOutReason(string.IsNullOrEmpty(command.CampaignId) ? null : command.CampaignId, lines, now) is not null;
+        return SoldOutReason(string.IsNullOrEmpty(command.CampaignId) ? null : command.CampaignId, lines, now, command.Channel) is not null;
     }
 
     /// <summary>True when the SKU's pool has published a figure (it has warehouses).</summary>
     public bool IsKnown(string sku) => _freeUnits.ContainsKey(sku);
+
+    private bool ChannelBackorders(string? channel)
+    {
+        _backorders ??= services?.GetService(typeof(IOptions<BackorderOptions>)) is IOptions<BackorderOptions> options ? options.Value : new BackorderOptions();
+        return channel is not null && _backorders.AllowsBackorders(channel);
+    }
 
     // Resolved on first use: the broadcaster is a grain-service client, which exists only inside a silo.
     private StockHintsBroadcast? Broadcast() => _broadcast ??= services?.GetService(typeof(StockHintsBroadcast)) as StockHintsBroadcast;

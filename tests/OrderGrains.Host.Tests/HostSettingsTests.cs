@@ -67,6 +67,8 @@ public sealed class HostSettingsTests
     [InlineData("--OrderGrains:Returns:Channels:pos:RequireApproval=sometimes", "OrderGrains:Returns:Channels:pos:RequireApproval is 'sometimes'")]
     [InlineData("--OrderGrains:Customers:Channels:marketplace:UnknownCustomers=Maybe", "OrderGrains:Customers:Channels:marketplace:UnknownCustomers")]
     [InlineData("--OrderGrains:Customers:CreditLimitMinor=-100", "OrderGrains:Customers:CreditLimitMinor")]
+    [InlineData("--OrderGrains:Backorders:Channels:b2b:AllowBackorders=sometimes", "OrderGrains:Backorders:Channels:b2b:AllowBackorders is 'sometimes'")]
+    [InlineData("--OrderGrains:Backorders:AllowBackorders=maybe", "OrderGrains:Backorders:AllowBackorders")]
     [InlineData("--OrderGrains:Silo:Membership:ProbeTimeout=00:00:00", "OrderGrains:Silo:Membership:ProbeTimeout")]
     [InlineData("--OrderGrains:Silo:Membership:NumMissedProbesLimit=0", "OrderGrains:Silo:Membership:NumMissedProbesLimit")]
     [InlineData("--OrderGrains:Cluster:AdvertisedAddress=0.0.0.0", "OrderGrains:Cluster:AdvertisedAddress is '0.0.0.0'")]

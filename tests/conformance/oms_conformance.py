@@ -63,6 +63,8 @@ class Context:
         self.get_availability = self._unary("Inventory", "GetAvailability", i.SkuAvailability)
         self.set_low_stock_threshold = self._unary("Inventory", "SetLowStockThreshold", i.LowStockStatus)
         self.get_low_stock_status = self._unary("Inventory", "GetLowStockStatus", i.LowStockStatus)
+        self.set_sku_sale_policy = self._unary("Inventory", "SetSkuSalePolicy", i.SkuAvailability)
+        self.set_channel_stock = self._unary("Inventory", "SetChannelStock", i.SkuAvailability)
         self.upsert_customer = self._unary("Customers", "UpsertCustomer", c.Customer)
         self.upsert_campaign = self._unary("Campaigns", "UpsertCampaign", k.Campaign)
         f = self.fulfillment
@@ -855,6 +857,55 @@ def low_stock_thresholds_are_one_of_two_kinds_and_a_crossing_opens_an_alert(ctx)
     expect_equal(status, ctx.get_low_stock_status(i.GetLowStockStatusRequest(sku=sku), timeout=TIMEOUT), "GetLowStockStatus")
     cleared = ctx.set_low_stock_threshold(i.SetLowStockThresholdRequest(sku=sku, clear=True), timeout=TIMEOUT)
     expect_equal((False, False, ""), (cleared.HasField("min_available"), cleared.low, cleared.open_alert_id), "status after clearing")
+
+
+@suite.case
+def a_presale_sku_sells_before_stock_up_to_its_limit_and_orders_show_presold_units(ctx):
+    i, o = ctx.inventory, ctx.orders
+    sku = ctx.new_id("presale")
+    expect_invalid_argument("presale_limit", ctx.set_sku_sale_policy, i.SetSkuSalePolicyRequest(sku=sku, presale_limit=-1), timeout=TIMEOUT)
+    expect_invalid_argument("backorders_allowed", ctx.set_sku_sale_policy,
+                            i.SetSkuSalePolicyRequest(sku=sku, presale_limit=2, backorders_allowed=True), timeout=TIMEOUT)
+    opened = ctx.set_sku_sale_policy(i.SetSkuSalePolicyRequest(sku=sku, presale_limit=4), timeout=TIMEOUT)
+    expect_equal((0, False, 4, 0, 4), (opened.on_hand, opened.backorders_allowed, opened.presale_limit, opened.presold,
+                                       opened.presale_remaining), "availability of a new presale SKU")
+    customer_id = ctx.customer()
+    placed = ctx.place_order(ctx.order_request(customer_id, [(sku, 3, 1000)]), timeout=TIMEOUT).order
+    expect_equal(o.PENDING_PAYMENT, placed.status, "a presale order is accepted without stock")
+    expect_equal([(sku, 3)], [(l.sku, l.quantity) for l in placed.backordered], "its units are backordered")
+    expect_equal([(sku, 3)], [(l.sku, l.quantity) for l in placed.presold], "and presold")
+    over = ctx.place_order(ctx.order_request(customer_id, [(sku, 2, 1000)]), timeout=TIMEOUT).order
+    expect_equal((o.REJECTED, o.OUT_OF_STOCK), (over.status, over.reject_reason), "beyond the presale limit")
+    stock = ctx.get_availability(i.GetAvailabilityRequest(sku=sku), timeout=TIMEOUT)
+    expect_equal((3, 1, 3), (stock.presold, stock.presale_remaining, stock.backordered), "availability after one presale")
+    ctx.cancel_order(o.CancelOrderRequest(order_id=placed.order_id, reason="changed my mind"), timeout=TIMEOUT)
+    stock = ctx.get_availability(i.GetAvailabilityRequest(sku=sku), timeout=TIMEOUT)
+    expect_equal((0, 4, 0), (stock.presold, stock.presale_remaining, stock.backordered), "cancelling gives the room back")
+
+
+@suite.case
+def a_channel_share_is_set_aside_and_each_channel_sees_its_own_available_to_promise(ctx):
+    i, o = ctx.inventory, ctx.orders
+    sku, _ = ctx.stocked_sku(on_hand=10)
+    expect_invalid_argument("shares[0].quantity", ctx.set_channel_stock, i.SetChannelStockRequest(
+        sku=sku, shares=[i.ChannelStockShare(channel="marketplace", quantity=3, percent=30)]), timeout=TIMEOUT)
+    expect_invalid_argument("shares", ctx.set_channel_stock, i.SetChannelStockRequest(
+        sku=sku, shares=[i.ChannelStockShare(channel="a", percent=70), i.ChannelStockShare(channel="b", percent=31)]), timeout=TIMEOUT)
+    split = ctx.set_channel_stock(i.SetChannelStockRequest(
+        sku=sku, shares=[i.ChannelStockShare(channel="marketplace", percent=30)]), timeout=TIMEOUT)
+    expect_equal([("marketplace", 0, 30, 3, 0, 3)],
+                 [(c.channel, c.quantity, c.percent, c.ring_fenced, c.held, c.remaining) for c in split.channels], "the split")
+    webshop = ctx.get_availability(i.GetAvailabilityRequest(sku=sku, channel="webshop"), timeout=TIMEOUT)
+    expect_equal(("webshop", 7, 10), (webshop.channel, webshop.channel_available, webshop.available), "the webshop's view")
+    marketplace = ctx.get_availability(i.GetAvailabilityRequest(sku=sku, channel="marketplace"), timeout=TIMEOUT)
+    expect_equal(10, marketplace.channel_available, "the marketplace's view")
+    customer_id = ctx.customer()
+    placed = ctx.place_order(ctx.order_request(customer_id, [(sku, 7, 1000)]), timeout=TIMEOUT).order
+    expect_equal(o.PENDING_PAYMENT, placed.status, "the webshop takes the shared units")
+    over = ctx.place_order(ctx.order_request(customer_id, [(sku, 1, 1000)]), timeout=TIMEOUT).order
+    expect_equal((o.REJECTED, o.OUT_OF_STOCK), (over.status, over.reject_reason), "but not the marketplace's share")
+    removed = ctx.set_channel_stock(i.SetChannelStockRequest(sku=sku), timeout=TIMEOUT)
+    expect_equal(0, len(removed.channels), "an empty list removes the split")
 
 
 @suite.case

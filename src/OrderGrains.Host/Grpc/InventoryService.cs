@@ -25,7 +25,10 @@ public sealed class InventoryService(IGrainFactory grains) : Wire.Inventory.Inve
     public override async Task<Wire.SkuAvailability> GetAvailability(Wire.GetAvailabilityRequest request, ServerCallContext context)
     {
         var sku = WireMapping.RequireKey(request.Sku, "sku");
-        var availability = await grains.GetGrainCached<ISkuStockGrain>(sku).GetAvailabilityAsync().WaitAsync(context.CancellationToken);
+        var pool = grains.GetGrainCached<ISkuStockGrain>(sku);
+        var availability = string.IsNullOrEmpty(request.Channel)
+            ? await pool.GetAvailabilityAsync().WaitAsync(context.CancellationToken)
+            : await pool.GetChannelAvailabilityAsync(WireMapping.RequireKey(request.Channel, "channel")).WaitAsync(context.CancellationToken);
         return WireMapping.ToWire(availability);
     }
 
@@ -77,6 +80,24 @@ public sealed class InventoryService(IGrainFactory grains) : Wire.Inventory.Inve
         var threshold = request.Clear ? null : new LowStockThreshold(min, days);
         var status = await grains.GetGrainCached<ISkuStockGrain>(sku).SetLowStockThresholdAsync(threshold).WaitAsync(context.CancellationToken);
         return ToWire(status);
+    }
+
+    public override async Task<Wire.SkuAvailability> SetSkuSalePolicy(Wire.SetSkuSalePolicyRequest request, ServerCallContext context)
+    {
+        var sku = WireMapping.RequireKey(request.Sku, "sku");
+        var policy = new SkuSalePolicy(request.BackordersAllowed, request.PresaleLimit);
+        SkuSalePolicy.Validate(policy);
+        var availability = await grains.GetGrainCached<ISkuStockGrain>(sku).SetSalePolicyAsync(policy).WaitAsync(context.CancellationToken);
+        return WireMapping.ToWire(availability);
+    }
+
+    public override async Task<Wire.SkuAvailability> SetChannelStock(Wire.SetChannelStockRequest request, ServerCallContext context)
+    {
+        var sku = WireMapping.RequireKey(request.Sku, "sku");
+        var shares = request.Shares.Select(s => new ChannelStockShare(s.Channel, s.Quantity, s.Percent)).ToList();
+        ChannelStockShare.Validate(shares);
+        var availability = await grains.GetGrainCached<ISkuStockGrain>(sku).SetChannelSharesAsync(shares).WaitAsync(context.CancellationToken);
+        return WireMapping.ToWire(availability);
     }
 
     public override async Task<Wire.LowStockStatus> GetLowStockStatus(Wire.GetLowStockStatusRequest request, ServerCallContext context)

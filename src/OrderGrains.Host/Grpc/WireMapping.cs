@@ -50,6 +50,7 @@ internal static partial class WireMapping
         }
 
         wire.Backordered.AddRange(order.Backordered.Select(ToWire));
+        wire.Presold.AddRange((order.Presold ?? []).Select(ToWire));
         wire.Cancelled.AddRange(order.CancelledUnits.Select(ToWire));
         wire.Shipments.AddRange(order.Shipments.Select(ToWire));
         wire.Returns.AddRange(order.Returns.Select(ToWire));
@@ -235,7 +236,22 @@ internal static partial class WireMapping
             Reserved = availability.Reserved,
             Available = availability.Available,
             Backordered = availability.Backordered,
+            BackordersAllowed = availability.BackordersAllowed,
+            PresaleLimit = availability.PresaleLimit,
+            Presold = availability.Presold,
+            PresaleRemaining = availability.PresaleRemaining,
+            Channel = availability.Channel ?? string.Empty,
+            ChannelAvailable = availability.ChannelAvailable,
         };
+        wire.Channels.AddRange((availability.Channels ?? []).Select(c => new Wire.ChannelStock
+        {
+            Channel = c.Channel,
+            Quantity = c.Quantity,
+            Percent = c.Percent,
+            RingFenced = c.RingFenced,
+            Held = c.Held,
+            Remaining = c.Remaining,
+        }));
         foreach (var warehouse in availability.Warehouses)
         {
             wire.Warehouses.Add(new Wire.WarehouseStock

@@ -38,6 +38,8 @@ public static class CallerAccess
         [Inventory + "GetStockLedger"] = new(CallerRole.Inventory),
         [Inventory + "SetLowStockThreshold"] = new(CallerRole.Inventory),
         [Inventory + "GetLowStockStatus"] = new(CallerRole.Inventory),
+        [Inventory + "SetSkuSalePolicy"] = new(CallerRole.Inventory),
+        [Inventory + "SetChannelStock"] = new(CallerRole.Inventory),
         // Warehouses and carriers serve every channel: fulfilment calls are not limited to channels.
         [Fulfillment + "ReleaseOrder"] = new(CallerRole.Fulfillment),
         [Fulfillment + "ReportShipment"] = new(CallerRole.Fulfillment),
