@@ -47,6 +47,7 @@ public static class ConfigurationKeys
         (ReviewOptions.SectionName, typeof(ReviewOptions)),
         (ReturnPolicyOptions.SectionName, typeof(ReturnPolicyOptions)),
         (NewCustomerOptions.SectionName, typeof(NewCustomerOptions)),
+        (BackorderOptions.SectionName, typeof(BackorderOptions)),
         (InventoryAlertOptions.SectionName, typeof(InventoryAlertOptions)),
         (AlertingOptions.SectionName, typeof(AlertingOptions)),
         (ReadModelOptions.SectionName, typeof(ReadModelOptions)),
