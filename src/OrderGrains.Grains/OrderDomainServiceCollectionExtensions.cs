@@ -27,6 +27,7 @@ public static class OrderDomainServiceCollectionExtensions
         services.AddReturnPolicy();
         services.AddNewCustomerRules();
         services.AddReviewRules();
+        services.AddPricing();
         services.AddOptions<InventoryAlertOptions>().BindConfiguration(InventoryAlertOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InventoryAlertOptions>, InventoryAlertOptionsValidator>());
         services.TryAddSingleton<OutOfStockTally>();

@@ -39,7 +39,9 @@ internal static class OrderSnapshots
             [.. order.Payments],
             [.. order.Exchanges.Where(e => e.Status != ExchangeStatus.Unspecified).Select(ExchangeRules.ToRecord)],
             [.. order.ApprovalSteps],
-            order.HoldDetails);
+            order.HoldDetails,
+            order.CouponCode,
+            order.Lines.Sum(OrderLines.Discount));
 
     private static List<Allocation> Allocations(OrderState order)
     {
