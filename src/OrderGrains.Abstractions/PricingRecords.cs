@@ -157,3 +157,15 @@ public enum CouponRedemptionOutcome
 [Immutable]
 [Alias("ordergrains.CouponRedemptionResult")]
 public sealed record CouponRedemptionResult([property: Id(0)] CouponRedemptionOutcome Outcome, [property: Id(1)] string? PromotionId);
+
+/// <summary>A bulk price import: absolute list prices of many SKUs in one currency, idempotent per <paramref name="ImportId"/>.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.PriceListImportCommand")]
+public sealed record PriceListImportCommand([property: Id(0)] string ImportId, [property: Id(1)] string Currency, [property: Id(2)] IReadOnlyList<PriceListItem> Items);
+
+/// <summary>One SKU's list price in an import.</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("ordergrains.PriceListItem")]
+public sealed record PriceListItem([property: Id(0)] string Sku, [property: Id(1)] long ListPriceMinor);
