@@ -67,6 +67,10 @@ public enum OrderEventKind
 /// <see cref="RejectReason"/>, <see cref="CreatedAt"/>, <see cref="CancelledUnits"/> and <see cref="ReturnedUnits"/>, so
 /// an order's latest event alone gives its row. Events written before these fields existed carry their defaults.
 /// </para>
+/// <para>
+/// <see cref="DiscountMinor"/> (Completed only) is the VAT-inclusive discount promotions and coupons gave on the invoiced
+/// goods: the invoice books revenue at the undiscounted value and the discount against it, so the two net to the amount.
+/// </para>
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -91,7 +95,8 @@ public sealed record OrderEvent(
     [property: Id(16)] RejectReason RejectReason = RejectReason.Unspecified,
     [property: Id(17)] DateTimeOffset? CreatedAt = null,
     [property: Id(18)] int CancelledUnits = 0,
-    [property: Id(19)] int ReturnedUnits = 0)
+    [property: Id(19)] int ReturnedUnits = 0,
+    [property: Id(70)] long DiscountMinor = 0)
 {
     /// <summary>The order and version as a stable reference (redeliveries carry the same one).</summary>
     public string EventReference => $"{OrderId}#{Version}:{Kind}";

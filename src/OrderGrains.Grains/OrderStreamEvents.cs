@@ -52,7 +52,8 @@ internal static class OrderStreamEvents
             order.Status == OrderStatus.Rejected ? order.RejectReason : RejectReason.Unspecified,
             order.CreatedAt,
             CancelledUnits(order),
-            order.Returns.Sum(r => r.Received?.Sum(l => l.Quantity) ?? 0));
+            order.Returns.Sum(r => r.Received?.Sum(l => l.Quantity) ?? 0),
+            kind == OrderEventKind.Completed ? OrderMoney.InvoicedDiscount(order) : 0);
         return new StreamEvent(new StreamId(OrderStreams.Namespace, order.OrderId), $"{order.OrderId}#{version}", kind.ToString(), payload);
     }
 

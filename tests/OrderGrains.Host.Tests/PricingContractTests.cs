@@ -5,6 +5,8 @@ using System.Text.Json.Nodes;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using OrderGrains.Contracts.V1;
+using OrderGrains.Erp;
+using static OrderGrains.Host.Tests.LedgerProbe;
 
 namespace OrderGrains.Host.Tests;
 
@@ -182,5 +184,48 @@ public sealed class PricingContractTests
         var listed = (await SendAsync(HttpMethod.Get, "admin/promotions")).Body!;
         Assert.Equal("half", (string?)listed["promotions"]![0]!["promotionId"]);
         Assert.Equal("r", (string?)listed["stackingRules"]![0]!["ruleId"]);
+    }
+
+    [Fact]
+    public async Task A_discounted_order_posts_balanced_documents_and_a_return_refunds_no_more_than_the_line_paid()
+    {
+        await using var host = await StartAsync();
+        await SeedAsync(host, "tee", "cap");
+        await host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "tee10", Kind = PromotionKind.PromotionSkuPercent, Skus = { "tee" }, PercentBasisPoints = 1_000, Enabled = true });
+        await host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "mj", Kind = PromotionKind.PromotionOrderThreshold, AmountMinor = 3_000, ThresholdMinor = 30_000, Currency = "EUR", Enabled = true });
+        var placed = (await host.Client.PlaceOrderAsync(Order("erp", lines: [("tee", 2, 10_000), ("cap", 1, 15_000)]))).Order;
+
+        await host.Client.ConfirmPaymentAsync(new ConfirmPaymentRequest { OrderId = placed.OrderId, PaymentReference = "pay-erp", AmountMinor = 30_000 });
+        await host.Client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = placed.OrderId, Actor = "ops" });
+        await host.Client.ReportShipmentAsync(new ShipmentReport
+        {
+            OrderId = placed.OrderId,
+            WarehouseId = "berlin",
+            ShipmentId = "s-erp",
+            Carrier = "DHL",
+            TrackingNumber = "T-erp",
+            Lines = { new LineQuantity { Sku = "tee", Quantity = 2 }, new LineQuantity { Sku = "cap", Quantity = 1 } },
+        });
+        var completed = await host.Client.ConfirmDeliveryAsync(new DeliveryConfirmation { OrderId = placed.OrderId, ShipmentId = "s-erp" });
+        Assert.Equal(OrderStatus.Completed, completed.Status);
+        var entries = await PostedAsync(host, placed.OrderId, DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice);
+
+        // Discount 50.00 (VAT-inclusive) = 44.25 net; billed 300.00 = 265.49 net + 34.51 VAT.
+        var invoice = entries[1];
+        Assert.Equal(4_425, Balance([invoice], ChartOfAccounts.SalesDiscounts));
+        Assert.Equal(-(26_549 + 4_425), Balance([invoice], ChartOfAccounts.SalesRevenue));
+        Assert.Equal(-3_451, Balance([invoice], ChartOfAccounts.OutputVat));
+        Assert.Equal(0, Balance(entries, ChartOfAccounts.CustomerAdvances));
+
+        // One tee back: 90.00 less its share of the 30.00 (1,636 over 2 units, rounded up: 8.18) = 81.82.
+        var returned = await host.Client.RequestReturnAsync(new ReturnRequest { OrderId = placed.OrderId, ReturnRequestId = "r-erp", Lines = { new LineQuantity { Sku = "tee", Quantity = 1 } }, Reason = "too big" });
+        var rma = Assert.Single(returned.Returns);
+        var received = await host.Client.ReceiveReturnAsync(new ReturnReceipt { OrderId = placed.OrderId, RmaId = rma.RmaId, WarehouseId = "berlin", Lines = { new ReturnedLine { Sku = "tee", Quantity = 1, Condition = ItemCondition.Resalable } } });
+        Assert.Equal(8_182, Assert.Single(received.Refunds).AmountMinor);
+        Assert.True(8_182 <= received.Lines[0].PaidMinor / 2 + 1);
+        var all = await PostedAsync(host, placed.OrderId, DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice, DocumentTypes.CreditNote);
+        Assert.Equal(0, Balance(all, ChartOfAccounts.CustomerAdvances));
+        Assert.Equal(30_000 - 8_182, Balance(all, ChartOfAccounts.CashClearing));
+        Assert.Equal(0, all.SelectMany(e => e.Lines).Sum(l => l.DebitMinor - l.CreditMinor));
     }
 }
