@@ -1,4 +1,5 @@
 using OrderGrains.Abstractions;
+using OrderGrains.Testing;
 
 namespace OrderGrains.Grains.Tests;
 
@@ -129,5 +130,32 @@ public sealed class CouponTests
         // Cancelling gives redemptions back, exactly once each, even when cancelled twice at once.
         await Task.WhenAll(accepted.Take(10).SelectMany(r => new[] { oms.Grains.GetGrain<IOrderGrain>(r.Order.OrderId).CancelAsync("x"), oms.Grains.GetGrain<IOrderGrain>(r.Order.OrderId).CancelAsync("x") }));
         Assert.Equal(90, (await oms.Grains.GetGrain<ICouponGrain>("SPIKE").GetAsync()).Redeemed);
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Prices_promotions_coupon_redemptions_and_priced_lines_survive_a_restart(string storageKind)
+    {
+        await using var storage = TestStorage.Create(storageKind);
+        OrderSnapshot placed;
+        await using (var first = await AfterSaleOms.StartAsync(storage: storage))
+        {
+            await first.Grains.GetGrain<IPriceListGrain>("SKU-1").SetAsync(new SetListPriceCommand("EUR", 1_000, "s1"));
+            await CouponAsync(first.Grains, "KEEP", quota: 1);
+            placed = (await first.Order("r").PlaceAsync(Place("r", "c1", "KEEP"))).Order;
+            Assert.Equal(800, placed.TotalMinor);
+            Assert.Equal(["vip"], placed.Lines[0].PromotionIds!);
+        }
+
+        await using var second = await AfterSaleOms.StartAsync(storage: storage);
+
+        Oms.AssertSameOrder(placed, await second.Order("r").GetAsync());
+        Assert.Equal(1_000, (await second.Grains.GetGrain<IPriceListGrain>("SKU-1").GetAsync()).PriceIn("EUR"));
+        Assert.Equal(1, (await second.Grains.GetGrain<ICouponGrain>("KEEP").GetAsync()).Redeemed);
+        var late = (await second.Order("s").PlaceAsync(Place("s", "c1", "KEEP"))).Order;
+        Assert.Equal(RejectReason.CouponLimitExceeded, late.RejectReason);
+        await second.Order("r").CancelAsync("restarted");
+        Assert.Equal(0, (await second.Grains.GetGrain<ICouponGrain>("KEEP").GetAsync()).Redeemed);
     }
 }
