@@ -25,7 +25,8 @@ public sealed class PricingCache(TimeProvider clock, IOptions<PricingOptions> op
             return entry.Value;
         }
 
-        var fresh = new Entry<PromotionCatalog>(grains.GetGrainCached<IPromotionCatalogGrain>(IPromotionCatalogGrain.Key).GetAsync(), now);
+        // Only the entry that wins the exchange starts its read, so concurrent misses share one grain call.
+        var fresh = new Entry<PromotionCatalog>(new Lazy<Task<PromotionCatalog>>(() => grains.GetGrainCached<IPromotionCatalogGrain>(IPromotionCatalogGrain.Key).GetAsync()), now);
         Interlocked.CompareExchange(ref _catalog, fresh, entry);
         return Volatile.Read(ref _catalog)!.Value;
     }
@@ -39,7 +40,7 @@ public sealed class PricingCache(TimeProvider clock, IOptions<PricingOptions> op
             return entry.Value;
         }
 
-        var fresh = new Entry<SkuPriceList>(grains.GetGrainCached<IPriceListGrain>(sku).GetAsync(), now);
+        var fresh = new Entry<SkuPriceList>(new Lazy<Task<SkuPriceList>>(() => grains.GetGrainCached<IPriceListGrain>(sku).GetAsync()), now);
         return _prices.AddOrUpdate(sku, fresh, (_, current) => current == entry ? fresh : current).Value;
     }
 
@@ -47,19 +48,25 @@ public sealed class PricingCache(TimeProvider clock, IOptions<PricingOptions> op
     public void Put(PromotionCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        _catalog = new Entry<PromotionCatalog>(Task.FromResult(catalog), clock.GetUtcNow());
+        _catalog = new Entry<PromotionCatalog>(new Lazy<Task<PromotionCatalog>>(Task.FromResult(catalog)), clock.GetUtcNow());
     }
 
     /// <summary>A price change made on this silo: trusted from now on.</summary>
     public void Put(SkuPriceList prices)
     {
         ArgumentNullException.ThrowIfNull(prices);
-        _prices[prices.Sku] = new Entry<SkuPriceList>(Task.FromResult(prices), clock.GetUtcNow());
+        _prices[prices.Sku] = new Entry<SkuPriceList>(new Lazy<Task<SkuPriceList>>(Task.FromResult(prices)), clock.GetUtcNow());
     }
 
     // A failed read is never trusted: the next order asks again.
     private bool Fresh<T>(Entry<T> entry, DateTimeOffset now) =>
         !entry.Value.IsFaulted && !entry.Value.IsCanceled && now - entry.ReadAt < options.Value.CacheDuration;
 
-    private sealed record Entry<T>(Task<T> Value, DateTimeOffset ReadAt);
+    private sealed class Entry<T>(Lazy<Task<T>> read, DateTimeOffset readAt)
+    {
+        /// <summary>The read, started by the first caller that asks for it.</summary>
+        public Task<T> Value => read.Value;
+
+        public DateTimeOffset ReadAt { get; } = readAt;
+    }
 }

@@ -164,6 +164,58 @@ public sealed class PricingTests
         Assert.Equal((500L, 1_000L), (before.TotalMinor, after.TotalMinor));
     }
 
+    [Fact]
+    public async Task Once_a_silo_has_read_them_prices_and_promotions_cost_orders_no_grain_call_and_changes_on_the_silo_show_at_once()
+    {
+        var counter = new PricingCallCounter();
+        await using var silo = await TestSilo.StartAsync(
+            TestStorage.Memory(),
+            b => b.AddOrderDomain().AddIncomingGrainCallFilter(counter),
+            settings: new Dictionary<string, string?> { ["OrderGrains:Pricing:CacheDuration"] = "00:10:00" });
+        await silo.GrainFactory.GetGrain<IWarehouseGrain>("BER").UpsertAsync(new WarehouseInfo("BER", "Berlin", Oms.BerlinWarehouse.Lat, Oms.BerlinWarehouse.Lon, true));
+        await silo.GrainFactory.GetGrain<ISkuStockGrain>("SKU-1").SetStockAsync(new SetStockCommand("BER", 1_000, "seed"));
+        await silo.GrainFactory.GetGrain<ICustomerAccountGrain>("c1").UpsertAsync(new CustomerProfile("c1", "Ada", "gold", 0, false));
+        IOrderGrain Order(string id) => silo.GrainFactory.GetGrain<IOrderGrain>(OrderIds.For("web", id));
+
+        await Order("warm").PlaceAsync(Place("warm", 1_000));
+        var afterFirst = counter.Snapshot();
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Order($"o{i}").PlaceAsync(Place($"o{i}", 1_000))));
+
+        Assert.Equal((1, 1), afterFirst);
+        Assert.Equal(afterFirst, counter.Snapshot());
+
+        await silo.GrainFactory.GetGrain<IPromotionCatalogGrain>(IPromotionCatalogGrain.Key).UpsertPromotionAsync(PromotionEngineTests.Percent("ten", 1_000, "SKU-1"));
+        await silo.GrainFactory.GetGrain<IPriceListGrain>("SKU-1").SetAsync(new SetListPriceCommand("EUR", 2_000, "s1"));
+        var calls = counter.Snapshot();
+        var discounted = (await Order("after").PlaceAsync(Place("after", 1_800))).Order;
+
+        Assert.Equal(1_800, discounted.TotalMinor);
+        Assert.Equal(calls, counter.Snapshot());
+    }
+
+    /// <summary>Counts calls that reach the price-list and promotion-catalog grains.</summary>
+    private sealed class PricingCallCounter : IIncomingGrainCallFilter
+    {
+        private int _prices;
+        private int _catalog;
+
+        public (int Prices, int Catalog) Snapshot() => (Volatile.Read(ref _prices), Volatile.Read(ref _catalog));
+
+        public Task Invoke(IIncomingGrainCallContext context)
+        {
+            if (context.Grain is PriceListGrain && context.MethodName == nameof(IPriceListGrain.GetAsync))
+            {
+                Interlocked.Increment(ref _prices);
+            }
+            else if (context.Grain is PromotionCatalogGrain && context.MethodName == nameof(IPromotionCatalogGrain.GetAsync))
+            {
+                Interlocked.Increment(ref _catalog);
+            }
+
+            return context.Invoke();
+        }
+    }
+
     internal static string Messages(Exception? error) => error is null ? string.Empty : error.Message + "\n" + Messages(error.InnerException) +
         (error is AggregateException aggregate ? string.Join("\n", aggregate.InnerExceptions.Select(Messages)) : string.Empty);
 }
