@@ -100,6 +100,40 @@ public sealed class CouponTests
         Assert.Contains("no promotion 'nope'", missing.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_order_that_expires_unpaid_gives_its_redemption_back()
+    {
+        await using var oms = await Oms.StartAsync(configure: o =>
+        {
+            o.ReservationTimeout = TimeSpan.FromSeconds(1);
+            o.ExpiryRetryPeriod = TimeSpan.FromMilliseconds(200);
+        });
+        await oms.SeedSimpleAsync(units: 10);
+        await CouponAsync(oms.Grains, "BRIEF", quota: 1);
+        var placed = (await oms.PlaceAsync(Place("1", "c1", "BRIEF"))).Order;
+        Assert.Equal(1, (await oms.Grains.GetGrain<ICouponGrain>("BRIEF").GetAsync()).Redeemed);
+
+        await Oms.WaitUntilAsync(async () => (await oms.Order("1").GetAsync()).Status == OrderStatus.Cancelled, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(OrderStatus.PendingPayment, placed.Status);
+        Assert.Equal(0, (await oms.Grains.GetGrain<ICouponGrain>("BRIEF").GetAsync()).Redeemed);
+    }
+
+    [Fact]
+    public async Task A_coupon_outside_its_window_rejects_with_COUPON_NOT_ACTIVE()
+    {
+        await using var oms = await AfterSaleOms.StartAsync();
+        await CouponAsync(oms.Grains, "SOON", quota: 5);
+        await oms.Grains.GetGrain<ICouponGrain>("SOON").UpsertAsync(new CouponDefinition("SOON", "vip", 5, 0, AfterSaleOms.Start.AddDays(1), null));
+
+        var early = (await oms.Order("early").PlaceAsync(Place("early", "c1", "SOON"))).Order;
+        oms.Clock.Advance(TimeSpan.FromDays(2));
+        var onTime = (await oms.Order("on-time").PlaceAsync(Place("on-time", "c1", "SOON"))).Order;
+
+        Assert.Equal((OrderStatus.Rejected, RejectReason.CouponNotActive), (early.Status, early.RejectReason));
+        Assert.Equal((OrderStatus.PendingPayment, 800L), (onTime.Status, onTime.TotalMinor));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
