@@ -85,8 +85,8 @@ public sealed class PricingContractTests
     {
         await using var host = await StartAsync();
         await SeedAsync(host, "tee", "cap");
-        await host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "tee10", Kind = PromotionKind.PromotionSkuPercent, Skus = { "tee" }, PercentBasisPoints = 1_000, Enabled = true, Priority = 1 });
-        await host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "mj", Kind = PromotionKind.PromotionOrderThreshold, AmountMinor = 3_000, ThresholdMinor = 30_000, Currency = "EUR", Enabled = true });
+        await host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "tee10", Kind = PromotionKind.PromotionSkuPercent, Skus = { "tee" }, PercentBasisPoints = 1_000, Priority = 1 });
+        await host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "mj", Kind = PromotionKind.PromotionOrderThreshold, AmountMinor = 3_000, ThresholdMinor = 30_000, Currency = "EUR" });
 
         var order = (await host.Client.PlaceOrderAsync(Order("o1", lines: [("tee", 2, 10_000), ("cap", 1, 15_000)]))).Order;
 
@@ -97,8 +97,8 @@ public sealed class PricingContractTests
         Assert.Equal(order.TotalMinor, order.Lines.Sum(l => l.PaidMinor));
         Assert.Equal(order.TotalMinor, (await host.Client.GetOrderAsync(order.OrderId)).TotalMinor);
 
-        var negative = await Assert.ThrowsAsync<RpcException>(() => host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "neg", Kind = PromotionKind.PromotionSkuPercent, Skus = { "tee" }, PercentBasisPoints = -1, Enabled = true }));
-        var over = await Assert.ThrowsAsync<RpcException>(() => host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "over", Kind = PromotionKind.PromotionSkuPercent, Skus = { "tee" }, PercentBasisPoints = 10_001, Enabled = true }));
+        var negative = await Assert.ThrowsAsync<RpcException>(() => host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "neg", Kind = PromotionKind.PromotionSkuPercent, Skus = { "tee" }, PercentBasisPoints = -1 }));
+        var over = await Assert.ThrowsAsync<RpcException>(() => host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "over", Kind = PromotionKind.PromotionSkuPercent, Skus = { "tee" }, PercentBasisPoints = 10_001 }));
         await host.Client.UpsertStackingRuleAsync(new StackingRule { RuleId = "r1", Mode = StackingMode.StackingExclusive, PromotionIds = { "tee10", "mj" } });
         var overlap = await Assert.ThrowsAsync<RpcException>(() => host.Client.UpsertStackingRuleAsync(new StackingRule { RuleId = "r2", Mode = StackingMode.StackingExclusive, PromotionIds = { "other", "mj" } }));
 
@@ -120,7 +120,7 @@ public sealed class PricingContractTests
     {
         await using var host = await StartAsync();
         await SeedAsync(host, "tee");
-        await host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "vip", Kind = PromotionKind.PromotionSkuAmount, Skus = { "tee" }, AmountMinor = 500, Currency = "EUR", CouponOnly = true, Enabled = true });
+        await host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "vip", Kind = PromotionKind.PromotionSkuAmount, Skus = { "tee" }, AmountMinor = 500, Currency = "EUR", CouponOnly = true });
         var created = await host.Client.UpsertCouponAsync(new Coupon { Code = "WELCOME5", PromotionId = "vip", Quota = 1, PerCustomerLimit = 1, EndsAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)) });
 
         var first = await host.Client.PlaceOrderAsync(Order("c1", "WELCOME5", lines: ("tee", 1, 2_000)));
@@ -191,8 +191,8 @@ public sealed class PricingContractTests
     {
         await using var host = await StartAsync();
         await SeedAsync(host, "tee", "cap");
-        await host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "tee10", Kind = PromotionKind.PromotionSkuPercent, Skus = { "tee" }, PercentBasisPoints = 1_000, Enabled = true });
-        await host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "mj", Kind = PromotionKind.PromotionOrderThreshold, AmountMinor = 3_000, ThresholdMinor = 30_000, Currency = "EUR", Enabled = true });
+        await host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "tee10", Kind = PromotionKind.PromotionSkuPercent, Skus = { "tee" }, PercentBasisPoints = 1_000 });
+        await host.Client.UpsertPromotionAsync(new Promotion { PromotionId = "mj", Kind = PromotionKind.PromotionOrderThreshold, AmountMinor = 3_000, ThresholdMinor = 30_000, Currency = "EUR" });
         var placed = (await host.Client.PlaceOrderAsync(Order("erp", lines: [("tee", 2, 10_000), ("cap", 1, 15_000)]))).Order;
 
         await host.Client.ConfirmPaymentAsync(new ConfirmPaymentRequest { OrderId = placed.OrderId, PaymentReference = "pay-erp", AmountMinor = 30_000 });

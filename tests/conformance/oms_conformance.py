@@ -903,10 +903,10 @@ def promotions_stacking_rules_and_their_errors(ctx):
     ten = ctx.new_id("promo")
     twenty = ctx.new_id("promo")
     stored = ctx.upsert_promotion(p.Promotion(promotion_id=ten, kind=p.PROMOTION_SKU_PERCENT, skus=[sku],
-                                              percent_basis_points=1000, priority=1, enabled=True), timeout=TIMEOUT)
+                                              percent_basis_points=1000, priority=1), timeout=TIMEOUT)
     expect_equal((ten, [sku], 1000), (stored.promotion_id, list(stored.skus), stored.percent_basis_points), "stored promotion")
     ctx.upsert_promotion(p.Promotion(promotion_id=twenty, kind=p.PROMOTION_SKU_AMOUNT, skus=[sku], amount_minor=200,
-                                     currency="EUR", priority=5, enabled=True), timeout=TIMEOUT)
+                                     currency="EUR", priority=5), timeout=TIMEOUT)
     listed = ctx.list_promotions(p.ListPromotionsRequest(), timeout=TIMEOUT)
     expect({ten, twenty} <= {x.promotion_id for x in listed.promotions}, "ListPromotions lists both")
     combined = ctx.place_order(ctx.order_request(ctx.customer(), [(sku, 1, 1000)]), timeout=TIMEOUT).order
@@ -924,13 +924,13 @@ def promotions_stacking_rules_and_their_errors(ctx):
     expect(rule in error.details(), f"the detail names the overlapping rule: {error.details()}")
     expect_invalid_argument("percent_basis_points", ctx.upsert_promotion,
                             p.Promotion(promotion_id=ctx.new_id("promo"), kind=p.PROMOTION_SKU_PERCENT, skus=[sku],
-                                        percent_basis_points=-5, enabled=True), timeout=TIMEOUT)
+                                        percent_basis_points=-5), timeout=TIMEOUT)
     expect_invalid_argument("percent_basis_points", ctx.upsert_promotion,
                             p.Promotion(promotion_id=ctx.new_id("promo"), kind=p.PROMOTION_SKU_PERCENT, skus=[sku],
-                                        percent_basis_points=10001, enabled=True), timeout=TIMEOUT)
+                                        percent_basis_points=10001), timeout=TIMEOUT)
     expect_invalid_argument("threshold_minor", ctx.upsert_promotion,
                             p.Promotion(promotion_id=ctx.new_id("promo"), kind=p.PROMOTION_ORDER_THRESHOLD, amount_minor=100,
-                                        currency="EUR", enabled=True), timeout=TIMEOUT)
+                                        currency="EUR"), timeout=TIMEOUT)
 
 
 @suite.case
@@ -940,7 +940,7 @@ def coupons_redeem_once_per_order_and_come_back_on_cancel(ctx):
     # Coupon-only, so the threshold discount touches no other case's orders on this host.
     promotion = ctx.new_id("promo")
     ctx.upsert_promotion(p.Promotion(promotion_id=promotion, kind=p.PROMOTION_ORDER_THRESHOLD, amount_minor=3000,
-                                     threshold_minor=30000, currency="EUR", coupon_only=True, enabled=True), timeout=TIMEOUT)
+                                     threshold_minor=30000, currency="EUR", coupon_only=True), timeout=TIMEOUT)
     code = ctx.new_id("CODE")
     status = ctx.upsert_coupon(p.Coupon(code=code, promotion_id=promotion, quota=1, per_customer_limit=1), timeout=TIMEOUT)
     expect_equal((1, 0, 1), (status.coupon.quota, status.redeemed, status.remaining), "new coupon")

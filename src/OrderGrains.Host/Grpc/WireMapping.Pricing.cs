@@ -27,7 +27,7 @@ internal static partial class WireMapping
         promotion.StartsAt?.ToDateTimeOffset(),
         promotion.EndsAt?.ToDateTimeOffset(),
         promotion.CouponOnly,
-        promotion.Enabled);
+        !promotion.Disabled);
 
     public static Wire.Promotion ToWire(PromotionDefinition promotion)
     {
@@ -42,7 +42,7 @@ internal static partial class WireMapping
             Currency = promotion.Currency ?? string.Empty,
             Priority = promotion.Priority,
             CouponOnly = promotion.CouponOnly,
-            Enabled = promotion.Enabled,
+            Disabled = !promotion.Enabled,
         };
         wire.Skus.AddRange(promotion.Skus);
         if (promotion.StartsAt is { } starts)
