@@ -71,6 +71,10 @@ public enum OrderEventKind
 /// of each step of its approval chain) and <see cref="Approvers"/> (who approved step i) give the review queue; null
 /// otherwise, and then left out of the stored JSON, so events of orders never held (the flash-sale path) do not grow.
 /// </para>
+/// <para>
+/// <see cref="DiscountMinor"/> (Completed only) is the VAT-inclusive discount promotions and coupons gave on the invoiced
+/// goods: the invoice books revenue at the undiscounted value and the discount against it, so the two net to the amount.
+/// </para>
 /// </summary>
 [GenerateSerializer]
 [Immutable]
@@ -96,6 +100,7 @@ public sealed record OrderEvent(
     [property: Id(17)] DateTimeOffset? CreatedAt = null,
     [property: Id(18)] int CancelledUnits = 0,
     [property: Id(19)] int ReturnedUnits = 0,
+    [property: Id(70), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] long DiscountMinor = 0,
     [property: Id(90), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? HeldSince = null,
     [property: Id(91), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? HoldDetails = null,
     [property: Id(92), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? ApprovalSteps = null,

@@ -2,12 +2,20 @@ namespace OrderGrains.Abstractions;
 
 /// <summary>
 /// One order line: <paramref name="UnitPriceMinor"/> is the price of one unit in minor units of the order's currency.
-/// <paramref name="ListPriceMinor"/> (0 = not given) is the undiscounted price the manual-review discount rule compares with.
+/// <paramref name="ListPriceMinor"/> (0 = not given) is the undiscounted price the manual-review discount rule compares with;
+/// on a placed order, the list price the OMS priced the line from. <paramref name="OrderDiscountMinor"/> is the line's share
+/// of order-level discounts (threshold promotions), <paramref name="PromotionIds"/> the promotions that discounted it.
 /// </summary>
 [GenerateSerializer]
 [Immutable]
 [Alias("ordergrains.OrderLine")]
-public sealed record OrderLine([property: Id(0)] string Sku, [property: Id(1)] int Quantity, [property: Id(2)] long UnitPriceMinor, [property: Id(3)] long ListPriceMinor = 0);
+public sealed record OrderLine(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] long UnitPriceMinor,
+    [property: Id(3)] long ListPriceMinor = 0,
+    [property: Id(70)] long OrderDiscountMinor = 0,
+    [property: Id(71)] IReadOnlyList<string>? PromotionIds = null);
 
 /// <summary>Where an order ships to. Coordinates (WGS84 degrees) only pick the nearest warehouse.</summary>
 [GenerateSerializer]
@@ -43,7 +51,8 @@ public sealed record PlaceOrderCommand(
     [property: Id(3)] IReadOnlyList<OrderLine> Lines,
     [property: Id(4)] ShippingAddress? ShipTo,
     [property: Id(5)] string? CampaignId,
-    [property: Id(6)] string Currency);
+    [property: Id(6)] string Currency,
+    [property: Id(70)] string? CouponCode = null);
 
 /// <summary>The placed order; <paramref name="Duplicate"/> is true when the idempotency key had been placed before.</summary>
 [GenerateSerializer]
@@ -108,7 +117,9 @@ public sealed record OrderSnapshot(
     [property: Id(29)] IReadOnlyList<ExchangeRecord>? Exchanges = null,
     [property: Id(40)] IReadOnlyList<string>? ApprovalSteps = null,
     [property: Id(41)] string? HoldDetails = null,
-    [property: Id(60)] IReadOnlyList<LineQuantity>? Presold = null);
+    [property: Id(60)] IReadOnlyList<LineQuantity>? Presold = null,
+    [property: Id(70)] string? CouponCode = null,
+    [property: Id(71)] long DiscountMinor = 0);
 
 /// <summary>A payment against the invoice of an order on payment terms; <paramref name="PaymentReference"/> is its idempotency key.</summary>
 [GenerateSerializer]

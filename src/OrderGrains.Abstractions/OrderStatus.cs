@@ -35,6 +35,15 @@ public enum RejectReason
 
     /// <summary>An order on payment terms while an invoice of the customer is past due (OrderOptions.OverdueCustomerOrders = Reject).</summary>
     PaymentOverdue = 6,
+
+    /// <summary>A line's price is below its list price less the promotions that apply (pricing setting PriceMismatch = Reject).</summary>
+    PriceMismatch = 70,
+
+    /// <summary>The coupon's quota or the customer's limit for it is used up.</summary>
+    CouponLimitExceeded = 71,
+
+    /// <summary>The coupon is outside its window, or its promotion is off or does not apply to the order.</summary>
+    CouponNotActive = 72,
 }
 
 /// <summary>Why an order waits for a person; set only when the status is <see cref="OrderStatus.OnHold"/>.</summary>
@@ -48,6 +57,9 @@ public enum HoldReason
 
     /// <summary>An order on payment terms while an invoice of the customer is past due (OrderOptions.OverdueCustomerOrders = Hold).</summary>
     OverdueReceivable = 3,
+
+    /// <summary>A line's price is below its list price less the promotions that apply (pricing setting PriceMismatch = Hold).</summary>
+    PriceReview = 70,
 }
 
 /// <summary>What asks an order to change status; the transition table maps (status, trigger) to the next status.</summary>
@@ -137,4 +149,7 @@ public enum OrderTrigger
 
     /// <summary>An exchange moved on (paid, released, shipped, delivered, re-sourced) without changing the order's status.</summary>
     ExchangeProgress = 32,
+
+    /// <summary>Placement found a line priced below its list price less promotions and the channel holds such orders.</summary>
+    HoldForPriceReview = 37,
 }

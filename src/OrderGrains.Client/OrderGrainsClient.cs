@@ -20,6 +20,7 @@ public sealed class OrderGrainsClient : IDisposable
     private readonly Customers.CustomersClient _customers;
     private readonly Campaigns.CampaignsClient _campaigns;
     private readonly Fulfillment.FulfillmentClient _fulfillment;
+    private readonly Pricing.PricingClient _pricing;
 
     /// <summary>
     /// Connects to <paramref name="address"/>: http://127.0.0.1:7070 (HTTP/2 without TLS) or https://host:7070 (HTTP/2 over
@@ -45,6 +46,7 @@ public sealed class OrderGrainsClient : IDisposable
         _customers = new Customers.CustomersClient(invoker);
         _campaigns = new Campaigns.CampaignsClient(invoker);
         _fulfillment = new Fulfillment.FulfillmentClient(invoker);
+        _pricing = new Pricing.PricingClient(invoker);
     }
 
     /// <summary>The channel, for calls this class has no method for (health, reflection, tests' own services).</summary>
@@ -111,6 +113,22 @@ public sealed class OrderGrainsClient : IDisposable
     public Task<Customer> UpsertCustomerAsync(Customer customer, CallOptions options = default) => _customers.UpsertCustomerAsync(customer, options).ResponseAsync;
 
     public Task<Campaign> UpsertCampaignAsync(Campaign campaign, CallOptions options = default) => _campaigns.UpsertCampaignAsync(campaign, options).ResponseAsync;
+
+    public Task<SkuPrices> SetListPriceAsync(SetListPriceRequest request, CallOptions options = default) => _pricing.SetListPriceAsync(request, options).ResponseAsync;
+
+    public Task<SkuPrices> GetListPricesAsync(string sku, CallOptions options = default) => _pricing.GetListPricesAsync(new GetListPricesRequest { Sku = sku }, options).ResponseAsync;
+
+    public Task<PriceListImportSummary> ImportPriceListAsync(PriceListImport request, CallOptions options = default) => _pricing.ImportPriceListAsync(request, options).ResponseAsync;
+
+    public Task<Promotion> UpsertPromotionAsync(Promotion request, CallOptions options = default) => _pricing.UpsertPromotionAsync(request, options).ResponseAsync;
+
+    public Task<PromotionSet> ListPromotionsAsync(CallOptions options = default) => _pricing.ListPromotionsAsync(new ListPromotionsRequest(), options).ResponseAsync;
+
+    public Task<StackingRule> UpsertStackingRuleAsync(StackingRule request, CallOptions options = default) => _pricing.UpsertStackingRuleAsync(request, options).ResponseAsync;
+
+    public Task<CouponStatus> UpsertCouponAsync(Coupon request, CallOptions options = default) => _pricing.UpsertCouponAsync(request, options).ResponseAsync;
+
+    public Task<CouponStatus> GetCouponAsync(string code, CallOptions options = default) => _pricing.GetCouponAsync(new GetCouponRequest { Code = code }, options).ResponseAsync;
 
     public Task<Order> ReleaseOrderAsync(ReleaseOrderRequest request, CallOptions options = default) => _fulfillment.ReleaseOrderAsync(request, options).ResponseAsync;
 

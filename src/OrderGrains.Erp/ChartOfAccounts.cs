@@ -20,6 +20,9 @@ public static class ChartOfAccounts
     /// <summary>Income: net sales.</summary>
     public const string SalesRevenue = "4000";
 
+    /// <summary>Contra-income: promotions and coupons granted on invoiced sales (net of VAT); 4000 less 4100 is what was sold for.</summary>
+    public const string SalesDiscounts = "4100";
+
     /// <summary>Every known account code with its name.</summary>
     public static FrozenDictionary<string, string> Names { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -28,6 +31,7 @@ public static class ChartOfAccounts
         [CustomerAdvances] = "Customer advances",
         [OutputVat] = "Output VAT",
         [SalesRevenue] = "Sales revenue",
+        [SalesDiscounts] = "Sales discounts",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static bool IsKnown(string? account) => account is not null && Names.ContainsKey(account);

@@ -35,9 +35,13 @@ public static class ErpDocuments
                 var memo = !e.Paid && e.DueAt is { } due
                     ? $"invoice {e.OrderId} due {due.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"
                     : "invoice " + e.OrderId;
+                // Promotions: revenue at the undiscounted net value and the discount (net of VAT) against it, so 4000 − 4100
+                // is exactly the net of what was billed and VAT stays on what the customer paid.
+                var discountNet = e.DiscountMinor > 0 ? Split(e.DiscountMinor, vatRateBasisPoints).Net : 0;
                 return Entry(DocumentTypes.SalesInvoice, e, reference,
                     JournalLine.Debit(settledFrom, e.AmountMinor, memo),
-                    JournalLine.Credit(ChartOfAccounts.SalesRevenue, net, "net sales"),
+                    discountNet > 0 ? JournalLine.Debit(ChartOfAccounts.SalesDiscounts, discountNet, "discounts " + e.OrderId) : null,
+                    JournalLine.Credit(ChartOfAccounts.SalesRevenue, net + discountNet, discountNet > 0 ? "gross sales at list price" : "net sales"),
                     vat > 0 ? JournalLine.Credit(ChartOfAccounts.OutputVat, vat, "output VAT") : null);
             }
 

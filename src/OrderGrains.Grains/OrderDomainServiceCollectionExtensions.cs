@@ -28,6 +28,7 @@ public static class OrderDomainServiceCollectionExtensions
         services.AddNewCustomerRules();
         services.AddBackorderRules();
         services.AddReviewRules();
+        services.AddPricing();
         services.AddOptions<InventoryAlertOptions>().BindConfiguration(InventoryAlertOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InventoryAlertOptions>, InventoryAlertOptionsValidator>());
         services.TryAddSingleton<OutOfStockTally>();

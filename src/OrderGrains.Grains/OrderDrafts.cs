@@ -21,7 +21,9 @@ internal static class OrderDrafts
             CustomerId = command.CustomerId,
             Currency = command.Currency,
             CampaignId = string.IsNullOrEmpty(command.CampaignId) ? null : command.CampaignId,
-            Lines = [.. command.Lines],
+            CouponCode = string.IsNullOrEmpty(command.CouponCode) ? null : command.CouponCode,
+            // What the OMS computes is never taken from the request.
+            Lines = [.. command.Lines.Select(l => l.OrderDiscountMinor == 0 && l.PromotionIds is null ? l : l with { OrderDiscountMinor = 0, PromotionIds = null })],
             ShipTo = command.ShipTo,
             Fingerprint = PlaceOrderValidation.Fingerprint(command),
             TotalMinor = total,

@@ -155,7 +155,7 @@ public sealed partial class OrderGrain(
         {
             await RunPlacementAsync();
         }
-        catch (Exception exception) when (exception is not DomainValidationException)
+        catch (Exception exception) when (exception is not DomainValidationException and not NotFoundException)
         {
             Log.PlacementInterrupted(logger, exception, OrderId);
             throw;
@@ -981,11 +981,14 @@ public sealed partial class OrderGrain(
             ? r.Lines.Where(l => string.Equals(l.Sku, sku, StringComparison.Ordinal)).Sum(l => l.Quantity)
             : r.Received.Where(l => string.Equals(l.Sku, sku, StringComparison.Ordinal)).Sum(l => l.Quantity));
 
-    /// <summary>Unit price × quantity, scaled pro rata when the amount paid differs from the total (an order-level discount).</summary>
+    /// <summary>
+    /// Unit price × quantity less those units' share of order-level promotions (rounded up, so refunds never exceed what
+    /// was paid), scaled pro rata when the amount paid differs from the total.
+    /// </summary>
     private long RefundFor(string sku, int quantity)
     {
         var line = Order.Lines.First(l => string.Equals(l.Sku, sku, StringComparison.Ordinal));
-        var gross = (Int128)line.UnitPriceMinor * quantity;
+        var gross = ((Int128)line.UnitPriceMinor * quantity) - OrderLines.OrderShareOf(line, quantity);
         return Order.PaidMinor > 0 && Order.TotalMinor > 0 && Order.PaidMinor != Order.TotalMinor
             ? (long)(gross * Order.PaidMinor / Order.TotalMinor)
             : (long)gross;
@@ -1077,22 +1080,29 @@ public sealed partial class OrderGrain(
             }
         }
 
-        var priced = campaign is null
+        var campaignPriced = campaign is null
             ? lines
             : [.. lines.Select(l => string.Equals(l.Sku, campaign.Sku, StringComparison.Ordinal) ? l with { UnitPriceMinor = campaign.PriceMinor } : l)];
-        long total;
         try
         {
-            total = priced.Select((line, i) => (line, i)).Aggregate(0L, (sum, x) => PlaceOrderValidation.AddLine(sum, x.line, $"lines[{x.i}]"));
+            _ = campaignPriced.Select((line, i) => (line, i)).Aggregate(0L, (sum, x) => PlaceOrderValidation.AddLine(sum, x.line, $"lines[{x.i}]"));
         }
         catch (DomainValidationException)
         {
             // The campaign price made the total overflow: undo the campaign hold and forget the order entirely.
-            await ReleaseEverythingAsync();
-            await state.ClearStateAsync();
-            await UnregisterReminderAsync(ExpiryReminder);
+            await ForgetPlacementAsync();
             throw;
         }
+
+        var pricing = await PriceAsync(campaign);
+        if (pricing is null)
+        {
+            return;
+        }
+
+        List<OrderLine> priced = [.. pricing.Lines];
+        var total = pricing.TotalMinor;
+        var priceHold = pricing.Mismatches.Count > 0 ? "price below list less promotions: " + string.Join("; ", pricing.Mismatches) : null;
 
         var shipTo = Order.ShipTo!;
         var backorders = ServiceProvider.GetRequiredService<IOptions<BackorderOptions>>().Value.AllowsBackorders(Order.Channel);
@@ -1102,7 +1112,7 @@ public sealed partial class OrderGrain(
         if (results.Any(r => r.Outcome != StockReservationOutcome.Reserved))
         {
             var reason = results.Any(r => r.Outcome == StockReservationOutcome.UnknownSku) ? RejectReason.UnknownSku : RejectReason.OutOfStock;
-            await RejectAsync(reason, anythingReserved: campaign is not null || results.Any(r => r.Outcome == StockReservationOutcome.Reserved));
+            await RejectAsync(reason, anythingReserved: campaign is not null || Order.CouponCode is not null || results.Any(r => r.Outcome == StockReservationOutcome.Reserved));
             return;
         }
 
@@ -1122,11 +1132,13 @@ public sealed partial class OrderGrain(
             return;
         }
 
-        // Counted for every order the credit check let through, so the velocity rules see held orders too.
-        var reviewReason = decision is CreditDecision.Accepted or CreditDecision.OverLimit or CreditDecision.Overdue ? await ReviewReasonAsync(lines, priced, total) : null;
+        // Counted for every order the credit check let through, so the velocity rules see held orders too. The discount
+        // rule looks at the channel's own discounts (and campaigns) as always: promotions the OMS computed are sanctioned.
+        var reviewReason = decision is CreditDecision.Accepted or CreditDecision.OverLimit or CreditDecision.Overdue ? await ReviewReasonAsync(lines, campaignPriced, total) : null;
         var review = decision == CreditDecision.Accepted ? reviewReason : null;
         var trigger = decision == CreditDecision.OverLimit ? OrderTrigger.HoldForCredit
             : decision == CreditDecision.Overdue ? OrderTrigger.HoldForOverdue
+            : priceHold is not null && decision == CreditDecision.Accepted ? OrderTrigger.HoldForPriceReview
             : review is not null ? OrderTrigger.HoldForReview
             : OrderTrigger.Accept;
         var held = trigger != OrderTrigger.Accept;
@@ -1149,6 +1161,7 @@ public sealed partial class OrderGrain(
             OrderTrigger.HoldForCredit => $"total {total} {Order.Currency}; on hold: credit limit",
             OrderTrigger.HoldForReview => $"total {total} {Order.Currency}; on hold for manual review: {review}",
             OrderTrigger.HoldForOverdue => $"total {total} {Order.Currency}; on hold: an invoice of the customer is past due",
+            OrderTrigger.HoldForPriceReview => $"total {total} {Order.Currency}; on hold for price review: {priceHold}",
             OrderTrigger.Accept when OnTerms => $"total {total} {Order.Currency}; on {Order.PaymentTerms} terms",
             _ => $"total {total} {Order.Currency}",
         };
@@ -1159,6 +1172,7 @@ public sealed partial class OrderGrain(
                 OrderTrigger.HoldForCredit => HoldReason.CreditLimit,
                 OrderTrigger.HoldForReview => HoldReason.ManualReview,
                 OrderTrigger.HoldForOverdue => HoldReason.OverdueReceivable,
+                OrderTrigger.HoldForPriceReview => HoldReason.PriceReview,
                 _ => HoldReason.Unspecified,
             };
             Order.HoldExpiresAt = holdExpiresAt;
@@ -1169,6 +1183,7 @@ public sealed partial class OrderGrain(
                 OrderTrigger.HoldForCredit => $"open exposure with this order is over the customer's credit limit",
                 OrderTrigger.HoldForReview => reviewReason,
                 OrderTrigger.HoldForOverdue => "an invoice of the customer is past due",
+                OrderTrigger.HoldForPriceReview => priceHold,
                 _ => null,
             };
             Order.Lines = priced;
@@ -1346,8 +1361,21 @@ public sealed partial class OrderGrain(
             releases.Add(GrainFactory.GetGrainCached<ICampaignGrain>(campaignId).ReleaseAsync(OrderId));
         }
 
+        if (Order.CouponCode is { } couponCode)
+        {
+            releases.Add(GrainFactory.GetGrainCached<ICouponGrain>(couponCode).ReleaseAsync(OrderId));
+        }
+
         releases.Add(GrainFactory.GetGrainCached<ICustomerAccountGrain>(Order.CustomerId).ReleaseCreditAsync(OrderId));
         return Task.WhenAll(releases);
+    }
+
+    /// <summary>Undoes what placement took and forgets the order entirely, for a request found impossible after its first write.</summary>
+    private async Task ForgetPlacementAsync()
+    {
+        await ReleaseEverythingAsync();
+        await state.ClearStateAsync();
+        await UnregisterReminderAsync(ExpiryReminder);
     }
 
     private Task RegisterExpiryReminderAsync(DateTimeOffset expiresAt) => RegisterReminderAtAsync(ExpiryReminder, expiresAt);

@@ -26,6 +26,24 @@ public static class OrderMoney
         return (order.PaidMinor > 0 ? order.PaidMinor : order.TotalMinor) - RefundedForCancellations(order.Refunds);
     }
 
+    /// <summary>
+    /// The discount on what the invoice bills: each line's discount (<see cref="OrderLines.Discount"/>) for its units not
+    /// cancelled, in proportion and rounded down; with nothing cancelled exactly the order's discount.
+    /// </summary>
+    public static long InvoicedDiscount(OrderState order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        var discount = 0L;
+        foreach (var line in order.Lines)
+        {
+            var cancelled = order.Progress.Where(p => string.Equals(p.Sku, line.Sku, StringComparison.Ordinal)).Sum(p => p.Cancelled);
+            var kept = Math.Max(0, line.Quantity - cancelled);
+            discount += kept == line.Quantity ? OrderLines.Discount(line) : (long)((Int128)OrderLines.Discount(line) * kept / line.Quantity);
+        }
+
+        return discount;
+    }
+
     /// <summary>What a cancellation of the whole order still owes back: paid and not yet refunded (refunds already recorded post their own credit notes).</summary>
     public static long Unrefunded(OrderState order)
     {

@@ -40,7 +40,9 @@ internal static class OrderSnapshots
             [.. order.Exchanges.Where(e => e.Status != ExchangeStatus.Unspecified).Select(ExchangeRules.ToRecord)],
             [.. order.ApprovalSteps],
             order.HoldDetails,
-            [.. order.Progress.Where(p => p.Presold > 0).Select(p => new LineQuantity(p.Sku, p.Presold))]);
+            [.. order.Progress.Where(p => p.Presold > 0).Select(p => new LineQuantity(p.Sku, p.Presold))],
+            order.CouponCode,
+            order.Lines.Sum(OrderLines.Discount));
 
     private static List<Allocation> Allocations(OrderState order)
     {

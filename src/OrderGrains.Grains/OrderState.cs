@@ -17,6 +17,9 @@ public sealed class OrderState
 
     public string? CampaignId { get; set; }
 
+    /// <summary>The coupon the order redeems (released with everything else when the order is rejected, cancelled or expires).</summary>
+    public string? CouponCode { get; set; }
+
     /// <summary>The requested lines while placing; the priced lines (campaign price applied) once accepted.</summary>
     public List<OrderLine> Lines { get; set; } = [];
 

@@ -54,7 +54,8 @@ internal static class OrderStreamEvents
             order.Status == OrderStatus.Rejected ? order.RejectReason : RejectReason.Unspecified,
             order.CreatedAt,
             CancelledUnits(order),
-            order.Returns.Sum(r => r.Received?.Sum(l => l.Quantity) ?? 0));
+            order.Returns.Sum(r => r.Received?.Sum(l => l.Quantity) ?? 0),
+            kind == OrderEventKind.Completed ? OrderMoney.InvoicedDiscount(order) : 0);
         if (order.Status == OrderStatus.OnHold)
         {
             payload = payload with

@@ -52,6 +52,7 @@ public static class OrderTransitions
             [(OrderStatus.PartiallyShipped, OrderTrigger.CancelBackorderCompletingShipment)] = OrderStatus.Shipped,
             [(OrderStatus.Released, OrderTrigger.CancelLastBackorder)] = OrderStatus.Cancelled,
             [(OrderStatus.Unspecified, OrderTrigger.HoldForOverdue)] = OrderStatus.OnHold,
+            [(OrderStatus.Unspecified, OrderTrigger.HoldForPriceReview)] = OrderStatus.OnHold,
             [(OrderStatus.PendingPayment, OrderTrigger.ReleaseOnTerms)] = OrderStatus.Released,
             [(OrderStatus.Completed, OrderTrigger.ReceivePayment)] = OrderStatus.Completed,
             [(OrderStatus.ReturnRequested, OrderTrigger.ReceivePayment)] = OrderStatus.ReturnRequested,
@@ -83,7 +84,8 @@ public static class OrderTransitions
     public static OrderStatus TargetOf(OrderStatus from, OrderTrigger trigger) => trigger switch
     {
         OrderTrigger.Accept or OrderTrigger.ApproveHold => OrderStatus.PendingPayment,
-        OrderTrigger.HoldForCredit or OrderTrigger.HoldForReview or OrderTrigger.RecordApproval or OrderTrigger.HoldForOverdue => OrderStatus.OnHold,
+        OrderTrigger.HoldForCredit or OrderTrigger.HoldForReview or OrderTrigger.RecordApproval or OrderTrigger.HoldForOverdue
+            or OrderTrigger.HoldForPriceReview => OrderStatus.OnHold,
         OrderTrigger.Reject => OrderStatus.Rejected,
         OrderTrigger.ConfirmPayment => OrderStatus.Paid,
         OrderTrigger.Cancel or OrderTrigger.ExpireReservation or OrderTrigger.RejectHold or OrderTrigger.ExpireHold

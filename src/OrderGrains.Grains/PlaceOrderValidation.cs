@@ -22,6 +22,11 @@ internal static class PlaceOrderValidation
             throw new DomainValidationException("customer_id", "is required");
         }
 
+        if (command.CouponCode is { } coupon && (string.IsNullOrWhiteSpace(coupon) ? coupon.Length > 0 : coupon.Length > 128))
+        {
+            throw new DomainValidationException("coupon_code", coupon.Length > 128 ? $"is {coupon.Length} characters long; at most 128" : "must not be blank (leave it empty for no coupon)");
+        }
+
         var lines = command.Lines;
         if (lines is null || lines.Count == 0)
         {
@@ -125,6 +130,12 @@ internal static class PlaceOrderValidation
             {
                 Add("list=" + line.ListPriceMinor.ToString(CultureInfo.InvariantCulture));
             }
+        }
+
+        // Only when given, so fingerprints of requests without coupons stay as they were.
+        if (!string.IsNullOrEmpty(command.CouponCode))
+        {
+            Add("coupon=" + command.CouponCode);
         }
 
         var shipTo = command.ShipTo!;

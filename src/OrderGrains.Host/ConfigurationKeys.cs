@@ -48,6 +48,7 @@ public static class ConfigurationKeys
         (ReturnPolicyOptions.SectionName, typeof(ReturnPolicyOptions)),
         (NewCustomerOptions.SectionName, typeof(NewCustomerOptions)),
         (BackorderOptions.SectionName, typeof(BackorderOptions)),
+        (PricingOptions.SectionName, typeof(PricingOptions)),
         (InventoryAlertOptions.SectionName, typeof(InventoryAlertOptions)),
         (AlertingOptions.SectionName, typeof(AlertingOptions)),
         (ReadModelOptions.SectionName, typeof(ReadModelOptions)),

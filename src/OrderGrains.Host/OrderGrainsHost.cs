@@ -112,6 +112,7 @@ public static class OrderGrainsHost
             builder.Services.AddSingleton<InventoryService>();
             builder.Services.AddSingleton<CustomersService>();
             builder.Services.AddSingleton<CampaignsService>();
+            builder.Services.AddSingleton<PricingService>();
             builder.Services.AddSingleton<FulfillmentService>();
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
@@ -156,6 +157,7 @@ public static class OrderGrainsHost
             app.MapGrpcService<InventoryService>();
             app.MapGrpcService<CustomersService>();
             app.MapGrpcService<CampaignsService>();
+            app.MapGrpcService<PricingService>();
             app.MapGrpcService<FulfillmentService>();
             app.MapGrpcHealthChecksService();
             app.MapGrpcReflectionService();

@@ -46,6 +46,7 @@ public sealed class OrderTransitionTableTests
         (OrderStatus.PartiallyShipped, OrderTrigger.CancelBackorderCompletingShipment, OrderStatus.Shipped),
         (OrderStatus.Released, OrderTrigger.CancelLastBackorder, OrderStatus.Cancelled),
         (OrderStatus.Unspecified, OrderTrigger.HoldForOverdue, OrderStatus.OnHold),
+        (OrderStatus.Unspecified, OrderTrigger.HoldForPriceReview, OrderStatus.OnHold),
         (OrderStatus.PendingPayment, OrderTrigger.ReleaseOnTerms, OrderStatus.Released),
         (OrderStatus.Completed, OrderTrigger.ReceivePayment, OrderStatus.Completed),
         (OrderStatus.ReturnRequested, OrderTrigger.ReceivePayment, OrderStatus.ReturnRequested),

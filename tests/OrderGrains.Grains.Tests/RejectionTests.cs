@@ -102,7 +102,10 @@ public sealed class RejectionTests
 
         var result = await oms.PlaceAsync(Oms.Command("1", "c1", new OrderLine("SKU-1", 2, 1_000), new OrderLine("SKU-2", 1, 300)) with { CampaignId = "flash" });
 
-        Assert.Equal([new OrderLine("SKU-1", 2, 499), new OrderLine("SKU-2", 1, 300)], result.Order.Lines);
+        // The campaign line shows the price it came from and the campaign as its promotion (issue 13 §1).
+        Assert.Equal([("SKU-1", 2, 499L, 1_000L), ("SKU-2", 1, 300L, 0L)], result.Order.Lines.Select(l => (l.Sku, l.Quantity, l.UnitPriceMinor, l.ListPriceMinor)));
+        Assert.Equal(["campaign:flash"], result.Order.Lines[0].PromotionIds!);
+        Assert.Null(result.Order.Lines[1].PromotionIds);
         Assert.Equal(1_298, result.Order.TotalMinor);
         Assert.Equal("flash", result.Order.CampaignId);
     }

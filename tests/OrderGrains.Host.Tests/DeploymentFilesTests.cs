@@ -211,6 +211,7 @@ public sealed partial class DeploymentFilesTests
         Assert.True(ConfigurationKeys.IsKnown("OrderGrains:Callers:3:Channels:0"));
         Assert.True(ConfigurationKeys.IsKnown("OrderGrains:Grpc:MaxReceiveMessageSize"));
         Assert.True(ConfigurationKeys.IsKnown("OrderGrains:Backorders:Channels:marketplace:AllowBackorders"));
+        Assert.True(ConfigurationKeys.IsKnown("OrderGrains:Pricing:Channels:marketplace:PriceMismatch"));
 
         Assert.False(ConfigurationKeys.IsKnown("OrderGrains:Storge"));
         Assert.False(ConfigurationKeys.IsKnown("OrderGrains:Orders:ReservationTimout"));

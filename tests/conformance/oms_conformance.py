@@ -20,6 +20,7 @@ PROTOS = [
     "ordergrains/v1/customers.proto",
     "ordergrains/v1/campaigns.proto",
     "ordergrains/v1/fulfillment.proto",
+    "ordergrains/v1/pricing.proto",
 ]
 
 # The host keeps the gRPC default receive limit (OrderGrains:Grpc:MaxReceiveMessageSize, 4 MiB).
@@ -41,6 +42,7 @@ class Context:
         self.customers = modules["customers"]
         self.campaigns = modules["campaigns"]
         self.fulfillment = modules["fulfillment"]
+        self.pricing = modules["pricing"]
         self.run = uuid.uuid4().hex[:12]
         self.target = args.target
         self.token = args.token
@@ -74,6 +76,15 @@ class Context:
         self.receive_return = self._unary("Fulfillment", "ReceiveReturn", o.Order)
         self.get_warehouse_queue = self._unary("Fulfillment", "GetWarehouseQueue", f.WarehouseQueue)
         self.report_tracking_event = self._unary("Fulfillment", "ReportTrackingEvent", o.Order)
+        p = self.pricing
+        self.set_list_price = self._unary("Pricing", "SetListPrice", p.SkuPrices)
+        self.get_list_prices = self._unary("Pricing", "GetListPrices", p.SkuPrices)
+        self.import_price_list = self._unary("Pricing", "ImportPriceList", p.PriceListImportSummary)
+        self.upsert_promotion = self._unary("Pricing", "UpsertPromotion", p.Promotion)
+        self.list_promotions = self._unary("Pricing", "ListPromotions", p.PromotionSet)
+        self.upsert_stacking_rule = self._unary("Pricing", "UpsertStackingRule", p.StackingRule)
+        self.upsert_coupon = self._unary("Pricing", "UpsertCoupon", p.CouponStatus)
+        self.get_coupon = self._unary("Pricing", "GetCoupon", p.CouponStatus)
 
     def _unary(self, service, method, response):
         return self.channel.unary_unary(
@@ -909,6 +920,102 @@ def a_channel_share_is_set_aside_and_each_channel_sees_its_own_available_to_prom
 
 
 @suite.case
+def list_prices_sync_import_and_price_mismatch(ctx):
+    p, o = ctx.pricing, ctx.orders
+    sku, _ = ctx.stocked_sku(10)
+    other, _ = ctx.stocked_sku(10)
+    sync = ctx.new_id("price")
+    stored = ctx.set_list_price(p.SetListPriceRequest(sku=sku, currency="EUR", list_price_minor=2000, sync_id=sync), timeout=TIMEOUT)
+    expect_equal([("EUR", 2000)], [(x.currency, x.list_price_minor) for x in stored.prices], "prices after the sync")
+    replay = ctx.set_list_price(p.SetListPriceRequest(sku=sku, currency="EUR", list_price_minor=1, sync_id=sync), timeout=TIMEOUT)
+    expect_equal(2000, replay.prices[0].list_price_minor, "a replayed sync id changes nothing")
+    summary = ctx.import_price_list(p.PriceListImport(
+        import_id=ctx.new_id("import"), currency="EUR",
+        items=[p.PriceListItem(sku=other, list_price_minor=700), p.PriceListItem(sku=sku, list_price_minor=2500)]), timeout=TIMEOUT)
+    expect_equal(2, summary.skus, "SKUs imported")
+    expect_equal(2500, ctx.get_list_prices(p.GetListPricesRequest(sku=sku), timeout=TIMEOUT).prices[0].list_price_minor, "imported price")
+    expect_invalid_argument("list_price_minor", ctx.set_list_price,
+                            p.SetListPriceRequest(sku=sku, currency="EUR", list_price_minor=-1, sync_id="x"), timeout=TIMEOUT)
+    expect_invalid_argument("items[0].sku", ctx.import_price_list,
+                            p.PriceListImport(import_id="x", currency="EUR", items=[p.PriceListItem(list_price_minor=1)]), timeout=TIMEOUT)
+    customer = ctx.customer()
+    cheap = ctx.place_order(ctx.order_request(customer, [(sku, 1, 2499)]), timeout=TIMEOUT).order
+    expect_equal((o.REJECTED, o.PRICE_MISMATCH), (cheap.status, cheap.reject_reason), "a line below its list price")
+    fair = ctx.place_order(ctx.order_request(customer, [(sku, 2, 2500)]), timeout=TIMEOUT).order
+    expect_equal((o.PENDING_PAYMENT, 5000), (fair.status, fair.total_minor), "a line at its list price")
+    expect_equal((2500, 0, 5000), (fair.lines[0].list_price_minor, fair.lines[0].discount_minor, fair.lines[0].paid_minor),
+                 "list, discount and paid of the line")
+
+
+@suite.case
+def promotions_stacking_rules_and_their_errors(ctx):
+    p, o = ctx.pricing, ctx.orders
+    sku, _ = ctx.stocked_sku(10)
+    ten = ctx.new_id("promo")
+    twenty = ctx.new_id("promo")
+    stored = ctx.upsert_promotion(p.Promotion(promotion_id=ten, kind=p.PROMOTION_SKU_PERCENT, skus=[sku],
+                                              percent_basis_points=1000, priority=1), timeout=TIMEOUT)
+    expect_equal((ten, [sku], 1000), (stored.promotion_id, list(stored.skus), stored.percent_basis_points), "stored promotion")
+    ctx.upsert_promotion(p.Promotion(promotion_id=twenty, kind=p.PROMOTION_SKU_AMOUNT, skus=[sku], amount_minor=200,
+                                     currency="EUR", priority=5), timeout=TIMEOUT)
+    listed = ctx.list_promotions(p.ListPromotionsRequest(), timeout=TIMEOUT)
+    expect({ten, twenty} <= {x.promotion_id for x in listed.promotions}, "ListPromotions lists both")
+    combined = ctx.place_order(ctx.order_request(ctx.customer(), [(sku, 1, 1000)]), timeout=TIMEOUT).order
+    # 1000 - 200 = 800 (priority 5 first), then 10%: 720.
+    expect_equal((720, 280, 720, [twenty, ten]),
+                 (combined.total_minor, combined.discount_minor, combined.lines[0].paid_minor, list(combined.lines[0].promotion_ids)),
+                 "promotions combined")
+    rule = ctx.new_id("rule")
+    ctx.upsert_stacking_rule(p.StackingRule(rule_id=rule, mode=p.STACKING_EXCLUSIVE, promotion_ids=[ten, twenty]), timeout=TIMEOUT)
+    exclusive = ctx.place_order(ctx.order_request(ctx.customer(), [(sku, 1, 1000)]), timeout=TIMEOUT).order
+    expect_equal((800, [twenty]), (exclusive.total_minor, list(exclusive.lines[0].promotion_ids)), "only the higher priority applies")
+    error = expect_invalid_argument("promotion_ids[1]", ctx.upsert_stacking_rule,
+                                    p.StackingRule(rule_id=ctx.new_id("rule"), mode=p.STACKING_EXCLUSIVE,
+                                                   promotion_ids=[ctx.new_id("promo"), ten]), timeout=TIMEOUT)
+    expect(rule in error.details(), f"the detail names the overlapping rule: {error.details()}")
+    expect_invalid_argument("percent_basis_points", ctx.upsert_promotion,
+                            p.Promotion(promotion_id=ctx.new_id("promo"), kind=p.PROMOTION_SKU_PERCENT, skus=[sku],
+                                        percent_basis_points=-5), timeout=TIMEOUT)
+    expect_invalid_argument("percent_basis_points", ctx.upsert_promotion,
+                            p.Promotion(promotion_id=ctx.new_id("promo"), kind=p.PROMOTION_SKU_PERCENT, skus=[sku],
+                                        percent_basis_points=10001), timeout=TIMEOUT)
+    expect_invalid_argument("threshold_minor", ctx.upsert_promotion,
+                            p.Promotion(promotion_id=ctx.new_id("promo"), kind=p.PROMOTION_ORDER_THRESHOLD, amount_minor=100,
+                                        currency="EUR"), timeout=TIMEOUT)
+
+
+@suite.case
+def coupons_redeem_once_per_order_and_come_back_on_cancel(ctx):
+    p, o = ctx.pricing, ctx.orders
+    sku, _ = ctx.stocked_sku(10)
+    # Coupon-only, so the threshold discount touches no other case's orders on this host.
+    promotion = ctx.new_id("promo")
+    ctx.upsert_promotion(p.Promotion(promotion_id=promotion, kind=p.PROMOTION_ORDER_THRESHOLD, amount_minor=3000,
+                                     threshold_minor=30000, currency="EUR", coupon_only=True), timeout=TIMEOUT)
+    code = ctx.new_id("CODE")
+    status = ctx.upsert_coupon(p.Coupon(code=code, promotion_id=promotion, quota=1, per_customer_limit=1), timeout=TIMEOUT)
+    expect_equal((1, 0, 1), (status.coupon.quota, status.redeemed, status.remaining), "new coupon")
+    customer = ctx.customer()
+    request = ctx.order_request(customer, [(sku, 7, 10000)], coupon_code=code)
+    first = ctx.place_order(request, timeout=TIMEOUT)
+    again = ctx.place_order(request, timeout=TIMEOUT)
+    expect_equal((o.PENDING_PAYMENT, 64000, 6000, code), (first.order.status, first.order.total_minor,
+                 first.order.discount_minor, first.order.coupon_code), "30.00 off every 300.00 with the coupon")
+    expect(again.duplicate, "the same order again is a duplicate")
+    expect_equal(1, ctx.get_coupon(p.GetCouponRequest(code=code), timeout=TIMEOUT).redeemed, "redeemed once")
+    second = ctx.place_order(ctx.order_request(ctx.customer(), [(sku, 1, 40000)], coupon_code=code), timeout=TIMEOUT).order
+    expect_equal((o.REJECTED, o.COUPON_LIMIT_EXCEEDED), (second.status, second.reject_reason), "quota used up")
+    ctx.cancel_order(o.CancelOrderRequest(order_id=first.order.order_id, reason="changed mind"), timeout=TIMEOUT)
+    expect_equal(0, ctx.get_coupon(p.GetCouponRequest(code=code), timeout=TIMEOUT).redeemed, "given back on cancel")
+    unknown = expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.place_order,
+                               ctx.order_request(customer, [(sku, 1, 100)], coupon_code=ctx.new_id("NOPE")), timeout=TIMEOUT)
+    expect("coupon" in unknown.details(), f"the detail names the coupon: {unknown.details()}")
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.get_coupon, p.GetCouponRequest(code=ctx.new_id("NOPE")), timeout=TIMEOUT)
+    expect_invalid_argument("promotion_id", ctx.upsert_coupon,
+                            p.Coupon(code=ctx.new_id("CODE"), promotion_id=ctx.new_id("missing"), quota=1), timeout=TIMEOUT)
+
+
+@suite.case
 def health_service_is_serving(ctx):
     # Debian's grpcio ships no grpc_health stubs: the method is called by name with the message bytes written out.
     check = ctx.channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=_raw, response_deserializer=_raw)
@@ -924,7 +1031,7 @@ def reflection_lists_the_services(ctx):
     replies = list(info(iter([b"\x3a\x00"]), timeout=TIMEOUT))
     expect_equal(1, len(replies), "one reply to one request")
     for service in ("ordergrains.v1.OrderIntake", "ordergrains.v1.Inventory", "ordergrains.v1.Customers",
-                    "ordergrains.v1.Campaigns", "ordergrains.v1.Fulfillment", "grpc.health.v1.Health"):
+                    "ordergrains.v1.Campaigns", "ordergrains.v1.Fulfillment", "ordergrains.v1.Pricing", "grpc.health.v1.Health"):
         expect(service.encode() in replies[0], f"{service} is listed")
 
 

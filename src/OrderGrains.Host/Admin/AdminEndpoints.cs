@@ -60,6 +60,7 @@ internal static class AdminEndpoints
         admin.MapReviewQueue();
         admin.MapAlerts();
         admin.MapSalePolicy();
+        admin.MapPricing();
         admin.MapPost("/dashboard-session", AdminAuthentication.StartDashboardSession).Produces(StatusCodes.Status204NoContent).WithSummary("Sets the cookie that lets this browser open Orleans' dashboard at " + AdminAuthentication.OrleansDashboardPath + "/.");
         admin.MapDelete("/dashboard-session", AdminAuthentication.EndDashboardSession).Produces(StatusCodes.Status204NoContent).WithSummary("Forgets that cookie (sign-out).");
     }

@@ -14,7 +14,8 @@ internal static partial class WireMapping
         request.Lines.Select(l => new OrderLine(l.Sku, l.Quantity, l.UnitPriceMinor, l.ListPriceMinor)).ToList(),
         request.ShipTo is { } a ? new ShippingAddress(a.Recipient, a.Line1, a.City, a.Region, a.Country, a.PostalCode, a.Latitude, a.Longitude) : null,
         NullIfEmpty(request.CampaignId),
-        request.Currency);
+        request.Currency,
+        NullIfEmpty(request.CouponCode));
 
     public static Wire.Order ToWire(OrderSnapshot order)
     {
@@ -41,7 +42,7 @@ internal static partial class WireMapping
 
         foreach (var line in order.Lines)
         {
-            wire.Lines.Add(new Wire.OrderLine { Sku = line.Sku, Quantity = line.Quantity, UnitPriceMinor = line.UnitPriceMinor, ListPriceMinor = line.ListPriceMinor });
+            wire.Lines.Add(ToWire(line));
         }
 
         foreach (var allocation in order.Allocations)
@@ -66,6 +67,8 @@ internal static partial class WireMapping
         wire.ApprovalsRequired = order.ApprovalsRequired;
         wire.ApprovalSteps.AddRange(order.ApprovalSteps ?? []);
         wire.HoldDetails = order.HoldDetails ?? string.Empty;
+        wire.CouponCode = order.CouponCode ?? string.Empty;
+        wire.DiscountMinor = order.DiscountMinor;
         if (order.HoldExpiresAt is { } holdExpires)
         {
             wire.HoldExpiresAt = Timestamp.FromDateTimeOffset(holdExpires);

@@ -19,6 +19,7 @@ public static class CallerAccess
     private const string OrderIntake = "/ordergrains.v1.OrderIntake/";
     private const string Inventory = "/ordergrains.v1.Inventory/";
     private const string Fulfillment = "/ordergrains.v1.Fulfillment/";
+    private const string Pricing = "/ordergrains.v1.Pricing/";
 
     public static IReadOnlyDictionary<string, RpcAccess> Table { get; } = new Dictionary<string, RpcAccess>(StringComparer.Ordinal)
     {
@@ -49,6 +50,14 @@ public static class CallerAccess
         [Fulfillment + "ReportTrackingEvent"] = new(CallerRole.Fulfillment),
         ["/ordergrains.v1.Customers/UpsertCustomer"] = new(CallerRole.Catalog),
         ["/ordergrains.v1.Campaigns/UpsertCampaign"] = new(CallerRole.Catalog),
+        [Pricing + "SetListPrice"] = new(CallerRole.Catalog),
+        [Pricing + "GetListPrices"] = new(CallerRole.Catalog),
+        [Pricing + "ImportPriceList"] = new(CallerRole.Catalog),
+        [Pricing + "UpsertPromotion"] = new(CallerRole.Catalog),
+        [Pricing + "ListPromotions"] = new(CallerRole.Catalog),
+        [Pricing + "UpsertStackingRule"] = new(CallerRole.Catalog),
+        [Pricing + "UpsertCoupon"] = new(CallerRole.Catalog),
+        [Pricing + "GetCoupon"] = new(CallerRole.Catalog),
     };
 
     /// <summary>The channel an order belongs to: its id's prefix (<see cref="OrderIds"/>), or empty for an id without one.</summary>

@@ -85,6 +85,13 @@ public sealed class AdminApiTests(AdminHost fixture) : IClassFixture<AdminHost>,
         { "GET", "admin/skus/{sku}/threshold", false },
         { "PUT", "admin/skus/{sku}/threshold", true },
         { "DELETE", "admin/skus/{sku}/threshold", true },
+        { "GET", "admin/promotions", false },
+        { "POST", "admin/promotions", true },
+        { "POST", "admin/stacking-rules", true },
+        { "GET", "admin/skus/{sku}/prices", false },
+        { "PUT", "admin/skus/{sku}/prices", true },
+        { "POST", "admin/prices/import", true },
+        { "POST", "admin/coupons", true },
     };
 
     [Theory]

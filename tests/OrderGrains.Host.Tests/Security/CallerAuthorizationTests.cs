@@ -161,7 +161,7 @@ public sealed class CallerAuthorizationTests
     [Fact]
     public void Every_rpc_of_the_contract_has_exactly_one_role_in_the_table()
     {
-        var services = new[] { OrderIntake.Descriptor, Inventory.Descriptor, Fulfillment.Descriptor, Customers.Descriptor, Campaigns.Descriptor };
+        var services = new[] { OrderIntake.Descriptor, Inventory.Descriptor, Fulfillment.Descriptor, Customers.Descriptor, Campaigns.Descriptor, Pricing.Descriptor };
         var methods = services.SelectMany(s => s.Methods.Select(m => $"/{s.FullName}/{m.Name}")).ToHashSet();
 
         Assert.Equal(methods.Order(), CallerAccess.Table.Keys.Order());
