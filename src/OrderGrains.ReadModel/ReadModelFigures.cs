@@ -7,7 +7,8 @@ namespace OrderGrains.ReadModel;
 /// Meter "OrderGrains.ReadModel": per-partition gauges (tags <c>partition</c>, <c>silo</c>) of the projection's
 /// checkpoint, the stream's head, the backlog between them and the age of the oldest unprojected event, published by
 /// each projector activation after every step (a scrape never calls a grain or the database); plus the
-/// <c>ordergrains.readmodel.lag</c> histogram (append to projection, ms) and the projected-events counter.
+/// <c>ordergrains.readmodel.lag</c> histogram (append to projection, ms) and the projected-events counter, both tagged
+/// <c>silo</c> too.
 /// </summary>
 public sealed class ReadModelFigures : IDisposable
 {
@@ -47,8 +48,10 @@ public sealed class ReadModelFigures : IDisposable
     /// <summary>Records a batch applied: its size and the lag of its newest event.</summary>
     public void Applied(int events, DateTimeOffset newestAppendedAt)
     {
-        _projected.Add(events);
-        _lag.Record(Math.Max(0, (_clock.GetUtcNow() - newestAppendedAt).TotalMilliseconds));
+        // Tagged with the silo like the gauges: every host has its own meter, so two hosts in one process (tests, an
+        // in-process load run) would otherwise report the same series twice.
+        _projected.Add(events, _silo);
+        _lag.Record(Math.Max(0, (_clock.GetUtcNow() - newestAppendedAt).TotalMilliseconds), _silo);
     }
 
     /// <summary>Withdraws a deactivating projector's figures, unless another activation has replaced them since.</summary>
