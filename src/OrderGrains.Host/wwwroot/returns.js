@@ -3,54 +3,16 @@
 (function () {
   'use strict';
 
-  const TOKEN_KEY = 'ordergrains.adminToken';
-  const REQUEST_TIMEOUT_MS = 5000;
+  const { call, problem, node } = window.OrderGrainsAdminApi;
 
   const $ = (id) => document.getElementById(id);
 
   let currentOrder = null;
 
-  async function call(method, path, body) {
-    const headers = { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}`, Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(path, {
-      method,
-      headers,
-      cache: 'no-store',
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    let json = null;
-    if ((response.headers.get('content-type') || '').includes('json')) {
-      try {
-        json = await response.json();
-      } catch (error) {
-        json = null;
-      }
-    }
-    return { status: response.status, ok: response.ok, body: json };
-  }
-
-  function node(tag, attributes, children) {
-    const element = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes || {})) {
-      if (name === 'text') element.textContent = value;
-      else if (name === 'className') element.className = value;
-      else element.setAttribute(name, value);
-    }
-    for (const child of children || []) element.append(child);
-    return element;
-  }
-
   function showReturnsError(message) {
     const banner = $('returns-error');
     banner.textContent = message || '';
     banner.hidden = !message;
-  }
-
-  function problem(result) {
-    const body = result.body;
-    return (body && (body.detail || body.title)) || `HTTP ${result.status}`;
   }
 
   // Which decisions each RMA status allows (the order grain refuses the rest with 409 anyway).

@@ -2,15 +2,14 @@
 // order read model, oldest hold first, with filters, counts per hold reason and age, cursor paging, and Approve and
 // Reject buttons that call /admin/orders/{id}/approve and /reject as the signed-in operator. A refusal (403 for a
 // viewer, 409 when the next step needs a role the caller lacks) shows as the API's message. Polls while shown; the
-// tab's badge counts held orders while signed in. Shares nothing with dashboard.js but the session's token and the
+// tab's badge counts held orders while signed in. Uses admin-api.js for calls; shares nothing with dashboard.js but the session's token and the
 // 'ordergrains:page' event.
 (function () {
   'use strict';
 
-  const TOKEN_KEY = 'ordergrains.adminToken';
+  const { token, call, problem, node, when } = window.OrderGrainsAdminApi;
   const PAGE_POLL_MS = 2000;
   const BADGE_POLL_MS = 5000;
-  const REQUEST_TIMEOUT_MS = 5000;
   const PAGE_SIZE = 25;
 
   const $ = (id) => document.getElementById(id);
@@ -24,53 +23,6 @@
     index: 0,
     next: null,
   };
-
-  function token() {
-    return sessionStorage.getItem(TOKEN_KEY);
-  }
-
-  async function call(method, path, body) {
-    const headers = { Authorization: `Bearer ${token()}`, Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(path, {
-      method,
-      headers,
-      cache: 'no-store',
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    let json = null;
-    if ((response.headers.get('content-type') || '').includes('json')) {
-      try {
-        json = await response.json();
-      } catch (error) {
-        json = null;
-      }
-    }
-    return { status: response.status, ok: response.ok, body: json };
-  }
-
-  function problem(result) {
-    const body = result.body;
-    return (body && (body.detail || body.title)) || `HTTP ${result.status}`;
-  }
-
-  function node(tag, attributes, children) {
-    const element = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes || {})) {
-      if (name === 'text') element.textContent = value;
-      else if (name === 'className') element.className = value;
-      else element.setAttribute(name, value);
-    }
-    for (const child of children || []) element.append(child);
-    return element;
-  }
-
-  function when(iso) {
-    if (!iso) return '–';
-    const at = new Date(iso);
-    return Number.isNaN(at.getTime()) ? String(iso) : at.toLocaleString('en-GB', { hour12: false });
-  }
 
   function age(seconds) {
     if (typeof seconds !== 'number' || !Number.isFinite(seconds)) return '–';
