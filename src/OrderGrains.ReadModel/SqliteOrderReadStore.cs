@@ -46,23 +46,30 @@ public sealed class SqliteOrderReadStore(string databasePath) : SqlOrderReadStor
     }.ToString();
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The table, its indexes and the columns added since the first version are created in one transaction: a search
+    /// running beside it sees either no table (an empty page) or the whole table, never one still lacking a column.
+    /// </remarks>
     public override async Task<bool> EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'order_read';";
         var existed = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not 0L;
         command.CommandText = Create;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await MigrateAsync(command, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return !existed;
     }
 
     /// <inheritdoc />
     protected override string NotContaining(string text, string needle) => $"instr({text}, {needle}) = 0";
 
-    // Adds the columns a table created by an earlier version lacks (SQLite has no ADD COLUMN IF NOT EXISTS), in one
-    // transaction, so a host stopped halfway finds either none or all of them.
+    // Adds the columns a table created by an earlier version lacks (SQLite has no ADD COLUMN IF NOT EXISTS), inside
+    // the caller's transaction, so a host stopped halfway finds either none or all of them.
     private async Task MigrateAsync(DbCommand command, CancellationToken cancellationToken)
     {
         command.CommandText = "SELECT name FROM pragma_table_info('order_read')";
@@ -78,12 +85,8 @@ public sealed class SqliteOrderReadStore(string databasePath) : SqlOrderReadStor
         var missing = ReviewColumns.Where(c => !present.Contains(c.Name)).ToList();
         if (missing.Count > 0)
         {
-            await using var transaction = await command.Connection!.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            command.Transaction = transaction;
             command.CommandText = string.Concat(missing.Select(c => $"ALTER TABLE order_read ADD COLUMN {c.Name} {c.Definition};")) + BackfillHeldSince + ";";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            command.Transaction = null;
         }
 
         command.CommandText = ReviewIndex("order_read_review");
