@@ -120,6 +120,30 @@ public sealed class HostProcess : IDisposable
         throw new TimeoutException($"The host did not become healthy within {timeout}:\n{Output}");
     }
 
+    /// <summary>
+    /// SIGTERM, as an orchestrator stops a silo, then waits for the process to end; returns its exit code. Throws if it
+    /// is still running after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        using (var signal = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!)
+        {
+            await signal.WaitForExitAsync();
+        }
+
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The host did not stop within {timeout} of SIGTERM:\n{Output}");
+        }
+
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
     public void Kill()
     {
