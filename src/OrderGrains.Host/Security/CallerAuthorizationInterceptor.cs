@@ -115,16 +115,30 @@ public sealed partial class CallerAuthorizationInterceptor : Interceptor, IDispo
             throw Denied(caller, context.Method, $"{context.Method} is open to no caller role.");
         }
 
-        if (!caller.Roles.Contains(access.Role))
+        if (!access.Roles.Any(caller.Roles.Contains))
         {
-            throw Denied(caller, context.Method, $"Caller '{caller.Name}' lacks the role '{access.Role.ToString().ToLowerInvariant()}' that {context.Method} needs.");
+            var needed = access.Roles.Count == 1
+                ? $"the role '{RoleName(access.Roles[0])}'"
+                : $"one of the roles {string.Join(", ", access.Roles.Select(r => $"'{RoleName(r)}'"))}";
+            throw Denied(caller, context.Method, $"Caller '{caller.Name}' lacks {needed} that {context.Method} needs.");
         }
 
         if (access.ChannelOf is { } channelOf && request is not null && channelOf(request) is var channel && !caller.MayUse(channel))
         {
             throw Denied(caller, context.Method, $"Caller '{caller.Name}' may not act for channel '{channel}'.");
         }
+
+        context.GetHttpContext().Features.Set(caller);
     }
+
+    /// <summary>The caller this interceptor let through for the current call (services that act in its name read it).</summary>
+    public static Caller CallerOf(ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.GetHttpContext().Features.Get<Caller>() ?? throw new InvalidOperationException($"The call {context.Method} was not authorized.");
+    }
+
+    private static string RoleName(CallerRole role) => role.ToString().ToLowerInvariant();
 
     private RpcException Denied(Caller caller, string method, string detail)
     {
