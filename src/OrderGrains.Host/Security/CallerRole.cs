@@ -33,16 +33,14 @@ public sealed record Caller(string Name, IReadOnlySet<CallerRole> Roles, IReadOn
     /// <summary>The channel wildcard: every channel.</summary>
     public const string AllChannels = "*";
 
+    private static readonly (CallerRole Role, string Name)[] ReviewRoleOf =
+        [(CallerRole.Reviewer, ReviewRoles.Reviewer), (CallerRole.Supervisor, ReviewRoles.Supervisor), (CallerRole.Finance, ReviewRoles.Finance)];
+
     public bool MayUse(string channel) => Channels.Contains(AllChannels) || Channels.Contains(channel);
 
     /// <summary>Who the caller is in an order's history and approvers: "caller:&lt;name&gt;" (admin tokens act as "operator:&lt;name&gt;").</summary>
     public string Actor => "caller:" + Name;
 
     /// <summary>The caller's review roles as approval steps name them ("reviewer", "supervisor", "finance"), in that order.</summary>
-    public IReadOnlyList<string> ReviewRoleNames =>
-    [
-        .. new[] { (CallerRole.Reviewer, ReviewRoles.Reviewer), (CallerRole.Supervisor, ReviewRoles.Supervisor), (CallerRole.Finance, ReviewRoles.Finance) }
-            .Where(p => Roles.Contains(p.Item1))
-            .Select(p => p.Item2),
-    ];
+    public IReadOnlyList<string> ReviewRoleNames => [.. ReviewRoleOf.Where(p => Roles.Contains(p.Role)).Select(p => p.Name)];
 }
