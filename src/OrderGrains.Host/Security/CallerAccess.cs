@@ -16,9 +16,9 @@ public sealed record RpcAccess(IReadOnlyList<CallerRole> Roles, Func<object, str
 }
 
 /// <summary>
-/// The one table of who may call what: every RPC of the public contract and the role it needs. A method missing here is
-/// refused to everyone (PERMISSION_DENIED), so a new RPC stays closed until it is given a role. The standard services
-/// (<c>grpc.health.v1</c>, reflection) are open to all and are not in the table.
+/// The one table of who may call what: every RPC of the public contract and the role (or roles, any one) it needs. A
+/// method missing here is refused to everyone (PERMISSION_DENIED), so a new RPC stays closed until it is given a role.
+/// The standard services (<c>grpc.health.v1</c>, reflection) are open to all and are not in the table.
 /// </summary>
 public static class CallerAccess
 {

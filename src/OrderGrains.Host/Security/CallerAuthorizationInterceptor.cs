@@ -10,7 +10,7 @@ namespace OrderGrains.Host.Security;
 
 /// <summary>
 /// Who may call: every call but the standard services' must carry <c>authorization: Bearer &lt;token&gt;</c> of a configured
-/// caller (else UNAUTHENTICATED) whose roles include the one <see cref="CallerAccess"/> names for the method, and for
+/// caller (else UNAUTHENTICATED) whose roles include one <see cref="CallerAccess"/> names for the method, and for
 /// order calls the order's channel (else PERMISSION_DENIED). Checked before the handler runs and, for order calls,
 /// against the request itself, which is why this is a gRPC interceptor rather than an ASP.NET Core policy (see README).
 /// A remote address that fails <see cref="CallerTokens.MaxFailures"/> times within the window is refused
