@@ -157,6 +157,50 @@ public sealed class RuleViolationException : Exception
 }
 
 /// <summary>
+/// An approval step of a hold needs a role the approver lacks (the order stays as it was): the host maps it to
+/// PERMISSION_DENIED on the wire and, as before, 409 on the admin API. The message names the step, its role and the
+/// approver's roles, e.g. "order 'web:1': approval step 1 of 2 needs the supervisor role; operator:fiona has finance".
+/// </summary>
+[GenerateSerializer]
+[Alias("ordergrains.ApprovalRoleException")]
+public sealed class ApprovalRoleException : Exception
+{
+    public ApprovalRoleException(string orderId, int step, int steps, string role, string approver, IReadOnlyCollection<string> roles)
+        : base($"order '{orderId}': approval step {step} of {steps} needs the {role} role; {approver} has {(roles.Count > 0 ? string.Join(", ", roles) : "no role")}")
+    {
+        OrderId = orderId;
+        Role = role;
+    }
+
+    public ApprovalRoleException()
+    {
+        OrderId = string.Empty;
+        Role = string.Empty;
+    }
+
+    public ApprovalRoleException(string message)
+        : base(message)
+    {
+        OrderId = string.Empty;
+        Role = string.Empty;
+    }
+
+    public ApprovalRoleException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        OrderId = string.Empty;
+        Role = string.Empty;
+    }
+
+    [Id(0)]
+    public string OrderId { get; }
+
+    /// <summary>The role the step needs ("supervisor").</summary>
+    [Id(1)]
+    public string Role { get; }
+}
+
+/// <summary>
 /// An order cannot take a trigger in its current status: the host maps it to FAILED_PRECONDITION.
 /// The message names both states, e.g. "Order 'web:1' cannot go from CANCELLED to PAID (ConfirmPayment)."
 /// </summary>

@@ -21,6 +21,7 @@ public sealed class OrderGrainsClient : IDisposable
     private readonly Campaigns.CampaignsClient _campaigns;
     private readonly Fulfillment.FulfillmentClient _fulfillment;
     private readonly Pricing.PricingClient _pricing;
+    private readonly Review.ReviewClient _review;
 
     /// <summary>
     /// Connects to <paramref name="address"/>: http://127.0.0.1:7070 (HTTP/2 without TLS) or https://host:7070 (HTTP/2 over
@@ -47,6 +48,7 @@ public sealed class OrderGrainsClient : IDisposable
         _campaigns = new Campaigns.CampaignsClient(invoker);
         _fulfillment = new Fulfillment.FulfillmentClient(invoker);
         _pricing = new Pricing.PricingClient(invoker);
+        _review = new Review.ReviewClient(invoker);
     }
 
     /// <summary>The channel, for calls this class has no method for (health, reflection, tests' own services).</summary>
@@ -129,6 +131,14 @@ public sealed class OrderGrainsClient : IDisposable
     public Task<CouponStatus> UpsertCouponAsync(Coupon request, CallOptions options = default) => _pricing.UpsertCouponAsync(request, options).ResponseAsync;
 
     public Task<CouponStatus> GetCouponAsync(string code, CallOptions options = default) => _pricing.GetCouponAsync(new GetCouponRequest { Code = code }, options).ResponseAsync;
+
+    public Task<ReviewQueue> ListReviewQueueAsync(ListReviewQueueRequest request, CallOptions options = default) => _review.ListReviewQueueAsync(request, options).ResponseAsync;
+
+    public Task<Order> ApproveHoldAsync(string orderId, CallOptions options = default) =>
+        _review.ApproveHoldAsync(new ApproveHoldRequest { OrderId = orderId }, options).ResponseAsync;
+
+    public Task<Order> RejectHoldAsync(string orderId, string reason, CallOptions options = default) =>
+        _review.RejectHoldAsync(new RejectHoldRequest { OrderId = orderId, Reason = reason }, options).ResponseAsync;
 
     public Task<Order> ReleaseOrderAsync(ReleaseOrderRequest request, CallOptions options = default) => _fulfillment.ReleaseOrderAsync(request, options).ResponseAsync;
 

@@ -331,10 +331,7 @@ public sealed partial class OrderGrain(
         var role = steps[step];
         if (!ReviewRoles.Qualifies(role, approval.Roles ?? []))
         {
-            var held = approval.Roles is { Count: > 0 } roles ? string.Join(", ", roles) : "no role";
-            throw new RuleViolationException(
-                $"order '{OrderId}'",
-                $"approval step {step + 1} of {steps.Count} needs the {role} role; {approver} has {held}");
+            throw new ApprovalRoleException(OrderId, step + 1, steps.Count, role, approver, approval.Roles ?? []);
         }
 
         if (step + 1 < steps.Count)

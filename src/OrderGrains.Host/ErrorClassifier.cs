@@ -35,6 +35,9 @@ public enum ErrorKind
 
     /// <summary>The request is larger than the server takes (a body over its size limit).</summary>
     TooLarge = 11,
+
+    /// <summary>The step needs a role the caller lacks (an approval step of a hold); nothing changed.</summary>
+    RoleMissing = 12,
 }
 
 /// <summary>
@@ -61,6 +64,7 @@ public static class ErrorClassifier
         NotFoundException notFound => new(ErrorKind.NotFound, notFound.Message),
         IllegalTransitionException illegal => new(ErrorKind.IllegalTransition, illegal.Message),
         RuleViolationException violation => new(ErrorKind.RuleViolation, violation.Message),
+        ApprovalRoleException roleMissing => new(ErrorKind.RoleMissing, roleMissing.Message),
         IdempotencyConflictException conflict => new(ErrorKind.IdempotencyConflict, conflict.Message),
         CallRejectedException rejected => new(ErrorKind.Overloaded, rejected.Message, rejected.RetryAfterMilliseconds),
         LimitExceededException overloaded => new(ErrorKind.Overloaded, overloaded.Message, OverloadedGrainRetryAfterMilliseconds),

@@ -159,6 +159,7 @@ public static class OrderGrainsHost
             app.MapGrpcService<CampaignsService>();
             app.MapGrpcService<PricingService>();
             app.MapGrpcService<FulfillmentService>();
+            app.MapGrpcService<ReviewService>();
             app.MapGrpcHealthChecksService();
             app.MapGrpcReflectionService();
             ErpWiring.Map(app, settings);

@@ -26,5 +26,7 @@ public sealed class DomainSerializationTests
         var illegal = RoundTrip(new IllegalTransitionException("web:1", OrderStatus.Cancelled, OrderStatus.Paid, OrderTrigger.ConfirmPayment));
         Assert.Equal(("web:1", OrderStatus.Cancelled, OrderStatus.Paid, OrderTrigger.ConfirmPayment), (illegal.OrderId, illegal.From, illegal.To, illegal.Trigger));
         Assert.Equal("Order 'web:1' cannot go from CANCELLED to PAID (ConfirmPayment).", illegal.Message);
+        var roleMissing = RoundTrip(new ApprovalRoleException("web:1", 1, 2, "supervisor", "caller:fiona", ["finance"]));
+        Assert.Equal(("web:1", "supervisor", "order 'web:1': approval step 1 of 2 needs the supervisor role; caller:fiona has finance"), (roleMissing.OrderId, roleMissing.Role, roleMissing.Message));
     }
 }

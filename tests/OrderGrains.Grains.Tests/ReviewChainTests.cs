@@ -43,10 +43,10 @@ public sealed class ReviewChainTests
         await PlaceAsync(oms, "large", 200);
         var order = oms.Order("large");
 
-        var financeFirst = await Assert.ThrowsAsync<RuleViolationException>(() => order.ApproveHoldAsync(new HoldApproval("operator:fiona", ["finance"])));
+        var financeFirst = await Assert.ThrowsAsync<ApprovalRoleException>(() => order.ApproveHoldAsync(new HoldApproval("operator:fiona", ["finance"])));
         var first = await order.ApproveHoldAsync(new HoldApproval("operator:sam", ["supervisor", "finance"]));
         var samAgain = await order.ApproveHoldAsync(new HoldApproval("operator:sam", ["supervisor", "finance"]));
-        var supervisorSecond = await Assert.ThrowsAsync<RuleViolationException>(() => order.ApproveHoldAsync(new HoldApproval("operator:sue", ["supervisor"])));
+        var supervisorSecond = await Assert.ThrowsAsync<ApprovalRoleException>(() => order.ApproveHoldAsync(new HoldApproval("operator:sue", ["supervisor"])));
         var approved = await order.ApproveHoldAsync(new HoldApproval("operator:fiona", ["finance"]));
 
         Assert.Contains("approval step 1 of 2 needs the supervisor role; operator:fiona has finance", financeFirst.Message, StringComparison.Ordinal);
@@ -69,8 +69,8 @@ public sealed class ReviewChainTests
         await PlaceAsync(oms, "middle", 20);
 
         var byOperator = await oms.Order("small").ApproveHoldAsync(new HoldApproval("operator:olga", ["operator"]));
-        var byReviewer = await Assert.ThrowsAsync<RuleViolationException>(() => oms.Order("middle").ApproveHoldAsync(new HoldApproval("operator:rita", ["reviewer", "operator"])));
-        var noRole = await Assert.ThrowsAsync<RuleViolationException>(() => oms.Order("middle").ApproveHoldAsync(new HoldApproval("operator:nobody", [])));
+        var byReviewer = await Assert.ThrowsAsync<ApprovalRoleException>(() => oms.Order("middle").ApproveHoldAsync(new HoldApproval("operator:rita", ["reviewer", "operator"])));
+        var noRole = await Assert.ThrowsAsync<ApprovalRoleException>(() => oms.Order("middle").ApproveHoldAsync(new HoldApproval("operator:nobody", [])));
 
         Assert.Equal(OrderStatus.PendingPayment, byOperator.Status);
         Assert.Contains("needs the supervisor role; operator:rita has reviewer, operator", byReviewer.Message, StringComparison.Ordinal);

@@ -59,7 +59,7 @@ public sealed class HealthAndReflectionTests
             new HashSet<string>
             {
                 "ordergrains.v1.OrderIntake", "ordergrains.v1.Inventory", "ordergrains.v1.Customers", "ordergrains.v1.Campaigns",
-                "ordergrains.v1.Fulfillment", "grpc.health.v1.Health",
+                "ordergrains.v1.Fulfillment", "ordergrains.v1.Pricing", "ordergrains.v1.Review", "grpc.health.v1.Health",
             });
         Assert.Contains(files, f => Google.Protobuf.Reflection.FileDescriptorProto.Parser.ParseFrom(f).Name == FulfillmentReflection.Descriptor.Name);
     }

@@ -12,24 +12,32 @@ public sealed class OmsConformanceTests(ITestOutputHelper output)
 {
     private const string OpsToken = "conformance-ops-token-0123456789";
     private const string ShopToken = "conformance-shop-token-0123456789";
+    private const string FinanceToken = "conformance-finance-token-0123456789";
 
-    // One caller with every role, and one with only the orders role for a channel the script's orders do not use.
-    private static readonly string[] Callers =
+    // One caller with every role, one with only the orders role for a channel the script's orders do not use, and one
+    // with only the finance review role; held orders above 10,000.00 need a supervisor, then finance.
+    private static readonly string[] Settings =
     [
         "--OrderGrains:Callers:0:Name=conformance-ops",
         $"--OrderGrains:Callers:0:Token={OpsToken}",
-        "--OrderGrains:Callers:0:Roles=orders,inventory,fulfillment,catalog",
+        "--OrderGrains:Callers:0:Roles=orders,inventory,fulfillment,catalog,reviewer,supervisor,finance",
         "--OrderGrains:Callers:0:Channels:0=*",
         "--OrderGrains:Callers:1:Name=conformance-shop",
         $"--OrderGrains:Callers:1:Token={ShopToken}",
         "--OrderGrains:Callers:1:Roles:0=orders",
         "--OrderGrains:Callers:1:Channels:0=conformance-shop",
+        "--OrderGrains:Callers:2:Name=conformance-finance",
+        $"--OrderGrains:Callers:2:Token={FinanceToken}",
+        "--OrderGrains:Callers:2:Roles:0=finance",
+        "--OrderGrains:Review:Chains:0:AboveMinor=1000000",
+        "--OrderGrains:Review:Chains:0:Steps:0=supervisor",
+        "--OrderGrains:Review:Chains:0:Steps:1=finance",
     ];
 
     [Fact]
     public async Task Google_grpcio_client_passes_the_oms_conformance_script()
     {
-        await using var host = await TestHost.StartAsync(null, Callers);
+        await using var host = await TestHost.StartAsync(null, Settings);
 
         await RunScriptAsync($"127.0.0.1:{host.GrpcPort}");
     }
@@ -38,7 +46,7 @@ public sealed class OmsConformanceTests(ITestOutputHelper output)
     public async Task Google_grpcio_client_passes_the_oms_conformance_script_over_tls()
     {
         using var certificates = TestCertificates.Create();
-        await using var host = await TestHost.StartAsync(null, [.. Callers, .. certificates.PemSettings]);
+        await using var host = await TestHost.StartAsync(null, [.. Settings, .. certificates.PemSettings]);
 
         // grpc.ssl_channel_credentials with our test CA; the token travels as call metadata (see harness.open_channel).
         await RunScriptAsync($"localhost:{host.GrpcPort}", "--ca", certificates.CaPath);
@@ -57,7 +65,7 @@ public sealed class OmsConformanceTests(ITestOutputHelper output)
             target,
             Path.Combine(PythonConformance.RepositoryRoot, "protos"),
             TimeSpan.FromMinutes(3),
-            ["--token", OpsToken, "--orders-only-token", ShopToken, .. extraArguments]);
+            ["--token", OpsToken, "--orders-only-token", ShopToken, "--finance-token", FinanceToken, .. extraArguments]);
 
         output.WriteLine(scriptOutput);
         Assert.True(exitCode == 0, $"oms_conformance.py exited with {exitCode}:\n{scriptOutput}");

@@ -21,7 +21,12 @@ PROTOS = [
     "ordergrains/v1/campaigns.proto",
     "ordergrains/v1/fulfillment.proto",
     "ordergrains/v1/pricing.proto",
+    "ordergrains/v1/review.proto",
 ]
+
+# The host runs with OrderGrains:Review:Chains:0 = held orders above REVIEW_CHAIN_ABOVE_MINOR need a supervisor, then
+# finance (one reviewer below); the --token caller holds every role, the --finance-token caller only finance.
+REVIEW_CHAIN_ABOVE_MINOR = 1_000_000
 
 # The host keeps the gRPC default receive limit (OrderGrains:Grpc:MaxReceiveMessageSize, 4 MiB).
 SERVER_MAX_RECEIVE = 4 * 1024 * 1024
@@ -43,11 +48,13 @@ class Context:
         self.campaigns = modules["campaigns"]
         self.fulfillment = modules["fulfillment"]
         self.pricing = modules["pricing"]
+        self.review = modules["review"]
         self.run = uuid.uuid4().hex[:12]
         self.target = args.target
         self.token = args.token
         self.ca = args.ca
         self.orders_only_token = args.orders_only_token
+        self.finance_token = args.finance_token
         self.channel = open_channel(args.target, args.token, args.ca)
         grpc.channel_ready_future(self.channel).result(timeout=10)
         o, i, c, k = self.orders, self.inventory, self.customers, self.campaigns
@@ -85,6 +92,9 @@ class Context:
         self.upsert_stacking_rule = self._unary("Pricing", "UpsertStackingRule", p.StackingRule)
         self.upsert_coupon = self._unary("Pricing", "UpsertCoupon", p.CouponStatus)
         self.get_coupon = self._unary("Pricing", "GetCoupon", p.CouponStatus)
+        self.list_review_queue = self._unary("Review", "ListReviewQueue", self.review.ReviewQueue)
+        self.approve_hold = self._unary("Review", "ApproveHold", o.Order)
+        self.reject_hold = self._unary("Review", "RejectHold", o.Order)
 
     def _unary(self, service, method, response):
         return self.channel.unary_unary(
@@ -180,6 +190,34 @@ class Context:
 
     def status_name(self, status):
         return self.orders.OrderStatus.Name(status)
+
+    def held(self, channel, quantity, price, sku=None):
+        """An order ON_HOLD for CREDIT_LIMIT (its customer has a credit limit of 1 minor unit) on channel; returns (order, sku)."""
+        sku = sku or self.stocked_sku(100)[0]
+        request = self.order_request(self.customer(credit_limit_minor=1), [(sku, quantity, price)], channel=channel)
+        order = self.place_order(request, timeout=TIMEOUT).order
+        expect_equal((self.orders.ON_HOLD, self.orders.CREDIT_LIMIT), (order.status, order.hold_reason), "the order is held")
+        return order, sku
+
+    def review_queue(self, condition, **fields):
+        """ListReviewQueue until condition(reply) holds: the queue follows the order stream (20 s at most)."""
+        deadline = time.monotonic() + 20
+        while True:
+            reply = self.list_review_queue(self.review.ListReviewQueueRequest(**fields), timeout=TIMEOUT)
+            if condition(reply):
+                return reply
+            if time.monotonic() > deadline:
+                raise CheckFailed(f"the review queue for {fields} did not get there: {[i.order_id for i in reply.items]}")
+            time.sleep(0.1)
+
+    def finance_channel(self):
+        """A channel to a caller with only the finance role (--finance-token)."""
+        if self.finance_token is None:
+            raise CheckFailed("run with --finance-token: a caller with only the finance review role")
+        return open_channel(self.target, self.finance_token, self.ca)
+
+    def as_caller(self, channel, method, response):
+        return channel.unary_unary(f"/ordergrains.v1.Review/{method}", request_serializer=_serialize, response_deserializer=response.FromString)
 
 
 def expect_invalid_argument(field, call, *args, **kwargs):
@@ -1016,6 +1054,110 @@ def coupons_redeem_once_per_order_and_come_back_on_cancel(ctx):
 
 
 @suite.case
+def review_queue_lists_held_orders_oldest_first_with_counts_filters_and_page_tokens(ctx):
+    o, r = ctx.orders, ctx.review
+    channel = "review-" + ctx.run + "-" + uuid.uuid4().hex[:6]
+    big, sku = ctx.held(channel, 2, REVIEW_CHAIN_ABOVE_MINOR)
+    small = [ctx.held(channel, 1, 700 + i, sku)[0] for i in range(3)]
+    held = [big.order_id] + [order.order_id for order in small]
+
+    queue = ctx.review_queue(lambda q: len(q.items) == 4, channel=channel)
+    expect_equal(held, [item.order_id for item in queue.items], "oldest hold first")
+    first = queue.items[0]
+    expect_equal(
+        (channel, big.customer_id, 2 * REVIEW_CHAIN_ABOVE_MINOR, "EUR", o.CREDIT_LIMIT, 0, 2, "supervisor", ["supervisor", "finance"], []),
+        (first.channel, first.customer_id, first.total_minor, first.currency, first.hold_reason, first.steps_done,
+         first.steps_required, first.next_role, list(first.approval_steps), list(first.approvers)),
+        "the held order's item")
+    expect(first.held_since.seconds > 0 and first.hold_details, f"held since and why: {first}")
+    expect(first.age.seconds >= 0 and queue.as_of.ToDatetime() >= first.held_since.ToDatetime(), "age counted from as_of")
+    expect_equal(big.version, first.version, "version")
+    expect_equal("reviewer", queue.items[1].next_role, "below the chain's threshold one reviewer decides")
+    expect_equal((4, 4, 0, 0, 0), (queue.total, queue.by_age.under_1h, queue.by_age.from_1h_to_4h, queue.by_age.from_4h_to_24h,
+                                   queue.by_age.over_24h), "counts")
+    expect_equal([(o.CREDIT_LIMIT, 4)], [(c.hold_reason, c.total) for c in queue.by_reason], "counts per reason")
+    expect_equal("", queue.next_page_token, "one page")
+
+    supervisor = ctx.list_review_queue(r.ListReviewQueueRequest(channel=channel, next_role="supervisor"), timeout=TIMEOUT)
+    expect_equal([big.order_id], [item.order_id for item in supervisor.items], "next_role filter")
+    request = r.ListReviewQueueRequest(channel=channel)
+    request.min_age.FromSeconds(3600)
+    expect_equal([], list(ctx.list_review_queue(request, timeout=TIMEOUT).items), "nothing held an hour yet")
+    other_reason = ctx.list_review_queue(r.ListReviewQueueRequest(channel=channel, hold_reason=o.MANUAL_REVIEW), timeout=TIMEOUT)
+    expect_equal(([], 4), (list(other_reason.items), other_reason.total), "hold_reason filters the items, not the counts")
+
+    pages, token = [], ""
+    while True:
+        page = ctx.list_review_queue(r.ListReviewQueueRequest(channel=channel, page_size=3, page_token=token), timeout=TIMEOUT)
+        pages.append([item.order_id for item in page.items])
+        token = page.next_page_token
+        if not token:
+            break
+    expect_equal([held[:3], held[3:]], pages, "pages of 3 through next_page_token")
+
+    for field, bad in (("page_size", r.ListReviewQueueRequest(page_size=501)),
+                       ("page_size", r.ListReviewQueueRequest(page_size=-1)),
+                       ("page_token", r.ListReviewQueueRequest(page_token="not-a-page-token")),
+                       ("next_role", r.ListReviewQueueRequest(next_role="boss")),
+                       ("hold_reason", r.ListReviewQueueRequest(hold_reason=99))):
+        expect_invalid_argument(field, ctx.list_review_queue, bad, timeout=TIMEOUT)
+
+
+@suite.case
+def approve_hold_takes_one_step_per_caller_each_with_the_role_of_its_step(ctx):
+    o = ctx.orders
+    channel = "review-" + ctx.run + "-" + uuid.uuid4().hex[:6]
+    big, _ = ctx.held(channel, 1, 2 * REVIEW_CHAIN_ABOVE_MINOR)
+    with ctx.finance_channel() as finance:
+        approve_as_finance = ctx.as_caller(finance, "ApproveHold", o.Order)
+        error = expect_rpc_error(grpc.StatusCode.PERMISSION_DENIED, approve_as_finance,
+                                 ctx.review.ApproveHoldRequest(order_id=big.order_id), timeout=TIMEOUT)
+        expect("step 1 of 2 needs the supervisor role" in error.details(), f"names the step and its role: {error.details()}")
+        expect_equal(big.version, ctx.get_order(o.GetOrderRequest(order_id=big.order_id), timeout=TIMEOUT).version, "unchanged")
+
+        first = ctx.approve_hold(ctx.review.ApproveHoldRequest(order_id=big.order_id), timeout=TIMEOUT)
+        expect_equal((o.ON_HOLD, 1), (first.status, len(first.approvers)), "step 1 by the supervisor")
+        expect(first.approvers[0].startswith("caller:"), f"the approver is the caller: {first.approvers}")
+        # The --token caller holds finance as well, but one caller approves one step: again changes nothing.
+        again = ctx.approve_hold(ctx.review.ApproveHoldRequest(order_id=big.order_id), timeout=TIMEOUT)
+        expect_equal((o.ON_HOLD, first.version, 1), (again.status, again.version, len(again.approvers)), "the same caller again")
+
+        approved = approve_as_finance(ctx.review.ApproveHoldRequest(order_id=big.order_id), timeout=TIMEOUT)
+        expect_equal((o.PENDING_PAYMENT, 2, first.approvers[0]), (approved.status, len(approved.approvers), approved.approvers[0]),
+                     "step 2 by finance ends the hold")
+        expect(approved.approvers[1].startswith("caller:") and approved.approvers[1] != approved.approvers[0],
+               f"two callers approved: {approved.approvers}")
+    error = expect_rpc_error(grpc.StatusCode.FAILED_PRECONDITION, ctx.approve_hold,
+                             ctx.review.ApproveHoldRequest(order_id=big.order_id), timeout=TIMEOUT)
+    expect("PENDING_PAYMENT" in error.details() and big.order_id in error.details(), f"names the order's status: {error.details()}")
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.approve_hold,
+                     ctx.review.ApproveHoldRequest(order_id=channel + ":no-such-order"), timeout=TIMEOUT)
+    expect_invalid_argument("order_id", ctx.approve_hold, ctx.review.ApproveHoldRequest(), timeout=TIMEOUT)
+
+
+@suite.case
+def reject_hold_cancels_the_order_and_releases_its_stock(ctx):
+    o = ctx.orders
+    channel = "review-" + ctx.run + "-" + uuid.uuid4().hex[:6]
+    held, sku = ctx.held(channel, 3, 900)
+    expect_equal(97, ctx.available(sku), "available while held")
+    with ctx.finance_channel() as finance:
+        # Rejecting is open to every review role at any step.
+        rejected = ctx.as_caller(finance, "RejectHold", o.Order)(
+            ctx.review.RejectHoldRequest(order_id=held.order_id, reason="unknown buyer"), timeout=TIMEOUT)
+    expect_equal(o.CANCELLED, rejected.status, "status after the rejection")
+    expect_equal(100, ctx.available(sku), "available after the rejection")
+    history = ctx.get_order_history(o.GetOrderRequest(order_id=held.order_id), timeout=TIMEOUT)
+    cancelled = [(e.actor.startswith("caller:"), e.details) for e in history.events if e.event == "cancelled"]
+    expect_equal([(True, "unknown buyer")], cancelled, "the history names the caller and the reason")
+    error = expect_rpc_error(grpc.StatusCode.FAILED_PRECONDITION, ctx.reject_hold,
+                             ctx.review.RejectHoldRequest(order_id=held.order_id), timeout=TIMEOUT)
+    expect("CANCELLED" in error.details(), f"names the order's status: {error.details()}")
+    expect_rpc_error(grpc.StatusCode.NOT_FOUND, ctx.reject_hold,
+                     ctx.review.RejectHoldRequest(order_id=channel + ":no-such-order"), timeout=TIMEOUT)
+
+
+@suite.case
 def health_service_is_serving(ctx):
     # Debian's grpcio ships no grpc_health stubs: the method is called by name with the message bytes written out.
     check = ctx.channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=_raw, response_deserializer=_raw)
@@ -1031,7 +1173,8 @@ def reflection_lists_the_services(ctx):
     replies = list(info(iter([b"\x3a\x00"]), timeout=TIMEOUT))
     expect_equal(1, len(replies), "one reply to one request")
     for service in ("ordergrains.v1.OrderIntake", "ordergrains.v1.Inventory", "ordergrains.v1.Customers",
-                    "ordergrains.v1.Campaigns", "ordergrains.v1.Fulfillment", "ordergrains.v1.Pricing", "grpc.health.v1.Health"):
+                    "ordergrains.v1.Campaigns", "ordergrains.v1.Fulfillment", "ordergrains.v1.Pricing", "ordergrains.v1.Review",
+                    "grpc.health.v1.Health"):
         expect(service.encode() in replies[0], f"{service} is listed")
 
 
@@ -1069,9 +1212,13 @@ def a_missing_role_or_another_channel_is_permission_denied(ctx):
                          o.GetOrderRequest(order_id=placed.order_id), timeout=TIMEOUT)
         expect_rpc_error(grpc.StatusCode.PERMISSION_DENIED, unary("OrderIntake", "CancelOrder", o.Order),
                          o.CancelOrderRequest(order_id=placed.order_id, reason="not mine"), timeout=TIMEOUT)
+        error = expect_rpc_error(grpc.StatusCode.PERMISSION_DENIED, unary("Review", "ListReviewQueue", ctx.review.ReviewQueue),
+                                 ctx.review.ListReviewQueueRequest(), timeout=TIMEOUT)
+        expect("'reviewer', 'supervisor', 'finance'" in error.details(), f"the detail names the review roles: {error.details()}")
     expect_equal(placed.version, ctx.get_order(o.GetOrderRequest(order_id=placed.order_id), timeout=TIMEOUT).version,
                  "the other channel's order is unchanged")
 
 
 if __name__ == "__main__":
-    suite.main(Context, [("--orders-only-token", "token of a caller with only the orders role for channel conformance-shop")])
+    suite.main(Context, [("--orders-only-token", "token of a caller with only the orders role for channel conformance-shop"),
+                         ("--finance-token", "token of a caller with only the finance review role")])

@@ -26,6 +26,9 @@ internal sealed class AdminProblems : IEndpointFilter
             ErrorKind.NotFound => (StatusCodes.Status404NotFound, "Not found"),
             ErrorKind.IllegalTransition => (StatusCodes.Status409Conflict, "Illegal transition"),
             ErrorKind.RuleViolation => (StatusCodes.Status409Conflict, "Not allowed now"),
+            // 409 rather than 403: the token may decide holds (else 403 before this); the order's next step needs
+            // another of the deciding roles, which the dashboard shows as the hold's state.
+            ErrorKind.RoleMissing => (StatusCodes.Status409Conflict, "Step needs another role"),
             ErrorKind.IdempotencyConflict => (StatusCodes.Status409Conflict, "Idempotency key reused"),
             ErrorKind.Overloaded => (StatusCodes.Status429TooManyRequests, "Overloaded"),
             ErrorKind.ConcurrentChange => (StatusCodes.Status409Conflict, "Changed concurrently"),

@@ -29,36 +29,28 @@ internal static class AdminReviewQueueEndpoints
         string? limit,
         string? cursor)
     {
-        ReviewCursor? after = null;
-        if (!string.IsNullOrEmpty(cursor) && (!ReviewCursor.TryDecode(cursor, out after) || after is null))
-        {
-            throw new DomainValidationException("cursor", "is not a cursor of the review queue (use nextCursor of the previous page)");
-        }
-
+        var after = ReviewQueueReader.ParseCursor(cursor, "cursor", "nextCursor");
         var now = clock.GetUtcNow();
-        var age = ParseAge(minAge);
-        var nextRole = ParseRole(role);
         var onlyMine = ParseFlag(mine, "mine");
-        var caller = context.Operator();
-        var query = new ReviewQueueQuery(
+        var query = ReviewQueueReader.Query(
+            now,
             AdminReadModelEndpoints.ParseEnum<HoldReason>(holdReason, "holdReason"),
-            age is { } a ? now - a : null,
-            nextRole,
+            ParseAge(minAge),
+            heldBefore: null,
+            ReviewQueueReader.ParseStepRole(role, "role"),
             AdminReadModelEndpoints.Filter(channel),
-            onlyMine ? [.. ReviewRoles.StepRoles.Where(r => ReviewRoles.Qualifies(r, caller.RoleNames))] : null,
-            onlyMine ? AdminEndpoints.ActorOf(context) : null,
+            onlyMine ? new HoldApproval(AdminEndpoints.ActorOf(context), context.Operator().RoleNames) : null,
             AdminReadModelEndpoints.ParseLimit(limit),
             after);
-        var page = await store.ReviewQueueAsync(query, context.RequestAborted);
-        var counts = await store.ReviewCountsAsync(query, now, context.RequestAborted);
+        var result = await ReviewQueueReader.ReadAsync(store, query, now, context.RequestAborted);
         return Results.Json(
             new ReviewQueueView(
                 now,
-                counts.Sum(c => c.Total),
-                new ReviewAgeView(counts.Sum(c => c.Under1h), counts.Sum(c => c.From1hTo4h), counts.Sum(c => c.From4hTo24h), counts.Sum(c => c.Over24h)),
-                [.. counts.Select(ReviewReasonView.Of)],
-                [.. page.Orders.Select(o => ReviewItemView.Of(o, now))],
-                page.Next?.Encode()),
+                result.Total,
+                new ReviewAgeView(result.Under1h, result.From1hTo4h, result.From4hTo24h, result.Over24h),
+                [.. result.ByReason.Select(ReviewReasonView.Of)],
+                [.. result.Orders.Select(o => ReviewItemView.Of(o, now))],
+                result.Next?.Encode()),
             AdminEndpoints.Json);
     }
 
@@ -88,17 +80,6 @@ internal static class AdminReviewQueueEndpoints
         }
 
         throw new DomainValidationException("minAge", $"'{value}' is not an age (a whole number with m, h or d, e.g. 4h; or hh:mm:ss)");
-    }
-
-    private static string? ParseRole(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return null;
-        }
-
-        return ReviewRoles.StepRoles.FirstOrDefault(r => string.Equals(r, value, StringComparison.OrdinalIgnoreCase))
-            ?? throw new DomainValidationException("role", $"'{value}' is not one of {string.Join(", ", ReviewRoles.StepRoles)}");
     }
 
     private static bool ParseFlag(string? value, string parameter) => value switch

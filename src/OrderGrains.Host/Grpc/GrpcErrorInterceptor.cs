@@ -68,6 +68,7 @@ public sealed partial class GrpcErrorInterceptor(
         ErrorKind.NotFound => StatusCode.NotFound,
         ErrorKind.IllegalTransition or ErrorKind.RuleViolation => StatusCode.FailedPrecondition,
         ErrorKind.IdempotencyConflict => StatusCode.AlreadyExists,
+        ErrorKind.RoleMissing => StatusCode.PermissionDenied,
         ErrorKind.Overloaded or ErrorKind.TooLarge => StatusCode.ResourceExhausted,
         ErrorKind.ConcurrentChange => StatusCode.Aborted,
         ErrorKind.TimedOut => StatusCode.DeadlineExceeded,

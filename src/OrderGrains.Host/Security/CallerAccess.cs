@@ -3,13 +3,22 @@ using Wire = OrderGrains.Contracts.V1;
 
 namespace OrderGrains.Host.Security;
 
-/// <summary>What one RPC needs: a role, and for order calls the channel the request belongs to (null = any channel).</summary>
-public sealed record RpcAccess(CallerRole Role, Func<object, string>? ChannelOf = null);
+/// <summary>
+/// What one RPC needs: one of <see cref="Roles"/> (most RPCs name one), and for order calls the channel the request
+/// belongs to (null = any channel).
+/// </summary>
+public sealed record RpcAccess(IReadOnlyList<CallerRole> Roles, Func<object, string>? ChannelOf = null)
+{
+    public RpcAccess(CallerRole role, Func<object, string>? channelOf = null)
+        : this([role], channelOf)
+    {
+    }
+}
 
 /// <summary>
-/// The one table of who may call what: every RPC of the public contract and the role it needs. A method missing here is
-/// refused to everyone (PERMISSION_DENIED), so a new RPC stays closed until it is given a role. The standard services
-/// (<c>grpc.health.v1</c>, reflection) are open to all and are not in the table.
+/// The one table of who may call what: every RPC of the public contract and the role (or roles, any one) it needs. A
+/// method missing here is refused to everyone (PERMISSION_DENIED), so a new RPC stays closed until it is given a role.
+/// The standard services (<c>grpc.health.v1</c>, reflection) are open to all and are not in the table.
 /// </summary>
 public static class CallerAccess
 {
@@ -20,6 +29,11 @@ public static class CallerAccess
     private const string Inventory = "/ordergrains.v1.Inventory/";
     private const string Fulfillment = "/ordergrains.v1.Fulfillment/";
     private const string Pricing = "/ordergrains.v1.Pricing/";
+    private const string Review = "/ordergrains.v1.Review/";
+
+    // Any review role reads the queue and reaches the order grain, whose chain then asks for the step's own role
+    // (PERMISSION_DENIED naming it); rejecting, as on the admin API, is open to every deciding role at any step.
+    private static readonly IReadOnlyList<CallerRole> AnyReviewRole = [CallerRole.Reviewer, CallerRole.Supervisor, CallerRole.Finance];
 
     public static IReadOnlyDictionary<string, RpcAccess> Table { get; } = new Dictionary<string, RpcAccess>(StringComparer.Ordinal)
     {
@@ -58,6 +72,10 @@ public static class CallerAccess
         [Pricing + "UpsertStackingRule"] = new(CallerRole.Catalog),
         [Pricing + "UpsertCoupon"] = new(CallerRole.Catalog),
         [Pricing + "GetCoupon"] = new(CallerRole.Catalog),
+        // Reviewers work across channels, as on the admin API: review calls are not limited to channels.
+        [Review + "ListReviewQueue"] = new(AnyReviewRole),
+        [Review + "ApproveHold"] = new(AnyReviewRole),
+        [Review + "RejectHold"] = new(AnyReviewRole),
     };
 
     /// <summary>The channel an order belongs to: its id's prefix (<see cref="OrderIds"/>), or empty for an id without one.</summary>

@@ -10,7 +10,7 @@ namespace OrderGrains.Host.Security;
 
 /// <summary>
 /// Who may call: every call but the standard services' must carry <c>authorization: Bearer &lt;token&gt;</c> of a configured
-/// caller (else UNAUTHENTICATED) whose roles include the one <see cref="CallerAccess"/> names for the method, and for
+/// caller (else UNAUTHENTICATED) whose roles include one <see cref="CallerAccess"/> names for the method, and for
 /// order calls the order's channel (else PERMISSION_DENIED). Checked before the handler runs and, for order calls,
 /// against the request itself, which is why this is a gRPC interceptor rather than an ASP.NET Core policy (see README).
 /// A remote address that fails <see cref="CallerTokens.MaxFailures"/> times within the window is refused
@@ -115,16 +115,30 @@ public sealed partial class CallerAuthorizationInterceptor : Interceptor, IDispo
             throw Denied(caller, context.Method, $"{context.Method} is open to no caller role.");
         }
 
-        if (!caller.Roles.Contains(access.Role))
+        if (!access.Roles.Any(caller.Roles.Contains))
         {
-            throw Denied(caller, context.Method, $"Caller '{caller.Name}' lacks the role '{access.Role.ToString().ToLowerInvariant()}' that {context.Method} needs.");
+            var needed = access.Roles.Count == 1
+                ? $"the role '{RoleName(access.Roles[0])}'"
+                : $"one of the roles {string.Join(", ", access.Roles.Select(r => $"'{RoleName(r)}'"))}";
+            throw Denied(caller, context.Method, $"Caller '{caller.Name}' lacks {needed} that {context.Method} needs.");
         }
 
         if (access.ChannelOf is { } channelOf && request is not null && channelOf(request) is var channel && !caller.MayUse(channel))
         {
             throw Denied(caller, context.Method, $"Caller '{caller.Name}' may not act for channel '{channel}'.");
         }
+
+        context.GetHttpContext().Features.Set(caller);
     }
+
+    /// <summary>The caller this interceptor let through for the current call (services that act in its name read it).</summary>
+    public static Caller CallerOf(ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.GetHttpContext().Features.Get<Caller>() ?? throw new InvalidOperationException($"The call {context.Method} was not authorized.");
+    }
+
+    private static string RoleName(CallerRole role) => role.ToString().ToLowerInvariant();
 
     private RpcException Denied(Caller caller, string method, string detail)
     {

@@ -78,13 +78,13 @@ public sealed class CallerTokens
                 }
                 else
                 {
-                    problems.Add($"{key}:Roles has '{roleText}'; roles are orders, inventory, fulfillment and catalog.");
+                    problems.Add($"{key}:Roles has '{roleText}'; roles are orders, inventory, fulfillment, catalog, reviewer, supervisor and finance.");
                 }
             }
 
             if (roles.Count == 0)
             {
-                problems.Add($"{key}:Roles is empty; list at least one of orders, inventory, fulfillment, catalog.");
+                problems.Add($"{key}:Roles is empty; list at least one of orders, inventory, fulfillment, catalog, reviewer, supervisor, finance.");
             }
 
             var channels = new HashSet<string>(StringComparer.Ordinal);
@@ -127,7 +127,7 @@ public sealed class CallerTokens
         {
             throw new HostSettingsException([
                 $"OrderGrains:ListenAddress is {settings.ListenAddress}, reachable from other machines, but no gRPC callers are configured; "
-                + $"set {Section}:0:Name, {Section}:0:Token (e.g. from `openssl rand -hex 32`), {Section}:0:Roles:0 (orders, inventory, fulfillment or catalog) "
+                + $"set {Section}:0:Name, {Section}:0:Token (e.g. from `openssl rand -hex 32`), {Section}:0:Roles:0 (orders, inventory, fulfillment, catalog, reviewer, supervisor or finance) "
                 + $"and {Section}:0:Channels:0 (or '*'), or listen on 127.0.0.1 to use the generated token in <data dir>/{GeneratedTokenFileName}.",
             ]);
         }
@@ -162,6 +162,9 @@ public sealed class CallerTokens
         "inventory" => CallerRole.Inventory,
         "fulfillment" => CallerRole.Fulfillment,
         "catalog" => CallerRole.Catalog,
+        "reviewer" => CallerRole.Reviewer,
+        "supervisor" => CallerRole.Supervisor,
+        "finance" => CallerRole.Finance,
         _ => null,
     };
 

@@ -7,6 +7,7 @@ public sealed class CallerSettingsTests
 {
     [Theory]
     [InlineData("--OrderGrains:Callers:0:Roles:0=shipping", "OrderGrains:Callers:0:Roles has 'shipping'")]
+    [InlineData("--OrderGrains:Callers:0:Roles:0=approver", "roles are orders, inventory, fulfillment, catalog, reviewer, supervisor and finance")]
     [InlineData("--OrderGrains:Callers:0:Token=", "OrderGrains:Callers:0:Token must be at least 16 characters")]
     public async Task A_bad_caller_setting_exits_2_naming_the_key(string bad, string expected)
     {
@@ -76,5 +77,7 @@ public sealed class CallerSettingsTests
         await host.Client.UpsertCustomerAsync(new Contracts.V1.Customer { CustomerId = "c-" + sku });
         var missing = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(() => host.Client.GetOrderAsync("any-channel:missing"));
         Assert.Equal(global::Grpc.Core.StatusCode.NotFound, missing.StatusCode);
+        // Every role includes the review roles: the generated token reads the review queue.
+        Assert.Empty((await host.Client.ListReviewQueueAsync(new Contracts.V1.ListReviewQueueRequest { Channel = "c-" + sku })).Items);
     }
 }
