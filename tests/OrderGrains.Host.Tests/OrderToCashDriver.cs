@@ -59,7 +59,7 @@ public sealed class OrderToCashDriver
 {
     public const int VatRate = 1300;
 
-    /// <summary>The customer of credit sales: NET_30, no credit limit.</summary>
+    /// <summary>The customer of credit sales: NET_30, no credit limit, advance exchange (replacements go out before the goods come back).</summary>
     public const string TermsCustomer = "prop-terms";
 
     public static readonly (string Id, double Lat, double Lon)[] Warehouses =
@@ -98,7 +98,7 @@ public sealed class OrderToCashDriver
         }
 
         await client.UpsertCustomerAsync(new Customer { CustomerId = "prop", Name = "Property" });
-        await client.UpsertCustomerAsync(new Customer { CustomerId = TermsCustomer, Name = "Property on terms", Tier = "b2b", PaymentTerms = "NET_30" });
+        await client.UpsertCustomerAsync(new Customer { CustomerId = TermsCustomer, Name = "Property on terms", Tier = "b2b", PaymentTerms = "NET_30", AdvanceExchange = true });
     }
 
     public async Task RunAsync(Lifecycle lifecycle)
@@ -704,6 +704,13 @@ public sealed class OrderToCashDriver
                 Reason = "other size",
             };
             await RunIdempotentAsync("exchange " + request.ExchangeId, () => _client.RequestExchangeAsync(request));
+            var requested = Current.Exchanges.Single(e => e.ExchangeId == request.ExchangeId);
+            Assert.True(requested.Advance == Script.OnTerms, $"{_orderId}: only the customer on terms has advance exchange: {requested}");
+            if (requested.Advance)
+            {
+                Made.AddOrUpdate("advance exchange", 1, (_, n) => n + 1);
+            }
+
             _requestedReturns[sku] = _requestedReturns.GetValueOrDefault(sku) + quantity;
             _exchanges[request.ExchangeId] = new ExchangePlan(quantity * returnedPrice, quantity * (unitPrice == 0 ? _prices[replacementSku] : unitPrice));
         }
