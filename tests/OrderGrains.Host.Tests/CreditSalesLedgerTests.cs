@@ -46,6 +46,8 @@ public sealed class CreditSalesLedgerTests
         var replay = await client.ConfirmPaymentAsync(Pay(placed.OrderId, "wire-1", 20_000));
         Assert.Equal(36_500, first.BalanceDueMinor);
         Assert.Equal(first, replay);
+        var reused = await Assert.ThrowsAsync<RpcException>(() => client.ConfirmPaymentAsync(Pay(placed.OrderId, "wire-1", 19_999)));
+        Assert.Equal(StatusCode.AlreadyExists, reused.StatusCode);
         var over = await Assert.ThrowsAsync<RpcException>(() => client.ConfirmPaymentAsync(Pay(placed.OrderId, "wire-2", 36_501)));
         Assert.Equal(StatusCode.InvalidArgument, over.StatusCode);
         Assert.Contains("open balance of 36500 EUR", over.Status.Detail, StringComparison.Ordinal);
