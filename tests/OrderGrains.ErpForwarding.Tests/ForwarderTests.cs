@@ -113,6 +113,43 @@ public sealed class ForwarderTests
         Assert.Empty(ErpAlerts.Evaluate(await StatsAsync(silo.GrainFactory), TimeSpan.FromMinutes(2)));
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_dead_letter_and_the_document_parked_behind_it_survive_a_restart_and_post_in_order_after_the_fix(string storageKind)
+    {
+        await using var storage = TestStorage.Create(storageKind);
+        var erp = new StubErp();
+        erp.RejectedOrders["web:bad"] = true;
+        var partition = StreamPartitioner.PartitionOf("web:bad", 8);
+        string badId;
+        await using (var before = await StartOnAsync(storage, erp))
+        {
+            await SeedAsync(before.GrainFactory);
+            (badId, _) = await CompleteAsync(before.GrainFactory, "bad", 1);
+            await WaitUntilAsync(async () => (await Forwarders(before.GrainFactory)[partition].GetParkedAsync()).Count == 1);
+        }
+
+        // The ERP is fixed while the OMS is down; the letter still waits for an operator's retry after the restart.
+        erp.RejectedOrders.Clear();
+        await using var silo = await StartOnAsync(storage, erp);
+        var forwarder = Forwarders(silo.GrainFactory)[partition];
+
+        var letter = Assert.Single(await forwarder.GetDeadLettersAsync());
+        Assert.Equal((badId, DocumentTypes.CustomerPayment), (letter.OrderId, letter.DocumentType));
+        Assert.Equal(DocumentTypes.SalesInvoice, Assert.Single(await forwarder.GetParkedAsync()).DocumentType);
+        var stats = await forwarder.GetStatsAsync();
+        Assert.Equal((1, 1), (stats.DeadLettered, stats.Parked));
+        Assert.DoesNotContain(erp.Entries, e => e.OrderId == badId);
+
+        Assert.True(await forwarder.RetryDeadLetterAsync(letter.EventId));
+
+        await WaitUntilAsync(() => erp.Entries.Count(e => e.OrderId == badId) == 2);
+        Assert.Equal([DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice], erp.Entries.Where(e => e.OrderId == badId).Select(e => e.DocumentType));
+        Assert.Empty(await forwarder.GetDeadLettersAsync());
+        Assert.Empty(await forwarder.GetParkedAsync());
+    }
+
     [Fact]
     public async Task An_erp_down_far_past_any_attempt_limit_dead_letters_nothing_shows_its_backlog_and_drains_in_order_when_it_returns()
     {
@@ -363,6 +400,11 @@ public sealed class ForwarderTests
                 o.RetryDelay = TimeSpan.FromMilliseconds(10);
                 configure?.Invoke(o);
             }));
+
+    private static Task<TestSilo> StartOnAsync(TestStorage storage, StubErp erp) =>
+        TestSilo.StartAsync(storage, b => b
+            .AddOrderDomain()
+            .AddErpForwarding(_ => erp, o => o.RetryDelay = TimeSpan.FromMilliseconds(10)));
 
     private static async Task SeedAsync(IGrainFactory grains)
     {

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
 using OrderGrains.Erp;
@@ -44,6 +46,8 @@ public sealed class CreditSalesLedgerTests
         var replay = await client.ConfirmPaymentAsync(Pay(placed.OrderId, "wire-1", 20_000));
         Assert.Equal(36_500, first.BalanceDueMinor);
         Assert.Equal(first, replay);
+        var reused = await Assert.ThrowsAsync<RpcException>(() => client.ConfirmPaymentAsync(Pay(placed.OrderId, "wire-1", 19_999)));
+        Assert.Equal(StatusCode.AlreadyExists, reused.StatusCode);
         var over = await Assert.ThrowsAsync<RpcException>(() => client.ConfirmPaymentAsync(Pay(placed.OrderId, "wire-2", 36_501)));
         Assert.Equal(StatusCode.InvalidArgument, over.StatusCode);
         Assert.Contains("open balance of 36500 EUR", over.Status.Detail, StringComparison.Ordinal);
@@ -185,6 +189,72 @@ public sealed class CreditSalesLedgerTests
     }
 
     [Fact]
+    public async Task Overdue_invoice_rejects_new_orders_on_terms_over_the_wire_and_the_admin_api_ages_it_until_it_is_paid()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await TestHost.StartWithAsync(b => b.Services.AddSingleton<TimeProvider>(new WallClockOf(clock)));
+        var client = host.Client;
+        await SeedAsync(client, creditLimit: 0);
+        var first = (await client.PlaceOrderAsync(Place("b2b-1", 2))).Order;
+        await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = first.OrderId, Actor = "ops" });
+        var invoiced = await ShipAndDeliverAsync(client, first.OrderId, 2, "b2b-1");
+        Assert.Equal(clock.GetUtcNow().AddDays(30), invoiced.PaymentDueAt.ToDateTimeOffset());
+        var beforeDue = (await client.PlaceOrderAsync(Place("b2b-2", 1))).Order;
+        Assert.Equal(OrderStatus.PendingPayment, beforeDue.Status);
+
+        // 45 days after the invoice: 15 days past due.
+        clock.Advance(TimeSpan.FromDays(45));
+        var rejected = (await client.PlaceOrderAsync(Place("b2b-3", 1))).Order;
+
+        Assert.Equal((OrderStatus.Rejected, RejectReason.PaymentOverdue), (rejected.Status, rejected.RejectReason));
+        var report = await AdminJsonAsync(host, "admin/customers/dealer/receivables");
+        var receivable = Assert.Single(report["receivables"]!.AsArray())!;
+        Assert.Equal((first.OrderId, 15, "Overdue1To30", 22_600L), ((string?)receivable["orderId"], (int)receivable["daysOverdue"]!, (string?)receivable["bucket"], (long)receivable["openMinor"]!));
+        var ageing = Assert.Single(report["ageing"]!.AsArray())!;
+        Assert.Equal((0L, 22_600L, 0L, 0L, 22_600L), ((long)ageing["currentMinor"]!, (long)ageing["overdue1To30Minor"]!, (long)ageing["overdue31To60Minor"]!, (long)ageing["overdueOver60Minor"]!, (long)ageing["totalOpenMinor"]!));
+
+        // Another 30 days: 45 days past due, and a part payment lowers what is overdue but not the age.
+        clock.Advance(TimeSpan.FromDays(30));
+        await client.ConfirmPaymentAsync(Pay(first.OrderId, "wire-1", 10_000));
+        ageing = Assert.Single((await AdminJsonAsync(host, "admin/customers/dealer/receivables"))["ageing"]!.AsArray())!;
+        Assert.Equal((0L, 12_600L), ((long)ageing["overdue1To30Minor"]!, (long)ageing["overdue31To60Minor"]!));
+        Assert.Equal(OrderStatus.Rejected, (await client.PlaceOrderAsync(Place("b2b-4", 1))).Order.Status);
+
+        await client.ConfirmPaymentAsync(Pay(first.OrderId, "wire-2", 12_600));
+
+        Assert.Equal(OrderStatus.PendingPayment, (await client.PlaceOrderAsync(Place("b2b-5", 1))).Order.Status);
+        Assert.Empty((await AdminJsonAsync(host, "admin/customers/dealer/receivables"))["receivables"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task With_the_hold_setting_an_overdue_invoice_holds_new_orders_on_terms_until_an_operator_approves()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await TestHost.StartWithAsync(
+            b => b.Services.AddSingleton<TimeProvider>(new WallClockOf(clock)),
+            "--OrderGrains:Orders:OverdueCustomerOrders=Hold");
+        var client = host.Client;
+        await SeedAsync(client, creditLimit: 0);
+        var first = (await client.PlaceOrderAsync(Place("b2b-1", 1))).Order;
+        await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = first.OrderId, Actor = "ops" });
+        await ShipAndDeliverAsync(client, first.OrderId, 1, "b2b-1");
+        // 91 days after the invoice: 61 days past due.
+        clock.Advance(TimeSpan.FromDays(91));
+
+        var held = (await client.PlaceOrderAsync(Place("b2b-2", 1))).Order;
+
+        Assert.Equal((OrderStatus.OnHold, HoldReason.OverdueReceivable), (held.Status, held.HoldReason));
+        Assert.Equal("OverdueOver60", (string?)(await AdminJsonAsync(host, "admin/customers/dealer/receivables"))["receivables"]![0]!["bucket"]);
+        using (var approve = await AdminPostAsync(host, $"admin/orders/{Uri.EscapeDataString(held.OrderId)}/approve"))
+        {
+            Assert.True(approve.IsSuccessStatusCode, await approve.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(OrderStatus.PendingPayment, (await client.GetOrderAsync(held.OrderId)).Status);
+        Assert.Equal(OrderStatus.Released, (await client.ReleaseOrderAsync(new ReleaseOrderRequest { OrderId = held.OrderId, Actor = "ops" })).Status);
+    }
+
+    [Fact]
     public async Task Receivables_of_an_unknown_customer_are_404()
     {
         await using var host = await TestHost.StartAsync();
@@ -236,6 +306,15 @@ public sealed class CreditSalesLedgerTests
         return await http.SendAsync(request);
     }
 
+    private static async Task<HttpResponseMessage> AdminPostAsync(TestHost host, string path)
+    {
+        var token = (await File.ReadAllTextAsync(Path.Combine(host.DataDirectory, "admin-token"))).Trim();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{host.AdminPort}/") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await http.SendAsync(request);
+    }
+
     private static async Task<JsonNode> AdminJsonAsync(TestHost host, string path)
     {
         using var response = await AdminGetAsync(host, path);
@@ -279,4 +358,13 @@ public sealed class CreditSalesLedgerTests
 
     private static ConfirmPaymentRequest Pay(string orderId, string reference, long amount) =>
         new() { OrderId = orderId, PaymentReference = reference, AmountMinor = amount };
+
+    /// <summary>
+    /// The fake's date with real timers: the whole host resolves this TimeProvider, and its timers (Orleans, the ERP
+    /// forwarder, reminders) must neither stand still nor all fire when the test moves the date by weeks.
+    /// </summary>
+    private sealed class WallClockOf(FakeTimeProvider fake) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => fake.GetUtcNow();
+    }
 }

@@ -124,6 +124,15 @@ public sealed class ErpOutageTests
         Assert.Contains(view["alerts"]!.AsArray(), a => (string?)a!["kind"] == "erp_dead_letters");
         Assert.Empty(await erp.GetJournalEntriesAsync(refused, default));
 
+        // Counted for monitoring outside the admin API too: the partition's dead-letter and parked gauges on /metrics.
+        bool Gauge(string[] lines, string name) => lines.Any(l =>
+            l.StartsWith(name + "{", StringComparison.Ordinal) && l.Contains($"partition=\"{partition}\"", StringComparison.Ordinal) && l.EndsWith(" 1", StringComparison.Ordinal));
+        await EventuallyAsync(async () =>
+        {
+            var lines = (await admin.GetStringAsync("metrics")).Split('\n');
+            return Gauge(lines, "ordergrains_erp_dead_letters") && Gauge(lines, "ordergrains_erp_parked");
+        }, "ordergrains_erp_dead_letters and ordergrains_erp_parked at 1 for the partition on /metrics");
+
         var page = await GetAsync(admin, "admin/erp/dead-letters?offset=0&limit=10");
         Assert.Equal(1, (int)page["total"]!);
         Assert.Null(page["nextOffset"]);

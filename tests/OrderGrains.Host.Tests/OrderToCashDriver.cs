@@ -1,4 +1,5 @@
 using System.Globalization;
+using Grpc.Core;
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
 using OrderGrains.Erp;
@@ -11,6 +12,9 @@ namespace OrderGrains.Host.Tests;
 /// Exchanges: <see cref="ExchangeCredited"/> is the value of the units that came back for them (a credit note each),
 /// <see cref="ExchangeInvoiced"/> the value of the replacements delivered (an invoice each), <see cref="ExchangePaid"/>
 /// the extra payments (a customer payment each) and <see cref="ExchangeRefunded"/> the differences refunded.
+/// Credit sales: <see cref="ReceivableInvoiced"/> is what the invoice booked to 1200 (the value delivered, for an order on
+/// terms not paid up front), <see cref="PaidOnAccount"/> the payments against it (a customer payment each) and
+/// <see cref="CreditedToInvoice"/> the part of returned value credited against its open balance instead of paid out.
 /// </remarks>
 public sealed record OrderMoneyExpectation(
     string OrderId,
@@ -24,13 +28,23 @@ public sealed record OrderMoneyExpectation(
     long ExchangeInvoiced = 0,
     int ExchangePayments = 0,
     long ExchangePaid = 0,
-    long ExchangeRefunded = 0)
+    long ExchangeRefunded = 0,
+    long ReceivableInvoiced = 0,
+    int PaymentsOnAccount = 0,
+    long PaidOnAccount = 0,
+    long CreditedToInvoice = 0)
 {
     /// <summary>Whether a sales invoice was posted: the order completed (returns come after completion).</summary>
     public bool Invoiced => Status is OrderStatus.Completed or OrderStatus.ReturnRequested or OrderStatus.PartiallyReturned or OrderStatus.Returned;
 
-    /// <summary>1010 Cash clearing: paid in − paid back for cancelled units − paid back for returned units, plus exchanges' extra payments less their refunds.</summary>
-    public long Cash => Paid - RefundedForCancellations - Returned + ExchangePaid - ExchangeRefunded;
+    /// <summary>
+    /// 1010 Cash clearing: paid in (up front or against the invoice) − paid back for cancelled units − paid back for
+    /// returned units (less what was credited against an open invoice), plus exchanges' extra payments less their refunds.
+    /// </summary>
+    public long Cash => Paid + PaidOnAccount - RefundedForCancellations - (Returned - CreditedToInvoice) + ExchangePaid - ExchangeRefunded;
+
+    /// <summary>1200 Accounts receivable: invoiced on terms − paid against the invoice − returns credited against it.</summary>
+    public long Receivable => ReceivableInvoiced - PaidOnAccount - CreditedToInvoice;
 
     /// <summary>What revenue and output VAT net to, negated: delivered − returned, replacements invoiced − exchanged units credited.</summary>
     public long Sold => Delivered - Returned + ExchangeInvoiced - ExchangeCredited;
@@ -44,6 +58,9 @@ public sealed record OrderMoneyExpectation(
 public sealed class OrderToCashDriver
 {
     public const int VatRate = 1300;
+
+    /// <summary>The customer of credit sales: NET_30, no credit limit, advance exchange (replacements go out before the goods come back).</summary>
+    public const string TermsCustomer = "prop-terms";
 
     public static readonly (string Id, double Lat, double Lon)[] Warehouses =
     [
@@ -81,6 +98,7 @@ public sealed class OrderToCashDriver
         }
 
         await client.UpsertCustomerAsync(new Customer { CustomerId = "prop", Name = "Property" });
+        await client.UpsertCustomerAsync(new Customer { CustomerId = TermsCustomer, Name = "Property on terms", Tier = "b2b", PaymentTerms = "NET_30", AdvanceExchange = true });
     }
 
     public async Task RunAsync(Lifecycle lifecycle)
@@ -128,7 +146,7 @@ public sealed class OrderToCashDriver
     {
         // One credit note per refund (a paid order cancelled as a whole records one too), plus per exchange a credit note
         // for the units that came back, an invoice for the replacement and a payment for any extra due.
-        var payments = (expected.Paid > 0 ? 1 : 0) + expected.ExchangePayments;
+        var payments = (expected.Paid > 0 ? 1 : 0) + expected.PaymentsOnAccount + expected.ExchangePayments;
         var invoices = (expected.Invoiced ? 1 : 0) + expected.Exchanges;
         var documents = payments + final.Refunds.Count + expected.Exchanges + invoices;
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -161,7 +179,22 @@ public sealed class OrderToCashDriver
         Assert.True(-expected.Sold == Balance(entries, ChartOfAccounts.SalesRevenue) + Balance(entries, ChartOfAccounts.OutputVat), $"revenue + VAT must be −(delivered − returned + replacements − exchanged): {context}");
         Assert.True(expected.Cash == Balance(entries, ChartOfAccounts.CashClearing), $"1010 Cash must be paid − refunded: {context}");
         Assert.True(Balance(entries, ChartOfAccounts.AccountsReceivable) == 0, $"1200 Receivables must net to zero: {context}");
+        Assert.True(expected.Receivable == 0, $"the driver left an open balance: {context}");
+
+        // A credit sale goes through 1200: invoiced there, cleared by its payments and by returns against the open balance.
+        Assert.True(Debits(entries, DocumentTypes.SalesInvoice, ChartOfAccounts.AccountsReceivable) == expected.ReceivableInvoiced, $"invoice to 1200 must be the value delivered on terms: {context}");
+        Assert.True(Credits(entries, DocumentTypes.CustomerPayment, ChartOfAccounts.AccountsReceivable) == expected.PaidOnAccount, $"payments against the invoice must credit 1200: {context}");
+        Assert.True(Credits(entries, DocumentTypes.CreditNote, ChartOfAccounts.AccountsReceivable) == expected.CreditedToInvoice, $"returns on an open invoice must credit 1200: {context}");
+        Assert.True(
+            (final.InvoicedMinor, final.BalanceDueMinor, final.Payments.Sum(p => p.AmountMinor), final.Payments.Count) == (expected.ReceivableInvoiced, 0L, expected.PaidOnAccount, expected.PaymentsOnAccount),
+            $"the order's invoice, balance and payments on the wire: {final}; {context}");
     }
+
+    private static long Debits(IEnumerable<JournalEntry> entries, string documentType, string account) =>
+        entries.Where(e => e.DocumentType == documentType).SelectMany(e => e.Lines).Where(l => l.Account == account).Sum(l => l.DebitMinor);
+
+    private static long Credits(IEnumerable<JournalEntry> entries, string documentType, string account) =>
+        entries.Where(e => e.DocumentType == documentType).SelectMany(e => e.Lines).Where(l => l.Account == account).Sum(l => l.CreditMinor);
 
     /// <summary>The whole ledger: balanced, and its cash, advances and revenue are the sums over every settled order.</summary>
     public async Task AssertTrialBalanceAsync(IReadOnlyCollection<OrderMoneyExpectation> settled)
@@ -198,6 +231,11 @@ public sealed class OrderToCashDriver
         private long _cancelledBeforePayment;
         private long _delivered;
         private long _returned;
+        private long _receivableInvoiced;
+        private long _paidOnAccount;
+        private int _paymentsOnAccount;
+        private long _creditedToInvoice;
+        private bool _invoiced;
         private int _ids;
 
         // A channel or WMS that retries while its first call is still in flight: the call goes out twice at once.
@@ -225,7 +263,14 @@ public sealed class OrderToCashDriver
                 _exchanges.Values.Where(e => e.Invoiced).Sum(e => e.Replacement),
                 _exchanges.Values.Count(e => e.Paid),
                 _exchanges.Values.Where(e => e.Paid).Sum(e => e.Due),
-                _exchanges.Values.Where(e => e.Received).Sum(e => e.Refund));
+                _exchanges.Values.Where(e => e.Received).Sum(e => e.Refund),
+                _receivableInvoiced,
+                _paymentsOnAccount,
+                _paidOnAccount,
+                _creditedToInvoice);
+
+        /// <summary>What the customer of a credit sale still owes on its invoice, by the driver's own count.</summary>
+        private long Balance => _receivableInvoiced - _paidOnAccount - _creditedToInvoice;
 
         public async Task PlaceAsync()
         {
@@ -233,7 +278,7 @@ public sealed class OrderToCashDriver
             {
                 Channel = "prop",
                 ExternalOrderId = _key,
-                CustomerId = "prop",
+                CustomerId = Script.OnTerms ? TermsCustomer : "prop",
                 Currency = "EUR",
                 ShipTo = new Address { Recipient = "Ada", Line1 = "Unter den Linden 1", City = "Berlin", Country = "DE", Latitude = 52.5, Longitude = 13.4 },
             };
@@ -255,6 +300,10 @@ public sealed class OrderToCashDriver
             _order = reply.Order;
             _orderId = reply.Order.OrderId;
             Assert.Equal(Script.Lines.Sum(l => l.Quantity * l.UnitPriceMinor), _order.TotalMinor);
+            if (_order.Status != OrderStatus.Rejected)
+            {
+                Assert.Equal(Script.OnTerms ? "NET_30" : string.Empty, _order.PaymentTerms);
+            }
             _idempotent.Add(("place", async () =>
             {
                 var again = await _client.PlaceOrderAsync(request);
@@ -280,8 +329,11 @@ public sealed class OrderToCashDriver
                 case StepKind.Pay when UnpaidExchange() is { } unpaid:
                     await PayExchangeAsync(unpaid);
                     break;
-                case StepKind.Release when Current.Status == OrderStatus.Paid:
+                case StepKind.Release when Current.Status == OrderStatus.Paid || (Script.OnTerms && Current.Status == OrderStatus.PendingPayment):
                     await ReleaseAsync();
+                    break;
+                case StepKind.PayPart when _invoiced && Balance > 0:
+                    await PayOnAccountAsync(step.A, step.B == 6);
                     break;
                 case StepKind.Shortage when IsReserving(Current.Status) && Open(Current).Count > 0:
                     await ShortageAsync(Pick(Open(Current), step.A), step.B);
@@ -337,12 +389,12 @@ public sealed class OrderToCashDriver
         {
             _sendTwice = false;
             _order = await _client.GetOrderAsync(_orderId);
-            if (Current.Status == OrderStatus.PendingPayment)
+            if (Current.Status == OrderStatus.PendingPayment && !Script.OnTerms)
             {
                 await PayAsync();
             }
 
-            if (Current.Status == OrderStatus.Paid)
+            if (Current.Status == OrderStatus.Paid || (Script.OnTerms && Current.Status == OrderStatus.PendingPayment))
             {
                 await ReleaseAsync();
             }
@@ -372,6 +424,13 @@ public sealed class OrderToCashDriver
 
             await SettleExchangesAsync();
 
+            // A credit sale is paid in part (two in three; every other one first tries one cent too much) before the final
+            // exchange and return, so those meet a partly paid invoice.
+            if (_invoiced && Balance > 0 && Script.Steps.Count % 3 != 0)
+            {
+                await PayOnAccountAsync(Script.Steps.Count, overpayFirst: Script.Steps.Count % 2 == 1);
+            }
+
             if (Script.FinalExchange > 0 && Current.Status is OrderStatus.Completed or OrderStatus.PartiallyReturned && Returnable() is { Count: > 0 } exchangeable)
             {
                 var (sku, units) = Pick(exchangeable, Script.FinalExchange);
@@ -384,6 +443,12 @@ public sealed class OrderToCashDriver
                 var (sku, units) = Pick(returnable, Script.FinalReturn);
                 await RequestReturnAsync(sku, 1 + (Script.FinalReturn % units));
                 await ReceiveReturnAsync(Script.FinalReturn, int.MaxValue);
+            }
+
+            // The customer of a credit sale settles what is still open on the invoice.
+            if (_invoiced && Balance > 0)
+            {
+                await PayOnAccountAsync(7, overpayFirst: false);
             }
 
             // Every idempotent call made, sent again once the order settled: nothing may move.
@@ -531,6 +596,53 @@ public sealed class OrderToCashDriver
             {
                 _cancelledBeforePayment += value;
             }
+
+            // Cancelling the last backorders after the rest was delivered completes the order.
+            NoteInvoice();
+        }
+
+        /// <summary>
+        /// Once a credit sale not paid up front completes, its invoice books what was delivered to 1200, due in 30 days;
+        /// the wire must show the same invoice and an open balance of all of it.
+        /// </summary>
+        private void NoteInvoice()
+        {
+            if (!Script.OnTerms || _invoiced || _paid > 0 || Current.Status != OrderStatus.Completed)
+            {
+                return;
+            }
+
+            _invoiced = true;
+            _receivableInvoiced = _delivered;
+            Assert.True(
+                (Current.InvoicedMinor, Current.BalanceDueMinor) == (_delivered, _delivered) && Current.PaymentDueAt is not null,
+                $"{_orderId}: a completed credit sale must be invoiced at the delivered value {_delivered} with a due date: {Current}");
+        }
+
+        /// <summary>
+        /// Pays (<paramref name="part"/> + 1) eighths of the open balance against the invoice (at least one cent); with
+        /// <paramref name="overpayFirst"/> first one cent more than the balance, which must be INVALID_ARGUMENT naming it.
+        /// </summary>
+        private async Task PayOnAccountAsync(int part, bool overpayFirst)
+        {
+            var balance = Balance;
+            Assert.True(Current.BalanceDueMinor == balance, $"{_orderId}: open balance {Current.BalanceDueMinor} on the wire, {balance} by the driver's count: {Current}");
+            if (overpayFirst)
+            {
+                var over = await Assert.ThrowsAsync<RpcException>(() => _client.ConfirmPaymentAsync(
+                    new ConfirmPaymentRequest { OrderId = _orderId, PaymentReference = NextId("over"), AmountMinor = balance + 1 }));
+                Assert.True(
+                    over.StatusCode == StatusCode.InvalidArgument && over.Status.Detail.Contains($"open balance of {balance} EUR", StringComparison.Ordinal),
+                    $"{_orderId}: paying {balance + 1} against an open balance of {balance} answered {over.Status}");
+                Made.AddOrUpdate("overpay", 1, (_, n) => n + 1);
+            }
+
+            var amount = Math.Clamp(balance * ((part % 8) + 1) / 8, 1, balance);
+            var request = new ConfirmPaymentRequest { OrderId = _orderId, PaymentReference = NextId("part"), AmountMinor = amount };
+            await RunIdempotentAsync("pay-part " + request.PaymentReference, () => _client.ConfirmPaymentAsync(request));
+            _paidOnAccount += amount;
+            _paymentsOnAccount++;
+            Assert.True(Current.BalanceDueMinor == Balance, $"{_orderId}: open balance {Current.BalanceDueMinor} after paying {amount}, {Balance} by the driver's count: {Current}");
         }
 
         private async Task CancelAsync()
@@ -554,6 +666,7 @@ public sealed class OrderToCashDriver
             if (!Current.Exchanges.Any(e => e.ShipmentIds.Contains(shipmentId)))
             {
                 _delivered += shipment.Lines.Sum(l => l.Quantity * _prices[l.Sku]);
+                NoteInvoice();
                 return;
             }
 
@@ -591,6 +704,13 @@ public sealed class OrderToCashDriver
                 Reason = "other size",
             };
             await RunIdempotentAsync("exchange " + request.ExchangeId, () => _client.RequestExchangeAsync(request));
+            var requested = Current.Exchanges.Single(e => e.ExchangeId == request.ExchangeId);
+            Assert.True(requested.Advance == Script.OnTerms, $"{_orderId}: only the customer on terms has advance exchange: {requested}");
+            if (requested.Advance)
+            {
+                Made.AddOrUpdate("advance exchange", 1, (_, n) => n + 1);
+            }
+
             _requestedReturns[sku] = _requestedReturns.GetValueOrDefault(sku) + quantity;
             _exchanges[request.ExchangeId] = new ExchangePlan(quantity * returnedPrice, quantity * (unitPrice == 0 ? _prices[replacementSku] : unitPrice));
         }
@@ -647,6 +767,7 @@ public sealed class OrderToCashDriver
                 value += received * _prices[line.Sku];
             }
 
+            var open = Balance;
             await RunIdempotentAsync("receive " + rma.RmaId, () => _client.ReceiveReturnAsync(receipt));
             if (exchange is not null)
             {
@@ -655,6 +776,10 @@ public sealed class OrderToCashDriver
             }
 
             _returned += value;
+
+            // Goods back on an open invoice lower what is owed; only the rest is owed back and paid out.
+            _creditedToInvoice += Math.Min(open, value);
+            Assert.True(Current.BalanceDueMinor == Balance, $"{_orderId}: open balance {Current.BalanceDueMinor} after a return of {value}, {Balance} by the driver's count: {Current}");
         }
 
         /// <summary>Sends an earlier idempotent call again: the order's money, shipments, returns and status must not move.</summary>
@@ -671,7 +796,8 @@ public sealed class OrderToCashDriver
             CultureInfo.InvariantCulture,
             $"status={order.Status} total={order.TotalMinor} refunds={order.Refunds.Count}/{order.Refunds.Sum(r => r.AmountMinor)} " +
             $"shipments={order.Shipments.Count}/{order.Shipments.Count(s => s.DeliveredAt is not null)} returns={order.Returns.Count}/{order.Returns.Count(r => r.ReceivedAt is not null)} " +
-            $"cancelled={order.Cancelled.Sum(c => c.Quantity)} exchanges={string.Join('/', order.Exchanges.Select(e => $"{e.Status}:{e.PaymentReference}"))}");
+            $"cancelled={order.Cancelled.Sum(c => c.Quantity)} exchanges={string.Join('/', order.Exchanges.Select(e => $"{e.Status}:{e.PaymentReference}"))} " +
+            $"invoiced={order.InvoicedMinor} balance={order.BalanceDueMinor} payments={order.Payments.Count}/{order.Payments.Sum(p => p.AmountMinor)}");
     }
 
     /// <summary>One exchange as the driver asked for it: the value credited for the units back and the replacement's value.</summary>

@@ -21,6 +21,9 @@ public enum StepKind
 
     /// <summary>RequestExchange of delivered units for one of the order's SKUs (same price, dearer or cheaper).</summary>
     Exchange,
+
+    /// <summary>A payment of part of the open invoice of an order on payment terms (sometimes first one cent over it, which must be refused).</summary>
+    PayPart,
 }
 
 /// <summary>One step; <see cref="A"/> and <see cref="B"/> pick the line, warehouse, shipment and quantity among what is legal then.</summary>
@@ -36,18 +39,19 @@ public sealed record LineSpec(int Quantity, long UnitPriceMinor, int North, int 
 }
 
 /// <summary>
-/// A cash sale (paid up front). Credit sales (section 3 of issue 12: payment terms, receivables on 1200, part
-/// payments) get their own kind here, their own steps (e.g. PayPart) and their own expectation in the driver.
+/// One order: a cash sale (paid up front), or with <see cref="OnTerms"/> a credit sale of a customer on NET_30 (released
+/// before payment, invoiced to 1200 Accounts receivable at completion, paid in parts; a Pay step while it still waits
+/// for release pays it in full up front instead, which makes it a cash sale).
 /// </summary>
 /// <remarks>
 /// <see cref="FinalReturn"/>: after the order settled, 0 returns nothing; n returns some delivered units (n picks how
 /// many and how many are damaged). <see cref="FinalExchange"/>: before that, 0 exchanges nothing; n exchanges some
 /// delivered units (n picks the units, the replacement SKU and whether it costs the same, more or less) and settles it.
 /// </remarks>
-public sealed record OrderScript(IReadOnlyList<LineSpec> Lines, IReadOnlyList<Step> Steps, int FinalReturn = 0, int FinalExchange = 0)
+public sealed record OrderScript(IReadOnlyList<LineSpec> Lines, IReadOnlyList<Step> Steps, int FinalReturn = 0, int FinalExchange = 0, bool OnTerms = false)
 {
     public override string ToString() =>
-        $"new([{string.Join(", ", Lines)}], [{string.Join(", ", Steps)}], FinalReturn: {FinalReturn.ToString(CultureInfo.InvariantCulture)}, FinalExchange: {FinalExchange.ToString(CultureInfo.InvariantCulture)})";
+        $"new([{string.Join(", ", Lines)}], [{string.Join(", ", Steps)}], FinalReturn: {FinalReturn.ToString(CultureInfo.InvariantCulture)}, FinalExchange: {FinalExchange.ToString(CultureInfo.InvariantCulture)}, OnTerms: {(OnTerms ? "true" : "false")})";
 }
 
 /// <summary>Several orders driven in lock step (step i of every order concurrently), with a host restart after round <see cref="RestartAfterRound"/> (−1: none).</summary>
@@ -71,6 +75,7 @@ public static class LifecycleGen
         StepKind.Ship, StepKind.Ship, StepKind.Ship, StepKind.Deliver, StepKind.Deliver, StepKind.Deliver,
         StepKind.RequestReturn, StepKind.RequestReturn, StepKind.ReceiveReturn, StepKind.ReceiveReturn,
         StepKind.Exchange, StepKind.Exchange,
+        StepKind.PayPart, StepKind.PayPart,
         StepKind.Replay, StepKind.Replay,
     ];
 
@@ -90,6 +95,7 @@ public static class LifecycleGen
         from south in Gen.Choose(0, 3)
         select new LineSpec(quantity, price, north, east, south);
 
+    // About one order in three is a credit sale.
     public static Gen<OrderScript> Order =>
         from lineCount in Gen.Choose(1, 3)
         from lines in Line.ArrayOf(lineCount)
@@ -97,7 +103,8 @@ public static class LifecycleGen
         from steps in Step.ArrayOf(stepCount)
         from finalReturn in Gen.Choose(-7, 7)
         from finalExchange in Gen.Choose(-5, 7)
-        select new OrderScript(lines, steps, Math.Max(0, finalReturn), Math.Max(0, finalExchange));
+        from terms in Gen.Choose(0, 2)
+        select new OrderScript(lines, steps, Math.Max(0, finalReturn), Math.Max(0, finalExchange), OnTerms: terms == 0);
 
     // A restart costs seconds: about one lifecycle in eight has one.
     public static Gen<Lifecycle> Lifecycle =>
@@ -109,7 +116,7 @@ public static class LifecycleGen
 
     public static Arbitrary<Lifecycle> Arbitrary => Arb.From(Lifecycle, Shrink);
 
-    /// <summary>Smaller lifecycles first: no restart, fewer orders, fewer steps, fewer lines, smaller quantities and prices.</summary>
+    /// <summary>Smaller lifecycles first: no restart, fewer orders, cash instead of terms, fewer steps, fewer lines, smaller quantities and prices.</summary>
     public static IEnumerable<Lifecycle> Shrink(Lifecycle lifecycle)
     {
         ArgumentNullException.ThrowIfNull(lifecycle);
@@ -140,6 +147,11 @@ public static class LifecycleGen
 
     private static IEnumerable<OrderScript> ShrinkOrder(OrderScript order)
     {
+        if (order.OnTerms)
+        {
+            yield return order with { OnTerms = false };
+        }
+
         if (order.FinalReturn > 0)
         {
             yield return order with { FinalReturn = 0 };

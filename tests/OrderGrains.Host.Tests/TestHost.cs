@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
 using OrderGrains.Client;
 using OrderGrains.Testing;
 
@@ -12,12 +13,14 @@ public sealed class TestHost : IAsyncDisposable
 
     private readonly string _dataDirectory;
     private readonly string[] _args;
+    private readonly Action<WebApplicationBuilder>? _configure;
     private RunningHost _host;
 
-    private TestHost(RunningHost host, string[] args, string dataDirectory, int grpcPort, int adminPort, string? token)
+    private TestHost(RunningHost host, string[] args, Action<WebApplicationBuilder>? configure, string dataDirectory, int grpcPort, int adminPort, string? token)
     {
         _host = host;
         _args = args;
+        _configure = configure;
         _dataDirectory = dataDirectory;
         GrpcPort = grpcPort;
         AdminPort = adminPort;
@@ -39,7 +42,14 @@ public sealed class TestHost : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
 
     /// <summary>Starts a host on SQLite in a temp directory, or on PostgreSQL in a fresh schema when <paramref name="postgresSchema"/> is given.</summary>
-    public static async Task<TestHost> StartAsync(string? postgresSchema = null, params string[] extraSettings)
+    public static Task<TestHost> StartAsync(string? postgresSchema = null, params string[] extraSettings) =>
+        StartCoreAsync(postgresSchema, null, extraSettings);
+
+    /// <summary>Starts a host on SQLite whose services <paramref name="configure"/> may change (e.g. a fake clock); a restart applies it again.</summary>
+    public static Task<TestHost> StartWithAsync(Action<WebApplicationBuilder> configure, params string[] extraSettings) =>
+        StartCoreAsync(null, configure, extraSettings);
+
+    private static async Task<TestHost> StartCoreAsync(string? postgresSchema, Action<WebApplicationBuilder>? configure, string[] extraSettings)
     {
         var grpcPort = FreePort();
         var adminPort = FreePort();
@@ -61,10 +71,10 @@ public sealed class TestHost : IAsyncDisposable
         }
 
         args.AddRange(extraSettings);
-        var host = await OrderGrainsHost.StartAsync([.. args]);
+        var host = await OrderGrainsHost.StartAsync([.. args], configure);
         var tokenFile = Path.Combine(dataDirectory, OrderGrains.Host.Security.CallerTokens.GeneratedTokenFileName);
         var token = File.Exists(tokenFile) ? OrderGrainsClientOptions.ReadTokenFile(tokenFile) : null;
-        return new TestHost(host, [.. args], dataDirectory, grpcPort, adminPort, token);
+        return new TestHost(host, [.. args], configure, dataDirectory, grpcPort, adminPort, token);
     }
 
     /// <summary>Stops the host gracefully and starts it again on the same storage, ports and settings; clients keep working.</summary>
@@ -72,7 +82,7 @@ public sealed class TestHost : IAsyncDisposable
     {
         await _host.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _host = await OrderGrainsHost.StartAsync(_args);
+        _host = await OrderGrainsHost.StartAsync(_args, _configure);
     }
 
     /// <summary>A client of this host that sends <paramref name="token"/> (null: none); the caller disposes it.</summary>

@@ -16,7 +16,7 @@ public sealed class DashboardBrowserFixture : IAsyncLifetime
     public const string FinanceToken = "dashboard-test-finance-token";
 
     // Without the background-networking flags Chromium keeps dialling Google's hosts, which this network refuses.
-    private static readonly string[] ChromiumFlags =
+    internal static readonly string[] ChromiumFlags =
     [
         "--headless",
         "--no-sandbox",
