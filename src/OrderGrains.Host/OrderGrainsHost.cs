@@ -75,6 +75,7 @@ public static class OrderGrainsHost
             builder.Services.AddSingleton<AdmissionControl>();
             builder.Services.AddSingleton(adminTokens);
             builder.Services.AddSingleton<PlacementStatistics>();
+            builder.Services.AddSingleton<ISiloReportSource>(sp => sp.GetRequiredService<PlacementStatistics>());
             builder.Services.AddSingleton<GrainCallCounter>();
             builder.Services.AddSingleton<SiloFigures>();
             builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloFigures>());
@@ -95,6 +96,8 @@ public static class OrderGrainsHost
                 silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.AddDashboard();
+                silo.Services.AddGrainService<SiloReportService>();
+                silo.Services.AddSingleton<SiloReports>();
                 silo.UseSiloMetadata(ClusterMembers.Metadata(settings, certificate is not null));
                 clusterTls?.Apply(silo);
                 if (settings.Cluster.Kubernetes)

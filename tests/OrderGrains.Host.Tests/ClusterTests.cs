@@ -49,12 +49,17 @@ public sealed class ClusterTests(ITestOutputHelper output)
             placed.Add((await client.PlaceOrderAsync(Order($"o-{i}"), Deadline())).Order);
         }
 
+        // Each silo reports the PlaceOrder calls it answered (its last 10 s): both served some.
+        var busy = await WaitForMembersAsync(http, m => m.Count(x => (double?)x["ordersPerSecond"] > 0) == 2, TimeSpan.FromSeconds(30));
+        output.WriteLine("orders/s per silo: " + string.Join(", ", busy.Select(m => $"{(string?)m["name"]} {(double?)m["ordersPerSecond"]}")));
+
         var stopwatch = Stopwatch.StartNew();
         b.Kill();
         var afterKill = await WaitForMembersAsync(http, m => m.Any(x => (string?)x["status"] == "dead"), TimeSpan.FromSeconds(90));
         output.WriteLine($"the killed silo was declared dead after {stopwatch.Elapsed.TotalSeconds:F1} s");
         var dead = Assert.Single(afterKill, m => (string?)m["status"] == "dead");
         Assert.Null((string?)dead["grpcEndpoint"]);
+        Assert.Null((double?)dead["ordersPerSecond"]);
         Assert.Equal($"http://127.0.0.1:{grpcA}", (string?)Assert.Single(afterKill, m => (string?)m["status"] == "active")["grpcEndpoint"]);
 
         // Every acknowledged order is there on the survivor, as acknowledged, and the stock still adds up.

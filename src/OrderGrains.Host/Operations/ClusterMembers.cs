@@ -1,3 +1,5 @@
+using OrderGrains.Abstractions;
+using OrderGrains.Grains;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace OrderGrains.Host.Operations;
@@ -8,7 +10,7 @@ namespace OrderGrains.Host.Operations;
 /// silo metadata when it started (<see cref="GrpcEndpointKey"/>, <see cref="AdminEndpointKey"/>), so any silo can tell
 /// where every other one serves.
 /// </summary>
-internal sealed class ClusterMembers(IGrainFactory grains, ISiloMetadataCache metadata)
+internal sealed class ClusterMembers(IGrainFactory grains, ISiloMetadataCache metadata, SiloReports reports)
 {
     private static readonly TimeSpan StatisticsTimeout = TimeSpan.FromSeconds(2);
 
@@ -38,8 +40,10 @@ internal sealed class ClusterMembers(IGrainFactory grains, ISiloMetadataCache me
         var management = grains.GetGrain<IManagementGrain>(0);
         var hosts = await management.GetDetailedHosts(onlyActive: false);
         var active = hosts.Where(h => h.Status == SiloStatus.Active).Select(h => h.SiloAddress).ToArray();
-        var counts = await Task.WhenAll(active.Select(silo => ActivationsAsync(management, silo)));
-        var activations = active.Zip(counts).ToDictionary(x => x.First, x => x.Second);
+        var counts = Task.WhenAll(active.Select(silo => ActivationsAsync(management, silo)));
+        var rates = Task.WhenAll(active.Select(ReportAsync));
+        var activations = active.Zip(await counts).ToDictionary(x => x.First, x => x.Second);
+        var reported = active.Zip(await rates).ToDictionary(x => x.First, x => x.Second);
         var members = hosts
             .OrderByDescending(h => h.StartTime)
             .Select(h =>
@@ -52,6 +56,7 @@ internal sealed class ClusterMembers(IGrainFactory grains, ISiloMetadataCache me
                     new DateTimeOffset(DateTime.SpecifyKind(h.StartTime, DateTimeKind.Utc)),
                     new DateTimeOffset(DateTime.SpecifyKind(h.IAmAliveTime, DateTimeKind.Utc)),
                     activations.GetValueOrDefault(h.SiloAddress),
+                    reported.GetValueOrDefault(h.SiloAddress)?.OrdersPerSecond,
                     published?.GetValueOrDefault(GrpcEndpointKey),
                     published?.GetValueOrDefault(AdminEndpointKey));
             })
@@ -78,6 +83,21 @@ internal sealed class ClusterMembers(IGrainFactory grains, ISiloMetadataCache me
         }
     }
 
+    /// <summary>A silo's own figures (<see cref="ISiloReportService"/>), or null when it does not answer within <see cref="StatisticsTimeout"/>.</summary>
+    private async Task<SiloReport?> ReportAsync(SiloAddress silo)
+    {
+        var read = reports.GetAsync(silo);
+        try
+        {
+            return await read.WaitAsync(StatisticsTimeout);
+        }
+        catch (Exception exception) when (exception is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException)
+        {
+            _ = read.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+            return null;
+        }
+    }
+
     /// <summary>Orleans' silo status in the four words operators use.</summary>
     public static string StatusName(SiloStatus status) => status switch
     {
@@ -93,7 +113,8 @@ public sealed record ClusterView(IReadOnlyList<ClusterMember> Members);
 
 /// <summary>
 /// One silo: its Orleans address and name, status (active, joining, shutting_down, dead), when it started and last wrote
-/// its I-am-alive time, its live activations (null unless it is active and answered within 2 s) and where it serves gRPC and the admin API (null for a
-/// dead silo, whose metadata is gone with it).
+/// its I-am-alive time, its live activations and the PlaceOrder calls it answered per second over its last 10 s (both
+/// null unless it is active and answered within 2 s) and where it serves gRPC and the admin API (null for a dead silo,
+/// whose metadata is gone with it).
 /// </summary>
-public sealed record ClusterMember(string Address, string Name, string Status, DateTimeOffset StartedAt, DateTimeOffset LastAliveAt, int? Activations, string? GrpcEndpoint, string? AdminEndpoint);
+public sealed record ClusterMember(string Address, string Name, string Status, DateTimeOffset StartedAt, DateTimeOffset LastAliveAt, int? Activations, double? OrdersPerSecond, string? GrpcEndpoint, string? AdminEndpoint);

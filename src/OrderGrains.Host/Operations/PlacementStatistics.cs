@@ -23,7 +23,7 @@ public enum PlacementOutcome
 /// One-second slots in a ring under one lock: a placement costs a lock and a few increments, far below the grain
 /// calls it measures. Channel and SKU names are client input, so each slot keeps at most a bounded number of them.
 /// </remarks>
-public sealed class PlacementStatistics
+public sealed class PlacementStatistics : OrderGrains.Grains.ISiloReportSource
 {
     /// <summary>The meter exporters and <c>/metrics</c> read.</summary>
     public const string MeterName = "OrderGrains.Orders";
@@ -87,6 +87,10 @@ public sealed class PlacementStatistics
     /// <summary>Records a placement that ended in an error status; <paramref name="reason"/> names the status.</summary>
     public void RecordFailure(string channel, string reason, long startedTimestamp) =>
         Add(channel, PlacementOutcome.Failed, reason, [], startedTimestamp);
+
+    /// <inheritdoc />
+    public OrderGrains.Abstractions.SiloReport Report() =>
+        new(GetSnapshot(hottestSkus: 0).Rates.Sum(r => r.PerSecond), TotalPlaced);
 
     /// <summary>Rates, percentiles and hot SKUs over the last <see cref="WindowSeconds"/> full seconds.</summary>
     public PlacementSnapshot GetSnapshot(int hottestSkus = 5)

@@ -5,6 +5,8 @@
 
   const TOKEN_KEY = 'ordergrains.adminToken';
   const POLL_MS = 1000;
+  // The silo table asks every silo for its figures: every fifth overview poll is enough.
+  const CLUSTER_EVERY = 5;
   const REQUEST_TIMEOUT_MS = 5000;
   const HISTORY_MS = 120000;
   // A fresh session's charts span what has been seen (at least this), so the lines do not hide in a corner.
@@ -36,6 +38,7 @@
     history: [],
     channels: [],
     latest: null,
+    clusterPolls: 0,
   };
 
   let theme = null;
@@ -214,7 +217,9 @@
       $('search-result').hidden = true;
       showDashboard();
       accept(result.body);
+      state.clusterPolls = 0;
       startPolling();
+      pollCluster(token, state.generation);
     } catch (error) {
       showLogin(`The host cannot be reached (${error.name === 'TimeoutError' ? 'timed out' : error.message}).`);
     } finally {
@@ -263,6 +268,7 @@
         return;
       }
       accept(result.body);
+      if (state.clusterPolls++ % CLUSTER_EVERY === 0) await pollCluster(token, generation);
     } catch (error) {
       if (generation !== state.generation) return;
       markConnection('offline', 'Offline');
@@ -492,6 +498,34 @@
         el('td', { className: 'num rate', text: formatRate(s.ordersPerSecond) }),
       ]));
     if (!rows.length) rows.push(el('tr', {}, [el('td', { className: 'empty', colspan: '5', text: 'No SKU has taken orders yet.' })]));
+    body.replaceChildren(...rows);
+  }
+
+  // ---- silos (GET /admin/cluster) ---------------------------------------------------------------------------
+
+  async function pollCluster(token, generation) {
+    let result;
+    try {
+      result = await api('/admin/cluster', token);
+    } catch (error) {
+      return;
+    }
+    if (generation !== state.generation || !result.ok || !result.body) return;
+    renderSilos(Array.isArray(result.body.members) ? result.body.members : []);
+  }
+
+  function renderSilos(members) {
+    const body = $('silos').tBodies[0];
+    const rows = members.map((m) =>
+      el('tr', { 'data-silo': String(m.address), 'data-status': String(m.status) }, [
+        el('td', { text: String(m.name || m.address), title: String(m.address) }),
+        el('td', { className: 'status', text: String(m.status).replace('_', ' ') }),
+        el('td', { className: 'num count', text: m.activations == null ? '–' : formatInt(m.activations) }),
+        el('td', { className: 'num rate', text: m.ordersPerSecond == null ? '–' : formatRate(m.ordersPerSecond) }),
+        el('td', { text: m.grpcEndpoint ? String(m.grpcEndpoint) : '–' }),
+        el('td', { text: m.startedAt ? new Date(m.startedAt).toLocaleTimeString() : '–' }),
+      ]));
+    if (!rows.length) rows.push(el('tr', {}, [el('td', { className: 'empty', colspan: '6', text: 'No silos.' })]));
     body.replaceChildren(...rows);
   }
 

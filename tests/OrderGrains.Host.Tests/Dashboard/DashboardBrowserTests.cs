@@ -68,6 +68,12 @@ public sealed class DashboardBrowserTests(DashboardBrowserFixture fixture, ITest
             var p99 = await WaitForNumberAsync(page, "#latency-p99", latency => latency >= p50, "a p99 placement latency at least p50", traffic);
             output.WriteLine($"latency on the page: p50 {p50} ms, p99 {p99} ms");
 
+            // The silo table (GET /admin/cluster): this host's silo, active, with its activations and orders/s under traffic.
+            var siloRate = await WaitForNumberAsync(page, "#silos tr[data-status=\"active\"] td.rate", rate => rate > 0, "the silo's orders/s above zero", traffic);
+            var siloActivations = await NumberAsync(page, "#silos tr[data-status=\"active\"] td.count");
+            Assert.True(siloActivations > 0, $"the silo row shows {siloActivations} activations");
+            output.WriteLine($"silo row: {siloActivations} activations, {siloRate} orders/s");
+
             await Assertions.Expect(page.Locator("#legend-orders li[data-outcome=\"rejected\"]").First).ToBeVisibleAsync(Visible());
             await Assertions.Expect(page.Locator("#legend-orders li[data-outcome=\"accepted\"][data-channel=\"marketplace\"]")).ToBeVisibleAsync(Visible());
             traffic.ThrowIfFailed();
