@@ -109,6 +109,12 @@ public sealed class LoadTestOptions
     /// <summary>Failover: the silo (0-based) to kill; null = the last one started.</summary>
     public int? KillSilo { get; set; }
 
+    /// <summary>
+    /// Failover (<c>--kill-silo hot</c>): kill the silo hosting the hot SKU's pool, found at the kill in each silo's
+    /// <c>/admin/runtime</c> hottest grains; <see cref="EffectiveKillSilo"/> when no silo lists it.
+    /// </summary>
+    public bool KillHotSilo { get; set; }
+
     /// <summary>Failover: the host to start; null looks next to this tool, then in the repository's src/OrderGrains.Host/bin.</summary>
     public string? HostDll { get; set; }
 
@@ -142,7 +148,7 @@ public sealed class LoadTestOptions
         failover (starts N silo processes on PostgreSQL, SIGKILLs one under load; no baseline):
           --silos N                  silo processes (default 3)
           --kill-at-seconds S|none   SIGKILL at S s into the measured phase; none or 0 = no kill (default 10)
-          --kill-silo I              silo to kill, 0-based (default the last)
+          --kill-silo I|hot          silo to kill, 0-based, or hot: the one hosting the hot SKU's pool (default the last)
           --mix flash-sale|steady    flash-sale: one hot SKU with a campaign, buyers at --rate for --duration-seconds,
                                      --units default 60% of the buyers; steady: the steady mix (default flash-sale)
                                      (failover defaults: --rate 200 --duration-seconds 30)
@@ -296,6 +302,11 @@ public sealed class LoadTestOptions
             throw new ArgumentException($"--mix is '{Mix}'; use flash-sale or steady.");
         }
 
+        if (KillHotSilo && Mix != "flash-sale")
+        {
+            throw new ArgumentException("--kill-silo hot needs --mix flash-sale (the steady mix has no hot SKU).");
+        }
+
         if (HostDll is not null && !File.Exists(HostDll))
         {
             throw new ArgumentException($"--host-dll names '{HostDll}', which does not exist.");
@@ -311,6 +322,7 @@ public sealed class LoadTestOptions
             case "target": Target = null; Targets.AddRange(value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => new Uri(t))); break;
             case "silos": Silos = int.Parse(value, inv); break;
             case "kill-at-seconds": KillAtSeconds = value is "none" ? 0 : double.Parse(value, inv); break;
+            case "kill-silo" when value == "hot": KillHotSilo = true; break;
             case "kill-silo": KillSilo = int.Parse(value, inv); break;
             case "host-dll": HostDll = value; break;
             case "mix": Mix = value; break;

@@ -50,7 +50,8 @@ public static class LoadTestRunner
             var clientOptions = new OrderGrains.Client.OrderGrainsClientOptions { Token = cluster?.Token ?? host?.Token ?? options.CallerToken(), CertificateAuthorityPath = options.Ca };
             IReadOnlyList<Uri> addresses = cluster is not null ? cluster.Silos.Select(s => s.GrpcAddress).ToList() : host is not null ? [host.Address] : options.Targets;
             await using var orderGrains = new OrderGrainsTarget(addresses, options.Clients, options.CallTimeout, clientOptions, options.EffectiveRetries) { ResendOnVerify = cluster is not null };
-            var monitor = cluster is null ? null : await FailoverMonitor.PrepareAsync(cluster, orderGrains, options, log, cancellationToken);
+            var hotSku = plan.Scenario == "flash-sale" ? plan.MeasuredSkus.Single() : null;
+            var monitor = cluster is null ? null : await FailoverMonitor.PrepareAsync(cluster, orderGrains, options, hotSku, log, cancellationToken);
 
             // Issue 14: the read model's lag under the steady load, read from the in-process host's admin API.
             var readModel = host is not null && plan.Scenario == "steady" ? ReadModelLagProbe.Start(host.AdminAddress, host.AdminToken) : null;
@@ -386,7 +387,7 @@ public static class LoadTestRunner
         {
             settings["silos"] = o.Silos.ToString(inv);
             settings["kill-at-seconds"] = o.KillAtSeconds > 0 ? o.KillAtSeconds.ToString(inv) : "none";
-            settings["kill-silo"] = o.EffectiveKillSilo.ToString(inv);
+            settings["kill-silo"] = o.KillHotSilo ? "hot" : o.EffectiveKillSilo.ToString(inv);
             settings["mix"] = o.Mix;
         }
 

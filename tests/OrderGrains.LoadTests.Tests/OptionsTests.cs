@@ -72,6 +72,8 @@ public sealed class OptionsTests
         Assert.Throws<ArgumentException>(() => LoadTestOptions.Parse(["--scenario", "failover", "--postgres", "Host=127.0.0.1", "--kill-silo", "3"]));
         Assert.Throws<ArgumentException>(() => LoadTestOptions.Parse(["--scenario", "failover", "--postgres", "Host=127.0.0.1", "--target", "http://127.0.0.1:7070"]));
         Assert.Throws<ArgumentException>(() => LoadTestOptions.Parse(["--scenario", "failover", "--postgres", "", "--silos", "2"]));
+        Assert.True(LoadTestOptions.Parse(["--scenario", "failover", "--postgres", "Host=127.0.0.1", "--kill-silo", "hot"]).KillHotSilo);
+        Assert.Throws<ArgumentException>(() => LoadTestOptions.Parse(["--scenario", "failover", "--postgres", "Host=127.0.0.1", "--kill-silo", "hot", "--mix", "steady"]));
     }
 
     [Fact]

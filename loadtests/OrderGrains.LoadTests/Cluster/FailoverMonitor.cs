@@ -14,11 +14,14 @@ public sealed class FailoverMonitor
     /// <summary>How long the survivors get to declare the killed silo dead before the run says they did not.</summary>
     public static readonly TimeSpan DetectionLimit = TimeSpan.FromSeconds(120);
 
+    private static readonly TimeSpan HotLookupLead = TimeSpan.FromSeconds(2);
+
     private readonly SiloCluster _cluster;
     private readonly OrderGrainsTarget _target;
     private readonly LoadTestOptions _options;
     private readonly TextWriter _log;
     private readonly CancellationToken _cancellationToken;
+    private readonly string? _hotSku;
     private readonly Dictionary<int, string> _addresses;
     private readonly TimeSpan[] _cpuAtStart;
     private readonly TimeSpan[] _cpuAtEnd;
@@ -27,9 +30,13 @@ public sealed class FailoverMonitor
     private long _killedAt;
     private double? _detectionSeconds;
     private string? _killError;
+    private string? _victimChoice;
+    private int _victim;
 
-    private FailoverMonitor(SiloCluster cluster, OrderGrainsTarget target, LoadTestOptions options, TextWriter log, Dictionary<int, string> addresses, CancellationToken cancellationToken)
+    private FailoverMonitor(SiloCluster cluster, OrderGrainsTarget target, LoadTestOptions options, TextWriter log, string? hotSku, Dictionary<int, string> addresses, CancellationToken cancellationToken)
     {
+        _hotSku = hotSku;
+        _victim = options.EffectiveKillSilo;
         _cluster = cluster;
         _target = target;
         _options = options;
@@ -42,10 +49,13 @@ public sealed class FailoverMonitor
 
     private bool KillPlanned => _options.KillAtSeconds > 0;
 
-    private int Victim => _options.EffectiveKillSilo;
+    private int Victim => _victim;
 
-    /// <summary>Reads each silo's Orleans address (to find the killed one in the membership later).</summary>
-    public static async Task<FailoverMonitor> PrepareAsync(SiloCluster cluster, OrderGrainsTarget target, LoadTestOptions options, TextWriter log, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads each silo's Orleans address (to find the killed one in the membership later). <paramref name="hotSku"/> is
+    /// the flash sale's SKU, for <c>--kill-silo hot</c>.
+    /// </summary>
+    public static async Task<FailoverMonitor> PrepareAsync(SiloCluster cluster, OrderGrainsTarget target, LoadTestOptions options, string? hotSku, TextWriter log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         var members = await cluster.MembersAsync(0, cancellationToken);
@@ -53,7 +63,7 @@ public sealed class FailoverMonitor
             .Select(s => (s.Index, Member: members.FirstOrDefault(m => SiloCluster.SameEndpoint(m.GrpcEndpoint, s.GrpcAddress))))
             .Where(x => x.Member is not null)
             .ToDictionary(x => x.Index, x => x.Member!.Address);
-        return new FailoverMonitor(cluster, target, options, log, addresses, cancellationToken);
+        return new FailoverMonitor(cluster, target, options, log, hotSku, addresses, cancellationToken);
     }
 
     /// <summary>The measured phase started at <paramref name="start"/> (a Stopwatch timestamp): schedule the kill.</summary>
@@ -112,6 +122,7 @@ public sealed class FailoverMonitor
             _cluster.Silos.Count,
             KillPlanned ? _options.KillAtSeconds : null,
             KillPlanned ? Victim : null,
+            _victimChoice,
             killed ? Math.Round(Stopwatch.GetElapsedTime(_phaseStart, _killedAt).TotalSeconds, 2) : null,
             _detectionSeconds is { } d ? Math.Round(d, 2) : null,
             _killError,
@@ -122,17 +133,34 @@ public sealed class FailoverMonitor
             silos);
     }
 
+    private async Task DelayUntilAsync(long timestamp)
+    {
+        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, _cancellationToken);
+        }
+    }
+
     private async Task KillAndDetectAsync()
     {
         try
         {
             var due = _phaseStart + (long)(_options.KillAtSeconds * Stopwatch.Frequency);
-            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-            if (wait > TimeSpan.Zero)
+            if (_options.KillHotSilo && _hotSku is not null)
             {
-                await Task.Delay(wait, _cancellationToken);
+                // Asking every silo takes a moment under load: look a little before the kill, so the kill stays on time.
+                await DelayUntilAsync(due - (long)(HotLookupLead.TotalSeconds * Stopwatch.Frequency));
+                var lookup = Stopwatch.StartNew();
+                var hot = await _cluster.SiloHostingAsync("sku-stock", _hotSku, _cancellationToken);
+                _victim = hot ?? _victim;
+                _victimChoice = hot is null
+                    ? $"no silo listed the pool of {_hotSku} among its hottest grains; killed silo #{_victim} instead"
+                    : $"the silo hosting the pool of {_hotSku} (its /admin/runtime hottest grains)";
+                _log.WriteLine($"failover: --kill-silo hot: {_victimChoice}; asking took {lookup.Elapsed.TotalSeconds:F1} s");
             }
 
+            await DelayUntilAsync(due);
             var victim = _cluster.Silos[Victim];
             _cpuAtEnd[Victim] = victim.Cpu();
             victim.Kill();

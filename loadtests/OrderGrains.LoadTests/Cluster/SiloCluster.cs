@@ -182,6 +182,29 @@ public sealed class SiloCluster : IAsyncDisposable
         throw new TimeoutException($"The cluster did not reach the expected membership within {timeout.TotalSeconds:N0} s: {string.Join(", ", members)}");
     }
 
+    /// <summary>
+    /// The silo whose <c>/admin/runtime</c> lists the grain (<paramref name="grainType"/>, <paramref name="key"/>) among
+    /// its ten hottest (sampled call rates); null when none does.
+    /// </summary>
+    public async Task<int?> SiloHostingAsync(string grainType, string key, CancellationToken cancellationToken)
+    {
+        var answers = await Task.WhenAll(_silos.Where(s => !s.Killed).Select(async silo =>
+        {
+            try
+            {
+                var json = await _http.GetStringAsync(new Uri(silo.AdminAddress, "admin/runtime"), cancellationToken);
+                var hottest = JsonNode.Parse(json)?["silo"]?["hottestGrains"]?.AsArray() ?? [];
+                return hottest.Any(g => (string?)g?["grainType"] == grainType && (string?)g?["key"] == key) ? silo.Index : (int?)null;
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)
+            {
+                // This silo does not say.
+                return null;
+            }
+        }));
+        return answers.FirstOrDefault(a => a is not null);
+    }
+
     /// <summary>True when a member's published gRPC endpoint is <paramref name="address"/>.</summary>
     public static bool SameEndpoint(string? published, Uri address) =>
         published is not null && Uri.TryCreate(published, UriKind.Absolute, out var uri) && uri.Port == address.Port && string.Equals(uri.Host, address.Host, StringComparison.OrdinalIgnoreCase);

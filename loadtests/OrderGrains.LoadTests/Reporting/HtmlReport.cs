@@ -178,7 +178,7 @@ public static class HtmlReport
         var html = new StringBuilder("<h2>Failover</h2><table>");
         void Row(string name, string value) => html.Append("<tr><td>").Append(E(name)).Append("</td><td style=\"text-align:left\">").Append(E(value)).Append("</td></tr>");
         Row("silos", F(f.Silos, "N0"));
-        Row("kill", f.KilledSilo is { } k ? $"SIGKILL silo #{k} at {F(f.KilledAtSeconds ?? 0, "0.00")} s of the measured phase (planned {F(f.KillAtSeconds ?? 0, "0.#")} s)" : "none (throughput with all silos)");
+        Row("kill", f.KilledSilo is { } k ? $"SIGKILL silo #{k} at {F(f.KilledAtSeconds ?? 0, "0.00")} s of the measured phase (planned {F(f.KillAtSeconds ?? 0, "0.#")} s){(f.KilledSiloChoice is { } why ? ": " + why : string.Empty)}" : "none (throughput with all silos)");
         if (f.KilledSilo is not null)
         {
             Row("declared dead (a survivor's /admin/cluster)", f.DetectionSeconds is { } d ? $"{F(d, "0.0")} s after the kill" : f.DetectionError ?? "not seen");

@@ -134,6 +134,7 @@ public sealed record FailoverReport(
     int Silos,
     double? KillAtSeconds,
     int? KilledSilo,
+    string? KilledSiloChoice,
     double? KilledAtSeconds,
     double? DetectionSeconds,
     string? DetectionError,
