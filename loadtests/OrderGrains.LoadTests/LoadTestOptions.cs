@@ -152,7 +152,8 @@ public sealed class LoadTestOptions
           --mix flash-sale|steady    flash-sale: one hot SKU with a campaign, buyers at --rate for --duration-seconds,
                                      --units default 60% of the buyers; steady: the steady mix (default flash-sale)
                                      (failover defaults: --rate 200 --duration-seconds 30)
-          --host-dll PATH            OrderGrains.Host.dll to start (default: the repository's src/OrderGrains.Host/bin/<config>/net10.0)
+          --host-dll PATH            OrderGrains.Host.dll to start (default: the copy the build put beside this tool, else
+                             the repository's src/OrderGrains.Host/bin/<config>/net10.0); the tool builds nothing
           --postgres CONNSTR         PostgreSQL for the in-process host and the baseline (default: $ORDERGRAINS_TEST_POSTGRES; SQLite when absent)
           --buyers N --units N       flash sale: buyers (attempts) and units of the hot SKU (default 2000, 300)
           --warehouses N             warehouses holding the units (default 2)
