@@ -93,24 +93,7 @@ public sealed class InProcessHost : IAsyncDisposable
         await _host.DisposeAsync();
         if (_dropSchema && _postgres is not null && _schema is not null)
         {
-            // The host may derive more schemas from its own (the ERP ledger adds "_erp"): drop every one of the run.
-            await using var dataSource = NpgsqlDataSource.Create(_postgres);
-            var schemas = new List<string>();
-            await using (var find = dataSource.CreateCommand("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)"))
-            {
-                find.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _schema });
-                await using var reader = await find.ExecuteReaderAsync();
-                while (await reader.ReadAsync())
-                {
-                    schemas.Add(reader.GetString(0));
-                }
-            }
-
-            foreach (var schema in schemas)
-            {
-                await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
-                await drop.ExecuteNonQueryAsync();
-            }
+            await DropSchemasAsync(_postgres, _schema);
         }
 
         if (_dataDirectory is not null && Directory.Exists(_dataDirectory))
@@ -120,7 +103,29 @@ public sealed class InProcessHost : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>Drops <paramref name="schema"/> and every schema the host derived from it (the ERP ledger adds "_erp").</summary>
+    internal static async Task DropSchemasAsync(string postgres, string schema)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(postgres);
+        var schemas = new List<string>();
+        await using (var find = dataSource.CreateCommand("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)"))
+        {
+            find.Parameters.Add(new NpgsqlParameter<string> { TypedValue = schema });
+            await using var reader = await find.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                schemas.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var name in schemas)
+        {
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS \"{name}\" CASCADE");
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

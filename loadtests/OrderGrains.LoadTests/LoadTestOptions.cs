@@ -7,8 +7,25 @@ public sealed class LoadTestOptions
 {
     public string Scenario { get; set; } = "flash-sale";
 
-    /// <summary>A running host's gRPC address; null starts one in-process.</summary>
-    public Uri? Target { get; set; }
+    /// <summary>
+    /// Running hosts' gRPC addresses (<c>--target URL[,URL...]</c>); empty starts one host in-process, or N silo processes
+    /// for <c>failover</c>. Each order goes to the endpoint <c>index % count</c> and its re-sends to the next ones.
+    /// </summary>
+    public List<Uri> Targets { get; } = [];
+
+    /// <summary>The first of <see cref="Targets"/>; setting it replaces the list with this one address (null empties it).</summary>
+    public Uri? Target
+    {
+        get => Targets.Count > 0 ? Targets[0] : null;
+        set
+        {
+            Targets.Clear();
+            if (value is not null)
+            {
+                Targets.Add(value);
+            }
+        }
+    }
 
     /// <summary>Caller token for a running host (<c>--target</c>); null reads <see cref="TokenFile"/>.</summary>
     public string? Token { get; set; } = Environment.GetEnvironmentVariable("ORDERGRAINS_TOKEN") is { Length: > 0 } token ? token : null;
@@ -83,14 +100,60 @@ public sealed class LoadTestOptions
     /// <summary>Samples the process's allocations per measured phase and prints the top types (GC AllocationTick events).</summary>
     public bool Allocations { get; set; }
 
+    /// <summary>Failover: silo processes to start (out of process, on PostgreSQL).</summary>
+    public int Silos { get; set; } = 3;
+
+    /// <summary>Failover: seconds into the measured phase at which one silo gets SIGKILL; 0 = no kill (N silos' throughput).</summary>
+    public double KillAtSeconds { get; set; } = 10;
+
+    /// <summary>Failover: the silo (0-based) to kill; null = the last one started.</summary>
+    public int? KillSilo { get; set; }
+
+    /// <summary>
+    /// Failover (<c>--kill-silo hot</c>): kill the silo hosting the hot SKU's pool, found at the kill in each silo's
+    /// <c>/admin/runtime</c> hottest grains; <see cref="EffectiveKillSilo"/> when no silo lists it.
+    /// </summary>
+    public bool KillHotSilo { get; set; }
+
+    /// <summary>Failover: the host to start; null looks next to this tool, then in the repository's src/OrderGrains.Host/bin.</summary>
+    public string? HostDll { get; set; }
+
+    /// <summary>Failover: the load, flash-sale (one hot SKU with a campaign, arrivals at --rate) or steady.</summary>
+    public string Mix { get; set; } = "flash-sale";
+
+    /// <summary>
+    /// Re-sends of a PlaceOrder that ended without a definite answer (UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED, INTERNAL,
+    /// UNKNOWN, CANCELLED), with the same (channel, external_order_id), each to the next endpoint; null = 60 for failover
+    /// or several targets, 0 otherwise (a single-host run reports such calls as errors, as before).
+    /// </summary>
+    public int? Retries { get; set; }
+
+    /// <summary>The re-sends in effect: <see cref="Retries"/> or its default.</summary>
+    public int EffectiveRetries => Retries ?? (Scenario == "failover" || Targets.Count > 1 ? 60 : 0);
+
+    /// <summary>The silo <see cref="KillSilo"/> names, or the last one.</summary>
+    public int EffectiveKillSilo => KillSilo ?? (Silos - 1);
+
     /// <summary>Extra host settings for the in-process host, e.g. <c>--OrderGrains:Admission:MaxInFlight=512</c>.</summary>
     public List<string> HostSettings { get; } = [];
 
     public static string Usage => """
-        usage: OrderGrains.LoadTests [--scenario flash-sale|steady|expiry] [options]
-          --target URL               run against a running host, http:// or https:// (default: start one in-process)
-          --token T | --token-file F caller token for --target (default: $ORDERGRAINS_TOKEN, else data/caller-token)
-          --ca FILE                  PEM file of the CA that signed an https:// target's certificate
+        usage: OrderGrains.LoadTests [--scenario flash-sale|steady|expiry|failover] [options]
+          --target URL[,URL...]      run against running hosts, http:// or https:// (default: start one in-process);
+                                     order i goes to endpoint i % count, its re-sends to the next endpoints
+          --token T | --token-file F caller token for --target, all endpoints (default: $ORDERGRAINS_TOKEN, else data/caller-token)
+          --ca FILE                  PEM file of the CA that signed the https:// targets' certificates
+          --retries N                re-sends of a PlaceOrder that got no definite answer, same order id, next endpoint
+                                     (default 60, about a minute, for failover or several targets; else 0)
+        failover (starts N silo processes on PostgreSQL, SIGKILLs one under load; no baseline):
+          --silos N                  silo processes (default 3)
+          --kill-at-seconds S|none   SIGKILL at S s into the measured phase; none or 0 = no kill (default 10)
+          --kill-silo I|hot          silo to kill, 0-based, or hot: the one hosting the hot SKU's pool (default the last)
+          --mix flash-sale|steady    flash-sale: one hot SKU with a campaign, buyers at --rate for --duration-seconds,
+                                     --units default 60% of the buyers; steady: the steady mix (default flash-sale)
+                                     (failover defaults: --rate 200 --duration-seconds 30)
+          --host-dll PATH            OrderGrains.Host.dll to start (default: the copy the build put beside this tool, else
+                             the repository's src/OrderGrains.Host/bin/<config>/net10.0); the tool builds nothing
           --postgres CONNSTR         PostgreSQL for the in-process host and the baseline (default: $ORDERGRAINS_TEST_POSTGRES; SQLite when absent)
           --buyers N --units N       flash sale: buyers (attempts) and units of the hot SKU (default 2000, 300)
           --warehouses N             warehouses holding the units (default 2)
@@ -108,7 +171,7 @@ public sealed class LoadTestOptions
           --results DIR              report folder root (default results)
           --max-phase-seconds S      stop sending after S seconds per phase; the rest is reported unsent (default 300)
           --warmup-orders N          unmeasured orders at 500/s on their own SKU first (default 1000)
-          --seed N --call-timeout T --progress true|false --keep-schemas true|false
+          --seed N --call-timeout T --progress true|false --keep-schemas true|false (failover: also keeps the silo logs' data dirs)
           --allocations true|false   sample allocations per measured phase (GC AllocationTick) and print the top types
           --host-setting KEY=VALUE   extra in-process host setting (repeatable)
         """;
@@ -121,6 +184,7 @@ public sealed class LoadTestOptions
     public static LoadTestOptions Parse(IReadOnlyList<string> args)
     {
         var options = new LoadTestOptions();
+        var given = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -154,6 +218,15 @@ public sealed class LoadTestOptions
             }
 
             options.Set(name, value);
+            given.Add(name);
+        }
+
+        if (options.Scenario == "failover")
+        {
+            // A flash sale still selling when the silo dies: arrivals over 30 s, stock for 60% of the buyers.
+            options.Rate = given.Contains("rate") ? options.Rate : 200;
+            options.DurationSeconds = given.Contains("duration-seconds") ? options.DurationSeconds : 30;
+            options.Units = given.Contains("units") ? options.Units : (int)Math.Max(1, Math.Round(options.Rate * options.DurationSeconds * 0.6));
         }
 
         options.Validate();
@@ -162,9 +235,14 @@ public sealed class LoadTestOptions
 
     public void Validate()
     {
-        if (Scenario is not ("flash-sale" or "steady" or "expiry"))
+        if (Scenario is not ("flash-sale" or "steady" or "expiry" or "failover"))
         {
-            throw new ArgumentException($"--scenario is '{Scenario}'; use flash-sale, steady or expiry.");
+            throw new ArgumentException($"--scenario is '{Scenario}'; use flash-sale, steady, expiry or failover.");
+        }
+
+        if (Scenario == "failover")
+        {
+            ValidateFailover();
         }
 
         if (Buyers <= 0 || Units <= 0 || Warehouses <= 0 || Rate <= 0 || DurationSeconds <= 0 || Skus <= 0 || Customers <= 0 || MaxInFlight <= 0 || Clients <= 0)
@@ -172,9 +250,14 @@ public sealed class LoadTestOptions
             throw new ArgumentException("--buyers, --units, --warehouses, --rate, --duration-seconds, --skus, --customers, --max-in-flight and --clients must be positive.");
         }
 
-        if (Target is not null && Target.Scheme != Uri.UriSchemeHttp && Target.Scheme != Uri.UriSchemeHttps)
+        if (Targets.FirstOrDefault(t => t.Scheme != Uri.UriSchemeHttp && t.Scheme != Uri.UriSchemeHttps) is { } bad)
         {
-            throw new ArgumentException($"--target must be an http:// or https:// address (got '{Target}').");
+            throw new ArgumentException($"--target must be http:// or https:// addresses (got '{bad}').");
+        }
+
+        if (Retries < 0)
+        {
+            throw new ArgumentException("--retries must be 0 or more.");
         }
 
         if (Ca is not null && !File.Exists(Ca))
@@ -188,13 +271,63 @@ public sealed class LoadTestOptions
         }
     }
 
+    private void ValidateFailover()
+    {
+        if (Targets.Count > 0)
+        {
+            throw new ArgumentException("--scenario failover starts its own silos; leave out --target.");
+        }
+
+        if (Postgres is null)
+        {
+            throw new ArgumentException("--scenario failover runs its silos on PostgreSQL: set ORDERGRAINS_TEST_POSTGRES or --postgres.");
+        }
+
+        if (Silos is < 1 or > 9)
+        {
+            throw new ArgumentException($"--silos must be 1 to 9 (got {Silos}).");
+        }
+
+        if (KillAtSeconds < 0 || (KillAtSeconds > 0 && Silos < 2))
+        {
+            throw new ArgumentException("--kill-at-seconds must be 0 (none) or positive, and a kill needs --silos 2 or more.");
+        }
+
+        if (KillSilo is { } silo && (silo < 0 || silo >= Silos))
+        {
+            throw new ArgumentException($"--kill-silo must be 0 to {Silos - 1} (got {silo}).");
+        }
+
+        if (Mix is not ("flash-sale" or "steady"))
+        {
+            throw new ArgumentException($"--mix is '{Mix}'; use flash-sale or steady.");
+        }
+
+        if (KillHotSilo && Mix != "flash-sale")
+        {
+            throw new ArgumentException("--kill-silo hot needs --mix flash-sale (the steady mix has no hot SKU).");
+        }
+
+        if (HostDll is not null && !File.Exists(HostDll))
+        {
+            throw new ArgumentException($"--host-dll names '{HostDll}', which does not exist.");
+        }
+    }
+
     private void Set(string name, string value)
     {
         var inv = CultureInfo.InvariantCulture;
         switch (name)
         {
             case "scenario": Scenario = value; break;
-            case "target": Target = new Uri(value); break;
+            case "target": Target = null; Targets.AddRange(value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => new Uri(t))); break;
+            case "silos": Silos = int.Parse(value, inv); break;
+            case "kill-at-seconds": KillAtSeconds = value is "none" ? 0 : double.Parse(value, inv); break;
+            case "kill-silo" when value == "hot": KillHotSilo = true; break;
+            case "kill-silo": KillSilo = int.Parse(value, inv); break;
+            case "host-dll": HostDll = value; break;
+            case "mix": Mix = value; break;
+            case "retries": Retries = int.Parse(value, inv); break;
             case "token": Token = value; break;
             case "token-file": TokenFile = value; break;
             case "ca": Ca = value; break;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using OrderGrains.LoadTests.Cluster;
 using OrderGrains.LoadTests.Driver;
 using OrderGrains.LoadTests.Metrics;
 using OrderGrains.LoadTests.Reporting;
@@ -32,41 +33,69 @@ public static class LoadTestRunner
         var targets = new List<TargetReport>();
         string storage;
         InProcessHost? host = null;
-        if (options.Target is null)
+        SiloCluster? cluster = null;
+        FailoverReport? failover = null;
+        if (options.Scenario == "failover")
+        {
+            cluster = await SiloCluster.StartAsync(options, runId, ReportDirectory(options, options.Scenario, startedAt), log, cancellationToken);
+        }
+        else if (options.Targets.Count == 0)
         {
             host = await InProcessHost.StartAsync(options, runId);
         }
 
         try
         {
-            storage = host?.Storage ?? "remote host " + options.Target;
-            var clientOptions = new OrderGrains.Client.OrderGrainsClientOptions { Token = host?.Token ?? options.CallerToken(), CertificateAuthorityPath = options.Ca };
-            await using var orderGrains = new OrderGrainsTarget(options.Target ?? host!.Address, options.Clients, options.CallTimeout, clientOptions);
+            storage = cluster?.Storage ?? host?.Storage ?? "remote hosts " + string.Join(", ", options.Targets);
+            var clientOptions = new OrderGrains.Client.OrderGrainsClientOptions { Token = cluster?.Token ?? host?.Token ?? options.CallerToken(), CertificateAuthorityPath = options.Ca };
+            IReadOnlyList<Uri> addresses = cluster is not null ? cluster.Silos.Select(s => s.GrpcAddress).ToList() : host is not null ? [host.Address] : options.Targets;
+            await using var orderGrains = new OrderGrainsTarget(addresses, options.Clients, options.CallTimeout, clientOptions, options.EffectiveRetries) { ResendOnVerify = cluster is not null };
+            var hotSku = plan.Scenario == "flash-sale" ? plan.MeasuredSkus.Single() : null;
+            var monitor = cluster is null ? null : await FailoverMonitor.PrepareAsync(cluster, orderGrains, options, hotSku, log, cancellationToken);
+
             // Issue 14: the read model's lag under the steady load, read from the in-process host's admin API.
             var readModel = host is not null && plan.Scenario == "steady" ? ReadModelLagProbe.Start(host.AdminAddress, host.AdminToken) : null;
-            var (report, phases) = await RunTargetAsync(orderGrains, plan, options, progress, log, steadyFollowup: true, cancellationToken,
-                afterPhases: readModel is null ? null : () => readModel.ReportAsync(log, cancellationToken));
+            Func<Task>? afterPhases = monitor is not null ? monitor.AfterPhasesAsync : readModel is not null ? () => readModel.ReportAsync(log, cancellationToken) : null;
+            var (report, phases) = await RunTargetAsync(orderGrains, plan, options, progress, log, steadyFollowup: cluster is null, cancellationToken, afterPhases, monitor is null ? null : monitor.PhaseStarted);
             if (readModel is not null)
             {
                 await readModel.DisposeAsync();
             }
 
             plan = plan with { Phases = phases };
-            targets.Add(report);
             if (orderGrains.ThrottleRetries > 0)
             {
                 log.WriteLine($"ordergrains: {orderGrains.ThrottleRetries:N0} calls retried after RESOURCE_EXHAUSTED");
             }
+
+            if (orderGrains.Resends > 0)
+            {
+                log.WriteLine($"ordergrains: {orderGrains.Resends:N0} PlaceOrder calls re-sent after a failure without a definite answer");
+            }
+
+            if (cluster is not null && monitor is not null)
+            {
+                log.WriteLine("failover: stopping the survivors (SIGTERM)");
+                failover = monitor.Report(report.Phases[0], await cluster.StopAsync());
+                report = report with { Checks = [.. report.Checks, .. FailoverChecks(failover)] };
+            }
+
+            targets.Add(report);
         }
         finally
         {
+            if (cluster is not null)
+            {
+                await cluster.DisposeAsync();
+            }
+
             if (host is not null)
             {
                 await host.DisposeAsync();
             }
         }
 
-        if (options.Baseline && options.Postgres is { } postgres)
+        if (options.Baseline && options.Postgres is { } postgres && options.Scenario != "failover")
         {
             await using var baseline = new PostgresBaselineTarget(postgres, "lt_" + runId + "_base", options.BaselineConnections, !options.KeepSchemas);
             var (report, _) = await RunTargetAsync(baseline, plan, options, progress, log, steadyFollowup: false, cancellationToken);
@@ -74,7 +103,7 @@ public static class LoadTestRunner
         }
         else
         {
-            log.WriteLine("baseline: skipped (" + (options.Postgres is null ? "no PostgreSQL connection string" : "--baseline false") + ")");
+            log.WriteLine("baseline: skipped (" + (options.Scenario == "failover" ? "failover" : options.Postgres is null ? "no PostgreSQL connection string" : "--baseline false") + ")");
         }
 
         var ratios = Ratios(targets);
@@ -88,7 +117,7 @@ public static class LoadTestRunner
             Settings(options),
             targets,
             ratios,
-            Goals(options, targets, ratios));
+            Goals(options, targets, ratios, failover)) { Failover = failover };
         result = await WriteAsync(result, options, cancellationToken);
         PrintSummary(result, log);
         return result;
@@ -102,7 +131,8 @@ public static class LoadTestRunner
         TextWriter log,
         bool steadyFollowup,
         CancellationToken cancellationToken,
-        Func<Task>? afterPhases = null)
+        Func<Task>? afterPhases = null,
+        Action<long>? firstPhaseStarted = null)
     {
         var setup = Stopwatch.StartNew();
         await target.SetupAsync(plan, cancellationToken);
@@ -122,7 +152,7 @@ public static class LoadTestRunner
             allocations?.Start();
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var gcBefore = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2);
-            var recorder = await driver.RunAsync(phases[i], cancellationToken);
+            var recorder = await driver.RunAsync(phases[i], cancellationToken, i == 0 ? firstPhaseStarted : null);
             recorders.Add(recorder);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
             var gcs = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2) - gcBefore;
@@ -192,7 +222,28 @@ public static class LoadTestRunner
 
     private static double Ratio(double a, double b) => b > 0 ? Math.Round(a / b, 3) : 0;
 
-    private static List<GoalReport> Goals(LoadTestOptions options, IReadOnlyList<TargetReport> targets, IReadOnlyList<RatioReport> ratios)
+    /// <summary>What the failover itself must have done: the survivors noticed, and every key that failed got an answer in the end.</summary>
+    private static IEnumerable<InvariantCheck> FailoverChecks(FailoverReport failover)
+    {
+        if (failover.KilledSilo is not { } killed)
+        {
+            yield break;
+        }
+
+        yield return new InvariantCheck(
+            $"the killed silo #{killed} was declared dead by a survivor (within {FailoverMonitor.DetectionLimit.TotalSeconds:N0} s)",
+            failover.DetectionSeconds is not null,
+            failover.DetectionSeconds is { } d ? $"after {d:F1} s" : failover.DetectionError ?? "not seen");
+        if (failover.Outage is { } outage)
+        {
+            yield return new InvariantCheck(
+                "every order that failed after the kill got a definite answer on a re-send",
+                outage.NeverRecovered == 0,
+                $"{outage.AffectedKeys} orders failed after the kill, {outage.NeverRecovered} never answered");
+        }
+    }
+
+    private static List<GoalReport> Goals(LoadTestOptions options, IReadOnlyList<TargetReport> targets, IReadOnlyList<RatioReport> ratios, FailoverReport? failover)
     {
         var goals = new List<GoalReport>();
         if (targets.FirstOrDefault(t => t.Name == "ordergrains") is not { Phases.Count: > 0 } og)
@@ -201,6 +252,21 @@ public static class LoadTestRunner
         }
 
         var first = og.Phases[0];
+        if (failover is not null)
+        {
+            if (options.Mix == "flash-sale")
+            {
+                goals.Add(new GoalReport($"exactly {options.Units:N0} accepted, 0 oversold, 0 lost", $"{first.Accepted:N0} accepted; invariants {(og.InvariantsHold ? "hold" : "VIOLATED")}", first.Accepted == options.Units && og.InvariantsHold));
+            }
+
+            if (failover.KilledSilo is not null)
+            {
+                goals.Add(new GoalReport("a dead silo is declared dead within 10 s", failover.DetectionSeconds is { } d ? $"{d:F1} s" : "not detected", failover.DetectionSeconds <= 10));
+            }
+
+            return goals;
+        }
+
         if (options.Scenario == "flash-sale")
         {
             var fullSize = options.Buyers >= 100_000 && options.Units >= 10_000 && options.ArrivalSeconds <= 10;
@@ -229,7 +295,7 @@ public static class LoadTestRunner
 
     private static async Task<LoadTestReport> WriteAsync(LoadTestReport report, LoadTestOptions options, CancellationToken cancellationToken)
     {
-        var directory = Path.GetFullPath(Path.Combine(options.ResultsDirectory, $"{report.Scenario}-{report.StartedAt:yyyyMMdd-HHmmss}"));
+        var directory = ReportDirectory(options, report.Scenario, report.StartedAt);
         Directory.CreateDirectory(directory);
         var jsonPath = Path.Combine(directory, "report.json");
         var htmlPath = Path.Combine(directory, "report.html");
@@ -238,6 +304,9 @@ public static class LoadTestRunner
         await File.WriteAllTextAsync(htmlPath, HtmlReport.Render(report), cancellationToken);
         return report;
     }
+
+    private static string ReportDirectory(LoadTestOptions options, string scenario, DateTimeOffset startedAt) =>
+        Path.GetFullPath(Path.Combine(options.ResultsDirectory, $"{scenario}-{startedAt:yyyyMMdd-HHmmss}"));
 
     private static void PrintSummary(LoadTestReport report, TextWriter log)
     {
@@ -260,6 +329,25 @@ public static class LoadTestRunner
             log.WriteLine($"OrderGrains / baseline ({ratio.Phase}): accepted orders/s {ratio.AcceptedPerSecond:0.00}x, accepted p50 {ratio.AcceptedP50:0.00}x, accepted p99 {ratio.AcceptedP99:0.00}x, all p99 {ratio.AllP99:0.00}x");
         }
 
+        if (report.Failover is { } f)
+        {
+            log.WriteLine(
+                $"failover: {f.Silos} silos; " + (f.KilledSilo is { } k
+                    ? $"silo #{k} SIGKILLed at {f.KilledAtSeconds:F1} s, declared dead after {(f.DetectionSeconds is { } d ? d.ToString("F1", CultureInfo.InvariantCulture) + " s" : "(not seen)")}"
+                    : "no kill"));
+            if (f.Outage is { } o)
+            {
+                log.WriteLine($"failover: {o.AffectedKeys:N0} orders failed after the kill; outage per order p50 {o.P50Ms:N0} ms, p99 {o.P99Ms:N0} ms, max {o.MaxMs:N0} ms; last recovered {o.LastRecoverySeconds:F1} s after the kill; {o.NeverRecovered:N0} never answered");
+            }
+
+            log.WriteLine($"failover: statuses callers saw on failed attempts: {(f.StatusesSeen.Count == 0 ? "none" : string.Join(", ", f.StatusesSeen.Select(s => $"{s.Key} {s.Value:N0}")))}; {f.Resends:N0} re-sends");
+            log.WriteLine($"failover: silo CPU {string.Join(", ", f.SiloReports.Select(s => $"#{s.Index} {s.CpuSeconds:F1} s"))} in the measured phase = {f.SiloCpuMicrosPerOrder:N0} us per order (all silos)");
+            foreach (var silo in f.SiloReports)
+            {
+                log.WriteLine($"failover: silo #{silo.Index} {silo.GrpcEndpoint}: {silo.Stop}");
+            }
+        }
+
         foreach (var goal in report.Goals)
         {
             log.WriteLine($"goal: {goal.Goal}: {goal.Measured} -> {goal.Met switch { true => "met", false => "NOT met", null => "n/a at this size" }}");
@@ -271,10 +359,11 @@ public static class LoadTestRunner
     private static Dictionary<string, string> Settings(LoadTestOptions o)
     {
         var inv = CultureInfo.InvariantCulture;
-        return new Dictionary<string, string>(StringComparer.Ordinal)
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["scenario"] = o.Scenario,
-            ["target"] = o.Target?.ToString() ?? "in-process host",
+            ["target"] = o.Scenario == "failover" ? $"{o.Silos} silo processes" : o.Targets.Count > 0 ? string.Join(",", o.Targets) : "in-process host",
+            ["retries"] = o.EffectiveRetries.ToString(inv),
             ["buyers"] = o.Buyers.ToString(inv),
             ["units"] = o.Units.ToString(inv),
             ["warehouses"] = o.Warehouses.ToString(inv),
@@ -294,6 +383,15 @@ public static class LoadTestRunner
             ["warmup-orders"] = o.WarmupOrders.ToString(inv),
             ["host-settings"] = string.Join(" ", o.HostSettings),
         };
+        if (o.Scenario == "failover")
+        {
+            settings["silos"] = o.Silos.ToString(inv);
+            settings["kill-at-seconds"] = o.KillAtSeconds > 0 ? o.KillAtSeconds.ToString(inv) : "none";
+            settings["kill-silo"] = o.KillHotSilo ? "hot" : o.EffectiveKillSilo.ToString(inv);
+            settings["mix"] = o.Mix;
+        }
+
+        return settings;
     }
 
     private static string LoadAverage()

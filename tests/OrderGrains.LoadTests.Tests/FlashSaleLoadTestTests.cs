@@ -4,6 +4,7 @@ using OrderGrains.Testing;
 namespace OrderGrains.LoadTests.Tests;
 
 /// <summary>The CI-sized load test: a real flash sale through the real host on PostgreSQL, then every invariant checked through the API.</summary>
+[Collection(LoadRunCollection.Name)]
 public sealed class FlashSaleLoadTestTests
 {
     [Fact]

@@ -44,7 +44,36 @@ public sealed class OptionsTests
     {
         var error = Assert.Throws<ArgumentException>(() => LoadTestOptions.Parse(["--scenario", "black-friday"]));
 
-        Assert.Contains("flash-sale, steady or expiry", error.Message, StringComparison.Ordinal);
+        Assert.Contains("flash-sale, steady, expiry or failover", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_target_list_spreads_over_every_endpoint_and_turns_re_sends_on()
+    {
+        var options = LoadTestOptions.Parse(["--target", "http://127.0.0.1:7070, http://127.0.0.1:7080,http://127.0.0.1:7090"]);
+
+        Assert.Equal([7070, 7080, 7090], options.Targets.Select(t => t.Port));
+        Assert.Equal(7070, options.Target!.Port);
+        Assert.Equal(60, options.EffectiveRetries);
+        Assert.Equal(0, LoadTestOptions.Parse(["--target", "http://127.0.0.1:7070"]).EffectiveRetries);
+        Assert.Equal(3, LoadTestOptions.Parse(["--target", "http://127.0.0.1:7070,http://127.0.0.1:7080", "--retries", "3"]).EffectiveRetries);
+        Assert.Throws<ArgumentException>(() => LoadTestOptions.Parse(["--target", "http://127.0.0.1:7070,ftp://127.0.0.1:7080"]));
+    }
+
+    [Fact]
+    public void Failover_defaults_to_a_sale_still_selling_at_the_kill_and_checks_its_switches()
+    {
+        var options = LoadTestOptions.Parse(["--scenario", "failover", "--postgres", "Host=127.0.0.1"]);
+
+        Assert.Equal((3, 10.0, 2, 200.0, 30.0, 3_600), (options.Silos, options.KillAtSeconds, options.EffectiveKillSilo, options.Rate, options.DurationSeconds, options.Units));
+        var none = LoadTestOptions.Parse(["--scenario", "failover", "--postgres", "Host=127.0.0.1", "--silos", "1", "--kill-at-seconds", "none", "--rate", "100", "--duration-seconds", "5"]);
+        Assert.Equal((0.0, 300), (none.KillAtSeconds, none.Units));
+        Assert.Throws<ArgumentException>(() => LoadTestOptions.Parse(["--scenario", "failover", "--postgres", "Host=127.0.0.1", "--silos", "1"]));
+        Assert.Throws<ArgumentException>(() => LoadTestOptions.Parse(["--scenario", "failover", "--postgres", "Host=127.0.0.1", "--kill-silo", "3"]));
+        Assert.Throws<ArgumentException>(() => LoadTestOptions.Parse(["--scenario", "failover", "--postgres", "Host=127.0.0.1", "--target", "http://127.0.0.1:7070"]));
+        Assert.Throws<ArgumentException>(() => LoadTestOptions.Parse(["--scenario", "failover", "--postgres", "", "--silos", "2"]));
+        Assert.True(LoadTestOptions.Parse(["--scenario", "failover", "--postgres", "Host=127.0.0.1", "--kill-silo", "hot"]).KillHotSilo);
+        Assert.Throws<ArgumentException>(() => LoadTestOptions.Parse(["--scenario", "failover", "--postgres", "Host=127.0.0.1", "--kill-silo", "hot", "--mix", "steady"]));
     }
 
     [Fact]

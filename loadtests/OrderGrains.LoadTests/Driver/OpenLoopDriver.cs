@@ -15,13 +15,15 @@ public sealed class OpenLoopDriver(IOrderTarget target, int maxInFlight, Progres
 {
     private static readonly double TicksPerMicro = Stopwatch.Frequency / 1_000_000.0;
 
-    public async Task<PhaseRecorder> RunAsync(PlannedPhase phase, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="phase"/>; <paramref name="started"/> gets its start (a Stopwatch timestamp) before the first send.</summary>
+    public async Task<PhaseRecorder> RunAsync(PlannedPhase phase, CancellationToken cancellationToken, Action<long>? started = null)
     {
         var recorder = new PhaseRecorder(phase.Name, phase.OfferedRate, phase.Orders.Count);
         using var gate = new SemaphoreSlim(maxInFlight, maxInFlight);
         var outstanding = new Outstanding();
         var start = Stopwatch.GetTimestamp();
         recorder.Start(start);
+        started?.Invoke(start);
         progress?.Begin(target.Name + " " + phase.Name, recorder);
         try
         {

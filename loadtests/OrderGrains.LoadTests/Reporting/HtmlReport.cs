@@ -64,19 +64,26 @@ public static class HtmlReport
             html.Append("</table>");
         }
 
-        html.Append("<h2>Throughput over time</h2>").Append(Legend(report, "solid: accepted/s, dashed: rejected/s"));
+        if (report.Failover is { } failover)
+        {
+            html.Append(FailoverSection(failover));
+        }
+
+        // The failover scenario has one measured phase, so its kill second is a point on the charts' time axis.
+        var kill = report.Failover?.KilledAtSeconds is { } killedAt ? new Marker(killedAt, $"SIGKILL silo #{report.Failover.KilledSilo}") : null;
+        html.Append("<h2>Throughput over time</h2>").Append(Legend(report, "solid: accepted/s, dashed: rejected/s" + (kill is null ? string.Empty : ", red line: the kill")));
         html.Append(LineChart(report.Targets.SelectMany(t => new[]
         {
             new Series(t.Name + " accepted/s", Color(t.Name), Dashed: false, Points(t, p => p.Accepted)),
             new Series(t.Name + " rejected/s", Color(t.Name), Dashed: true, Points(t, p => p.Rejected + p.Throttled + p.Errors)),
-        }).ToList(), "per second", logY: false));
+        }).ToList(), "per second", logY: false, kill));
 
-        html.Append("<h2>PlaceOrder latency over time</h2>").Append(Legend(report, "solid: p99, dashed: p50 (ms, log scale, from the intended send time)"));
+        html.Append("<h2>PlaceOrder latency over time</h2>").Append(Legend(report, "solid: p99, dashed: p50 (ms, log scale, from the intended send time)" + (kill is null ? string.Empty : ", red line: the kill")));
         html.Append(LineChart(report.Targets.SelectMany(t => new[]
         {
             new Series(t.Name + " p99", Color(t.Name), Dashed: false, Points(t, p => p.P99Ms)),
             new Series(t.Name + " p50", Color(t.Name), Dashed: true, Points(t, p => p.P50Ms)),
-        }).ToList(), "ms", logY: true));
+        }).ToList(), "ms", logY: true, kill));
 
         html.Append("<h2>Accepted vs rejected</h2>").Append(OutcomeBars(report));
 
@@ -166,7 +173,38 @@ public static class HtmlReport
         return points;
     }
 
-    private static string LineChart(IReadOnlyList<Series> series, string yLabel, bool logY)
+    private static string FailoverSection(FailoverReport f)
+    {
+        var html = new StringBuilder("<h2>Failover</h2><table>");
+        void Row(string name, string value) => html.Append("<tr><td>").Append(E(name)).Append("</td><td style=\"text-align:left\">").Append(E(value)).Append("</td></tr>");
+        Row("silos", F(f.Silos, "N0"));
+        Row("kill", f.KilledSilo is { } k ? $"SIGKILL silo #{k} at {F(f.KilledAtSeconds ?? 0, "0.00")} s of the measured phase (planned {F(f.KillAtSeconds ?? 0, "0.#")} s){(f.KilledSiloChoice is { } why ? ": " + why : string.Empty)}" : "none (throughput with all silos)");
+        if (f.KilledSilo is not null)
+        {
+            Row("declared dead (a survivor's /admin/cluster)", f.DetectionSeconds is { } d ? $"{F(d, "0.0")} s after the kill" : f.DetectionError ?? "not seen");
+        }
+
+        if (f.Outage is { } o)
+        {
+            Row("orders that failed after the kill", $"{F(o.AffectedKeys, "N0")} ({F(o.NeverRecovered, "N0")} never answered)");
+            Row("outage per order (kill or first attempt → first success)", $"p50 {F(o.P50Ms, "N0")} ms, p99 {F(o.P99Ms, "N0")} ms, max {F(o.MaxMs, "N0")} ms; the last recovered {F(o.LastRecoverySeconds, "0.0")} s after the kill");
+        }
+
+        Row("statuses callers saw on failed attempts", f.StatusesSeen.Count == 0 ? "none" : string.Join(", ", f.StatusesSeen.Select(s => $"{s.Key} {s.Value:N0}")));
+        Row("re-sends (same order id, next endpoint)", F(f.Resends, "N0"));
+        Row("silo CPU per completed order, all silos", $"{F(f.SiloCpuMicrosPerOrder, "N0")} µs");
+        html.Append("</table><table><tr><th>silo</th><th>gRPC</th><th>Orleans address</th><th>CPU s</th><th>end</th></tr>");
+        foreach (var silo in f.SiloReports)
+        {
+            html.Append("<tr><td>#").Append(silo.Index).Append(silo.Killed ? " <b class=\"bad\">killed</b>" : string.Empty).Append("</td><td>").Append(E(silo.GrpcEndpoint))
+                .Append("</td><td>").Append(E(silo.Address ?? "?")).Append("</td><td>").Append(F(silo.CpuSeconds, "0.0")).Append("</td><td style=\"text-align:left\">")
+                .Append(E(silo.Stop)).Append("</td></tr>");
+        }
+
+        return html.Append("</table>").ToString();
+    }
+
+    private static string LineChart(IReadOnlyList<Series> series, string yLabel, bool logY, Marker? marker = null)
     {
         var all = series.SelectMany(s => s.Points).ToList();
         if (all.Count == 0)
@@ -174,7 +212,7 @@ public static class HtmlReport
             return "<p class=\"na\">no data</p>";
         }
 
-        var maxX = Math.Max(1, Math.Ceiling(all.Max(p => p.X)));
+        var maxX = Math.Max(marker is null ? 1 : Math.Ceiling(marker.X), Math.Ceiling(all.Max(p => p.X)));
         var positive = all.Where(p => p.Y > 0).Select(p => p.Y).DefaultIfEmpty(1).ToList();
         var minY = logY ? Math.Pow(10, Math.Floor(Math.Log10(positive.Min()))) : 0;
         var maxY = logY ? Math.Pow(10, Math.Ceiling(Math.Log10(Math.Max(positive.Max(), minY * 10)))) : NiceCeiling(all.Max(p => p.Y));
@@ -216,6 +254,13 @@ public static class HtmlReport
             }
 
             svg.Append("\"><title>").Append(E(s.Name)).Append("</title></polyline>");
+        }
+
+        if (marker is not null)
+        {
+            var x = Sx(marker.X);
+            svg.Append(CultureInfo.InvariantCulture, $"<line class=\"kill\" x1=\"{x:0.#}\" x2=\"{x:0.#}\" y1=\"{Top}\" y2=\"{ChartHeight - Bottom}\" stroke=\"#dc2626\" stroke-width=\"1.5\"><title>{E(marker.Label)}</title></line>")
+                .Append(CultureInfo.InvariantCulture, $"<text x=\"{x + 4:0.#}\" y=\"{Top + 10}\" fill=\"#dc2626\">{E(marker.Label)}</text>");
         }
 
         return svg.Append("</svg>").ToString();
@@ -277,4 +322,7 @@ public static class HtmlReport
     private static string E(string text) => WebUtility.HtmlEncode(text);
 
     private sealed record Series(string Name, string Color, bool Dashed, List<(double X, double Y)> Points);
+
+    /// <summary>A vertical line at second <see cref="X"/> of the time axis (the kill of a failover run).</summary>
+    private sealed record Marker(double X, string Label);
 }

@@ -113,7 +113,33 @@ public sealed record LoadTestReport(
 {
     public bool InvariantsHold => Targets.All(t => t.InvariantsHold);
 
+    /// <summary>The failover scenario's figures; null for the other scenarios.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public FailoverReport? Failover { get; init; }
+
     public string? JsonPath { get; init; }
 
     public string? HtmlPath { get; init; }
 }
+
+/// <summary>One silo process of a failover run: where it served, whether it was killed, the CPU it used in the measured phase, how it stopped.</summary>
+public sealed record SiloReport(int Index, string GrpcEndpoint, string AdminEndpoint, string? Address, bool Killed, double CpuSeconds, string Stop, string LogPath);
+
+/// <summary>
+/// A failover run: N silo processes, one SIGKILLed at <see cref="KilledAtSeconds"/> of the measured phase (null: no
+/// kill), how long until a survivor's membership listed it dead, the outage per key that failed after the kill, every
+/// status callers saw on a failed attempt, and the silos' CPU per completed order.
+/// </summary>
+public sealed record FailoverReport(
+    int Silos,
+    double? KillAtSeconds,
+    int? KilledSilo,
+    string? KilledSiloChoice,
+    double? KilledAtSeconds,
+    double? DetectionSeconds,
+    string? DetectionError,
+    Metrics.OutageSummary? Outage,
+    IReadOnlyDictionary<string, long> StatusesSeen,
+    long Resends,
+    double SiloCpuMicrosPerOrder,
+    IReadOnlyList<SiloReport> SiloReports);

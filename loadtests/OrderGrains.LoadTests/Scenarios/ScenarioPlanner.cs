@@ -20,6 +20,8 @@ public static class ScenarioPlanner
             "flash-sale" => FlashSale(options, runId),
             "steady" => Steady(options, runId),
             "expiry" => Expiry(options, runId),
+            "failover" when options.Mix == "steady" => Steady(options, runId),
+            "failover" => FlashSale(options, runId, (int)Math.Max(1, Math.Round(options.Rate * options.DurationSeconds)), options.DurationSeconds),
             _ => throw new ArgumentException($"Unknown scenario '{options.Scenario}'."),
         };
         return options.WarmupOrders > 0 ? WithWarmup(options, plan) : plan;
@@ -87,7 +89,10 @@ public static class ScenarioPlanner
         return new PlannedPhase(name, rate, orders);
     }
 
-    private static ScenarioPlan FlashSale(LoadTestOptions options, string runId)
+    private static ScenarioPlan FlashSale(LoadTestOptions options, string runId) => FlashSale(options, runId, options.Buyers, options.ArrivalSeconds);
+
+    /// <summary>One hot SKU: <paramref name="buyers"/> single-unit attempts spread evenly over <paramref name="arrivalSeconds"/> (0 = all at once).</summary>
+    private static ScenarioPlan FlashSale(LoadTestOptions options, string runId, int buyers, double arrivalSeconds)
     {
         var random = new Random(options.Seed);
         var warehouses = Warehouses(runId, options.Warehouses);
@@ -100,9 +105,9 @@ public static class ScenarioPlanner
             ? new List<PlannedCampaign> { new(runId + "-flash", sku, Price, options.Units, options.PerCustomerLimit) }
             : [];
         var customers = new List<string>();
-        var orders = new List<PlannedOrder>(options.Buyers);
-        var spacing = options.ArrivalSeconds <= 0 ? 0 : options.ArrivalSeconds * 1_000_000.0 / options.Buyers;
-        for (var i = 0; i < options.Buyers; i++)
+        var orders = new List<PlannedOrder>(buyers);
+        var spacing = arrivalSeconds <= 0 ? 0 : arrivalSeconds * 1_000_000.0 / buyers;
+        for (var i = 0; i < buyers; i++)
         {
             string customer;
             if (customers.Count > 0 && random.NextDouble() < options.RepeatFraction)
@@ -127,7 +132,7 @@ public static class ScenarioPlanner
                 TimeSpan.Zero));
         }
 
-        var rate = options.ArrivalSeconds <= 0 ? double.PositiveInfinity : options.Buyers / options.ArrivalSeconds;
+        var rate = arrivalSeconds <= 0 ? double.PositiveInfinity : buyers / arrivalSeconds;
         return new ScenarioPlan("flash-sale", runId, warehouses, stock, campaigns, customers, [new PlannedPhase("flash-sale", rate, orders)], SettleBeforeVerify: null);
     }
 
