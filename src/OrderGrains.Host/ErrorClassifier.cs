@@ -38,6 +38,12 @@ public enum ErrorKind
 
     /// <summary>The step needs a role the caller lacks (an approval step of a hold); nothing changed.</summary>
     RoleMissing = 12,
+
+    /// <summary>
+    /// Another node the call needed did not answer (it died and is not yet declared dead): the outcome is unknown, and
+    /// the same request sent again (to any node, after the hint) gets the original outcome or is decided afresh.
+    /// </summary>
+    NodeLost = 13,
 }
 
 /// <summary>
@@ -54,6 +60,9 @@ public static class ErrorClassifier
 {
     /// <summary>The back-off suggested when one grain's queue is full: its backlog drains within a few turns.</summary>
     public const int OverloadedGrainRetryAfterMilliseconds = 100;
+
+    /// <summary>The back-off suggested when a node did not answer: its grains move once it is declared dead (seconds).</summary>
+    public const int NodeLostRetryAfterMilliseconds = 1_000;
 
     public static ClassifiedError? Classify(Exception exception) => exception switch
     {
@@ -72,6 +81,8 @@ public static class ErrorClassifier
         TimeoutException timeout => new(ErrorKind.TimedOut, timeout.Message),
         StateWriteFailedException lost => new(ErrorKind.WriteLost, lost.Message),
         SiloUnavailableException => new(ErrorKind.ShuttingDown, "The server is shutting down; retry on another node or later."),
+        // After SiloUnavailableException, which derives from it: a message to a silo that cannot be reached.
+        OrleansMessageRejectionException => new(ErrorKind.NodeLost, "A node holding part of this call did not answer (it may have died); send the same request again: an order re-sent with its id gets its original outcome.", NodeLostRetryAfterMilliseconds),
         _ => null,
     };
 }

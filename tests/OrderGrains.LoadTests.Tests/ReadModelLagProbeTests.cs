@@ -11,7 +11,13 @@ public sealed class ReadModelLagProbeTests
         var options = new LoadTestOptions { Scenario = "steady", Progress = false };
         await using var host = await InProcessHost.StartAsync(options, "probe" + Guid.NewGuid().ToString("N")[..8]);
         await using var probe = ReadModelLagProbe.Start(host.AdminAddress, host.AdminToken);
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        // The first sample's request may wait on a busy machine (CI once saw none within 1.5 s): wait for it, boundedly.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (probe.Samples == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
         using var log = new StringWriter();
 
         await probe.ReportAsync(log, CancellationToken.None);

@@ -28,6 +28,9 @@ public sealed class ReadModelLagProbe : IAsyncDisposable
         _sampling = SampleAsync(_stop.Token);
     }
 
+    /// <summary>Samples read so far.</summary>
+    public int Samples => Volatile.Read(ref _samples);
+
     /// <summary>Starts sampling.</summary>
     public static ReadModelLagProbe Start(Uri adminAddress, string token) => new(adminAddress, token);
 
@@ -77,7 +80,7 @@ public sealed class ReadModelLagProbe : IAsyncDisposable
                 var (lag, backlog) = await ReadAsync(cancellationToken);
                 _maxLagSeconds = Math.Max(_maxLagSeconds, lag);
                 _maxBacklog = Math.Max(_maxBacklog, backlog);
-                _samples++;
+                Interlocked.Increment(ref _samples);
                 await Task.Delay(SampleEvery, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

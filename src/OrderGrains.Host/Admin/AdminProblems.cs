@@ -35,6 +35,7 @@ internal sealed class AdminProblems : IEndpointFilter
             ErrorKind.TimedOut => (StatusCodes.Status504GatewayTimeout, "Timed out"),
             ErrorKind.WriteLost => (StatusCodes.Status503ServiceUnavailable, "Write lost"),
             ErrorKind.ShuttingDown => (StatusCodes.Status503ServiceUnavailable, "Shutting down"),
+            ErrorKind.NodeLost => (StatusCodes.Status503ServiceUnavailable, "Node unreachable"),
             ErrorKind.TooLarge => (StatusCodes.Status413PayloadTooLarge, "Request too large"),
             _ => throw new ArgumentOutOfRangeException(nameof(error), error.Kind, "An error kind without a problem mapping."),
         };

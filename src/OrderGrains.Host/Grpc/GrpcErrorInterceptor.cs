@@ -72,7 +72,7 @@ public sealed partial class GrpcErrorInterceptor(
         ErrorKind.Overloaded or ErrorKind.TooLarge => StatusCode.ResourceExhausted,
         ErrorKind.ConcurrentChange => StatusCode.Aborted,
         ErrorKind.TimedOut => StatusCode.DeadlineExceeded,
-        ErrorKind.WriteLost or ErrorKind.ShuttingDown => StatusCode.Unavailable,
+        ErrorKind.WriteLost or ErrorKind.ShuttingDown or ErrorKind.NodeLost => StatusCode.Unavailable,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "An error kind without a status code."),
     };
 
