@@ -68,6 +68,66 @@ public sealed class FailoverTests(ITestOutputHelper output)
         Assert.Equal((results[firstAccepted].Order.OrderId, results[firstAccepted].Order.Version), (again.Order.OrderId, again.Order.Version));
     }
 
+    [Fact]
+    public async Task Reservation_expiry_reminders_of_a_killed_silo_fire_on_the_survivors()
+    {
+        await using var oms = await Oms.StartAsync(
+            configure: o =>
+            {
+                o.ReservationTimeout = TimeSpan.FromSeconds(4);
+                o.ExpiryRetryPeriod = TimeSpan.FromMilliseconds(200);
+            },
+            silos: 3);
+        await oms.WarehouseAsync("BER", Oms.BerlinWarehouse);
+        await oms.StockAsync("EXP", "BER", 100);
+        for (var c = 0; c < 5; c++)
+        {
+            await oms.CustomerAsync($"e{c}");
+        }
+
+        const int Orders = 30;
+        for (var i = 0; i < Orders; i++)
+        {
+            var placed = await oms.PlaceAsync($"exp-{i}", $"e{i % 5}", new OrderLine("EXP", 1, 999));
+            Assert.Equal(OrderStatus.PendingPayment, placed.Order.Status);
+        }
+
+        // Kill a silo that holds some of the unpaid orders (and owns part of the reminder ring), before any expiry is due.
+        var victim = oms.Silo.Cluster.Silos[^1];
+        var onVictim = (await oms.Grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics([victim.SiloAddress]))
+            .Where(s => s.GrainType.Contains(typeof(OrderGrain).FullName!, StringComparison.Ordinal))
+            .Sum(s => s.ActivationCount);
+        Assert.True(onVictim > 0, "no order lived on the silo to be killed; the test proves nothing");
+        await oms.Silo.Cluster.KillSiloAsync(victim);
+
+        // Every reservation expires anyway: the reminders are durable, and the survivors take over the dead silo's share.
+        await Oms.WaitUntilAsync(
+            async () =>
+            {
+                foreach (var i in Enumerable.Range(0, Orders))
+                {
+                    try
+                    {
+                        if ((await oms.Order($"exp-{i}").GetAsync()).Status != OrderStatus.Cancelled)
+                        {
+                            return false;
+                        }
+                    }
+                    catch (OrleansException)
+                    {
+                        // A call routed to the dead silo before it is declared dead: ask again later.
+                        return false;
+                    }
+                }
+
+                return true;
+            },
+            TimeSpan.FromSeconds(90));
+        var stock = await oms.AvailabilityAsync("EXP");
+        Assert.Equal((100, 0, 100), (stock.OnHand, stock.Reserved, stock.Available));
+        output.WriteLine($"{onVictim} of {Orders} unpaid orders lived on the killed silo; all expired on the survivors");
+    }
+
     // A channel adapter's retry: the same order id again until the cluster answers (idempotent per order id).
     private static async Task<PlaceOrderResult> PlaceUntilAnsweredAsync(Oms oms, string externalId, string customer, Action onRetry)
     {
