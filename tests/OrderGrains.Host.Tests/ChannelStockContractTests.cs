@@ -1,10 +1,9 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
+using static OrderGrains.Host.Tests.ContractCalls;
 
 namespace OrderGrains.Host.Tests;
 
@@ -110,26 +109,6 @@ public sealed class ChannelStockContractTests(PresaleHost fixture) : IClassFixtu
         await Client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = Sku, OnHand = units, SyncId = "seed-" + Sku });
     }
 
-    private static async Task<string> StatusAsync(StatusCode expected, Func<Task> call)
-    {
-        var failure = await Assert.ThrowsAsync<RpcException>(call);
-        Assert.Equal(expected, failure.StatusCode);
-        return failure.Status.Detail;
-    }
-
-    private async Task<HttpResponseMessage> SendAsync(string method, string path, string? token, string? body = null)
-    {
-        using var request = new HttpRequestMessage(new HttpMethod(method), path);
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
-        }
-
-        return await _http.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> SendAsync(string method, string path, string? token, string? body = null) =>
+        _http.SendAdminAsync(method, path, token, body);
 }

@@ -1,11 +1,10 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using OrderGrains.Alerting.Tests;
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
+using static OrderGrains.Host.Tests.ContractCalls;
 
 namespace OrderGrains.Host.Tests;
 
@@ -192,13 +191,6 @@ public sealed class InventoryAlertContractTests(AlertingHost fixture) : IClassFi
         }
     }
 
-    private static async Task<string> StatusAsync(StatusCode expected, Func<Task> call)
-    {
-        var failure = await Assert.ThrowsAsync<RpcException>(call);
-        Assert.Equal(expected, failure.StatusCode);
-        return failure.Status.Detail;
-    }
-
     private async Task<JsonNode> GetJsonAsync(string path)
     {
         using var response = await SendAsync("GET", path, AlertingHost.ViewerToken);
@@ -207,19 +199,6 @@ public sealed class InventoryAlertContractTests(AlertingHost fixture) : IClassFi
         return JsonNode.Parse(text)!;
     }
 
-    private async Task<HttpResponseMessage> SendAsync(string method, string path, string? token, string? body = null)
-    {
-        using var request = new HttpRequestMessage(new HttpMethod(method), path);
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
-        }
-
-        return await _http.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> SendAsync(string method, string path, string? token, string? body = null) =>
+        _http.SendAdminAsync(method, path, token, body);
 }

@@ -1,11 +1,10 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using OrderGrains.Client;
 using OrderGrains.Contracts.V1;
 using OrderGrains.Erp;
+using static OrderGrains.Host.Tests.ContractCalls;
 using static OrderGrains.Host.Tests.LedgerProbe;
 
 namespace OrderGrains.Host.Tests;
@@ -195,26 +194,6 @@ public sealed class PresaleContractTests(PresaleHost fixture) : IClassFixture<Pr
         await Client.SetStockAsync(new SetStockRequest { WarehouseId = "berlin", Sku = sku, OnHand = units, SyncId = "seed-" + sku });
     }
 
-    private static async Task<string> StatusAsync(StatusCode expected, Func<Task> call)
-    {
-        var failure = await Assert.ThrowsAsync<RpcException>(call);
-        Assert.Equal(expected, failure.StatusCode);
-        return failure.Status.Detail;
-    }
-
-    private async Task<HttpResponseMessage> SendAsync(string method, string path, string? token, string? body = null)
-    {
-        using var request = new HttpRequestMessage(new HttpMethod(method), path);
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
-        }
-
-        return await _http.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> SendAsync(string method, string path, string? token, string? body = null) =>
+        _http.SendAdminAsync(method, path, token, body);
 }
