@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
 using Grpc.Core;
 using OrderGrains.Contracts.V1;
 using Xunit.Abstractions;
@@ -29,7 +28,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminA}/") };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
 
-        var both = await WaitForMembersAsync(http, m => m.Count(x => (string?)x["status"] == "active") == 2, TimeSpan.FromSeconds(60));
+        var both = await HostProcess.WaitForMembersAsync(http, m => m.Count(x => (string?)x["status"] == "active") == 2, TimeSpan.FromSeconds(60));
         Assert.Equal(
             new[] { $"http://127.0.0.1:{grpcA}", $"http://127.0.0.1:{grpcB}" }.Order(),
             both.Select(m => (string?)m["grpcEndpoint"]).Order());
@@ -50,12 +49,12 @@ public sealed class ClusterTests(ITestOutputHelper output)
         }
 
         // Each silo reports the PlaceOrder calls it answered (its last 10 s): both served some.
-        var busy = await WaitForMembersAsync(http, m => m.Count(x => (double?)x["ordersPerSecond"] > 0) == 2, TimeSpan.FromSeconds(30));
+        var busy = await HostProcess.WaitForMembersAsync(http, m => m.Count(x => (double?)x["ordersPerSecond"] > 0) == 2, TimeSpan.FromSeconds(30));
         output.WriteLine("orders/s per silo: " + string.Join(", ", busy.Select(m => $"{(string?)m["name"]} {(double?)m["ordersPerSecond"]}")));
 
         var stopwatch = Stopwatch.StartNew();
         b.Kill();
-        var afterKill = await WaitForMembersAsync(http, m => m.Any(x => (string?)x["status"] == "dead"), TimeSpan.FromSeconds(90));
+        var afterKill = await HostProcess.WaitForMembersAsync(http, m => m.Any(x => (string?)x["status"] == "dead"), TimeSpan.FromSeconds(90));
         output.WriteLine($"the killed silo was declared dead after {stopwatch.Elapsed.TotalSeconds:F1} s");
         var dead = Assert.Single(afterKill, m => (string?)m["status"] == "dead");
         Assert.Null((string?)dead["grpcEndpoint"]);
@@ -66,11 +65,11 @@ public sealed class ClusterTests(ITestOutputHelper output)
         using var survivor = HostProcess.Client(grpcA);
         foreach (var order in placed)
         {
-            var read = await RetryUnavailableAsync(() => survivor.GetOrderAsync(order.OrderId, Deadline()));
+            var read = await HostProcess.RetryUnavailableAsync(() => survivor.GetOrderAsync(order.OrderId, Deadline()));
             Assert.Equal((OrderStatus.PendingPayment, order.TotalMinor, order.Version), (read.Status, read.TotalMinor, read.Version));
         }
 
-        var more = (await RetryUnavailableAsync(() => survivor.PlaceOrderAsync(Order("after-kill"), Deadline()))).Order;
+        var more = (await HostProcess.RetryUnavailableAsync(() => survivor.PlaceOrderAsync(Order("after-kill"), Deadline()))).Order;
         Assert.Equal(OrderStatus.PendingPayment, more.Status);
         var availability = await survivor.GetAvailabilityAsync("sku-1", Deadline());
         Assert.Equal((placed.Count + 1) * 2, availability.Reserved);
@@ -91,40 +90,4 @@ public sealed class ClusterTests(ITestOutputHelper output)
     private static CallOptions Deadline() => new(deadline: DateTime.UtcNow.AddSeconds(30));
 
     private static string DataDir(string name) => Path.Combine(Path.GetTempPath(), "ordergrains-cluster-tests", Guid.NewGuid().ToString("N"), name);
-
-    /// <summary>A call that reached a grain whose silo just died may end UNAVAILABLE (retryable); callers retry, so do we.</summary>
-    private static async Task<T> RetryUnavailableAsync<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (RpcException exception) when (exception.StatusCode == StatusCode.Unavailable && attempt < 10)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1));
-            }
-        }
-    }
-
-    private static async Task<List<JsonNode>> WaitForMembersAsync(HttpClient http, Func<List<JsonNode>, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var members = JsonNode.Parse(await http.GetStringAsync(new Uri("admin/cluster", UriKind.Relative)))!["members"]!.AsArray().Select(m => m!).ToList();
-            if (condition(members))
-            {
-                return members;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The cluster did not reach the expected membership: " + string.Join(", ", members.Select(m => m.ToJsonString())));
-            }
-
-            await Task.Delay(250);
-        }
-    }
 }

@@ -55,6 +55,49 @@ public sealed class HostProcess : IDisposable
         .. extra,
     ];
 
+    /// <summary>
+    /// A call that reached a grain whose silo just died (or is stopping) may end UNAVAILABLE, which is retryable; callers
+    /// retry, so do the tests: up to 20 attempts, 500 ms apart.
+    /// </summary>
+    public static async Task<T> RetryUnavailableAsync<T>(Func<Task<T>> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (global::Grpc.Core.RpcException exception) when (exception.StatusCode == global::Grpc.Core.StatusCode.Unavailable && attempt < 20)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
+        }
+    }
+
+    /// <summary>Reads <c>GET /admin/cluster</c> through <paramref name="http"/> (an admin client) until <paramref name="condition"/> holds on its members.</summary>
+    public static async Task<List<System.Text.Json.Nodes.JsonNode>> WaitForMembersAsync(HttpClient http, Func<List<System.Text.Json.Nodes.JsonNode>, bool> condition, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var members = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync(new Uri("admin/cluster", UriKind.Relative)))!["members"]!.AsArray().Select(m => m!).ToList();
+            if (condition(members))
+            {
+                return members;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The cluster did not reach the expected membership: " + string.Join(", ", members.Select(m => m.ToJsonString())));
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
     public static HostProcess Start(IEnumerable<string> settings)
     {
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
 using Grpc.Core;
 using OrderGrains.Contracts.V1;
 using Xunit.Abstractions;
@@ -88,12 +87,12 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
             {
                 foreach (var client in clients)
                 {
-                    var read = await RetryAsync(() => client.GetOrderAsync(order.OrderId, Deadline()));
+                    var read = await HostProcess.RetryUnavailableAsync(() => client.GetOrderAsync(order.OrderId, Deadline()));
                     Assert.Equal((order.OrderId, order.Status, order.TotalMinor), (read.OrderId, read.Status, read.TotalMinor));
                 }
             }
 
-            var stock = await RetryAsync(() => clients[1].GetAvailabilityAsync("sku-r", Deadline()));
+            var stock = await HostProcess.RetryUnavailableAsync(() => clients[1].GetAvailabilityAsync("sku-r", Deadline()));
             Assert.Equal((100_000, outcomes.Count), (stock.OnHand, stock.Reserved));
             foreach (var client in clients)
             {
@@ -132,21 +131,6 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (RpcException exception) when (exception.StatusCode == StatusCode.Unavailable && attempt < 20)
-            {
-                await Task.Delay(500);
-            }
-        }
-    }
-
     private static PlaceOrderRequest Request(string externalId) => new()
     {
         Channel = "web",
@@ -163,21 +147,6 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}/") };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var members = JsonNode.Parse(await http.GetStringAsync(new Uri("admin/cluster", UriKind.Relative)))!["members"]!.AsArray();
-            if (members.Count(m => (string?)m!["status"] == "active") == count)
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The cluster did not reach the expected membership: " + members.ToJsonString());
-            }
-
-            await Task.Delay(250);
-        }
+        await HostProcess.WaitForMembersAsync(http, m => m.Count(x => (string?)x["status"] == "active") == count, TimeSpan.FromSeconds(90));
     }
 }
