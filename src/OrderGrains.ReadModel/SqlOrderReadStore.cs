@@ -97,45 +97,40 @@ public abstract class SqlOrderReadStore : IOrderReadStore
         {
             await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using var upsert = Command(connection, _upsert);
-            upsert.Transaction = transaction;
-            await using var insertSku = Command(connection, _insertSku);
-            insertSku.Transaction = transaction;
-            foreach (var row in rows)
+            if (connection.CanCreateBatch)
             {
-                upsert.Parameters.Clear();
-                Add(upsert, "@id", row.OrderId);
-                Add(upsert, "@version", row.Version);
-                Add(upsert, "@status", (int)row.Status);
-                Add(upsert, "@channel", row.Channel);
-                Add(upsert, "@customer", row.CustomerId);
-                Add(upsert, "@currency", row.Currency);
-                Add(upsert, "@total", row.TotalMinor);
-                Add(upsert, "@units", row.Units);
-                Add(upsert, "@cancelled", row.CancelledUnits);
-                Add(upsert, "@returned", row.ReturnedUnits);
-                Add(upsert, "@hold", (int)row.HoldReason);
-                Add(upsert, "@reject", (int)row.RejectReason);
-                Add(upsert, "@paid", row.Paid ? 1 : 0);
-                Add(upsert, "@created", row.CreatedAt.UtcTicks);
-                Add(upsert, "@day", DayOf(row.CreatedAt));
-                Add(upsert, "@updated", row.UpdatedAt.UtcTicks);
-                Add(upsert, "@skus", string.Join(',', row.Skus));
-                var hold = row.Hold;
-                Add(upsert, "@heldSince", hold?.HeldSince.UtcTicks);
-                Add(upsert, "@holdDetails", hold?.Details);
-                Add(upsert, "@steps", hold is null ? string.Empty : string.Join(',', hold.Steps));
-                Add(upsert, "@approvers", hold is null ? string.Empty : ApproversText(hold.Approvers));
-                Add(upsert, "@stepsDone", hold?.StepsDone ?? 0);
-                Add(upsert, "@stepsRequired", hold?.StepsRequired ?? 0);
-                Add(upsert, "@nextRole", hold?.NextRole);
-                await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                foreach (var sku in row.Skus)
+                // One round trip for the whole page of rows (PostgreSQL): one statement each was 18,000 round trips for
+                // 9,000 orders in the flash-sale profile.
+                await using var batch = connection.CreateBatch();
+                batch.Transaction = transaction;
+                foreach (var (sql, parameters) in Statements(rows))
                 {
-                    insertSku.Parameters.Clear();
-                    Add(insertSku, "@sku", sku);
-                    Add(insertSku, "@id", row.OrderId);
-                    await insertSku.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    var command = batch.CreateBatchCommand();
+                    command.CommandText = sql;
+                    foreach (var (name, value) in parameters)
+                    {
+                        command.Parameters.Add(Parameter(command.CreateParameter(), name, value));
+                    }
+
+                    batch.BatchCommands.Add(command);
+                }
+
+                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                foreach (var (sql, parameters) in Statements(rows))
+                {
+                    command.CommandText = sql;
+                    command.Parameters.Clear();
+                    foreach (var (name, value) in parameters)
+                    {
+                        command.Parameters.Add(Parameter(command.CreateParameter(), name, value));
+                    }
+
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -144,6 +139,46 @@ public abstract class SqlOrderReadStore : IOrderReadStore
         catch (Exception exception) when (IsTableMissing(exception))
         {
             throw new ReadModelTableMissingException($"The read model's table {_orders} is missing: {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>The upsert of each row and the inserts of its SKUs, in order.</summary>
+    private IEnumerable<(string Sql, (string Name, object? Value)[] Parameters)> Statements(IReadOnlyList<OrderRow> rows)
+    {
+        foreach (var row in rows)
+        {
+            var hold = row.Hold;
+            yield return (_upsert,
+            [
+                ("@id", row.OrderId),
+                ("@version", row.Version),
+                ("@status", (int)row.Status),
+                ("@channel", row.Channel),
+                ("@customer", row.CustomerId),
+                ("@currency", row.Currency),
+                ("@total", row.TotalMinor),
+                ("@units", row.Units),
+                ("@cancelled", row.CancelledUnits),
+                ("@returned", row.ReturnedUnits),
+                ("@hold", (int)row.HoldReason),
+                ("@reject", (int)row.RejectReason),
+                ("@paid", row.Paid ? 1 : 0),
+                ("@created", row.CreatedAt.UtcTicks),
+                ("@day", DayOf(row.CreatedAt)),
+                ("@updated", row.UpdatedAt.UtcTicks),
+                ("@skus", string.Join(',', row.Skus)),
+                ("@heldSince", hold?.HeldSince.UtcTicks),
+                ("@holdDetails", hold?.Details),
+                ("@steps", hold is null ? string.Empty : string.Join(',', hold.Steps)),
+                ("@approvers", hold is null ? string.Empty : ApproversText(hold.Approvers)),
+                ("@stepsDone", hold?.StepsDone ?? 0),
+                ("@stepsRequired", hold?.StepsRequired ?? 0),
+                ("@nextRole", hold?.NextRole),
+            ]);
+            foreach (var sku in row.Skus)
+            {
+                yield return (_insertSku, [("@sku", sku), ("@id", row.OrderId)]);
+            }
         }
     }
 
@@ -520,18 +555,12 @@ public abstract class SqlOrderReadStore : IOrderReadStore
 
     private static string[] ApproversOf(string text) => text.Split(ApproverSeparator, StringSplitOptions.RemoveEmptyEntries);
 
-    private static DbCommand Command(DbConnection connection, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command;
-    }
+    private static void Add(DbCommand command, string name, object? value) => command.Parameters.Add(Parameter(command.CreateParameter(), name, value));
 
-    private static void Add(DbCommand command, string name, object? value)
+    private static DbParameter Parameter(DbParameter parameter, string name, object? value)
     {
-        var parameter = command.CreateParameter();
         parameter.ParameterName = name;
         parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
+        return parameter;
     }
 }

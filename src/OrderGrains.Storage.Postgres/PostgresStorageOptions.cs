@@ -60,6 +60,13 @@ public sealed partial class PostgresStorageOptions
             builder.MaxAutoPrepare = 16;
         }
 
+        if (!ConnectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
+        {
+            // The storage sets no session state (its locks are transaction-scoped), so a connection going back to the
+            // pool needs no reset: that was three statements per batch (RESET ALL and two more).
+            builder.NoResetOnClose = true;
+        }
+
         return NpgsqlDataSource.Create(builder.ConnectionString);
     }
 
