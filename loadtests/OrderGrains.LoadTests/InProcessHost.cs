@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
@@ -125,10 +126,21 @@ public sealed class InProcessHost : IAsyncDisposable
         }
     }
 
+    // Every port handed out by this process: once a probe's listener closes, the OS may offer the same port again, and a
+    // host given one port for two endpoints refuses to start ("AdminPort and Cluster:SiloPort are both ...").
+    private static readonly ConcurrentDictionary<int, byte> HandedOut = new();
+
     internal static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (HandedOut.TryAdd(port, 0))
+            {
+                return port;
+            }
+        }
     }
 }
