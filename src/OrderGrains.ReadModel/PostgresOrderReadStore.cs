@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using Npgsql;
 
 namespace OrderGrains.ReadModel;
@@ -14,6 +15,8 @@ public sealed class PostgresOrderReadStore : SqlOrderReadStore, IAsyncDisposable
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _schema;
+    private readonly string _upsertAll;
+    private readonly string _insertAllSkus;
 
     /// <param name="connectionString">The host's PostgreSQL connection string.</param>
     /// <param name="schema">The schema grain state lives in (letters, digits, underscores).</param>
@@ -25,7 +28,52 @@ public sealed class PostgresOrderReadStore : SqlOrderReadStore, IAsyncDisposable
         // state, so a connection going back to the pool needs no reset round trip.
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 8, MaxAutoPrepare = 16, NoResetOnClose = true };
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        _upsertAll = UpsertFrom("SELECT * FROM unnest(" + string.Join(", ", ColumnTypes.Select((type, i) => $"${i + 1}::{type}[]")) + ")");
+        _insertAllSkus = $"INSERT INTO {SkusTable} (sku, order_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING";
     }
+
+    /// <summary>
+    /// A page of rows in two statements, one per table, each taking one array per column (one round trip): a statement
+    /// per row cost PostgreSQL a plan execution each, 60,000 of them for 30,000 refused flash-sale buyers. ON CONFLICT
+    /// DO UPDATE cannot touch one row twice in a statement, so a page naming an order twice (the projector's never do)
+    /// takes the statement-per-row path.
+    /// </summary>
+    protected override async Task WriteAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<OrderRow> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Select(r => r.OrderId).Distinct(StringComparer.Ordinal).Count() != rows.Count)
+        {
+            await base.WriteAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var values = rows.Select(Values).ToList();
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
+        var upsert = new NpgsqlBatchCommand(_upsertAll);
+        for (var column = 0; column < ColumnTypes.Count; column++)
+        {
+            upsert.Parameters.Add(new NpgsqlParameter { Value = Column(values, column, ColumnTypes[column]) });
+        }
+
+        batch.BatchCommands.Add(upsert);
+        var skus = rows.SelectMany(r => r.Skus.Select(sku => (Sku: sku, r.OrderId))).ToList();
+        if (skus.Count > 0)
+        {
+            var insert = new NpgsqlBatchCommand(_insertAllSkus);
+            insert.Parameters.Add(new NpgsqlParameter { Value = skus.Select(x => x.Sku).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = skus.Select(x => x.OrderId).ToArray() });
+            batch.BatchCommands.Add(insert);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Array Column(List<object?[]> values, int column, string type) => type switch
+    {
+        "bigint" => values.Select(v => v[column] is { } x ? Convert.ToInt64(x, CultureInfo.InvariantCulture) : (long?)null).ToArray(),
+        "integer" => values.Select(v => v[column] is { } x ? Convert.ToInt32(x, CultureInfo.InvariantCulture) : (int?)null).ToArray(),
+        _ => values.Select(v => (string?)v[column]).ToArray(),
+    };
 
     /// <inheritdoc />
     public override async Task<bool> EnsureCreatedAsync(CancellationToken cancellationToken)
