@@ -27,6 +27,9 @@ public sealed class StockHints(TimeProvider clock, IServiceProvider? services = 
     /// <summary>How long a hint from another silo stands without being repeated.</summary>
     public static readonly TimeSpan RemoteHintLifetime = TimeSpan.FromSeconds(3);
 
+    private const string CampaignKey = "campaign:";
+    private const string SkuKey = "sku:";
+
     private readonly ConcurrentDictionary<string, Figure> _freeUnits = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CampaignHint> _campaigns = new(StringComparer.Ordinal);
 
@@ -130,6 +133,49 @@ public sealed class StockHints(TimeProvider clock, IServiceProvider? services = 
         }
 
         return SoldOutReason(string.IsNullOrEmpty(command.CampaignId) ? null : command.CampaignId, lines, now, command.Channel) is not null;
+    }
+
+    /// <summary>
+    /// What still limits this order's chance, as the hot grains last said: the campaign's remaining quota (inside its
+    /// window) for a campaign order, else the free units of its one SKU. Null when no figure stands (unknown, expired,
+    /// several SKUs, or a malformed request): then nothing is known to limit it. <c>Key</c> names the figure.
+    /// </summary>
+    public (string Key, long Room)? Room(PlaceOrderCommand command, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.Lines is not { Count: > 0 } lines || lines.Any(l => l?.Sku is null))
+        {
+            return null;
+        }
+
+        if (!string.IsNullOrEmpty(command.CampaignId))
+        {
+            return _campaigns.TryGetValue(command.CampaignId, out var hint) && now >= hint.StartsAt && now < hint.EndsAt && hint.ExpiresAt > now
+                && lines.Any(l => string.Equals(l.Sku, hint.Sku, StringComparison.Ordinal))
+                ? (CampaignKey + command.CampaignId, hint.Remaining)
+                : null;
+        }
+
+        var sku = lines[0].Sku;
+        return lines.All(l => string.Equals(l.Sku, sku, StringComparison.Ordinal)) && _freeUnits.TryGetValue(sku, out var free) && free.ExpiresAt > now
+            ? (SkuKey + sku, free.Units)
+            : null;
+    }
+
+    /// <summary>The figure a <see cref="Room"/> key names, as it stands now; null once it no longer stands.</summary>
+    public long? RoomOf(string key, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.StartsWith(CampaignKey, StringComparison.Ordinal))
+        {
+            return _campaigns.TryGetValue(key[CampaignKey.Length..], out var hint) && now >= hint.StartsAt && now < hint.EndsAt && hint.ExpiresAt > now
+                ? hint.Remaining
+                : null;
+        }
+
+        return key.StartsWith(SkuKey, StringComparison.Ordinal) && _freeUnits.TryGetValue(key[SkuKey.Length..], out var free) && free.ExpiresAt > now
+            ? free.Units
+            : null;
     }
 
     /// <summary>True when the SKU's pool has published a figure (it has warehouses).</summary>

@@ -9,9 +9,10 @@ namespace OrderGrains.Host.Grpc;
 
 /// <summary>
 /// ordergrains.v1.OrderIntake: translates each RPC into one order grain call. PlaceOrder goes to the sold-out gate
-/// first when this silo's stock hints say the request is sold out, so a refused buyer activates no order grain.
+/// first when this silo's stock hints say the request is sold out, so a refused buyer activates no order grain; other
+/// orders of a sale take their turn through the <see cref="SaleQueue"/> and are looked at again if they had to wait.
 /// </summary>
-public sealed class OrderIntakeService(IGrainFactory grains, StockHints hints, AdmissionControl admission, PlacementStatistics placements, TimeProvider clock) : Wire.OrderIntake.OrderIntakeBase
+public sealed class OrderIntakeService(IGrainFactory grains, StockHints hints, AdmissionControl admission, SaleQueue sale, PlacementStatistics placements, TimeProvider clock) : Wire.OrderIntake.OrderIntakeBase
 {
     private static readonly TimeSpan WatchPoll = TimeSpan.FromSeconds(15);
 
@@ -30,10 +31,17 @@ public sealed class OrderIntakeService(IGrainFactory grains, StockHints hints, A
             using var admitted = admission.Enter(request.Channel);
             command = WireMapping.ToCommand(request);
             var orderId = OrderIds.For(command.Channel, command.ExternalOrderId);
-            var refused = hints.MayRefuse(command, clock.GetUtcNow())
-                ? await Gate.TryRefuseAsync(command).WaitAsync(context.CancellationToken)
-                : null;
-            result = refused ?? await grains.GetGrainCached<IOrderGrain>(orderId).PlaceAsync(command).WaitAsync(context.CancellationToken);
+            var refused = await RefuseIfSoldOutAsync(command, context.CancellationToken);
+            if (refused is null)
+            {
+                using var turn = await sale.EnterAsync(command, context.CancellationToken);
+                refused = turn.Waited ? await RefuseIfSoldOutAsync(command, context.CancellationToken) : null;
+                result = refused ?? await grains.GetGrainCached<IOrderGrain>(orderId).PlaceAsync(command).WaitAsync(context.CancellationToken);
+            }
+            else
+            {
+                result = refused;
+            }
         }
         catch (Exception exception)
         {
@@ -106,6 +114,10 @@ public sealed class OrderIntakeService(IGrainFactory grains, StockHints hints, A
             order = next;
         }
     }
+
+    // The gate answers only when the hot grains already announced the refusal; null sends the order on.
+    private async Task<PlaceOrderResult?> RefuseIfSoldOutAsync(PlaceOrderCommand command, CancellationToken cancellationToken) =>
+        hints.MayRefuse(command, clock.GetUtcNow()) ? await Gate.TryRefuseAsync(command).WaitAsync(cancellationToken) : null;
 
     private static bool IsFinal(OrderStatus status) =>
         status is OrderStatus.Cancelled or OrderStatus.Rejected or OrderStatus.Returned;
