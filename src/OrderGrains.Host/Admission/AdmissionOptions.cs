@@ -13,7 +13,7 @@ public sealed record AdmissionOptions(bool Enabled, int MaxInFlight, double MaxC
 {
     public const string Section = "OrderGrains:Admission";
 
-    public static AdmissionOptions Default { get; } = new(Enabled: true, MaxInFlight: 8_192, MaxChannelShare: 0.5, ContendedFraction: 0.75, RetryAfterMilliseconds: 100, MaxChannels: 64, SaleSlack: 256, SaleMaxWaiting: 20_000);
+    public static AdmissionOptions Default { get; } = new(Enabled: true, MaxInFlight: 8_192, MaxChannelShare: 0.5, ContendedFraction: 0.75, RetryAfterMilliseconds: 100, MaxChannels: 64, SaleSlack: 64, SaleMaxWaiting: 20_000);
 
     /// <summary>Reads and checks the section; every problem is reported at once, each naming its key.</summary>
     public static AdmissionOptions Read(IConfiguration configuration)
