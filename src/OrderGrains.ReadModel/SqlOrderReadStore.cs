@@ -134,18 +134,35 @@ public abstract class SqlOrderReadStore : IOrderReadStore
         }
         else
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            foreach (var (sql, parameters) in Statements(rows))
+            // One command per statement text (the upsert and the SKU insert), so each is prepared once per page.
+            var commands = new Dictionary<string, DbCommand>(StringComparer.Ordinal);
+            try
             {
-                command.CommandText = sql;
-                command.Parameters.Clear();
-                foreach (var (name, value) in parameters)
+                foreach (var (sql, parameters) in Statements(rows))
                 {
-                    command.Parameters.Add(Parameter(command.CreateParameter(), name, value));
-                }
+                    if (!commands.TryGetValue(sql, out var command))
+                    {
+                        command = connection.CreateCommand();
+                        command.Transaction = transaction;
+                        command.CommandText = sql;
+                        commands.Add(sql, command);
+                    }
 
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    command.Parameters.Clear();
+                    foreach (var (name, value) in parameters)
+                    {
+                        command.Parameters.Add(Parameter(command.CreateParameter(), name, value));
+                    }
+
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                foreach (var command in commands.Values)
+                {
+                    await command.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
     }
