@@ -150,16 +150,16 @@ public sealed class StockHints(TimeProvider clock, IServiceProvider? services = 
 
         if (!string.IsNullOrEmpty(command.CampaignId))
         {
-            return _campaigns.TryGetValue(command.CampaignId, out var hint) && now >= hint.StartsAt && now < hint.EndsAt && hint.ExpiresAt > now
-                && lines.Any(l => string.Equals(l.Sku, hint.Sku, StringComparison.Ordinal))
-                ? (CampaignKey + command.CampaignId, hint.Remaining)
+            var campaign = CampaignKey + command.CampaignId;
+            return _campaigns.TryGetValue(command.CampaignId, out var hint) && lines.Any(l => string.Equals(l.Sku, hint.Sku, StringComparison.Ordinal))
+                && RoomOf(campaign, now) is { } remaining
+                ? (campaign, remaining)
                 : null;
         }
 
         var sku = lines[0].Sku;
-        return lines.All(l => string.Equals(l.Sku, sku, StringComparison.Ordinal)) && _freeUnits.TryGetValue(sku, out var free) && free.ExpiresAt > now
-            ? (SkuKey + sku, free.Units)
-            : null;
+        var pool = SkuKey + sku;
+        return lines.All(l => string.Equals(l.Sku, sku, StringComparison.Ordinal)) && RoomOf(pool, now) is { } free ? (pool, free) : null;
     }
 
     /// <summary>The figure a <see cref="Room"/> key names, as it stands now; null once it no longer stands.</summary>
