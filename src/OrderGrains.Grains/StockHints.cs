@@ -27,9 +27,6 @@ public sealed class StockHints(TimeProvider clock, IServiceProvider? services = 
     /// <summary>How long a hint from another silo stands without being repeated.</summary>
     public static readonly TimeSpan RemoteHintLifetime = TimeSpan.FromSeconds(3);
 
-    private const string CampaignKey = "campaign:";
-    private const string SkuKey = "sku:";
-
     private readonly ConcurrentDictionary<string, Figure> _freeUnits = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CampaignHint> _campaigns = new(StringComparer.Ordinal);
 
@@ -138,9 +135,9 @@ public sealed class StockHints(TimeProvider clock, IServiceProvider? services = 
     /// <summary>
     /// What still limits this order's chance, as the hot grains last said: the campaign's remaining quota (inside its
     /// window) for a campaign order, else the free units of its one SKU. Null when no figure stands (unknown, expired,
-    /// several SKUs, or a malformed request): then nothing is known to limit it. <c>Key</c> names the figure.
+    /// several SKUs, or a malformed request): then nothing is known to limit it.
     /// </summary>
-    public (string Key, long Room)? Room(PlaceOrderCommand command, DateTimeOffset now)
+    public (SaleFigure Figure, long Room)? Room(PlaceOrderCommand command, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (command.Lines is not { Count: > 0 } lines || lines.Any(l => l?.Sku is null))
@@ -150,32 +147,28 @@ public sealed class StockHints(TimeProvider clock, IServiceProvider? services = 
 
         if (!string.IsNullOrEmpty(command.CampaignId))
         {
-            var campaign = CampaignKey + command.CampaignId;
+            var campaign = new SaleFigure(command.CampaignId, IsCampaign: true);
             return _campaigns.TryGetValue(command.CampaignId, out var hint) && lines.Any(l => string.Equals(l.Sku, hint.Sku, StringComparison.Ordinal))
                 && RoomOf(campaign, now) is { } remaining
                 ? (campaign, remaining)
                 : null;
         }
 
-        var sku = lines[0].Sku;
-        var pool = SkuKey + sku;
-        return lines.All(l => string.Equals(l.Sku, sku, StringComparison.Ordinal)) && RoomOf(pool, now) is { } free ? (pool, free) : null;
+        var pool = new SaleFigure(lines[0].Sku, IsCampaign: false);
+        return lines.All(l => string.Equals(l.Sku, pool.Id, StringComparison.Ordinal)) && RoomOf(pool, now) is { } free ? (pool, free) : null;
     }
 
-    /// <summary>The figure a <see cref="Room"/> key names, as it stands now; null once it no longer stands.</summary>
-    public long? RoomOf(string key, DateTimeOffset now)
+    /// <summary>The figure as it stands now; null once it no longer stands.</summary>
+    public long? RoomOf(SaleFigure figure, DateTimeOffset now)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        if (key.StartsWith(CampaignKey, StringComparison.Ordinal))
+        if (figure.IsCampaign)
         {
-            return _campaigns.TryGetValue(key[CampaignKey.Length..], out var hint) && now >= hint.StartsAt && now < hint.EndsAt && hint.ExpiresAt > now
+            return _campaigns.TryGetValue(figure.Id, out var hint) && now >= hint.StartsAt && now < hint.EndsAt && hint.ExpiresAt > now
                 ? hint.Remaining
                 : null;
         }
 
-        return key.StartsWith(SkuKey, StringComparison.Ordinal) && _freeUnits.TryGetValue(key[SkuKey.Length..], out var free) && free.ExpiresAt > now
-            ? free.Units
-            : null;
+        return _freeUnits.TryGetValue(figure.Id, out var free) && free.ExpiresAt > now ? free.Units : null;
     }
 
     /// <summary>True when the SKU's pool has published a figure (it has warehouses).</summary>
@@ -193,4 +186,10 @@ public sealed class StockHints(TimeProvider clock, IServiceProvider? services = 
     private readonly record struct Figure(long Units, DateTimeOffset ExpiresAt);
 
     private sealed record CampaignHint(string Sku, long Remaining, DateTimeOffset StartsAt, DateTimeOffset EndsAt, DateTimeOffset ExpiresAt);
+}
+
+/// <summary>A figure that limits a sale: a campaign's remaining quota or a SKU's free units.</summary>
+public readonly record struct SaleFigure(string Id, bool IsCampaign)
+{
+    public override string ToString() => (IsCampaign ? "campaign:" : "sku:") + Id;
 }

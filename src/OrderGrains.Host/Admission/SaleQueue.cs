@@ -29,7 +29,7 @@ namespace OrderGrains.Host.Admission;
 /// </remarks>
 public sealed class SaleQueue(StockHints hints, AdmissionOptions options, TimeProvider clock)
 {
-    private readonly ConcurrentDictionary<string, Line> _lines = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<SaleFigure, Line> _lines = new();
     private long _waited;
 
     /// <summary>Orders that had to wait for their turn so far.</summary>
@@ -50,7 +50,7 @@ public sealed class SaleQueue(StockHints hints, AdmissionOptions options, TimePr
             return ValueTask.FromResult(default(Turn));
         }
 
-        var line = _lines.GetOrAdd(figure.Key, static key => new Line(key));
+        var line = _lines.GetOrAdd(figure.Figure, static key => new Line(key));
         TaskCompletionSource waiter;
         lock (line.Gate)
         {
@@ -64,7 +64,7 @@ public sealed class SaleQueue(StockHints hints, AdmissionOptions options, TimePr
             if (line.Waiting.Count >= options.SaleMaxWaiting)
             {
                 throw new CallRejectedException(
-                    $"{line.Waiting.Count} orders already wait for {figure.Key} ({figure.Room} left, {line.InFlight} in progress); retry after {options.RetryAfterMilliseconds} ms.",
+                    $"{line.Waiting.Count} orders already wait for {figure.Figure} ({figure.Room} left, {line.InFlight} in progress); retry after {options.RetryAfterMilliseconds} ms.",
                     options.RetryAfterMilliseconds);
             }
 
@@ -105,7 +105,7 @@ public sealed class SaleQueue(StockHints hints, AdmissionOptions options, TimePr
             return;
         }
 
-        var room = hints.RoomOf(line.Key, clock.GetUtcNow());
+        var room = hints.RoomOf(line.Figure, clock.GetUtcNow());
         while (line.Waiting.Count > 0 && (room is not { } r || r <= 0 || line.InFlight < Limit(r)))
         {
             if (line.Waiting.Dequeue().TrySetResult())
@@ -137,9 +137,9 @@ public sealed class SaleQueue(StockHints hints, AdmissionOptions options, TimePr
     }
 
     /// <summary>Orders of one campaign or SKU: how many are on the full path, and who waits.</summary>
-    internal sealed class Line(string key)
+    internal sealed class Line(SaleFigure figure)
     {
-        public string Key { get; } = key;
+        public SaleFigure Figure { get; } = figure;
 
         public Lock Gate { get; } = new();
 
