@@ -18,6 +18,9 @@ public static class LoadTestRunner
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
+    /// <summary>How long a steady run waits at most for the host to work off the first phase before the follow-up phase.</summary>
+    private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(120);
+
     public static async Task<LoadTestReport> RunAsync(LoadTestOptions options, TextWriter log, string command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -56,7 +59,8 @@ public static class LoadTestRunner
             // Issue 14: the read model's lag under the steady load, read from the in-process host's admin API.
             var readModel = host is not null && plan.Scenario == "steady" ? ReadModelLagProbe.Start(host.AdminAddress, host.AdminToken) : null;
             Func<Task>? afterPhases = monitor is not null ? monitor.AfterPhasesAsync : readModel is not null ? () => readModel.ReportAsync(log, cancellationToken) : null;
-            var (report, phases) = await RunTargetAsync(orderGrains, plan, options, progress, log, steadyFollowup: cluster is null, cancellationToken, afterPhases, monitor is null ? null : monitor.PhaseStarted);
+            Func<CancellationToken, Task<DrainResult>>? drain = readModel is null ? null : ct => readModel.WaitForDrainAsync(DrainLimit, ct);
+            var (report, phases) = await RunTargetAsync(orderGrains, plan, options, progress, log, steadyFollowup: cluster is null, cancellationToken, afterPhases, monitor is null ? null : monitor.PhaseStarted, drain);
             if (readModel is not null)
             {
                 await readModel.DisposeAsync();
@@ -132,7 +136,8 @@ public static class LoadTestRunner
         bool steadyFollowup,
         CancellationToken cancellationToken,
         Func<Task>? afterPhases = null,
-        Action<long>? firstPhaseStarted = null)
+        Action<long>? firstPhaseStarted = null,
+        Func<CancellationToken, Task<DrainResult>>? drain = null)
     {
         var setup = Stopwatch.StartNew();
         await target.SetupAsync(plan, cancellationToken);
@@ -149,10 +154,19 @@ public static class LoadTestRunner
         using var allocations = options.Allocations ? new AllocationSampler() : null;
         for (var i = 0; i < phases.Count; i++)
         {
+            // A phase after the first starts on a host that has worked off the last one's backlog, so a phase at 80% of
+            // the achieved rate measures a system running at 80%, not one still draining the first phase.
+            var drained = i > 0 && drain is not null ? await drain(cancellationToken) : null;
+            if (drained is not null)
+            {
+                log.WriteLine($"{target.Name}: before {phases[i].Name}: {drained}");
+            }
+
             allocations?.Start();
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var gcBefore = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2);
             var recorder = await driver.RunAsync(phases[i], cancellationToken, i == 0 ? firstPhaseStarted : null);
+            recorder.DrainedBefore = drained;
             recorders.Add(recorder);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
             var gcs = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2) - gcBefore;

@@ -33,6 +33,9 @@ public sealed class PhaseRecorder
 
     public int Scheduled { get; }
 
+    /// <summary>The wait for a drained host before this phase started; null when the phase did not wait (the first one, or no admin access).</summary>
+    public DrainResult? DrainedBefore { get; set; }
+
     /// <summary>PlaceOrder calls that were accepted (PENDING_PAYMENT or ON_HOLD).</summary>
     public HistogramBase AcceptedLatency { get; } = Latencies.NewHistogram();
 

@@ -7,7 +7,8 @@ namespace OrderGrains.LoadTests.Metrics;
 
 /// <summary>
 /// Samples the read model's lag (<c>GET /admin/read-model</c>) once a second while a run drives the host, then measures
-/// how long the projection takes to catch up once the run stops. Only for the in-process host, whose admin token it knows.
+/// how long the projection takes to catch up once the run stops. Between two phases it waits until the host has worked
+/// off what the first one left (<see cref="WaitForDrainAsync"/>). Only for the in-process host, whose admin token it knows.
 /// </summary>
 public sealed class ReadModelLagProbe : IAsyncDisposable
 {
@@ -57,6 +58,37 @@ public sealed class ReadModelLagProbe : IAsyncDisposable
             $"lag {lagAtEnd:F1} s with {backlogAtEnd:N0} events behind when it ended; {caughtUp}");
     }
 
+    /// <summary>
+    /// Waits, up to <paramref name="limit"/>, until neither the read model's projection nor the ERP forwarding has events
+    /// left to work off (the asynchronous work the last phase's orders left behind), polling every 100 ms.
+    /// </summary>
+    public async Task<DrainResult> WaitForDrainAsync(TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var waited = Stopwatch.StartNew();
+        var (readModelAtStart, erpAtStart) = (-1L, -1L);
+        while (true)
+        {
+            var (_, readModel) = await ReadAsync(cancellationToken);
+            var erp = await ReadErpBacklogAsync(cancellationToken);
+            if (readModelAtStart < 0)
+            {
+                (readModelAtStart, erpAtStart) = (readModel, erp);
+            }
+
+            if (readModel == 0 && erp == 0)
+            {
+                return new DrainResult(waited.Elapsed.TotalSeconds, readModelAtStart, erpAtStart, Drained: true);
+            }
+
+            if (waited.Elapsed >= limit)
+            {
+                return new DrainResult(waited.Elapsed.TotalSeconds, readModelAtStart, erpAtStart, Drained: false);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -100,4 +132,19 @@ public sealed class ReadModelLagProbe : IAsyncDisposable
         using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
         return (document.RootElement.GetProperty("lagSeconds").GetDouble(), document.RootElement.GetProperty("backlog").GetInt64());
     }
+
+    private async Task<long> ReadErpBacklogAsync(CancellationToken cancellationToken)
+    {
+        await using var stream = await _http.GetStreamAsync(new Uri("admin/erp", UriKind.Relative), cancellationToken);
+        using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+        return document.RootElement.GetProperty("backlog").GetInt64();
+    }
+}
+
+/// <summary>How long the wait for a drained host took, and the backlogs (events) it started from.</summary>
+public sealed record DrainResult(double Seconds, long ReadModelBacklog, long ErpBacklog, bool Drained)
+{
+    public override string ToString() => Drained
+        ? $"drained in {Seconds:F1} s (read model {ReadModelBacklog:N0}, ERP {ErpBacklog:N0} events behind when the phase ended)"
+        : $"NOT drained after {Seconds:F0} s (read model {ReadModelBacklog:N0}, ERP {ErpBacklog:N0} events behind when the phase ended); the next phase starts anyway";
 }

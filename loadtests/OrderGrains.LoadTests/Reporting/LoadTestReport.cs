@@ -44,7 +44,8 @@ public sealed record PhaseReport(
     LatencySummary FollowUpLatency,
     IReadOnlyDictionary<string, long> RejectReasons,
     IReadOnlyDictionary<string, long> ErrorReasons,
-    IReadOnlyList<TimelinePoint> Timeline)
+    IReadOnlyList<TimelinePoint> Timeline,
+    DrainResult? DrainedBefore = null)
 {
     public static PhaseReport From(PhaseRecorder r)
     {
@@ -82,7 +83,8 @@ public sealed record PhaseReport(
             LatencySummary.From(r.FollowUpLatency),
             new SortedDictionary<string, long>(r.RejectReasons, StringComparer.Ordinal),
             new SortedDictionary<string, long>(r.ErrorReasons, StringComparer.Ordinal),
-            timeline);
+            timeline,
+            r.DrainedBefore);
     }
 }
 

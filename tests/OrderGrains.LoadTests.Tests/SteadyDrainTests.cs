@@ -1,0 +1,49 @@
+namespace OrderGrains.LoadTests.Tests;
+
+/// <summary>
+/// Issue 15's steady method: the follow-up phase at 80% of the achieved rate starts only once the host has worked off
+/// what the first phase left (read-model projection and ERP forwarding), so it measures a host running at 80%.
+/// </summary>
+[Collection(LoadRunCollection.Name)]
+public sealed class SteadyDrainTests
+{
+    [Fact]
+    public async Task The_follow_up_phase_starts_on_a_host_with_no_read_model_or_erp_backlog()
+    {
+        var results = Path.Combine(Path.GetTempPath(), "ordergrains-loadtest-results", Guid.NewGuid().ToString("N"));
+        var options = new LoadTestOptions
+        {
+            Scenario = "steady",
+            Rate = 200,
+            DurationSeconds = 2,
+            FollowupSeconds = 1,
+            Skus = 50,
+            Customers = 500,
+            Baseline = false,
+            ResultsDirectory = results,
+            Progress = false,
+        };
+        using var log = new StringWriter();
+        try
+        {
+            var report = await LoadTestRunner.RunAsync(options, log, "test", CancellationToken.None);
+
+            var orderGrains = Assert.Single(report.Targets, t => t.Name == "ordergrains");
+            Assert.Equal(2, orderGrains.Phases.Count);
+            Assert.Null(orderGrains.Phases[0].DrainedBefore);
+            var drained = orderGrains.Phases[1].DrainedBefore;
+            Assert.NotNull(drained);
+            Assert.True(drained.Drained, log.ToString());
+            Assert.True(orderGrains.Phases[0].Accepted > 0, log.ToString());
+            Assert.Contains($"before {orderGrains.Phases[1].Name}: drained in ", log.ToString(), StringComparison.Ordinal);
+            Assert.True(report.InvariantsHold, log.ToString());
+        }
+        finally
+        {
+            if (Directory.Exists(results))
+            {
+                Directory.Delete(results, recursive: true);
+            }
+        }
+    }
+}
