@@ -78,6 +78,9 @@ public sealed class LoadTestOptions
 
     public bool Baseline { get; set; } = true;
 
+    /// <summary>Flash sale and steady on the in-process host: also measure the ceiling (a trivial RPC's calls/s on the same stack).</summary>
+    public bool Ceiling { get; set; } = true;
+
     public int BaselineConnections { get; set; } = 16;
 
     public string ResultsDirectory { get; set; } = "results";
@@ -168,6 +171,8 @@ public sealed class LoadTestOptions
           --clients N                gRPC clients / connection pools (default 4)
           --baseline true|false      also run the plain PostgreSQL baseline (default true when PostgreSQL is set)
           --baseline-connections N   baseline connection pool size (default 16)
+          --ceiling true|false       flash-sale/steady on the in-process host: also time a trivial echo RPC on the
+                                     same stack and report PlaceOrder's rate as a fraction of it (default true)
           --results DIR              report folder root (default results)
           --max-phase-seconds S      stop sending after S seconds per phase; the rest is reported unsent (default 300)
           --warmup-orders N          unmeasured orders at 500/s on their own SKU first (default 1000)
@@ -348,6 +353,7 @@ public sealed class LoadTestOptions
             case "max-in-flight": MaxInFlight = int.Parse(value, inv); break;
             case "clients": Clients = int.Parse(value, inv); break;
             case "baseline": Baseline = bool.Parse(value); break;
+            case "ceiling": Ceiling = bool.Parse(value); break;
             case "baseline-connections": BaselineConnections = int.Parse(value, inv); break;
             case "results": ResultsDirectory = value; break;
             case "seed": Seed = int.Parse(value, inv); break;

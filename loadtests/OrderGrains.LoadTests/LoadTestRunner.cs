@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using OrderGrains.LoadTests.Ceiling;
 using OrderGrains.LoadTests.Cluster;
 using OrderGrains.LoadTests.Driver;
 using OrderGrains.LoadTests.Metrics;
@@ -38,6 +39,7 @@ public static class LoadTestRunner
         InProcessHost? host = null;
         SiloCluster? cluster = null;
         FailoverReport? failover = null;
+        CeilingReport? ceiling = null;
         if (options.Scenario == "failover")
         {
             cluster = await SiloCluster.StartAsync(options, runId, ReportDirectory(options, options.Scenario, startedAt), log, cancellationToken);
@@ -64,6 +66,11 @@ public static class LoadTestRunner
             if (readModel is not null)
             {
                 await readModel.DisposeAsync();
+            }
+
+            if (options.Ceiling && host is not null && plan.Scenario is "flash-sale" or "steady")
+            {
+                ceiling = await CeilingAsync(plan, options, report.Phases[0], log, cancellationToken);
             }
 
             plan = plan with { Phases = phases };
@@ -121,9 +128,34 @@ public static class LoadTestRunner
             Settings(options),
             targets,
             ratios,
-            Goals(options, targets, ratios, failover)) { Failover = failover };
+            Goals(options, targets, ratios, failover)) { Failover = failover, Ceiling = ceiling };
         result = await WriteAsync(result, options, cancellationToken);
         PrintSummary(result, log);
+        return result;
+    }
+
+    /// <summary>
+    /// Issue 15's ceiling: the first measured phase's requests, all due at once (so the echo runs flat out, bounded by
+    /// the same calls in flight), against a trivial RPC on the same stack; PlaceOrder's answered/s as a fraction of it.
+    /// </summary>
+    private static async Task<CeilingReport> CeilingAsync(ScenarioPlan plan, LoadTestOptions options, PhaseReport placeOrder, TextWriter log, CancellationToken cancellationToken)
+    {
+        await using var server = await EchoServer.StartAsync();
+        await using var echo = new EchoTarget(server.Address, options.Clients);
+        var driver = new OpenLoopDriver(echo, options.MaxInFlight, null, TimeSpan.FromSeconds(options.MaxPhaseSeconds));
+        if (plan.Warmup is { } warmup)
+        {
+            await driver.RunAsync(warmup, cancellationToken);
+        }
+
+        var orders = plan.Phases[0].Orders.Select(o => o with { DueMicros = 0, FollowUp = FollowUp.None }).ToList();
+        var recorder = await driver.RunAsync(new PlannedPhase("ceiling", double.PositiveInfinity, orders), cancellationToken);
+        var echoRate = recorder.PlaceSeconds > 0 ? recorder.Completed / recorder.PlaceSeconds : 0;
+        var fraction = echoRate > 0 ? placeOrder.CompletedPerSecond / echoRate : 0;
+        var result = new CeilingReport(Math.Round(echoRate, 1), recorder.Completed, recorder.Errors, placeOrder.Name, placeOrder.CompletedPerSecond, Math.Round(fraction, 3));
+        log.WriteLine(
+            $"ceiling: echo {echoRate:N0} calls/s ({recorder.Completed:N0} calls, {recorder.Errors:N0} errors, {options.MaxInFlight:N0} in flight); " +
+            $"PlaceOrder answered {placeOrder.CompletedPerSecond:N0}/s in {placeOrder.Name} = {fraction:P1} of the ceiling");
         return result;
     }
 
@@ -392,6 +424,7 @@ public static class LoadTestRunner
             ["max-in-flight"] = o.MaxInFlight.ToString(inv),
             ["clients"] = o.Clients.ToString(inv),
             ["baseline-connections"] = o.BaselineConnections.ToString(inv),
+            ["ceiling"] = o.Ceiling ? "true" : "false",
             ["seed"] = o.Seed.ToString(inv),
             ["max-phase-seconds"] = o.MaxPhaseSeconds.ToString(inv),
             ["warmup-orders"] = o.WarmupOrders.ToString(inv),

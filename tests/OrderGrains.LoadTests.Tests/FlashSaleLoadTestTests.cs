@@ -39,10 +39,17 @@ public sealed class FlashSaleLoadTestTests
             var baseline = Assert.Single(report.Targets, t => t.Name == "baseline");
             Assert.Equal(300, baseline.Phases[0].Accepted);
             Assert.Single(report.Ratios);
+            // The ceiling: the same 2,000 requests to the echo RPC, every one answered, and PlaceOrder's rate read against it.
+            var ceiling = Assert.IsType<CeilingReport>(report.Ceiling);
+            Assert.Equal(2_000, ceiling.EchoCalls);
+            Assert.Equal(0, ceiling.EchoErrors);
+            Assert.True(ceiling.EchoCallsPerSecond > 0, log.ToString());
+            Assert.Equal(Math.Round(phase.CompletedPerSecond / ceiling.EchoCallsPerSecond, 3), ceiling.Fraction);
             Assert.True(File.Exists(report.JsonPath));
             var html = await File.ReadAllTextAsync(report.HtmlPath!);
             Assert.Contains("<svg", html, StringComparison.Ordinal);
             Assert.Contains("OrderGrains ÷ baseline", html, StringComparison.Ordinal);
+            Assert.Contains("of the ceiling", html, StringComparison.Ordinal);
             Assert.DoesNotContain("http://cdn", html, StringComparison.OrdinalIgnoreCase);
             Assert.Contains("\"invariantsHold\": true", await File.ReadAllTextAsync(report.JsonPath!), StringComparison.Ordinal);
         }

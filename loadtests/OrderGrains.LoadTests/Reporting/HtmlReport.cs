@@ -69,6 +69,14 @@ public static class HtmlReport
             html.Append(FailoverSection(failover));
         }
 
+        if (report.Ceiling is { } ceiling)
+        {
+            html.Append("<h2>Ceiling</h2><p>A trivial echo RPC (PlaceOrder's messages, no grain, no storage, no caller check) on a bare Grpc.AspNetCore server in this process, driven flat out by the same client: ")
+                .Append(E(F(ceiling.EchoCallsPerSecond, "N0"))).Append(" calls/s (").Append(E(F(ceiling.EchoCalls, "N0"))).Append(" calls, ").Append(E(F(ceiling.EchoErrors, "N0")))
+                .Append(" errors). PlaceOrder answered ").Append(E(F(ceiling.PlaceOrderPerSecond, "N0"))).Append("/s in ").Append(E(ceiling.Phase))
+                .Append(": <b>").Append(E(F(ceiling.Fraction * 100, "0.0"))).Append("%</b> of the ceiling.</p>");
+        }
+
         // The failover scenario has one measured phase, so its kill second is a point on the charts' time axis.
         var kill = report.Failover?.KilledAtSeconds is { } killedAt ? new Marker(killedAt, $"SIGKILL silo #{report.Failover.KilledSilo}") : null;
         html.Append("<h2>Throughput over time</h2>").Append(Legend(report, "solid: accepted/s, dashed: rejected/s" + (kill is null ? string.Empty : ", red line: the kill")));

@@ -94,6 +94,9 @@ public sealed record TargetReport(string Name, string Description, double SetupS
     public bool InvariantsHold => Checks.All(c => c.Passed);
 }
 
+/// <summary>The echo's calls/s (the ceiling), and PlaceOrder's answered/s in <paramref name="Phase"/> as a fraction of it.</summary>
+public sealed record CeilingReport(double EchoCallsPerSecond, long EchoCalls, long EchoErrors, string Phase, double PlaceOrderPerSecond, double Fraction);
+
 /// <summary>OrderGrains ÷ baseline for one phase (throughput: higher is better; latency: lower is better).</summary>
 public sealed record RatioReport(string Phase, double AcceptedPerSecond, double AcceptedP50, double AcceptedP99, double AllP99);
 
@@ -118,6 +121,10 @@ public sealed record LoadTestReport(
     /// <summary>The failover scenario's figures; null for the other scenarios.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public FailoverReport? Failover { get; init; }
+
+    /// <summary>Issue 15's ceiling: a trivial RPC's calls/s on the same stack, and PlaceOrder's rate as a fraction of it; null when not measured.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public CeilingReport? Ceiling { get; init; }
 
     public string? JsonPath { get; init; }
 

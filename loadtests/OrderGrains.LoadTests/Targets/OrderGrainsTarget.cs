@@ -333,7 +333,7 @@ public sealed class OrderGrainsTarget : IOrderTarget
         return CallOutcome.Accepted;
     }
 
-    private static PlaceOrderRequest PlaceRequest(PlannedOrder order)
+    internal static PlaceOrderRequest PlaceRequest(PlannedOrder order)
     {
         var request = new PlaceOrderRequest
         {
