@@ -10,6 +10,21 @@ namespace OrderGrains.ErpForwarding;
 /// </summary>
 public static class ErpDocuments
 {
+    // The kinds For can post a document for; an event of any other kind never posts, whatever its payload.
+    private static readonly HashSet<string> PostingKinds = new(
+        [.. new[]
+        {
+            OrderEventKind.Paid, OrderEventKind.Completed, OrderEventKind.Refunded, OrderEventKind.ExchangeCredited,
+            OrderEventKind.ExchangeInvoiced, OrderEventKind.Cancelled, OrderEventKind.PaymentRefunded,
+        }.Select(k => k.ToString())],
+        StringComparer.Ordinal);
+
+    /// <summary>
+    /// False when an event stored under <paramref name="eventType"/> (the outbox's event type: the kind's name) can have
+    /// no document, so the forwarder need not read its payload: in a flash sale most events are refusals.
+    /// </summary>
+    public static bool MayPost(string eventType) => PostingKinds.Contains(eventType);
+
     /// <summary>The document an event posts, or null for events with no accounting effect (accepted, shipped, ...).</summary>
     public static JournalEntryRequest? For(OrderEvent e, int vatRateBasisPoints)
     {

@@ -223,6 +223,15 @@ public sealed class ErpForwarderGrain(
                     continue;
                 }
 
+                if (!ErpDocuments.MayPost(item.EventType))
+                {
+                    // No document whatever the payload says (accepted, rejected, shipped, ...): not even parsed.
+                    State.Skipped++;
+                    State.LastSequence = item.Sequence;
+                    State.LastEventAppendedAt = item.AppendedAt;
+                    continue;
+                }
+
                 var orderEvent = JsonSerializer.Deserialize<OrderEvent>(item.Payload.Span, OrderGrainsStorage.SerializerOptions)
                     ?? throw new InvalidOperationException($"Outbox event {item.EventId} has an empty payload.");
                 var document = ErpDocuments.For(orderEvent, _options.VatRateBasisPoints);
