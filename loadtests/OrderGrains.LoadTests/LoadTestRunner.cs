@@ -315,10 +315,12 @@ public static class LoadTestRunner
 
         if (options.Scenario == "flash-sale")
         {
-            var fullSize = options.Buyers >= 100_000 && options.Units >= 10_000 && options.ArrivalSeconds <= 10;
-            bool? Sized(bool met) => fullSize ? met : null;
+            // Issue 15 sets the goals for arrivals at 10,000/s, at both its sizes (100,000 for 10,000 units over 10 s and
+            // 30,000 for 3,000 over 3 s); smaller or slower runs report the figures without judging them.
+            var goalRate = options.ArrivalSeconds > 0 && options.Buyers / options.ArrivalSeconds >= 10_000 && options.Units >= 3_000;
+            bool? Sized(bool met) => goalRate ? met : null;
             goals.Add(new GoalReport($"exactly {options.Units:N0} accepted, 0 oversold, 0 lost", $"{first.Accepted:N0} accepted; invariants {(og.InvariantsHold ? "hold" : "VIOLATED")}", first.Accepted == options.Units && og.InvariantsHold));
-            goals.Add(new GoalReport("accepted p99 <= 100 ms (100k buyers / 10k units in 10 s)", $"{first.AcceptedLatency.P99Ms:0.0} ms", Sized(first.AcceptedLatency.P99Ms <= 100)));
+            goals.Add(new GoalReport("accepted p99 <= 100 ms (arrivals at 10,000/s)", $"{first.AcceptedLatency.P99Ms:0.0} ms", Sized(first.AcceptedLatency.P99Ms <= 100)));
             goals.Add(new GoalReport("sold-out rejects p99 <= 10 ms", $"{first.RejectedLatency.P99Ms:0.0} ms", Sized(first.RejectedLatency.P99Ms <= 10)));
             if (ratios.Count > 0)
             {
