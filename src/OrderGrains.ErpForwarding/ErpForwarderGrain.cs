@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -170,9 +171,13 @@ public sealed class ErpForwarderGrain(
         return failure is null;
     }
 
-    /// <summary>Forwards what the partition holds, batch by batch, until it is drained or the ERP is unavailable.</summary>
+    /// <summary>
+    /// Forwards what the partition holds, batch by batch, until it is drained, the ERP is unavailable or the turn has
+    /// lasted <see cref="ErpForwarderOptions.MaxPullTurn"/> (the next poll goes on from the checkpoint).
+    /// </summary>
     private async Task PullAsync(CancellationToken cancellationToken)
     {
+        var turn = Stopwatch.StartNew();
         if (clock.GetUtcNow() < _nextAttemptAt)
         {
             await RefreshBacklogAsync(force: false);
@@ -205,6 +210,13 @@ public sealed class ErpForwarderGrain(
             if (events.Count < _options.BatchSize)
             {
                 CaughtUp();
+                return;
+            }
+
+            if (turn.Elapsed >= _options.MaxPullTurn)
+            {
+                // Still behind: let the calls queued behind this turn in, and show the backlog meanwhile.
+                await RefreshBacklogAsync(force: true);
                 return;
             }
         }

@@ -28,6 +28,12 @@ public sealed class ErpForwarderOptions
     public int BatchSize { get; set; } = 100;
 
     /// <summary>
+    /// Longest a forwarder keeps its turn working off a backlog; it goes on at its next poll. Other calls to it (its
+    /// keep-alive reminder, Orleans times calls out after 30 s) wait at most this long behind the work.
+    /// </summary>
+    public TimeSpan MaxPullTurn { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Period of each forwarder's keep-alive reminder, which reactivates it (on another silo if its silo died). At
     /// least Orleans' ReminderOptions.MinimumReminderPeriod (1 minute unless configured lower).
     /// </summary>

@@ -16,6 +16,8 @@ internal sealed class ErpForwarderOptionsValidator(IOptions<ReminderOptions> rem
         Check(options.LagAlertThreshold > TimeSpan.Zero, nameof(ErpForwarderOptions.LagAlertThreshold), options.LagAlertThreshold, "must be positive");
         Check(options.PollInterval > TimeSpan.Zero, nameof(ErpForwarderOptions.PollInterval), options.PollInterval, "must be positive");
         Check(options.BatchSize > 0, nameof(ErpForwarderOptions.BatchSize), options.BatchSize, "must be positive");
+        Check(options.MaxPullTurn > TimeSpan.Zero && options.MaxPullTurn <= TimeSpan.FromSeconds(20), nameof(ErpForwarderOptions.MaxPullTurn), options.MaxPullTurn,
+            "must be positive and at most 00:00:20 (calls waiting behind a turn time out after 30 s)");
         var minimum = reminders.Value.MinimumReminderPeriod;
         Check(options.KeepAlivePeriod >= minimum, nameof(ErpForwarderOptions.KeepAlivePeriod), options.KeepAlivePeriod,
             $"must be at least Orleans' minimum reminder period ({minimum})");

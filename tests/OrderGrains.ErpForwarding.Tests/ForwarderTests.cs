@@ -38,6 +38,34 @@ public sealed class ForwarderTests
     }
 
     [Fact]
+    public async Task A_backlog_worked_off_one_batch_per_turn_posts_every_document_once_and_in_order()
+    {
+        // Turns end after every batch (MaxPullTurn 1 tick, batches of 4): the next poll must go on from the checkpoint,
+        // skipping nothing and posting nothing twice, and the forwarder answers calls between the turns.
+        var erp = new StubErp();
+        await using var silo = await StartAsync(erp, o =>
+        {
+            o.MaxPullTurn = TimeSpan.FromTicks(1);
+            o.BatchSize = 4;
+            o.PollInterval = TimeSpan.FromMilliseconds(20);
+        });
+        await SeedAsync(silo.GrainFactory);
+
+        var totals = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => CompleteAsync(silo.GrainFactory, $"turn{i}", 1 + (i % 3))));
+
+        await WaitUntilAsync(() => erp.Entries.Count == 80);
+        foreach (var (orderId, total) in totals)
+        {
+            var entries = erp.Entries.Where(e => e.OrderId == orderId).ToList();
+            Assert.Equal([DocumentTypes.CustomerPayment, DocumentTypes.SalesInvoice], entries.Select(e => e.DocumentType));
+            Assert.Equal(total, entries[1].Lines.Sum(l => l.CreditMinor));
+        }
+
+        Assert.Equal(80, erp.Entries.Select(e => e.IdempotencyKey).Distinct().Count());
+        Assert.Equal(80, (await StatsAsync(silo.GrainFactory)).Sum(s => s.Posted));
+    }
+
+    [Fact]
     public async Task While_the_erp_is_down_the_backlog_waits_and_drains_in_order_without_duplicates_when_it_returns()
     {
         var erp = new StubErp();
