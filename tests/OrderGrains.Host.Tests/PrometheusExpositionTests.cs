@@ -9,6 +9,7 @@ namespace OrderGrains.Host.Tests;
 /// The host's <c>/metrics</c> (OpenTelemetry's Prometheus exporter) read back with the strict parser, fed by Meters of
 /// the test's own name: a name under OrderGrains.* is exported like ours, any other is not.
 /// </summary>
+[Collection(ReadsProcessMetrics.Name)]
 public sealed class PrometheusExpositionTests(PrometheusExpositionTests.HostFixture fixture) : IClassFixture<PrometheusExpositionTests.HostFixture>
 {
     [Fact]

@@ -18,6 +18,7 @@ using OrderGrains.Host.Telemetry;
 namespace OrderGrains.Host.Tests;
 
 /// <summary>Traces and metrics of a real host: one trace from the gRPC call to the ERP post, and a scrape of /metrics.</summary>
+[Collection(ReadsProcessMetrics.Name)]
 public sealed class TelemetryTests
 {
     private static readonly ActivitySource TestSource = new("OrderGrains.Tests.Host");
