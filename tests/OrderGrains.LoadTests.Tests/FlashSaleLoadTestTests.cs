@@ -10,7 +10,7 @@ public sealed class FlashSaleLoadTestTests
     [Fact]
     public async Task Two_thousand_buyers_for_three_hundred_units_buy_exactly_three_hundred_and_the_report_is_written()
     {
-        var results = Path.Combine(Path.GetTempPath(), "ordergrains-loadtest-results", Guid.NewGuid().ToString("N"));
+        using var results = new ResultsDirectory();
         var options = new LoadTestOptions
         {
             Scenario = "flash-sale",
@@ -20,46 +20,36 @@ public sealed class FlashSaleLoadTestTests
             Warehouses = 2,
             PerCustomerLimit = 1,
             ArrivalSeconds = 1,
-            ResultsDirectory = results,
+            ResultsDirectory = results.Path,
             Progress = false,
             CallTimeout = TimeSpan.FromSeconds(40),
         };
         using var log = new StringWriter();
-        try
-        {
-            var report = await LoadTestRunner.RunAsync(options, log, "test", CancellationToken.None);
+        var report = await LoadTestRunner.RunAsync(options, log, "test", CancellationToken.None);
 
-            Assert.True(report.InvariantsHold, log.ToString());
-            var orderGrains = Assert.Single(report.Targets, t => t.Name == "ordergrains");
-            var phase = Assert.Single(orderGrains.Phases);
-            Assert.Equal(300, phase.Accepted);
-            Assert.Equal(1_700, phase.Rejected);
-            Assert.Equal(0, phase.Errors + phase.Throttled);
-            Assert.Equal(300, orderGrains.Phases.Sum(p => p.AcceptedLatency.Count));
-            var baseline = Assert.Single(report.Targets, t => t.Name == "baseline");
-            Assert.Equal(300, baseline.Phases[0].Accepted);
-            Assert.Single(report.Ratios);
-            // The ceiling: the same 2,000 requests to the echo RPC, every one answered, and PlaceOrder's rate read against it.
-            var ceiling = Assert.IsType<CeilingReport>(report.Ceiling);
-            Assert.Equal(2_000, ceiling.EchoCalls);
-            Assert.Equal(0, ceiling.EchoErrors);
-            Assert.True(ceiling.EchoCallsPerSecond > 0, log.ToString());
-            Assert.Equal(Math.Round(phase.CompletedPerSecond / ceiling.EchoCallsPerSecond, 3), ceiling.Fraction);
-            Assert.True(File.Exists(report.JsonPath));
-            var html = await File.ReadAllTextAsync(report.HtmlPath!);
-            Assert.Contains("<svg", html, StringComparison.Ordinal);
-            Assert.Contains("OrderGrains ÷ baseline", html, StringComparison.Ordinal);
-            Assert.Contains("of the ceiling", html, StringComparison.Ordinal);
-            Assert.DoesNotContain("http://cdn", html, StringComparison.OrdinalIgnoreCase);
-            Assert.Contains("\"invariantsHold\": true", await File.ReadAllTextAsync(report.JsonPath!), StringComparison.Ordinal);
-        }
-        finally
-        {
-            if (Directory.Exists(results))
-            {
-                Directory.Delete(results, recursive: true);
-            }
-        }
+        Assert.True(report.InvariantsHold, log.ToString());
+        var orderGrains = Assert.Single(report.Targets, t => t.Name == "ordergrains");
+        var phase = Assert.Single(orderGrains.Phases);
+        Assert.Equal(300, phase.Accepted);
+        Assert.Equal(1_700, phase.Rejected);
+        Assert.Equal(0, phase.Errors + phase.Throttled);
+        Assert.Equal(300, orderGrains.Phases.Sum(p => p.AcceptedLatency.Count));
+        var baseline = Assert.Single(report.Targets, t => t.Name == "baseline");
+        Assert.Equal(300, baseline.Phases[0].Accepted);
+        Assert.Single(report.Ratios);
+        // The ceiling: the same 2,000 requests to the echo RPC, every one answered, and PlaceOrder's rate read against it.
+        var ceiling = Assert.IsType<CeilingReport>(report.Ceiling);
+        Assert.Equal(2_000, ceiling.EchoCalls);
+        Assert.Equal(0, ceiling.EchoErrors);
+        Assert.True(ceiling.EchoCallsPerSecond > 0, log.ToString());
+        Assert.Equal(Math.Round(phase.CompletedPerSecond / ceiling.EchoCallsPerSecond, 3), ceiling.Fraction);
+        Assert.True(File.Exists(report.JsonPath));
+        var html = await File.ReadAllTextAsync(report.HtmlPath!);
+        Assert.Contains("<svg", html, StringComparison.Ordinal);
+        Assert.Contains("OrderGrains ÷ baseline", html, StringComparison.Ordinal);
+        Assert.Contains("of the ceiling", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("http://cdn", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"invariantsHold\": true", await File.ReadAllTextAsync(report.JsonPath!), StringComparison.Ordinal);
     }
 
     [Fact]
