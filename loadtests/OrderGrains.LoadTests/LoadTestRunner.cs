@@ -198,14 +198,14 @@ public static class LoadTestRunner
 
             allocations?.Start();
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            var gcBefore = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2);
+            var gcBefore = GcFigures.Now();
             var recorder = await driver.RunAsync(phases[i], cancellationToken, i == 0 ? firstPhaseStarted : null);
             recorder.DrainedBefore = drained;
             recorders.Add(recorder);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-            var gcs = GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2) - gcBefore;
+            var gcs = GcFigures.Now() - gcBefore;
             log.WriteLine($"{target.Name} {recorder.Name}: {recorder.Accepted:N0} accepted, {recorder.Rejected:N0} rejected, {recorder.Throttled:N0} throttled, {recorder.Errors:N0} errors in {recorder.PlaceSeconds:F2} s");
-            log.WriteLine($"{target.Name} {recorder.Name}: this process used {cpu.TotalSeconds:F1} s of CPU ({cpu.TotalMilliseconds * 1000 / Math.Max(1, recorder.Completed):N0} us per order, {gcs:N0} GCs) sending, serving and answering the phase");
+            log.WriteLine($"{target.Name} {recorder.Name}: this process used {cpu.TotalSeconds:F1} s of CPU ({cpu.TotalMilliseconds * 1000 / Math.Max(1, recorder.Completed):N0} us per order, {gcs}) sending, serving and answering the phase");
             if (allocations is not null)
             {
                 var (sampled, top) = allocations.Stop(20);

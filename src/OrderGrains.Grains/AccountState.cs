@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using OrderGrains.Abstractions;
+using OrderGrains.Storage;
 
 namespace OrderGrains.Grains;
 
@@ -39,17 +41,50 @@ public sealed class CreditExposure
 }
 
 /// <summary>Persisted state of <see cref="CampaignGrain"/>.</summary>
-public sealed class CampaignState
+public sealed class CampaignState : IHasEntrySets
 {
+    private Dictionary<string, int>? _takenByCustomer;
+
     public CampaignDefinition? Definition { get; set; }
 
     /// <summary>Units reserved or sold under the campaign over all customers; never above the quota when taken.</summary>
     public int Taken { get; set; }
 
-    public Dictionary<string, int> TakenByCustomer { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Units per customer: the sum of their holds. Not stored (states stored before entry sets carried it, and it is
+    /// ignored on reading): built from <see cref="Holds"/> on first use, then kept in step by the grain.
+    /// </summary>
+    [JsonIgnore]
+    public Dictionary<string, int> TakenByCustomer => _takenByCustomer ??= Holds.Values
+        .GroupBy(h => h.CustomerId, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.Sum(h => h.Quantity), StringComparer.Ordinal);
 
-    /// <summary>What each order holds, by order id: makes reserve and release idempotent.</summary>
-    public Dictionary<string, CampaignHold> Holds { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// What each order holds, by order id: makes reserve and release idempotent. An entry set: a row per order beside the
+    /// state, so a batch of a flash sale writes the holds it added, not every hold of the sale.
+    /// </summary>
+    [JsonIgnore]
+    public EntrySet<CampaignHold> Holds { get; } = new("holds");
+
+    /// <inheritdoc />
+    [JsonIgnore]
+    public IReadOnlyList<IEntrySet> EntrySets => [Holds];
+
+    // Holds as states stored before entry sets kept them, inline; read once and stored as rows by the next write.
+    [JsonInclude]
+    [JsonPropertyName("Holds")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    private Dictionary<string, CampaignHold>? InlineHolds
+    {
+        get => null;
+        set
+        {
+            if (value is not null)
+            {
+                Holds.LoadInline(value);
+            }
+        }
+    }
 
     /// <summary>When an operator closed the sale; null while it runs by its window.</summary>
     public DateTimeOffset? ClosedAt { get; set; }

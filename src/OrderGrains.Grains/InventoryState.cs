@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using OrderGrains.Abstractions;
+using OrderGrains.Storage;
 
 namespace OrderGrains.Grains;
 
@@ -6,12 +8,37 @@ namespace OrderGrains.Grains;
 /// Persisted state of <see cref="SkuStockGrain"/>. Invariants, checked after every movement: per warehouse
 /// 0 ≤ Reserved ≤ OnHand and Reserved = the sum of the reservations' units there; TotalBackordered = their backorders.
 /// </summary>
-public sealed class SkuStockState
+public sealed class SkuStockState : IHasEntrySets
 {
     public Dictionary<string, WarehouseStockEntry> Warehouses { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>What each order holds, by order id: makes reserve and release idempotent.</summary>
-    public Dictionary<string, ReservationEntry> Reservations { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// What each order holds, by order id: makes reserve and release idempotent. Stored as one row per order beside the
+    /// state (an entry set), so a batch writes the reservations it changed, not every open one; a reservation changed in
+    /// place must be marked (<see cref="EntrySet{TValue}.MarkChanged"/>).
+    /// </summary>
+    [JsonIgnore]
+    public EntrySet<ReservationEntry> Reservations { get; } = new("reservations");
+
+    /// <inheritdoc />
+    [JsonIgnore]
+    public IReadOnlyList<IEntrySet> EntrySets => [Reservations];
+
+    /// <summary>Reservations as states stored before entry sets held them, inline; read once and stored as rows by the next write.</summary>
+    [JsonInclude]
+    [JsonPropertyName("Reservations")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    private Dictionary<string, ReservationEntry>? InlineReservations
+    {
+        get => null;
+        set
+        {
+            if (value is not null)
+            {
+                Reservations.LoadInline(value);
+            }
+        }
+    }
 
     /// <summary>Source of reservation arrival numbers and versions; only grows.</summary>
     public long Sequence { get; set; }

@@ -410,7 +410,7 @@ public sealed class SkuStockGrain(
         var freed = TakeFromReservation(deduction.OrderId, reservation, deduction.Quantity - fromHere, backorderFirst: false);
         entry.OnHand = Math.Max(0, entry.OnHand - deduction.Quantity);
         reservation.AppliedKeys.Add(key);
-        reservation.Version = ++Stock.Sequence;
+        Changed(deduction.OrderId, reservation);
         Record(StockMovementKind.Deduct, deduction.WarehouseId, -deduction.Quantity, deduction.OrderId, deduction.ShipmentId);
         var result = Snapshot(deduction.OrderId, reservation);
         DropIfDone(deduction.OrderId, reservation);
@@ -454,7 +454,7 @@ public sealed class SkuStockGrain(
 
         var freed = TakeFromReservation(orderId, reservation, quantity - fromBackorder, backorderFirst: false);
         reservation.AppliedKeys.Add(key);
-        reservation.Version = ++Stock.Sequence;
+        Changed(orderId, reservation);
         var result = Snapshot(orderId, reservation);
         DropIfDone(orderId, reservation);
         if (freed > 0)
@@ -689,7 +689,7 @@ public sealed class SkuStockGrain(
         foreach (var (orderId, reservation) in affected.OrderBy(a => a.Reservation.Arrival))
         {
             var moved = Fill(orderId, reservation, candidates, StockMovementKind.Resource, reference);
-            reservation.Version = ++Stock.Sequence;
+            Changed(orderId, reservation);
             Stock.Outbox[orderId] = reservation.Backordered > 0 ? $"backordered after a shortage in {warehouseId}" : $"re-sourced after a shortage in {warehouseId}";
             if (moved > 0)
             {
@@ -723,7 +723,7 @@ public sealed class SkuStockGrain(
                 continue;
             }
 
-            reservation.Version = ++Stock.Sequence;
+            Changed(orderId, reservation);
             Stock.Outbox[orderId] = reservation.Backordered > 0 ? "backorder partly filled" : "backorder filled";
             candidates = await CandidatesAsync(0, 0);
             if (!candidates.Exists(c => c.Available > 0))
@@ -803,6 +803,14 @@ public sealed class SkuStockGrain(
         }
 
         return freed;
+    }
+
+    // Every change made in place to a reservation ends here: its new version tells the order, and the mark has the next
+    // batch store its row (the entry set tracks only adds and removes by itself).
+    private void Changed(string orderId, ReservationEntry reservation)
+    {
+        reservation.Version = ++Stock.Sequence;
+        Stock.Reservations.MarkChanged(orderId);
     }
 
     private void DropIfDone(string orderId, ReservationEntry reservation)

@@ -5,7 +5,8 @@ namespace OrderGrains.Storage.Postgres;
 internal static class PostgresSchema
 {
     // 2: Orleans' ADO.NET clustering and reminder tables; the runtime's own reminders table is gone (see MigrateRuntimeRemindersAsync).
-    private const int FormatVersion = 2;
+    // 3: entry sets (grain_entries): an older version would read a hot grain's state without them, so it must refuse.
+    private const int FormatVersion = 3;
 
     /// <summary>
     /// Creates the schema, our tables, and the tables and OrleansQuery rows of Orleans' ADO.NET clustering and reminders,
@@ -34,6 +35,15 @@ internal static class PostgresSchema
                 payload       bytea   NOT NULL,
                 PRIMARY KEY (grain_type, grain_key, state_name)
             ) WITH (fillfactor = 80);
+            CREATE TABLE IF NOT EXISTS {quotedSchema}.grain_entries (
+                grain_type text  NOT NULL,
+                grain_key  text  NOT NULL,
+                state_name text  NOT NULL,
+                set_name   text  NOT NULL,
+                entry_key  text  NOT NULL,
+                payload    bytea NOT NULL,
+                PRIMARY KEY (grain_type, grain_key, state_name, set_name, entry_key)
+            );
             CREATE TABLE IF NOT EXISTS {quotedSchema}.stream_partitions (
                 ns       text    NOT NULL,
                 part     integer NOT NULL,

@@ -10,7 +10,7 @@ namespace OrderGrains.Storage.Postgres;
 /// transaction and one round trip) that inserts the writes expecting no record, updates those whose version
 /// matches, and returns which of them took effect; a failed ETag check changes nothing and aborts nothing.
 /// </summary>
-public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutboxStore, IAsyncDisposable
+public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutboxStore, IEntryStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly Func<CancellationToken, ValueTask>? _beforeCommit;
@@ -20,6 +20,8 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
     private readonly string _readCheckpointSql;
     private readonly string _readHeadSql;
     private readonly string _writeCheckpointSql;
+    private readonly string _readStateSql;
+    private readonly string _readEntriesSql;
     // Enough loops that one slow statement does not hold up reads; few enough to leave the pool to the writers.
     private const int ReadLoops = 4;
 
@@ -45,6 +47,8 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
         const string keyMatch = "grain_type = $1 AND grain_key = $2 AND state_name = $3";
         _reads = new ReadBatcher(dataSource, table, ReadLoops, options.GroupCommit.MaxBatchSize);
         _readVersionSql = $"SELECT version FROM {table} WHERE {keyMatch}";
+        _readStateSql = $"SELECT version, record_exists, payload FROM {table} WHERE {keyMatch}";
+        _readEntriesSql = $"SELECT set_name, entry_key, payload FROM {schema}.grain_entries WHERE {keyMatch}";
         _writers = new BatchWriter[options.GroupCommit.MaxConcurrentBatches];
         for (int i = 0; i < _writers.Length; i++)
         {
@@ -110,6 +114,40 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
     /// <inheritdoc />
     public Task<string> WriteWithEventsAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, IReadOnlyList<StreamEventData> events, CancellationToken cancellationToken) =>
         _queue.EnqueueAsync(key, payload, expectedEtag, isClear: false, events, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<string> WriteWithEntriesAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, IReadOnlyList<StreamEventData> events, IReadOnlyList<EntrySetChanges> entries, CancellationToken cancellationToken) =>
+        _queue.EnqueueAsync(key, payload, expectedEtag, isClear: false, events, entries, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>Both statements run in one REPEATABLE READ transaction, so the rows match the record's version.</remarks>
+    public async Task<GrainStateWithEntries> ReadWithEntriesAsync(GrainStateKey key, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        var record = GrainStateRecord.Missing;
+        await using (var command = KeyCommand(new NpgsqlCommand(_readStateSql, connection, transaction), key))
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                record = new GrainStateRecord(reader.GetFieldValue<byte[]>(2), FormatEtag(reader.GetInt64(0)), reader.GetBoolean(1));
+            }
+        }
+
+        var entries = new List<StoredEntry>();
+        await using (var command = KeyCommand(new NpgsqlCommand(_readEntriesSql, connection, transaction), key))
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                entries.Add(new StoredEntry(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<byte[]>(2)));
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new GrainStateWithEntries(record, entries);
+    }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<StoredStreamEvent>> ReadEventsAsync(string streamNamespace, int partition, long afterSequence, int maxCount, CancellationToken cancellationToken)
@@ -213,9 +251,10 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
         }
     }
 
-    private NpgsqlCommand CreateKeyCommand(string sql, GrainStateKey key)
+    private NpgsqlCommand CreateKeyCommand(string sql, GrainStateKey key) => KeyCommand(_dataSource.CreateCommand(sql), key);
+
+    private static NpgsqlCommand KeyCommand(NpgsqlCommand command, GrainStateKey key)
     {
-        var command = _dataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key.GrainType });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key.GrainKey });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key.StateName });
@@ -244,6 +283,7 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
         private readonly List<long> _expected;
         private readonly List<bool> _exists;
         private readonly List<byte[]> _payloads;
+        private readonly EntryWriter _entries;
         private NpgsqlConnection? _connection;
 
         public BatchWriter(string schema, int maxBatchSize, int partitionCount)
@@ -318,6 +358,7 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
             AddArray(_command, _expected, NpgsqlDbType.Bigint);
             AddArray(_command, _exists, NpgsqlDbType.Boolean);
             AddArray(_command, _payloads, NpgsqlDbType.Bytea);
+            _entries = new EntryWriter(schema);
         }
 
         /// <summary>Which writes of the last batch took effect; the rest failed their ETag check.</summary>
@@ -329,6 +370,7 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
             ClearLists();
             Array.Clear(Committed, 0, count);
             var carriesEvents = false;
+            var carriesEntries = false;
             for (int i = 0; i < count; i++)
             {
                 var entry = batch[i];
@@ -339,6 +381,7 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
                 _exists.Add(!entry.IsClear);
                 _payloads.Add(ToArray(entry.Payload));
                 carriesEvents |= entry.Events.Count > 0;
+                carriesEntries |= entry.Entries.Count > 0 || entry.IsClear;
             }
 
             if (_connection is null)
@@ -346,6 +389,7 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
                 _connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
                 _command.Connection = _connection;
                 _appendEvents.Connection = _connection;
+                _entries.Connection = _connection;
                 await _command.PrepareAsync().ConfigureAwait(false);
             }
 
@@ -354,9 +398,10 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
                 await beforeCommit(CancellationToken.None).ConfigureAwait(false);
             }
 
-            // Without events the statement is its own transaction (one round trip). With events, the state statement
-            // and the event append share an explicit transaction: events only for writes that passed their ETag check.
-            await using var transaction = carriesEvents ? await _connection.BeginTransactionAsync().ConfigureAwait(false) : null;
+            // Without events or entries the statement is its own transaction (one round trip). With them, the state
+            // statement, the event append and the entry changes share an explicit transaction: events and entries only
+            // for writes that passed their ETag check. A clear deletes its state's entries, so it takes one too.
+            await using var transaction = carriesEvents || carriesEntries ? await _connection.BeginTransactionAsync().ConfigureAwait(false) : null;
             var etags = new string?[count];
             await using (var reader = await _command.ExecuteReaderAsync().ConfigureAwait(false))
             {
@@ -394,6 +439,11 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
                     await _appendEvents.ExecuteNonQueryAsync().ConfigureAwait(false);
                 }
 
+                if (carriesEntries)
+                {
+                    await _entries.ExecuteAsync(batch, Committed).ConfigureAwait(false);
+                }
+
                 await transaction.CommitAsync().ConfigureAwait(false);
             }
 
@@ -419,6 +469,7 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
                 _connection = null;
                 _command.Connection = null;
                 _appendEvents.Connection = null;
+                _entries.Connection = null;
                 await connection.DisposeAsync().ConfigureAwait(false);
             }
         }
@@ -428,9 +479,10 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
             await ResetAsync().ConfigureAwait(false);
             await _command.DisposeAsync().ConfigureAwait(false);
             await _appendEvents.DisposeAsync().ConfigureAwait(false);
+            await _entries.DisposeAsync().ConfigureAwait(false);
         }
 
-        private static void AddArray<T>(NpgsqlCommand command, List<T> values, NpgsqlDbType elementType) =>
+        internal static void AddArray<T>(NpgsqlCommand command, List<T> values, NpgsqlDbType elementType) =>
             command.Parameters.Add(new NpgsqlParameter<List<T>> { NpgsqlDbType = NpgsqlDbType.Array | elementType, TypedValue = values });
 
         private void ClearLists()
@@ -448,11 +500,162 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
             _expected.Clear();
             _exists.Clear();
             _payloads.Clear();
+            _entries.Clear();
         }
 
-        private static byte[] ToArray(ReadOnlyMemory<byte> payload) =>
+        internal static byte[] ToArray(ReadOnlyMemory<byte> payload) =>
             MemoryMarshal.TryGetArray(payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
                 ? segment.Array
                 : payload.ToArray();
+    }
+
+    /// <summary>
+    /// A batch's entry-set changes as four array statements (whole sets and cleared states deleted first, then single
+    /// entries deleted and upserted), run in the batch's transaction for the writes that committed.
+    /// </summary>
+    private sealed class EntryWriter : IAsyncDisposable
+    {
+        private readonly NpgsqlCommand _deleteStates;
+        private readonly NpgsqlCommand _deleteSets;
+        private readonly NpgsqlCommand _deleteEntries;
+        private readonly NpgsqlCommand _upsertEntries;
+        private readonly List<string> _clearedTypes = [], _clearedKeys = [], _clearedNames = [];
+        private readonly List<string> _setTypes = [], _setKeys = [], _setNames = [], _sets = [];
+        private readonly List<string> _deletedTypes = [], _deletedKeys = [], _deletedNames = [], _deletedSets = [], _deletedEntries = [];
+        private readonly List<string> _types = [], _keys = [], _names = [], _entrySets = [], _entryKeys = [];
+        private readonly List<byte[]> _payloads = [];
+
+        public EntryWriter(string schema)
+        {
+            var table = $"{schema}.grain_entries";
+            const string match = "g.grain_type = d.t AND g.grain_key = d.k AND g.state_name = d.n";
+            _deleteStates = new NpgsqlCommand($"DELETE FROM {table} AS g USING unnest($1::text[], $2::text[], $3::text[]) AS d (t, k, n) WHERE {match}");
+            _deleteSets = new NpgsqlCommand($"DELETE FROM {table} AS g USING unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS d (t, k, n, s) WHERE {match} AND g.set_name = d.s");
+            _deleteEntries = new NpgsqlCommand($"""
+                DELETE FROM {table} AS g USING unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS d (t, k, n, s, e)
+                WHERE {match} AND g.set_name = d.s AND g.entry_key = d.e
+                """);
+            _upsertEntries = new NpgsqlCommand($"""
+                INSERT INTO {table} (grain_type, grain_key, state_name, set_name, entry_key, payload)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[])
+                ON CONFLICT (grain_type, grain_key, state_name, set_name, entry_key) DO UPDATE SET payload = EXCLUDED.payload
+                """);
+            foreach (var list in (List<string>[])[_clearedTypes, _clearedKeys, _clearedNames])
+            {
+                BatchWriter.AddArray(_deleteStates, list, NpgsqlDbType.Text);
+            }
+
+            foreach (var list in (List<string>[])[_setTypes, _setKeys, _setNames, _sets])
+            {
+                BatchWriter.AddArray(_deleteSets, list, NpgsqlDbType.Text);
+            }
+
+            foreach (var list in (List<string>[])[_deletedTypes, _deletedKeys, _deletedNames, _deletedSets, _deletedEntries])
+            {
+                BatchWriter.AddArray(_deleteEntries, list, NpgsqlDbType.Text);
+            }
+
+            foreach (var list in (List<string>[])[_types, _keys, _names, _entrySets, _entryKeys])
+            {
+                BatchWriter.AddArray(_upsertEntries, list, NpgsqlDbType.Text);
+            }
+
+            BatchWriter.AddArray(_upsertEntries, _payloads, NpgsqlDbType.Bytea);
+        }
+
+        public NpgsqlConnection? Connection
+        {
+            set
+            {
+                _deleteStates.Connection = value;
+                _deleteSets.Connection = value;
+                _deleteEntries.Connection = value;
+                _upsertEntries.Connection = value;
+            }
+        }
+
+        public async Task ExecuteAsync(GroupCommitBatch batch, bool[] committed)
+        {
+            Clear();
+            for (int i = 0; i < batch.Count; i++)
+            {
+                if (!committed[i])
+                {
+                    continue;
+                }
+
+                var write = batch[i];
+                var key = write.Key;
+                if (write.IsClear)
+                {
+                    _clearedTypes.Add(key.GrainType);
+                    _clearedKeys.Add(key.GrainKey);
+                    _clearedNames.Add(key.StateName);
+                    continue;
+                }
+
+                foreach (var set in write.Entries)
+                {
+                    if (set.ReplaceAll)
+                    {
+                        _setTypes.Add(key.GrainType);
+                        _setKeys.Add(key.GrainKey);
+                        _setNames.Add(key.StateName);
+                        _sets.Add(set.Set);
+                    }
+
+                    foreach (var change in set.Changes)
+                    {
+                        if (change.Payload is { } payload)
+                        {
+                            _types.Add(key.GrainType);
+                            _keys.Add(key.GrainKey);
+                            _names.Add(key.StateName);
+                            _entrySets.Add(set.Set);
+                            _entryKeys.Add(change.Key);
+                            _payloads.Add(payload);
+                        }
+                        else
+                        {
+                            _deletedTypes.Add(key.GrainType);
+                            _deletedKeys.Add(key.GrainKey);
+                            _deletedNames.Add(key.StateName);
+                            _deletedSets.Add(set.Set);
+                            _deletedEntries.Add(change.Key);
+                        }
+                    }
+                }
+            }
+
+            // Whole sets go before their replacement rows are inserted.
+            foreach (var (command, rows) in (IEnumerable<(NpgsqlCommand, int)>)[(_deleteStates, _clearedTypes.Count), (_deleteSets, _setTypes.Count), (_deleteEntries, _deletedTypes.Count), (_upsertEntries, _types.Count)])
+            {
+                if (rows > 0)
+                {
+                    await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+                }
+            }
+
+            Clear();
+        }
+
+        public void Clear()
+        {
+            foreach (var list in (List<string>[])[_clearedTypes, _clearedKeys, _clearedNames, _setTypes, _setKeys, _setNames, _sets,
+                         _deletedTypes, _deletedKeys, _deletedNames, _deletedSets, _deletedEntries, _types, _keys, _names, _entrySets, _entryKeys])
+            {
+                list.Clear();
+            }
+
+            _payloads.Clear();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _deleteStates.DisposeAsync().ConfigureAwait(false);
+            await _deleteSets.DisposeAsync().ConfigureAwait(false);
+            await _deleteEntries.DisposeAsync().ConfigureAwait(false);
+            await _upsertEntries.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

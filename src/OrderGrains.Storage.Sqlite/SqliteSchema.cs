@@ -4,8 +4,9 @@ namespace OrderGrains.Storage.Sqlite;
 
 internal static class SqliteSchema
 {
-    // PRAGMA user_version: 0 = written by the home-made runtime (reminders by grain type and key), 2 = Orleans reminders.
-    private const int FormatVersion = 2;
+    // PRAGMA user_version: 0 = written by the home-made runtime (reminders by grain type and key), 2 = Orleans reminders,
+    // 3 = entry sets (grain_entries): an older version would read a hot grain's state without them, so it must refuse.
+    private const int FormatVersion = 3;
 
     // Grain state rows are never deleted: a clear leaves a tombstone (record_exists = 0) whose version keeps counting.
     // Reminder times are UTC ticks so that a reminder reads back exactly as written; a reminder's ETag is its version.
@@ -21,6 +22,15 @@ internal static class SqliteSchema
             record_exists INTEGER NOT NULL,
             payload       BLOB    NOT NULL,
             PRIMARY KEY (grain_type, grain_key, state_name)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS grain_entries (
+            grain_type TEXT NOT NULL,
+            grain_key  TEXT NOT NULL,
+            state_name TEXT NOT NULL,
+            set_name   TEXT NOT NULL,
+            entry_key  TEXT NOT NULL,
+            payload    BLOB NOT NULL,
+            PRIMARY KEY (grain_type, grain_key, state_name, set_name, entry_key)
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS orleans_reminders (
             grain_id       TEXT    NOT NULL,

@@ -9,7 +9,7 @@ namespace OrderGrains.Storage.Sqlite;
 /// Writes are group-committed: one transaction per batch on a single writer connection; reads use pooled
 /// connections of their own, which WAL lets run beside the writer.
 /// </summary>
-public sealed class SqliteStateStore : IStateStore, IStorageStatistics, IOutboxStore, IAsyncDisposable
+public sealed class SqliteStateStore : IStateStore, IStorageStatistics, IOutboxStore, IEntryStore, IAsyncDisposable
 {
     private const string KeyMatch = "grain_type = $type AND grain_key = $key AND state_name = $name";
 
@@ -20,6 +20,10 @@ public sealed class SqliteStateStore : IStateStore, IStorageStatistics, IOutboxS
     private readonly SqliteCommand _update;
     private readonly SqliteCommand _readVersion;
     private readonly SqliteCommand _appendEvent;
+    private readonly SqliteCommand _upsertEntry;
+    private readonly SqliteCommand _deleteEntry;
+    private readonly SqliteCommand _deleteSet;
+    private readonly SqliteCommand _deleteEntries;
     private readonly GroupCommitQueue _queue;
 
     private SqliteStateStore(SqliteStorageOptions options, SqliteConnection writer)
@@ -46,6 +50,18 @@ public sealed class SqliteStateStore : IStateStore, IStorageStatistics, IOutboxS
             _appendEvent.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
 
+        _upsertEntry = CreateCommand(writer,
+            "INSERT INTO grain_entries (grain_type, grain_key, state_name, set_name, entry_key, payload) VALUES ($type, $key, $name, $set, $entry, $payload) " +
+            "ON CONFLICT (grain_type, grain_key, state_name, set_name, entry_key) DO UPDATE SET payload = excluded.payload;");
+        _upsertEntry.Parameters.Add("$set", SqliteType.Text);
+        _upsertEntry.Parameters.Add("$entry", SqliteType.Text);
+        _upsertEntry.Parameters.Add("$payload", SqliteType.Blob);
+        _deleteEntry = CreateCommand(writer, $"DELETE FROM grain_entries WHERE {KeyMatch} AND set_name = $set AND entry_key = $entry;");
+        _deleteEntry.Parameters.Add("$set", SqliteType.Text);
+        _deleteEntry.Parameters.Add("$entry", SqliteType.Text);
+        _deleteSet = CreateCommand(writer, $"DELETE FROM grain_entries WHERE {KeyMatch} AND set_name = $set;");
+        _deleteSet.Parameters.Add("$set", SqliteType.Text);
+        _deleteEntries = CreateCommand(writer, $"DELETE FROM grain_entries WHERE {KeyMatch};");
         PartitionCount = options.StreamPartitions;
         _queue = new GroupCommitQueue(CommitAsync, options.GroupCommit, "sqlite");
     }
@@ -110,6 +126,45 @@ public sealed class SqliteStateStore : IStateStore, IStorageStatistics, IOutboxS
     /// <inheritdoc />
     public Task<string> WriteWithEventsAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, IReadOnlyList<StreamEventData> events, CancellationToken cancellationToken) =>
         _queue.EnqueueAsync(key, payload, expectedEtag, isClear: false, events, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<string> WriteWithEntriesAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, IReadOnlyList<StreamEventData> events, IReadOnlyList<EntrySetChanges> entries, CancellationToken cancellationToken) =>
+        _queue.EnqueueAsync(key, payload, expectedEtag, isClear: false, events, entries, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>One read transaction: the record and its rows come from the same snapshot of the WAL.</remarks>
+    public async Task<GrainStateWithEntries> ReadWithEntriesAsync(GrainStateKey key, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var record = GrainStateRecord.Missing;
+        await using (var command = CreateCommand(connection, $"SELECT version, record_exists, payload FROM grain_state WHERE {KeyMatch};"))
+        {
+            command.Transaction = transaction;
+            SetKey(command, key);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                record = new GrainStateRecord(reader.GetFieldValue<byte[]>(2), FormatEtag(reader.GetInt64(0)), reader.GetInt64(1) != 0);
+            }
+        }
+
+        var entries = new List<StoredEntry>();
+        await using (var command = CreateCommand(connection, $"SELECT set_name, entry_key, payload FROM grain_entries WHERE {KeyMatch};"))
+        {
+            command.Transaction = transaction;
+            SetKey(command, key);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                entries.Add(new StoredEntry(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<byte[]>(2)));
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new GrainStateWithEntries(record, entries);
+    }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<StoredStreamEvent>> ReadEventsAsync(string streamNamespace, int partition, long afterSequence, int maxCount, CancellationToken cancellationToken)
@@ -183,6 +238,10 @@ public sealed class SqliteStateStore : IStateStore, IStorageStatistics, IOutboxS
         await _update.DisposeAsync().ConfigureAwait(false);
         await _readVersion.DisposeAsync().ConfigureAwait(false);
         await _appendEvent.DisposeAsync().ConfigureAwait(false);
+        await _upsertEntry.DisposeAsync().ConfigureAwait(false);
+        await _deleteEntry.DisposeAsync().ConfigureAwait(false);
+        await _deleteSet.DisposeAsync().ConfigureAwait(false);
+        await _deleteEntries.DisposeAsync().ConfigureAwait(false);
         await _writer.DisposeAsync().ConfigureAwait(false);
         // Pooled reader connections would otherwise keep the file open after the provider is gone.
         using var poolKey = new SqliteConnection(_connectionString);
@@ -197,6 +256,10 @@ public sealed class SqliteStateStore : IStateStore, IStorageStatistics, IOutboxS
         _update.Transaction = transaction;
         _readVersion.Transaction = transaction;
         _appendEvent.Transaction = transaction;
+        _upsertEntry.Transaction = transaction;
+        _deleteEntry.Transaction = transaction;
+        _deleteSet.Transaction = transaction;
+        _deleteEntries.Transaction = transaction;
         var appendedAt = DateTimeOffset.UtcNow.UtcTicks;
         for (int i = 0; i < batch.Count; i++)
         {
@@ -212,6 +275,7 @@ public sealed class SqliteStateStore : IStateStore, IStorageStatistics, IOutboxS
                 if (command.ExecuteNonQuery() == 1)
                 {
                     AppendEvents(entry.Events, appendedAt);
+                    ApplyEntries(entry);
                     batch.SetCommitted(i, FormatEtag(expected + 1));
                     continue;
                 }
@@ -242,6 +306,41 @@ public sealed class SqliteStateStore : IStateStore, IStorageStatistics, IOutboxS
             _appendEvent.Parameters[6].Value = appendedAt;
             _appendEvent.Parameters[7].Value = (object?)e.TraceParent ?? DBNull.Value;
             _appendEvent.ExecuteNonQuery();
+        }
+    }
+
+    // A clear deletes every entry of the state; a write applies its sets' changes.
+    private void ApplyEntries(GroupCommitEntry entry)
+    {
+        if (entry.IsClear)
+        {
+            SetKey(_deleteEntries, entry.Key);
+            _deleteEntries.ExecuteNonQuery();
+            return;
+        }
+
+        foreach (var set in entry.Entries)
+        {
+            if (set.ReplaceAll)
+            {
+                SetKey(_deleteSet, entry.Key);
+                _deleteSet.Parameters[3].Value = set.Set;
+                _deleteSet.ExecuteNonQuery();
+            }
+
+            foreach (var change in set.Changes)
+            {
+                var command = change.Payload is null ? _deleteEntry : _upsertEntry;
+                SetKey(command, entry.Key);
+                command.Parameters[3].Value = set.Set;
+                command.Parameters[4].Value = change.Key;
+                if (change.Payload is { } payload)
+                {
+                    command.Parameters[5].Value = payload;
+                }
+
+                command.ExecuteNonQuery();
+            }
         }
     }
 

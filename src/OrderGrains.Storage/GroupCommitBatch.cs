@@ -72,6 +72,9 @@ public readonly struct GroupCommitEntry
 
     /// <summary>Stream events to append in the same transaction if, and only if, this write commits; empty for most writes.</summary>
     public IReadOnlyList<StreamEventData> Events => _item.Events;
+
+    /// <summary>Entry-set changes to apply in the same transaction if, and only if, this write commits; empty for most writes.</summary>
+    public IReadOnlyList<EntrySetChanges> Entries => _item.Entries;
 }
 
 internal enum WriteOutcome
@@ -92,7 +95,7 @@ internal sealed class PendingWrite : TaskCompletionSource<string>
     private int _state;
     private CancellationTokenRegistration _cancellation;
 
-    public PendingWrite(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, bool isClear, IReadOnlyList<StreamEventData> events)
+    public PendingWrite(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, bool isClear, IReadOnlyList<StreamEventData> events, IReadOnlyList<EntrySetChanges> entries)
         : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         Key = key;
@@ -100,6 +103,7 @@ internal sealed class PendingWrite : TaskCompletionSource<string>
         ExpectedEtag = expectedEtag;
         IsClear = isClear;
         Events = events;
+        Entries = entries;
     }
 
     public GrainStateKey Key { get; }
@@ -111,6 +115,8 @@ internal sealed class PendingWrite : TaskCompletionSource<string>
     public bool IsClear { get; }
 
     public IReadOnlyList<StreamEventData> Events { get; }
+
+    public IReadOnlyList<EntrySetChanges> Entries { get; }
 
     /// <summary>The writer's trace context (default unless storage tracing listens), so the batch span can name it.</summary>
     public ActivityContext Caller { get; init; }

@@ -23,6 +23,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
 {
     private readonly IStateStore _store;
     private readonly IOutboxStore? _outbox;
+    private readonly IEntryStore? _entries;
     private readonly IActivatorProvider _activators;
 
     // Orleans' activator provider resolves by reflection on every call; a new order's first read would pay it each time.
@@ -34,6 +35,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
         ArgumentNullException.ThrowIfNull(activators);
         _store = store;
         _outbox = store as IOutboxStore;
+        _entries = store as IEntryStore;
         _activators = activators;
     }
 
@@ -53,10 +55,31 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
     {
         ArgumentNullException.ThrowIfNull(grainState);
         var key = KeyOf(grainId, stateName);
-        var record = await _store.ReadAsync(key, WriteScope.Effective(cancellationToken)).ConfigureAwait(false);
-        grainState.State = record.RecordExists ? Deserialize<T>(key, record.Payload) : NewState<T>();
-        grainState.ETag = record.Etag;
-        grainState.RecordExists = record.RecordExists;
+        if (!typeof(IHasEntrySets).IsAssignableFrom(typeof(T)))
+        {
+            var record = await _store.ReadAsync(key, WriteScope.Effective(cancellationToken)).ConfigureAwait(false);
+            grainState.State = record.RecordExists ? Deserialize<T>(key, record.Payload) : NewState<T>();
+            grainState.ETag = record.Etag;
+            grainState.RecordExists = record.RecordExists;
+            return;
+        }
+
+        var read = await EntryStore(key).ReadWithEntriesAsync(key, WriteScope.Effective(cancellationToken)).ConfigureAwait(false);
+        var state = read.Record.RecordExists ? Deserialize<T>(key, read.Record.Payload) : NewState<T>();
+        foreach (var set in ((IHasEntrySets)state!).EntrySets)
+        {
+            var rows = read.Entries.Where(e => string.Equals(e.Set, set.Name, StringComparison.Ordinal)).ToList();
+
+            // A record stored before entry sets carries its entries inline, and no rows: those stay, and the next write stores them as rows.
+            if (rows.Count > 0 || !set.ReplacePending)
+            {
+                LoadEntries(key, set, rows);
+            }
+        }
+
+        grainState.State = state;
+        grainState.ETag = read.Record.Etag;
+        grainState.RecordExists = read.Record.RecordExists;
     }
 
     /// <inheritdoc />
@@ -72,8 +95,22 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
         // Everything up to the store call is synchronous: the bytes are the state as it is at this call, or the snapshot taken for it.
         var scope = WriteScope.Take();
         var payload = scope?.Snapshot ?? JsonSerializer.SerializeToUtf8Bytes(grainState.State, OrderGrainsStorage.SerializerOptions);
+        var entries = scope?.Entries ?? OutboxStateExtensions.EntryChangesOf(grainState.State);
         var token = WriteScope.Effective(cancellationToken);
         Task<string> write;
+        if (entries.Length > 0)
+        {
+            if (_entries is null)
+            {
+                MarkWriteFailed(grainState.State);
+                return Task.FromException(new InvalidOperationException(
+                    $"The state {key} has entry sets, but the store {_store.GetType().Name} keeps none (IEntryStore); nothing was written."));
+            }
+
+            write = _entries.WriteWithEntriesAsync(key, payload, grainState.ETag, scope?.Events ?? [], entries, token);
+            return CompleteWriteAsync(write, grainState, entriesTaken: true);
+        }
+
         if (scope is { Events.Length: > 0 })
         {
             if (_outbox is null)
@@ -89,7 +126,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
             write = _store.WriteAsync(key, payload, grainState.ETag, token);
         }
 
-        return CompleteWriteAsync(write, grainState);
+        return CompleteWriteAsync(write, grainState, entriesTaken: false);
     }
 
     /// <inheritdoc />
@@ -110,10 +147,49 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
     private T NewState<T>() =>
         ((IActivator<T>)_activatorsByType.GetOrAdd(typeof(T), static (_, activators) => activators.GetActivator<T>(), _activators)).Create();
 
-    private static async Task CompleteWriteAsync<T>(Task<string> write, IGrainState<T> grainState)
+    private static async Task CompleteWriteAsync<T>(Task<string> write, IGrainState<T> grainState, bool entriesTaken)
     {
-        grainState.ETag = await write.ConfigureAwait(false);
+        try
+        {
+            grainState.ETag = await write.ConfigureAwait(false);
+        }
+        catch (Exception) when (entriesTaken)
+        {
+            // The taken changes are forgotten by the sets: unless the next write replaces them whole, storage would miss them.
+            MarkWriteFailed(grainState.State);
+            throw;
+        }
+
         grainState.RecordExists = true;
+    }
+
+    private static void MarkWriteFailed<T>(T state)
+    {
+        if (state is IHasEntrySets withSets)
+        {
+            foreach (var set in withSets.EntrySets)
+            {
+                set.WriteFailed();
+            }
+        }
+    }
+
+    private IEntryStore EntryStore(GrainStateKey key) =>
+        _entries ?? throw new InvalidOperationException(
+            $"The state {key} has entry sets, but the store {_store.GetType().Name} keeps none (IEntryStore).");
+
+    private static void LoadEntries(GrainStateKey key, IEntrySet set, List<StoredEntry> rows)
+    {
+        try
+        {
+            set.Load(rows, OrderGrainsStorage.SerializerOptions);
+        }
+        catch (JsonException exception)
+        {
+            throw new StoredStateUnreadableException(
+                $"An entry of set '{set.Name}' of the stored state {key} cannot be read: {exception.Message} The rows are kept unchanged; " +
+                "fix the state type (or the rows) before this grain can activate.", exception);
+        }
     }
 
     private static T Deserialize<T>(GrainStateKey key, ReadOnlyMemory<byte> payload)

@@ -103,14 +103,18 @@ public sealed class GroupCommitQueue : IStorageStatistics, IAsyncDisposable
         EnqueueAsync(key, payload, expectedEtag, isClear, [], cancellationToken);
 
     /// <summary>Queues a write that carries stream events, appended in the same transaction only if the write commits.</summary>
-    public Task<string> EnqueueAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, bool isClear, IReadOnlyList<StreamEventData> events, CancellationToken cancellationToken)
+    public Task<string> EnqueueAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, bool isClear, IReadOnlyList<StreamEventData> events, CancellationToken cancellationToken) =>
+        EnqueueAsync(key, payload, expectedEtag, isClear, events, [], cancellationToken);
+
+    /// <summary>Queues a write that carries stream events and entry-set changes, both applied in the same transaction only if the write commits.</summary>
+    public Task<string> EnqueueAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, bool isClear, IReadOnlyList<StreamEventData> events, IReadOnlyList<EntrySetChanges> entries, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<string>(cancellationToken);
         }
 
-        var item = new PendingWrite(key, payload, expectedEtag, isClear, events) { Caller = StorageTracing.CaptureCaller() };
+        var item = new PendingWrite(key, payload, expectedEtag, isClear, events, entries) { Caller = StorageTracing.CaptureCaller() };
         item.WatchCancellation(cancellationToken);
         if (!_queue.Writer.TryWrite(item))
         {

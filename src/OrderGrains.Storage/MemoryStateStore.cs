@@ -6,9 +6,10 @@ namespace OrderGrains.Storage;
 /// Grain storage in memory, for tests: the same ETag and tombstone semantics as the SQL providers.
 /// Keep one instance across runtime restarts to play the part of a database that outlives a silo.
 /// </summary>
-public sealed class MemoryStateStore : IStateStore, IStorageStatistics, IOutboxStore
+public sealed class MemoryStateStore : IStateStore, IStorageStatistics, IOutboxStore, IEntryStore
 {
     private readonly Dictionary<GrainStateKey, StoredState> _states = [];
+    private readonly Dictionary<GrainStateKey, Dictionary<(string Set, string Key), byte[]>> _entries = [];
     private readonly Dictionary<(string Namespace, int Partition), List<StoredStreamEvent>> _events = [];
     private readonly Dictionary<(string Consumer, string Namespace, int Partition), long> _checkpoints = [];
 
@@ -54,15 +55,40 @@ public sealed class MemoryStateStore : IStateStore, IStorageStatistics, IOutboxS
 
     /// <inheritdoc />
     public Task<string> WriteAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, CancellationToken cancellationToken) =>
-        Apply(key, payload.ToArray(), expectedEtag, recordExists: true, [], cancellationToken);
+        Apply(key, payload.ToArray(), expectedEtag, recordExists: true, [], [], cancellationToken);
 
     /// <inheritdoc />
     public Task<string> ClearAsync(GrainStateKey key, string? expectedEtag, CancellationToken cancellationToken) =>
-        Apply(key, [], expectedEtag, recordExists: false, [], cancellationToken);
+        Apply(key, [], expectedEtag, recordExists: false, [], [], cancellationToken);
 
     /// <inheritdoc />
     public Task<string> WriteWithEventsAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, IReadOnlyList<StreamEventData> events, CancellationToken cancellationToken) =>
-        Apply(key, payload.ToArray(), expectedEtag, recordExists: true, events, cancellationToken);
+        Apply(key, payload.ToArray(), expectedEtag, recordExists: true, events, [], cancellationToken);
+
+    /// <inheritdoc />
+    public Task<string> WriteWithEntriesAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, IReadOnlyList<StreamEventData> events, IReadOnlyList<EntrySetChanges> entries, CancellationToken cancellationToken) =>
+        Apply(key, payload.ToArray(), expectedEtag, recordExists: true, events, entries, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<GrainStateWithEntries> ReadWithEntriesAsync(GrainStateKey key, CancellationToken cancellationToken)
+    {
+        var record = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            return new GrainStateWithEntries(record, _entries.TryGetValue(key, out var rows)
+                ? [.. rows.Select(r => new StoredEntry(r.Key.Set, r.Key.Key, r.Value))]
+                : []);
+        }
+    }
+
+    /// <summary>How many entry rows a state has in storage (all its sets).</summary>
+    public int EntryCount(GrainStateKey key)
+    {
+        lock (_lock)
+        {
+            return _entries.TryGetValue(key, out var rows) ? rows.Count : 0;
+        }
+    }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<StoredStreamEvent>> ReadEventsAsync(string streamNamespace, int partition, long afterSequence, int maxCount, CancellationToken cancellationToken)
@@ -109,7 +135,7 @@ public sealed class MemoryStateStore : IStateStore, IStorageStatistics, IOutboxS
         return Task.CompletedTask;
     }
 
-    private Task<string> Apply(GrainStateKey key, byte[] payload, string? expectedEtag, bool recordExists, IReadOnlyList<StreamEventData> events, CancellationToken cancellationToken)
+    private Task<string> Apply(GrainStateKey key, byte[] payload, string? expectedEtag, bool recordExists, IReadOnlyList<StreamEventData> events, IReadOnlyList<EntrySetChanges> entries, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -129,6 +155,7 @@ public sealed class MemoryStateStore : IStateStore, IStorageStatistics, IOutboxS
 
             long version = storedVersion + 1;
             _states[key] = new StoredState(payload, version, recordExists);
+            ApplyEntries(key, recordExists, entries);
             var now = DateTimeOffset.UtcNow;
             foreach (var e in events)
             {
@@ -142,6 +169,44 @@ public sealed class MemoryStateStore : IStateStore, IStorageStatistics, IOutboxS
             }
 
             return Task.FromResult(FormatEtag(version));
+        }
+    }
+
+    // Under _lock. A clear deletes every entry of the state.
+    private void ApplyEntries(GrainStateKey key, bool recordExists, IReadOnlyList<EntrySetChanges> entries)
+    {
+        if (!recordExists)
+        {
+            _entries.Remove(key);
+            return;
+        }
+
+        foreach (var set in entries)
+        {
+            if (!_entries.TryGetValue(key, out var rows))
+            {
+                _entries[key] = rows = [];
+            }
+
+            if (set.ReplaceAll)
+            {
+                foreach (var stale in rows.Keys.Where(k => string.Equals(k.Set, set.Set, StringComparison.Ordinal)).ToList())
+                {
+                    rows.Remove(stale);
+                }
+            }
+
+            foreach (var change in set.Changes)
+            {
+                if (change.Payload is null)
+                {
+                    rows.Remove((set.Set, change.Key));
+                }
+                else
+                {
+                    rows[(set.Set, change.Key)] = [.. change.Payload];
+                }
+            }
         }
     }
 

@@ -27,14 +27,14 @@ public static class OutboxStateExtensions
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(events);
-        return WriteInScopeAsync(state, new WriteScope(Serialize(state), Encode(events)), cancellationToken);
+        return WriteInScopeAsync(state, new WriteScope(Serialize(state), Encode(events), EntryChangesOf(state.State)), cancellationToken);
     }
 
     /// <summary>Writes the state exactly as it is at this call, whatever the grain does to it before storage runs.</summary>
     public static Task WriteStateSnapshotAsync<TState>(this IPersistentState<TState> state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return WriteInScopeAsync(state, new WriteScope(Serialize(state), []), cancellationToken);
+        return WriteInScopeAsync(state, new WriteScope(Serialize(state), [], EntryChangesOf(state.State)), cancellationToken);
     }
 
     /// <summary>
@@ -54,7 +54,7 @@ public static class OutboxStateExtensions
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(grainState);
         ArgumentNullException.ThrowIfNull(events);
-        var scope = new WriteScope(JsonSerializer.SerializeToUtf8Bytes(grainState.State, OrderGrainsStorage.SerializerOptions), Encode(events));
+        var scope = new WriteScope(JsonSerializer.SerializeToUtf8Bytes(grainState.State, OrderGrainsStorage.SerializerOptions), Encode(events), EntryChangesOf(grainState.State));
 
         // Set inside this async method, the scope flows into the provider's synchronous start and is gone for our caller on return.
         WriteScope.Current = scope;
@@ -69,6 +69,27 @@ public static class OutboxStateExtensions
 
     private static byte[] Serialize<TState>(IPersistentState<TState> state) =>
         JsonSerializer.SerializeToUtf8Bytes(state.State, OrderGrainsStorage.SerializerOptions);
+
+    /// <summary>The changes of the state's entry sets since its last write, taken now (see <see cref="IHasEntrySets"/>); empty for most states.</summary>
+    internal static EntrySetChanges[] EntryChangesOf<TState>(TState state)
+    {
+        if (state is not IHasEntrySets withSets)
+        {
+            return [];
+        }
+
+        List<EntrySetChanges>? changes = null;
+        foreach (var set in withSets.EntrySets)
+        {
+            var taken = set.TakeChanges(OrderGrainsStorage.SerializerOptions);
+            if (!taken.IsEmpty)
+            {
+                (changes ??= []).Add(taken);
+            }
+        }
+
+        return changes is null ? [] : [.. changes];
+    }
 
     private static StreamEventData[] Encode(IReadOnlyList<StreamEvent> events)
     {
@@ -106,8 +127,8 @@ public static class OutboxStateExtensions
     }
 }
 
-/// <summary>The bytes and events of one write, handed from <see cref="OutboxStateExtensions"/> to <see cref="GroupCommitGrainStorage"/>.</summary>
-internal sealed class WriteScope(byte[] snapshot, StreamEventData[] events)
+/// <summary>The bytes, events and entry changes of one write, handed from <see cref="OutboxStateExtensions"/> to <see cref="GroupCommitGrainStorage"/>.</summary>
+internal sealed class WriteScope(byte[] snapshot, StreamEventData[] events, EntrySetChanges[] entries)
 {
     private static readonly AsyncLocal<WriteScope?> Ambient = new();
 
@@ -125,6 +146,8 @@ internal sealed class WriteScope(byte[] snapshot, StreamEventData[] events)
     public byte[] Snapshot { get; } = snapshot;
 
     public StreamEventData[] Events { get; } = events;
+
+    public EntrySetChanges[] Entries { get; } = entries;
 
     public bool Taken { get; private set; }
 

@@ -42,7 +42,7 @@ public sealed class InterceptingTestStorage : TestStorage
         }
     }
 
-    private sealed class Intercepting(InterceptingTestStorage owner) : IStateStore, IOutboxStore
+    private sealed class Intercepting(InterceptingTestStorage owner) : IStateStore, IOutboxStore, IEntryStore
     {
         public int PartitionCount => owner.Inner.PartitionCount;
 
@@ -62,6 +62,18 @@ public sealed class InterceptingTestStorage : TestStorage
         {
             await owner.BeforeWriteAsync(key);
             return await owner.Inner.WriteWithEventsAsync(key, payload, expectedEtag, events, cancellationToken);
+        }
+
+        public Task<GrainStateWithEntries> ReadWithEntriesAsync(GrainStateKey key, CancellationToken cancellationToken)
+        {
+            owner._reads.AddOrUpdate((key.GrainType, key.GrainKey), 1, (_, n) => n + 1);
+            return owner.Inner.ReadWithEntriesAsync(key, cancellationToken);
+        }
+
+        public async Task<string> WriteWithEntriesAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, IReadOnlyList<StreamEventData> events, IReadOnlyList<EntrySetChanges> entries, CancellationToken cancellationToken)
+        {
+            await owner.BeforeWriteAsync(key);
+            return await owner.Inner.WriteWithEntriesAsync(key, payload, expectedEtag, events, entries, cancellationToken);
         }
 
         public Task<string> ClearAsync(GrainStateKey key, string? expectedEtag, CancellationToken cancellationToken) => owner.Inner.ClearAsync(key, expectedEtag, cancellationToken);

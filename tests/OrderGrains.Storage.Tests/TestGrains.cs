@@ -223,3 +223,87 @@ public sealed class ReminderProbeGrain : Grain, IReminderProbeGrain, IRemindable
         return Task.CompletedTask;
     }
 }
+
+/// <summary>A grain whose state keeps its entries in an entry set (rows beside the record).</summary>
+public interface ITallyGrain : IGrainWithStringKey
+{
+    /// <summary>Adds or replaces an entry and writes with Orleans' own WriteStateAsync.</summary>
+    Task SetAsync(string key, int value);
+
+    /// <summary>Changes an entry in place (marking it) and writes.</summary>
+    Task BumpAsync(string key);
+
+    Task RemoveAsync(string key);
+
+    /// <summary>The entries as the activation holds them, key=value in key order.</summary>
+    Task<List<string>> ViewAsync();
+
+    Task DeactivateAsync();
+}
+
+[GrainType("storage-tally")]
+public sealed class TallyGrain([PersistentState("tally", OrderGrainsStorage.Name)] IPersistentState<TallyState> state) : Grain, ITallyGrain
+{
+    public async Task SetAsync(string key, int value)
+    {
+        state.State.Entries[key] = new TallyEntry { Value = value };
+        state.State.Writes++;
+        await state.WriteStateAsync();
+    }
+
+    public async Task BumpAsync(string key)
+    {
+        state.State.Entries[key].Value++;
+        state.State.Entries.MarkChanged(key);
+        state.State.Writes++;
+        await state.WriteStateAsync();
+    }
+
+    public async Task RemoveAsync(string key)
+    {
+        state.State.Entries.Remove(key);
+        state.State.Writes++;
+        await state.WriteStateAsync();
+    }
+
+    public Task<List<string>> ViewAsync() =>
+        Task.FromResult<List<string>>([.. state.State.Entries.Select(e => $"{e.Key}={e.Value.Value}").Order(StringComparer.Ordinal)]);
+
+    public Task DeactivateAsync()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class TallyState : IHasEntrySets
+{
+    public int Writes { get; set; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public EntrySet<TallyEntry> Entries { get; } = new("entries");
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<IEntrySet> EntrySets => [Entries];
+
+    // As a state stored before entry sets held them inline.
+    [System.Text.Json.Serialization.JsonInclude]
+    [System.Text.Json.Serialization.JsonPropertyName("Entries")]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    private Dictionary<string, TallyEntry>? InlineEntries
+    {
+        get => null;
+        set
+        {
+            if (value is not null)
+            {
+                Entries.LoadInline(value);
+            }
+        }
+    }
+}
+
+public sealed class TallyEntry
+{
+    public int Value { get; set; }
+}

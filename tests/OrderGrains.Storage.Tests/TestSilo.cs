@@ -91,7 +91,7 @@ public sealed class TestSilo : IAsyncDisposable
 /// A state store in memory whose writes can be counted, held at a gate, or failed (what a full disk would do); the
 /// store behind the hook is what "storage holds".
 /// </summary>
-public sealed class InterceptingStateStore : IStateStore, IOutboxStore, IStorageStatistics
+public sealed class InterceptingStateStore : IStateStore, IOutboxStore, IEntryStore, IStorageStatistics
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _writesByType = new();
 
@@ -134,6 +134,14 @@ public sealed class InterceptingStateStore : IStateStore, IOutboxStore, IStorage
         await BeforeWriteAsync(key);
         return await Inner.WriteWithEventsAsync(key, payload, expectedEtag, events, cancellationToken);
     }
+
+    public async Task<string> WriteWithEntriesAsync(GrainStateKey key, ReadOnlyMemory<byte> payload, string? expectedEtag, IReadOnlyList<StreamEventData> events, IReadOnlyList<EntrySetChanges> entries, CancellationToken cancellationToken)
+    {
+        await BeforeWriteAsync(key);
+        return await Inner.WriteWithEntriesAsync(key, payload, expectedEtag, events, entries, cancellationToken);
+    }
+
+    public Task<GrainStateWithEntries> ReadWithEntriesAsync(GrainStateKey key, CancellationToken cancellationToken) => Inner.ReadWithEntriesAsync(key, cancellationToken);
 
     public Task<IReadOnlyList<StoredStreamEvent>> ReadEventsAsync(string streamNamespace, int partition, long afterSequence, int maxCount, CancellationToken cancellationToken) =>
         Inner.ReadEventsAsync(streamNamespace, partition, afterSequence, maxCount, cancellationToken);
