@@ -33,6 +33,7 @@ public sealed class ErpForwarderGrain(
     IOutboxStore outbox,
     IOptions<ErpForwarderOptions> options,
     ErpForwardingFigures figures,
+    IForegroundLoad foreground,
     TimeProvider clock,
     ILogger<ErpForwarderGrain> logger) : Grain, IErpForwarderGrain, IRemindable
 {
@@ -47,6 +48,7 @@ public sealed class ErpForwarderGrain(
     private readonly ErpForwarderOptions _options = options.Value;
 
     private ErpHeldDocuments _held = null!;
+    private PullDeferral? _deferral;
 
     // Backoff lives in memory: a new activation tries the head at once, then backs off from the persisted failure count.
     private DateTimeOffset _nextAttemptAt;
@@ -177,6 +179,12 @@ public sealed class ErpForwarderGrain(
     /// </summary>
     private async Task PullAsync(CancellationToken cancellationToken)
     {
+        _deferral ??= new PullDeferral(foreground, _options.MaxDeferral, clock);
+        if (_deferral.ShouldDefer())
+        {
+            return;
+        }
+
         var turn = Stopwatch.StartNew();
         if (clock.GetUtcNow() < _nextAttemptAt)
         {
@@ -210,6 +218,13 @@ public sealed class ErpForwarderGrain(
             if (events.Count < _options.BatchSize)
             {
                 CaughtUp();
+                return;
+            }
+
+            if (_deferral.ShouldDefer())
+            {
+                // The silo became busy: the rest waits for a later pull.
+                await RefreshBacklogAsync(force: true);
                 return;
             }
 

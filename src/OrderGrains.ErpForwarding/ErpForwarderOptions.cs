@@ -34,6 +34,12 @@ public sealed class ErpForwarderOptions
     public TimeSpan MaxPullTurn { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// While the silo is busy answering callers (<c>OrderGrains:Admission:BusyInFlight</c>), a forwarder puts its pulls
+    /// off for up to this long in a row, so a flash sale's buyers get the CPU; zero never defers, at most 1 minute.
+    /// </summary>
+    public TimeSpan MaxDeferral { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Period of each forwarder's keep-alive reminder, which reactivates it (on another silo if its silo died). At
     /// least Orleans' ReminderOptions.MinimumReminderPeriod (1 minute unless configured lower).
     /// </summary>

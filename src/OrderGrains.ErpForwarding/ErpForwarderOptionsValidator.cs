@@ -14,6 +14,8 @@ internal sealed class ErpForwarderOptionsValidator(IOptions<ReminderOptions> rem
         Check(options.MaxRetryDelay >= options.RetryDelay && options.MaxRetryDelay <= TimeSpan.FromHours(1), nameof(ErpForwarderOptions.MaxRetryDelay), options.MaxRetryDelay,
             $"must be at least {ErpForwarderOptions.SectionName}:{nameof(ErpForwarderOptions.RetryDelay)} ({options.RetryDelay}) and at most 01:00:00");
         Check(options.LagAlertThreshold > TimeSpan.Zero, nameof(ErpForwarderOptions.LagAlertThreshold), options.LagAlertThreshold, "must be positive");
+        Check(options.MaxDeferral >= TimeSpan.Zero && options.MaxDeferral <= TimeSpan.FromMinutes(1), nameof(ErpForwarderOptions.MaxDeferral), options.MaxDeferral,
+            "must be between 00:00:00 (never defer) and 00:01:00");
         Check(options.PollInterval > TimeSpan.Zero, nameof(ErpForwarderOptions.PollInterval), options.PollInterval, "must be positive");
         Check(options.BatchSize > 0, nameof(ErpForwarderOptions.BatchSize), options.BatchSize, "must be positive");
         Check(options.MaxPullTurn > TimeSpan.Zero && options.MaxPullTurn <= TimeSpan.FromSeconds(20), nameof(ErpForwarderOptions.MaxPullTurn), options.MaxPullTurn,

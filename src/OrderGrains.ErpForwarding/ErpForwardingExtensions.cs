@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OrderGrains.Erp;
+using OrderGrains.Storage;
 
 namespace OrderGrains.ErpForwarding;
 
@@ -21,6 +22,7 @@ public static class ErpForwardingExtensions
         ArgumentNullException.ThrowIfNull(erpClient);
         builder.Services.TryAddSingleton(erpClient);
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<IForegroundLoad>(IdleForeground.Instance);
         builder.Services.TryAddSingleton<ErpForwardingFigures>();
         var options = builder.Services.AddOptions<ErpForwarderOptions>().BindConfiguration(ErpForwarderOptions.SectionName);
         if (configure is not null)

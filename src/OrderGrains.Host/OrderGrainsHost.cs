@@ -73,6 +73,7 @@ public static class OrderGrainsHost
             builder.Services.AddSingleton(settings);
             builder.Services.AddSingleton(admission);
             builder.Services.AddSingleton<AdmissionControl>();
+            builder.Services.AddSingleton<IForegroundLoad, IntakeLoad>();
             builder.Services.AddSingleton<SaleQueue>();
             builder.Services.AddSingleton(adminTokens);
             builder.Services.AddSingleton<PlacementStatistics>();

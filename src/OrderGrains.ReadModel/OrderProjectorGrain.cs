@@ -26,6 +26,8 @@ public sealed partial class OrderProjectorGrain(
     IOrderReadStore store,
     IOptions<ReadModelOptions> options,
     ReadModelFigures figures,
+    IForegroundLoad foreground,
+    TimeProvider clock,
     ILogger<OrderProjectorGrain> logger) : Grain, IOrderProjectorGrain, IRemindable
 {
     /// <summary>The consumer name under which the outbox keeps this projection's checkpoints.</summary>
@@ -34,6 +36,7 @@ public sealed partial class OrderProjectorGrain(
     private const string KeepAliveReminder = "keep-alive";
 
     private readonly ReadModelOptions _options = options.Value;
+    private PullDeferral? _deferral;
 
     // The last sequence applied (and checkpointed).
     private long _position;
@@ -77,9 +80,15 @@ public sealed partial class OrderProjectorGrain(
     /// <summary>The keep-alive reminder: its delivery (re)activates the projector, which then pulls.</summary>
     public Task ReceiveReminder(string reminderName, TickStatus status) => PullAsync(CancellationToken.None);
 
-    /// <summary>Applies what the partition holds, batch by batch, until it is drained.</summary>
+    /// <summary>Applies what the partition holds, batch by batch, until it is drained; put off while the silo is busy (see <see cref="PullDeferral"/>).</summary>
     private async Task PullAsync(CancellationToken cancellationToken)
     {
+        _deferral ??= new PullDeferral(foreground, _options.MaxDeferral, clock);
+        if (_deferral.ShouldDefer())
+        {
+            return;
+        }
+
         var partition = Partition;
         try
         {
@@ -127,6 +136,12 @@ public sealed partial class OrderProjectorGrain(
                 if (events.Count < _options.BatchSize)
                 {
                     Publish(_position, _position, null);
+                    return;
+                }
+
+                if (_deferral.ShouldDefer())
+                {
+                    // The silo became busy: the rest waits for a later pull.
                     return;
                 }
             }

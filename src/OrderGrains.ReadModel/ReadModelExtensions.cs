@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OrderGrains.Storage;
 
 namespace OrderGrains.ReadModel;
 
@@ -19,6 +20,7 @@ public static class ReadModelExtensions
         ArgumentNullException.ThrowIfNull(store);
         builder.Services.TryAddSingleton(store);
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<IForegroundLoad>(IdleForeground.Instance);
         builder.Services.TryAddSingleton<ReadModelFigures>();
         builder.Services.AddOptions<ReadModelOptions>().BindConfiguration(ReadModelOptions.SectionName).ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReadModelOptions>, ReadModelOptionsValidator>());

@@ -19,6 +19,12 @@ public sealed class ReadModelOptions
 
     /// <summary><c>/admin/read-model</c> flags a partition whose oldest unprojected event is older than this.</summary>
     public TimeSpan LagAlertThreshold { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// While the silo is busy answering callers (<c>OrderGrains:Admission:BusyInFlight</c>), a projector puts its pulls
+    /// off for up to this long in a row, so a flash sale's buyers get the CPU; zero never defers, at most 1 minute.
+    /// </summary>
+    public TimeSpan MaxDeferral { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Checks <see cref="ReadModelOptions"/> when the host starts; each failure names its configuration key.</summary>
@@ -31,6 +37,8 @@ internal sealed class ReadModelOptionsValidator(IOptions<ReminderOptions> remind
         Check(options.PollInterval > TimeSpan.Zero && options.PollInterval <= TimeSpan.FromMinutes(1), nameof(ReadModelOptions.PollInterval), options.PollInterval, "must be positive and at most 00:01:00");
         Check(options.BatchSize is > 0 and <= 10_000, nameof(ReadModelOptions.BatchSize), options.BatchSize, "must be between 1 and 10000");
         Check(options.LagAlertThreshold > TimeSpan.Zero, nameof(ReadModelOptions.LagAlertThreshold), options.LagAlertThreshold, "must be positive");
+        Check(options.MaxDeferral >= TimeSpan.Zero && options.MaxDeferral <= TimeSpan.FromMinutes(1), nameof(ReadModelOptions.MaxDeferral), options.MaxDeferral,
+            "must be between 00:00:00 (never defer) and 00:01:00");
         var minimum = reminders.Value.MinimumReminderPeriod;
         Check(options.KeepAlivePeriod >= minimum, nameof(ReadModelOptions.KeepAlivePeriod), options.KeepAlivePeriod,
             $"must be at least Orleans' minimum reminder period ({minimum})");

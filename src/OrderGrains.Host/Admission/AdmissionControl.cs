@@ -25,6 +25,11 @@ public sealed partial class AdmissionControl
     private long _rejected;
     private long _lastRejectLogTicks;
 
+    // Busy lingers this long after the last call that found the node busy, so a consumer polling between bursts of a
+    // sale does not take a dip for the end of it.
+    private const long BusyLingerMilliseconds = 1_000;
+    private long _lastBusyAt = long.MinValue / 2;
+
     public AdmissionControl(AdmissionOptions options, ILogger<AdmissionControl> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -38,6 +43,12 @@ public sealed partial class AdmissionControl
     public int InFlight => Volatile.Read(ref _inFlight);
 
     public long Admitted => Interlocked.Read(ref _admitted);
+
+    /// <summary>
+    /// At least <see cref="AdmissionOptions.BusyInFlight"/> calls are in flight, or were within the last second (see
+    /// <see cref="IntakeLoad"/>).
+    /// </summary>
+    public bool IsBusy => InFlight >= Options.BusyInFlight || Environment.TickCount64 - Volatile.Read(ref _lastBusyAt) < BusyLingerMilliseconds;
 
     public long Rejected => Interlocked.Read(ref _rejected);
 
@@ -55,6 +66,11 @@ public sealed partial class AdmissionControl
         if (mine == 1)
         {
             Interlocked.Increment(ref _activeChannels);
+        }
+
+        if (total >= Options.BusyInFlight)
+        {
+            Volatile.Write(ref _lastBusyAt, Environment.TickCount64);
         }
 
         if (total <= Options.MaxInFlight && mine <= ChannelLimit(total))
