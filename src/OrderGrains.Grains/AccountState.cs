@@ -77,13 +77,7 @@ public sealed class CampaignState : IHasEntrySets
     private Dictionary<string, CampaignHold>? InlineHolds
     {
         get => null;
-        set
-        {
-            if (value is not null)
-            {
-                Holds.LoadInline(value);
-            }
-        }
+        set => Holds.LoadInline(value);
     }
 
     /// <summary>When an operator closed the sale; null while it runs by its window.</summary>

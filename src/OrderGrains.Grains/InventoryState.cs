@@ -31,13 +31,7 @@ public sealed class SkuStockState : IHasEntrySets
     private Dictionary<string, ReservationEntry>? InlineReservations
     {
         get => null;
-        set
-        {
-            if (value is not null)
-            {
-                Reservations.LoadInline(value);
-            }
-        }
+        set => Reservations.LoadInline(value);
     }
 
     /// <summary>Source of reservation arrival numbers and versions; only grows.</summary>

@@ -114,10 +114,18 @@ public sealed class EntrySet<TValue> : IEntrySet, IEnumerable<KeyValuePair<strin
         _changed.Add(key);
     }
 
-    /// <summary>Takes the entries of a state stored before entry sets (inline in its JSON): the next write stores them as rows.</summary>
-    public void LoadInline(IReadOnlyDictionary<string, TValue> entries)
+    /// <summary>
+    /// Takes the entries of a state stored before entry sets (inline in its JSON): the next write stores them as rows.
+    /// Null (the property absent, or a state stored since) changes nothing, so a state's inline property can pass its
+    /// value straight on.
+    /// </summary>
+    public void LoadInline(IReadOnlyDictionary<string, TValue>? entries)
     {
-        ArgumentNullException.ThrowIfNull(entries);
+        if (entries is null)
+        {
+            return;
+        }
+
         foreach (var (key, value) in entries)
         {
             _entries[key] = value;

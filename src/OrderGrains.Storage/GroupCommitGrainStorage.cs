@@ -55,7 +55,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
     {
         ArgumentNullException.ThrowIfNull(grainState);
         var key = KeyOf(grainId, stateName);
-        if (!typeof(IHasEntrySets).IsAssignableFrom(typeof(T)))
+        if (!EntrySetsIn<T>.Declared)
         {
             var record = await _store.ReadAsync(key, WriteScope.Effective(cancellationToken)).ConfigureAwait(false);
             grainState.State = record.RecordExists ? Deserialize<T>(key, record.Payload) : NewState<T>();
@@ -206,4 +206,10 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
                 "fix the state type (or the record) before this grain can activate.", exception);
         }
     }
+}
+
+/// <summary>Whether a state type keeps entry sets, decided once per type rather than on every read.</summary>
+internal static class EntrySetsIn<T>
+{
+    public static readonly bool Declared = typeof(IHasEntrySets).IsAssignableFrom(typeof(T));
 }

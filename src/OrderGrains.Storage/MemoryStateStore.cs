@@ -70,14 +70,22 @@ public sealed class MemoryStateStore : IStateStore, IStorageStatistics, IOutboxS
         Apply(key, payload.ToArray(), expectedEtag, recordExists: true, events, entries, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<GrainStateWithEntries> ReadWithEntriesAsync(GrainStateKey key, CancellationToken cancellationToken)
+    public Task<GrainStateWithEntries> ReadWithEntriesAsync(GrainStateKey key, CancellationToken cancellationToken)
     {
-        var record = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<GrainStateWithEntries>(cancellationToken);
+        }
+
+        // One lock for both, as the SQL stores read both in one snapshot.
         lock (_lock)
         {
-            return new GrainStateWithEntries(record, _entries.TryGetValue(key, out var rows)
+            var record = _states.TryGetValue(key, out var stored)
+                ? new GrainStateRecord(stored.Payload, FormatEtag(stored.Version), stored.RecordExists)
+                : GrainStateRecord.Missing;
+            return Task.FromResult(new GrainStateWithEntries(record, _entries.TryGetValue(key, out var rows)
                 ? [.. rows.Select(r => new StoredEntry(r.Key.Set, r.Key.Key, r.Value))]
-                : []);
+                : []));
         }
     }
 

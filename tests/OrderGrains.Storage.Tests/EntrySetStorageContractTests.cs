@@ -8,7 +8,7 @@ namespace OrderGrains.Storage.Tests;
 /// <summary>Entry sets in every store: rows beside a state, changed only with a committed write of it, gone with a clear.</summary>
 public abstract class EntrySetStorageContractTests : IAsyncLifetime
 {
-    private readonly List<IEntryStore> _opened = [];
+    private readonly OpenedStores _opened = new();
 
     /// <summary>Opens the store; called again after closing everything to model a restart.</summary>
     protected abstract Task<IEntryStore> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null);
@@ -112,25 +112,9 @@ public abstract class EntrySetStorageContractTests : IAsyncLifetime
     protected static List<string> Rows(GrainStateWithEntries read) =>
         [.. read.Entries.Select(e => $"{e.Set}/{e.Key}={Text(e.Payload)}").Order(StringComparer.Ordinal)];
 
-    protected async Task<IEntryStore> TrackAsync(Task<IEntryStore> opening)
-    {
-        var store = await opening;
-        _opened.Add(store);
-        return store;
-    }
+    protected Task<IEntryStore> TrackAsync(Task<IEntryStore> opening) => _opened.TrackAsync(opening);
 
-    private async Task CloseAllAsync()
-    {
-        foreach (var store in _opened)
-        {
-            if (store is IAsyncDisposable disposable)
-            {
-                await disposable.DisposeAsync();
-            }
-        }
-
-        _opened.Clear();
-    }
+    private Task CloseAllAsync() => _opened.CloseAllAsync();
 }
 
 public sealed class MemoryEntrySetStorageTests : EntrySetStorageContractTests

@@ -6,7 +6,7 @@ namespace OrderGrains.Storage.Tests;
 /// <summary>The behaviour every state store must share; one subclass per provider.</summary>
 public abstract class StorageContractTests : IAsyncLifetime
 {
-    private readonly List<object> _opened = [];
+    private readonly OpenedStores _opened = new();
 
     protected static CancellationToken None => CancellationToken.None;
 
@@ -190,25 +190,9 @@ public abstract class StorageContractTests : IAsyncLifetime
         Assert.NotNull(await reopened.WriteAsync(live, Bytes("after restart"), liveEtag, None));
     }
 
-    protected async Task<IStateStore> OpenStorageAsync()
-    {
-        var storage = await CreateStorageAsync();
-        _opened.Add(storage);
-        return storage;
-    }
+    protected Task<IStateStore> OpenStorageAsync() => _opened.TrackAsync(CreateStorageAsync());
 
-    protected async Task CloseAllAsync()
-    {
-        foreach (object provider in _opened)
-        {
-            if (provider is IAsyncDisposable disposable)
-            {
-                await disposable.DisposeAsync();
-            }
-        }
-
-        _opened.Clear();
-    }
+    protected Task CloseAllAsync() => _opened.CloseAllAsync();
 
     protected static GrainStateKey NewKey() => new("test-grain", Guid.NewGuid().ToString("N"), "state");
 

@@ -9,7 +9,7 @@ namespace OrderGrains.Storage.Tests;
 public abstract class StreamStorageContractTests : IAsyncLifetime
 {
     private const string Namespace = "orders";
-    private readonly List<IOutboxStore> _opened = [];
+    private readonly OpenedStores _opened = new();
 
     /// <summary>Opens the store; called again after closing everything to model a restart.</summary>
     protected abstract Task<IOutboxStore> OpenAsync(Func<CancellationToken, ValueTask>? beforeCommit = null);
@@ -121,25 +121,9 @@ public abstract class StreamStorageContractTests : IAsyncLifetime
 
     protected static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
-    protected async Task<IOutboxStore> TrackAsync(Task<IOutboxStore> opening)
-    {
-        var streams = await opening;
-        _opened.Add(streams);
-        return streams;
-    }
+    protected Task<IOutboxStore> TrackAsync(Task<IOutboxStore> opening) => _opened.TrackAsync(opening);
 
-    private async Task CloseAllAsync()
-    {
-        foreach (var opened in _opened)
-        {
-            if (opened is IAsyncDisposable disposable)
-            {
-                await disposable.DisposeAsync();
-            }
-        }
-
-        _opened.Clear();
-    }
+    private Task CloseAllAsync() => _opened.CloseAllAsync();
 }
 
 public sealed class MemoryStreamStorageTests : StreamStorageContractTests

@@ -293,13 +293,7 @@ public sealed class TallyState : IHasEntrySets
     private Dictionary<string, TallyEntry>? InlineEntries
     {
         get => null;
-        set
-        {
-            if (value is not null)
-            {
-                Entries.LoadInline(value);
-            }
-        }
+        set => Entries.LoadInline(value);
     }
 }
 

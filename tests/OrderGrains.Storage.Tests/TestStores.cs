@@ -4,6 +4,33 @@ using OrderGrains.Storage.Sqlite;
 
 namespace OrderGrains.Storage.Tests;
 
+/// <summary>The stores a test opened, closed together: at its end, or in the middle to model a restart.</summary>
+public sealed class OpenedStores
+{
+    private readonly List<object> _opened = [];
+
+    public async Task<T> TrackAsync<T>(Task<T> opening)
+        where T : notnull
+    {
+        var store = await opening;
+        _opened.Add(store);
+        return store;
+    }
+
+    public async Task CloseAllAsync()
+    {
+        foreach (var store in _opened)
+        {
+            if (store is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync();
+            }
+        }
+
+        _opened.Clear();
+    }
+}
+
 /// <summary>A database file in a fresh temporary directory, deleted at the end.</summary>
 public sealed class TemporarySqliteDatabase : IDisposable
 {
