@@ -103,7 +103,7 @@ public sealed partial class OrderGrain(
 
         if (Order.Status != OrderStatus.Unspecified || Order.Pending != PendingWork.None)
         {
-            if (!string.Equals(Order.Fingerprint, draft.Fingerprint, StringComparison.Ordinal))
+            if (!PlaceOrderValidation.SameRequest(Order.Fingerprint, draft.Fingerprint, command))
             {
                 throw new IdempotencyConflictException(OrderId, "PlaceOrder was already called for this (channel, external_order_id) with a different payload");
             }

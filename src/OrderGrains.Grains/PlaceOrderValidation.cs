@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.IO.Hashing;
 using System.Security.Cryptography;
 using System.Text;
 using OrderGrains.Abstractions;
@@ -103,19 +105,73 @@ internal static class PlaceOrderValidation
         }
     }
 
+    /// <summary>The prefix of fingerprints made with <see cref="Fingerprint"/>; a stored one without it is a <see cref="LegacyFingerprint"/>.</summary>
+    public const string FingerprintPrefix = "xxh128:";
+
     /// <summary>
     /// A hash of everything that defines the request, independent of line order, so a replay with the same
-    /// payload matches and any difference does not.
+    /// payload matches and any difference does not: XXH128 of the canonical text (<see cref="CanonicalText"/>), as
+    /// <c>xxh128:</c> and 32 hex digits.
     /// </summary>
     /// <remarks>
-    /// The hash is SHA-256 over the UTF-8 of the fields, each followed by U+001F, as it always was; it is fed piece by
-    /// piece from stack buffers rather than built as one string first (that text, its copies and the boxed numbers were
-    /// about 2 KB of garbage per order). <c>FingerprintTests</c> pins the hashes earlier versions stored.
+    /// Not a cryptographic hash, on purpose: it tells a replay from a different request under the same idempotency
+    /// key, and a caller who crafted a collision would only get its own earlier order back. Orders stored before
+    /// carry the SHA-256 of the same text (<see cref="LegacyFingerprint"/>); <see cref="SameRequest"/> compares with
+    /// either. SHA-256 through OpenSSL cost about 10% of the host's CPU in a flash sale, a context and several native
+    /// calls per order; XXH128 runs in managed code over the same bytes.
     /// </remarks>
     public static string Fingerprint(PlaceOrderCommand command)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var text = new FingerprintText(hash);
+        var text = new CanonicalText(stackalloc byte[1024]);
+        try
+        {
+            Write(command, ref text);
+            Span<byte> digest = stackalloc byte[16];
+            XxHash128.Hash(text.Written, digest);
+            Span<char> chars = stackalloc char[FingerprintPrefix.Length + 32];
+            FingerprintPrefix.AsSpan().CopyTo(chars);
+            Convert.TryToHexString(digest, chars[FingerprintPrefix.Length..], out _);
+            return new string(chars);
+        }
+        finally
+        {
+            text.Dispose();
+        }
+    }
+
+    /// <summary>The fingerprint orders were stored with before <see cref="Fingerprint"/>: SHA-256 of the same text, 64 hex digits.</summary>
+    public static string LegacyFingerprint(PlaceOrderCommand command)
+    {
+        var text = new CanonicalText(stackalloc byte[1024]);
+        try
+        {
+            Write(command, ref text);
+            Span<byte> digest = stackalloc byte[32];
+            SHA256.HashData(text.Written, digest);
+            return Convert.ToHexString(digest);
+        }
+        finally
+        {
+            text.Dispose();
+        }
+    }
+
+    /// <summary>Whether a stored order's fingerprint is that of <paramref name="command"/>, whichever way it was made.</summary>
+    public static bool SameRequest(string storedFingerprint, string fingerprint, PlaceOrderCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(storedFingerprint);
+        if (storedFingerprint.StartsWith(FingerprintPrefix, StringComparison.Ordinal))
+        {
+            return string.Equals(storedFingerprint, fingerprint, StringComparison.Ordinal);
+        }
+
+        return string.Equals(storedFingerprint, LegacyFingerprint(command), StringComparison.Ordinal);
+    }
+
+    // The canonical text: the UTF-8 of the fields, each followed by U+001F, lines sorted by SKU. Earlier versions
+    // stored its SHA-256, so it never changes; a new field is added only when given, as list prices and coupons were.
+    private static void Write(PlaceOrderCommand command, ref CanonicalText text)
+    {
         text.Add(command.Channel);
         text.Add(command.ExternalOrderId);
         text.Add(command.CustomerId);
@@ -126,15 +182,12 @@ internal static class PlaceOrderValidation
             text.Add(line.Sku);
             text.Add(string.Empty, line.Quantity);
             text.Add(string.Empty, line.UnitPriceMinor);
-
-            // Only when given, so fingerprints of requests without list prices stay as they were.
             if (line.ListPriceMinor != 0)
             {
                 text.Add("list=", line.ListPriceMinor);
             }
         }
 
-        // Only when given, so fingerprints of requests without coupons stay as they were.
         if (!string.IsNullOrEmpty(command.CouponCode))
         {
             text.Add("coupon=", command.CouponCode);
@@ -149,15 +202,18 @@ internal static class PlaceOrderValidation
         text.Add(shipTo.PostalCode);
         text.Add(shipTo.Latitude);
         text.Add(shipTo.Longitude);
-        Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
-        return Convert.ToHexString(digest);
     }
 
-    /// <summary>Feeds fingerprint fields to the hash as UTF-8, each followed by the separator.</summary>
-    private readonly ref struct FingerprintText(IncrementalHash hash)
+    /// <summary>The canonical text's bytes, in a stack buffer that moves to a pooled array when a request outgrows it.</summary>
+    private ref struct CanonicalText(Span<byte> initial)
     {
-        private static ReadOnlySpan<byte> Separator => [0x1f];
+        private const byte Separator = 0x1f;
+
+        private Span<byte> _buffer = initial;
+        private byte[]? _rented;
+        private int _length;
+
+        public readonly ReadOnlySpan<byte> Written => _buffer[.._length];
 
         public void Add(string? value) => Add(string.Empty, value);
 
@@ -165,7 +221,7 @@ internal static class PlaceOrderValidation
         {
             Append(prefix);
             Append(value);
-            hash.AppendData(Separator);
+            AppendSeparator();
         }
 
         public void Add(string prefix, long value)
@@ -174,7 +230,7 @@ internal static class PlaceOrderValidation
             value.TryFormat(digits, out var written, default, CultureInfo.InvariantCulture);
             Append(prefix);
             Append(digits[..written]);
-            hash.AppendData(Separator);
+            AppendSeparator();
         }
 
         public void Add(double value)
@@ -182,34 +238,51 @@ internal static class PlaceOrderValidation
             Span<char> digits = stackalloc char[32];
             value.TryFormat(digits, out var written, "R", CultureInfo.InvariantCulture);
             Append(digits[..written]);
-            hash.AppendData(Separator);
+            AppendSeparator();
+        }
+
+        public readonly void Dispose()
+        {
+            if (_rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_rented);
+            }
+        }
+
+        private void AppendSeparator()
+        {
+            Reserve(1);
+            _buffer[_length++] = Separator;
         }
 
         // Each piece is a whole string, so the UTF-8 of the pieces in turn is the UTF-8 of their concatenation.
-        private void Append(ReadOnlySpan<char> text)
+        private void Append(scoped ReadOnlySpan<char> value)
         {
-            if (text.IsEmpty)
+            if (value.IsEmpty)
             {
                 return;
             }
 
-            var size = Encoding.UTF8.GetMaxByteCount(text.Length);
-            if (size <= 512)
+            Reserve(Encoding.UTF8.GetMaxByteCount(value.Length));
+            _length += Encoding.UTF8.GetBytes(value, _buffer[_length..]);
+        }
+
+        private void Reserve(int size)
+        {
+            if (_buffer.Length - _length >= size)
             {
-                Span<byte> bytes = stackalloc byte[512];
-                hash.AppendData(bytes[..Encoding.UTF8.GetBytes(text, bytes)]);
                 return;
             }
 
-            var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
-            try
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + size));
+            _buffer[.._length].CopyTo(grown);
+            if (_rented is not null)
             {
-                hash.AppendData(rented, 0, Encoding.UTF8.GetBytes(text, rented));
+                ArrayPool<byte>.Shared.Return(_rented);
             }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
-            }
+
+            _rented = grown;
+            _buffer = grown;
         }
     }
 }

@@ -94,6 +94,26 @@ public sealed class SagaResumeTests
         Assert.Equal(OrderStatus.Cancelled, (await second.Order("1").GetAsync()).Status);
     }
 
+    [Fact]
+    public async Task An_order_stored_with_a_sha256_fingerprint_still_knows_its_replay_from_a_different_request()
+    {
+        await using var oms = await Oms.StartAsync();
+        var command = Oms.Command("legacy-1", "c1", new OrderLine("SKU-1", 1, 100));
+        var stored = InterruptedState(command, PendingWork.None);
+        stored.Fingerprint = PlaceOrderValidation.LegacyFingerprint(command);
+        stored.Status = OrderStatus.Rejected;
+        stored.Version = 1;
+        await WriteOrderStateAsync(oms, stored);
+        var grain = oms.Grains.GetGrain<IOrderGrain>(stored.OrderId);
+
+        var replay = await grain.PlaceAsync(command);
+        var different = await Assert.ThrowsAsync<IdempotencyConflictException>(() => grain.PlaceAsync(command with { CustomerId = "c2" }));
+
+        Assert.True(replay.Duplicate);
+        Assert.Equal(OrderStatus.Rejected, replay.Order.Status);
+        Assert.Equal(stored.OrderId, different.IdempotencyKey);
+    }
+
     private static OrderState InterruptedState(PlaceOrderCommand command, PendingWork step)
     {
         var now = DateTimeOffset.UtcNow;

@@ -62,6 +62,29 @@ public sealed class CallerAuthorizationTests
     }
 
     [Fact]
+    public async Task Each_call_on_one_connection_is_judged_by_its_own_token()
+    {
+        await using var host = await TestHost.StartAsync(null, Callers);
+        using var ops = host.ClientWith(AllToken);
+        using var connection = host.ClientWith(null);
+        var (sku, _) = await StockAsync(ops, onHand: 5);
+        CallOptions As(string token) => Deadline().WithHeaders(new Metadata { { "authorization", "Bearer " + token } });
+
+        var first = await connection.GetAvailabilityAsync(sku, As(AllToken));
+        var wrong = await Assert.ThrowsAsync<RpcException>(() => connection.GetAvailabilityAsync(sku, As(AllToken + "x")));
+        var prefix = await Assert.ThrowsAsync<RpcException>(() => connection.GetAvailabilityAsync(sku, As(AllToken[..^1])));
+        var otherCaller = await Assert.ThrowsAsync<RpcException>(() => connection.GetAvailabilityAsync(sku, As(ShopToken)));
+        var again = await connection.GetAvailabilityAsync(sku, As(AllToken));
+
+        Assert.Equal(5, first.OnHand);
+        Assert.Equal(StatusCode.Unauthenticated, wrong.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, prefix.StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, otherCaller.StatusCode);
+        Assert.Contains("'shop-a' lacks the role", otherCaller.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(5, again.OnHand);
+    }
+
+    [Fact]
     public async Task A_caller_without_the_role_of_a_method_is_permission_denied()
     {
         await using var host = await TestHost.StartAsync(null, Callers);
