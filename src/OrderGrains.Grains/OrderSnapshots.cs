@@ -15,7 +15,7 @@ internal static class OrderSnapshots
             order.Status,
             order.RejectReason,
             order.HoldReason,
-            [.. order.Lines],
+            Copy(order.Lines),
             Allocations(order),
             order.TotalMinor,
             order.Currency,
@@ -24,29 +24,61 @@ internal static class OrderSnapshots
             order.ReservationExpiresAt,
             order.Version,
             order.CampaignId,
-            [.. order.Progress.Where(p => p.Backordered > 0).Select(p => new LineQuantity(p.Sku, p.Backordered))],
-            [.. order.Progress.Where(p => p.Cancelled > 0).Select(p => new LineQuantity(p.Sku, p.Cancelled))],
-            [.. order.Shipments],
-            [.. order.Returns],
-            [.. order.Refunds],
+            Quantities(order.Progress, static p => p.Backordered),
+            Quantities(order.Progress, static p => p.Cancelled),
+            Copy(order.Shipments),
+            Copy(order.Returns),
+            Copy(order.Refunds),
             order.HoldExpiresAt,
-            [.. order.Approvers],
+            Copy(order.Approvers),
             order.ApprovalsRequired,
             order.PaymentTerms,
             order.PaymentDueAt,
             order.ReceivableInvoicedMinor,
             OrderMoney.BalanceDue(order),
-            [.. order.Payments],
-            [.. order.Exchanges.Where(e => e.Status != ExchangeStatus.Unspecified).Select(ExchangeRules.ToRecord)],
-            [.. order.ApprovalSteps],
+            Copy(order.Payments),
+            Exchanges(order.Exchanges),
+            Copy(order.ApprovalSteps),
             order.HoldDetails,
-            [.. order.Progress.Where(p => p.Presold > 0).Select(p => new LineQuantity(p.Sku, p.Presold))],
+            Quantities(order.Progress, static p => p.Presold),
             order.CouponCode,
             order.Lines.Sum(OrderLines.Discount));
 
+    // A refusal's snapshot has nearly every list empty, and one is built for each of a flash sale's refused buyers:
+    // empty lists share Array.Empty rather than each getting a copy and a LINQ pipeline.
+    private static IReadOnlyList<T> Copy<T>(List<T> items) => items.Count == 0 ? [] : items.ToArray();
+
+    private static IReadOnlyList<LineQuantity> Quantities(List<SkuProgress> progress, Func<SkuProgress, int> quantity)
+    {
+        List<LineQuantity>? result = null;
+        foreach (var line in progress)
+        {
+            if (quantity(line) is var units and > 0)
+            {
+                (result ??= []).Add(new LineQuantity(line.Sku, units));
+            }
+        }
+
+        return result is null ? [] : result;
+    }
+
+    private static IReadOnlyList<ExchangeRecord> Exchanges(List<ExchangeState> exchanges)
+    {
+        List<ExchangeRecord>? result = null;
+        foreach (var exchange in exchanges)
+        {
+            if (exchange.Status != ExchangeStatus.Unspecified)
+            {
+                (result ??= []).Add(ExchangeRules.ToRecord(exchange));
+            }
+        }
+
+        return result is null ? [] : result;
+    }
+
     private static List<Allocation> Allocations(OrderState order)
     {
-        var result = new List<Allocation>();
+        var result = new List<Allocation>(order.Progress.Count);
         foreach (var progress in order.Progress)
         {
             var perWarehouse = progress.Open.Select(a => (a.WarehouseId, a.Quantity)).ToList();

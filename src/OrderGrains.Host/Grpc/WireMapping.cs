@@ -1,3 +1,4 @@
+using Google.Protobuf.Collections;
 using Google.Protobuf.WellKnownTypes;
 using OrderGrains.Abstractions;
 using Wire = OrderGrains.Contracts.V1;
@@ -50,22 +51,22 @@ internal static partial class WireMapping
             wire.Allocations.Add(new Wire.Allocation { Sku = allocation.Sku, WarehouseId = allocation.WarehouseId, Quantity = allocation.Quantity });
         }
 
-        wire.Backordered.AddRange(order.Backordered.Select(ToWire));
-        wire.Presold.AddRange((order.Presold ?? []).Select(ToWire));
-        wire.Cancelled.AddRange(order.CancelledUnits.Select(ToWire));
-        wire.Shipments.AddRange(order.Shipments.Select(ToWire));
-        wire.Returns.AddRange(order.Returns.Select(ToWire));
-        wire.Refunds.AddRange(order.Refunds.Select(r => new Wire.Refund
+        AddAll(wire.Backordered, order.Backordered, ToWire);
+        AddAll(wire.Presold, order.Presold, ToWire);
+        AddAll(wire.Cancelled, order.CancelledUnits, ToWire);
+        AddAll(wire.Shipments, order.Shipments, ToWire);
+        AddAll(wire.Returns, order.Returns, ToWire);
+        AddAll(wire.Refunds, order.Refunds, static r => new Wire.Refund
         {
             RefundId = r.RefundId,
             Cause = r.Cause,
             AmountMinor = r.AmountMinor,
             Currency = r.Currency,
             At = Timestamp.FromDateTimeOffset(r.At),
-        }));
-        wire.Approvers.AddRange(order.Approvers);
+        });
+        AddAll(wire.Approvers, order.Approvers, static a => a);
         wire.ApprovalsRequired = order.ApprovalsRequired;
-        wire.ApprovalSteps.AddRange(order.ApprovalSteps ?? []);
+        AddAll(wire.ApprovalSteps, order.ApprovalSteps, static a => a);
         wire.HoldDetails = order.HoldDetails ?? string.Empty;
         wire.CouponCode = order.CouponCode ?? string.Empty;
         wire.DiscountMinor = order.DiscountMinor;
@@ -82,15 +83,29 @@ internal static partial class WireMapping
 
         wire.InvoicedMinor = order.InvoicedMinor;
         wire.BalanceDueMinor = order.BalanceDueMinor;
-        wire.Payments.AddRange((order.Payments ?? []).Select(p => new Wire.Payment
+        AddAll(wire.Payments, order.Payments, static p => new Wire.Payment
         {
             PaymentReference = p.PaymentReference,
             AmountMinor = p.AmountMinor,
             Currency = p.Currency,
             At = Timestamp.FromDateTimeOffset(p.At),
-        }));
-        wire.Exchanges.AddRange((order.Exchanges ?? []).Select(ToWire));
+        });
+        AddAll(wire.Exchanges, order.Exchanges, ToWire);
         return wire;
+    }
+
+    // An indexed loop: most of a reply's lists are empty, and AddRange over Select allocated an iterator for each.
+    private static void AddAll<TSource, TWire>(RepeatedField<TWire> target, IReadOnlyList<TSource>? source, Func<TSource, TWire> map)
+    {
+        if (source is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < source.Count; i++)
+        {
+            target.Add(map(source[i]));
+        }
     }
 
     public static Wire.Exchange ToWire(ExchangeRecord exchange)
