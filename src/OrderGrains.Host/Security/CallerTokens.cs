@@ -11,8 +11,9 @@ namespace OrderGrains.Host.Security;
 /// refuses to start without configured callers.
 /// </summary>
 /// <remarks>
-/// Only SHA-256 digests of the tokens stay in memory, and every check compares the presented token's digest with every
-/// known digest in constant time, as <see cref="Admin.AdminTokens"/> does.
+/// Only SHA-256 digests of the configured tokens stay here, and every check compares the presented token's digest with
+/// every known digest in constant time, as <see cref="Admin.AdminTokens"/> does. (A connection remembers the last token
+/// that authenticated on it: see <see cref="CallerAuthorizationInterceptor"/>.)
 /// </remarks>
 public sealed class CallerTokens
 {
