@@ -5,8 +5,9 @@ using OrderGrains.Storage;
 namespace OrderGrains.Grains;
 
 /// <summary>
-/// Persisted state of <see cref="SkuStockGrain"/>. Invariants, checked after every movement: per warehouse
-/// 0 ≤ Reserved ≤ OnHand and Reserved = the sum of the reservations' units there; TotalBackordered = their backorders.
+/// Persisted state of <see cref="SkuStockGrain"/>. Invariants, checked before each batch is written (at most once a
+/// second while more than 512 reservations are open): per warehouse 0 ≤ Reserved ≤ OnHand and Reserved = the sum of
+/// the reservations' units there; TotalBackordered = their backorders.
 /// </summary>
 public sealed class SkuStockState : IHasEntrySets
 {
@@ -22,7 +23,7 @@ public sealed class SkuStockState : IHasEntrySets
 
     /// <inheritdoc />
     [JsonIgnore]
-    public IReadOnlyList<IEntrySet> EntrySets => [Reservations];
+    public IReadOnlyList<IEntrySet> EntrySets => [Reservations, Ledger];
 
     /// <summary>Reservations as states stored before entry sets held them, inline; read once and stored as rows by the next write.</summary>
     [JsonInclude]
@@ -40,8 +41,26 @@ public sealed class SkuStockState : IHasEntrySets
     /// <summary>Sum of the reservations' backordered units; lets the common case (none) skip the backorder scan.</summary>
     public int TotalBackordered { get; set; }
 
-    /// <summary>The latest movements, oldest first, bounded by <see cref="OrderOptions.LedgerEntriesKept"/>.</summary>
-    public List<StockMovement> Ledger { get; set; } = [];
+    /// <summary>
+    /// The latest movements by sequence number, bounded by <see cref="OrderOptions.LedgerEntriesKept"/>. An entry set:
+    /// inline, the kept movements (about 40 KB of JSON) were written again with every batch, most of a quiet pool's
+    /// write; as rows a batch stores the movements it made.
+    /// </summary>
+    [JsonIgnore]
+    public EntrySet<StockMovement> Ledger { get; } = new("ledger");
+
+    /// <summary>The ledger as states stored before it was an entry set held it, inline; read once and stored as rows by the next write.</summary>
+    [JsonInclude]
+    [JsonPropertyName("Ledger")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    private List<StockMovement>? InlineLedger
+    {
+        get => null;
+        set => Ledger.LoadInline(value?.ToDictionary(m => LedgerKey(m.Sequence)));
+    }
+
+    /// <summary>The ledger's entry key of a movement.</summary>
+    public static string LedgerKey(long sequence) => sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public long TotalMovements { get; set; }
 

@@ -48,6 +48,47 @@ public sealed class InventoryTests
         Assert.Equal(before, await ViewAsync(restarted.Grains.GetGrain<ISkuStockGrain>("SKU-1"), orders));
     }
 
+    /// <summary>The ledger is stored as rows beside the pool's record: a restart reads back the kept movements, and trimmed ones stay gone.</summary>
+    [Theory]
+    [InlineData("memory")]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task The_ledger_keeps_its_newest_movements_across_restarts(string storageName)
+    {
+        await using var storage = TestStorage.Create(storageName);
+        StockLedger before;
+        await using (var oms = await Oms.StartAsync(storage, o => o.LedgerEntriesKept = 8))
+        {
+            await oms.SeedSimpleAsync(units: 10);
+            var pool = oms.Grains.GetGrain<ISkuStockGrain>("SKU-1");
+            for (var i = 0; i < 30; i++)
+            {
+                await pool.AdjustStockAsync(new AdjustStockCommand("BER", 1, StockAdjustmentReason.Received, $"a{i}"));
+            }
+
+            before = await pool.GetLedgerAsync(1_000);
+        }
+
+        await using (var restarted = await Oms.StartAsync(storage, o => o.LedgerEntriesKept = 8))
+        {
+            var pool = restarted.Grains.GetGrain<ISkuStockGrain>("SKU-1");
+            var after = await pool.GetLedgerAsync(1_000);
+            Assert.Equal(before.Recent, after.Recent);
+            Assert.Equal(31, after.TotalMovements);
+            for (var i = 0; i < 10; i++)
+            {
+                await pool.AdjustStockAsync(new AdjustStockCommand("BER", 1, StockAdjustmentReason.Received, $"b{i}"));
+            }
+        }
+
+        await using var again = await Oms.StartAsync(storage, o => o.LedgerEntriesKept = 8);
+        var ledger = await again.Grains.GetGrain<ISkuStockGrain>("SKU-1").GetLedgerAsync(1_000);
+
+        Assert.InRange(ledger.Recent.Count, 8, 10);
+        Assert.Equal(Enumerable.Range(42 - ledger.Recent.Count, ledger.Recent.Count).Select(i => (long)i), ledger.Recent.Select(m => m.Sequence));
+        Assert.Equal("b9 (Received)", ledger.Recent[^1].Reference);
+    }
+
     private static async Task<List<string>> ViewAsync(ISkuStockGrain pool, string[] orders)
     {
         var views = new List<string>();
