@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Threading.RateLimiting;
@@ -26,6 +27,9 @@ public sealed partial class CallerAuthorizationInterceptor : Interceptor, IDispo
     private readonly CallerTokens _tokens;
     private readonly ILogger<CallerAuthorizationInterceptor> _logger;
     private readonly PartitionedRateLimiter<IPAddress> _failures;
+
+    // Keyed by each connection's items dictionary, so an entry goes when its connection does.
+    private readonly ConditionalWeakTable<IDictionary<object, object?>, ConnectionSlot> _connections = new();
 
     public CallerAuthorizationInterceptor(CallerTokens tokens, ILogger<CallerAuthorizationInterceptor> logger)
     {
@@ -145,8 +149,11 @@ public sealed partial class CallerAuthorizationInterceptor : Interceptor, IDispo
     /// </summary>
     private Caller? AuthenticateOnConnection(HttpContext http, ReadOnlySpan<char> token)
     {
+        // The connection's items are a plain dictionary, and an HTTP/2 connection runs its streams' calls in parallel:
+        // the remembered caller lives in a holder of our own, found by the dictionary's identity, never in it.
         var items = http.Features.Get<IConnectionItemsFeature>()?.Items;
-        if (items is not null && items.TryGetValue(typeof(ConnectionCaller), out var remembered) && remembered is ConnectionCaller known
+        var slot = items is null ? null : _connections.GetValue(items, static _ => new ConnectionSlot());
+        if (slot?.Last is { } known
             && CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(known.Token.AsSpan()), MemoryMarshal.AsBytes(token)))
         {
             return known.Caller;
@@ -154,9 +161,9 @@ public sealed partial class CallerAuthorizationInterceptor : Interceptor, IDispo
 
         var text = token.ToString();
         var caller = _tokens.Authenticate(text);
-        if (caller is not null && items is not null)
+        if (caller is not null && slot is not null)
         {
-            items[typeof(ConnectionCaller)] = new ConnectionCaller(text, caller);
+            slot.Last = new ConnectionCaller(text, caller);
         }
 
         return caller;
@@ -179,6 +186,12 @@ public sealed partial class CallerAuthorizationInterceptor : Interceptor, IDispo
 
     /// <summary>The last token that authenticated on a connection, and its caller.</summary>
     private sealed record ConnectionCaller(string Token, Caller Caller);
+
+    /// <summary>A connection's remembered caller; replaced whole, so a reader sees one token with its own caller.</summary>
+    private sealed class ConnectionSlot
+    {
+        public volatile ConnectionCaller? Last;
+    }
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "gRPC call {Method} from {RemoteAddress} refused as unauthenticated: {Reason}.")]
     private static partial void LogAuthenticationFailed(ILogger logger, IPAddress remoteAddress, string method, string reason);

@@ -85,6 +85,22 @@ public sealed class CallerAuthorizationTests
     }
 
     [Fact]
+    public async Task Concurrent_first_calls_on_a_new_connection_all_authenticate()
+    {
+        await using var host = await TestHost.StartAsync(null, Callers);
+        using var ops = host.ClientWith(AllToken);
+        var (sku, _) = await StockAsync(ops, onHand: 5);
+
+        for (var round = 0; round < 5; round++)
+        {
+            // A new connection each round, whose first calls all run at once: each misses the remembered caller.
+            using var connection = host.ClientWith(AllToken);
+            var replies = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => connection.GetAvailabilityAsync(sku, Deadline())));
+            Assert.All(replies, reply => Assert.Equal(5, reply.OnHand));
+        }
+    }
+
+    [Fact]
     public async Task A_caller_without_the_role_of_a_method_is_permission_denied()
     {
         await using var host = await TestHost.StartAsync(null, Callers);
