@@ -120,35 +120,31 @@ internal static class PlaceOrderValidation
     /// either. SHA-256 through OpenSSL cost about 10% of the host's CPU in a flash sale, a context and several native
     /// calls per order; XXH128 runs in managed code over the same bytes.
     /// </remarks>
-    public static string Fingerprint(PlaceOrderCommand command)
+    public static string Fingerprint(PlaceOrderCommand command) => HashCanonicalText(command, static bytes =>
     {
-        var text = new CanonicalText(stackalloc byte[1024]);
-        try
-        {
-            Write(command, ref text);
-            Span<byte> digest = stackalloc byte[16];
-            XxHash128.Hash(text.Written, digest);
-            Span<char> chars = stackalloc char[FingerprintPrefix.Length + 32];
-            FingerprintPrefix.AsSpan().CopyTo(chars);
-            Convert.TryToHexString(digest, chars[FingerprintPrefix.Length..], out _);
-            return new string(chars);
-        }
-        finally
-        {
-            text.Dispose();
-        }
-    }
+        Span<byte> digest = stackalloc byte[16];
+        XxHash128.Hash(bytes, digest);
+        Span<char> chars = stackalloc char[FingerprintPrefix.Length + 32];
+        FingerprintPrefix.AsSpan().CopyTo(chars);
+        Convert.TryToHexString(digest, chars[FingerprintPrefix.Length..], out _);
+        return new string(chars);
+    });
 
     /// <summary>The fingerprint orders were stored with before <see cref="Fingerprint"/>: SHA-256 of the same text, 64 hex digits.</summary>
-    public static string LegacyFingerprint(PlaceOrderCommand command)
+    public static string LegacyFingerprint(PlaceOrderCommand command) => HashCanonicalText(command, static bytes =>
+    {
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(bytes, digest);
+        return Convert.ToHexString(digest);
+    });
+
+    private static string HashCanonicalText(PlaceOrderCommand command, Func<ReadOnlySpan<byte>, string> hash)
     {
         var text = new CanonicalText(stackalloc byte[1024]);
         try
         {
             Write(command, ref text);
-            Span<byte> digest = stackalloc byte[32];
-            SHA256.HashData(text.Written, digest);
-            return Convert.ToHexString(digest);
+            return hash(text.Written);
         }
         finally
         {
