@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using OrderGrains.Host.Operations;
 using Orleans.Dashboard;
 
 namespace OrderGrains.Host;
@@ -73,7 +74,8 @@ internal static class OptionsBinding
             .Validate(o => o.TableRefreshTimeout > TimeSpan.Zero, "ClusterMembershipOptions.TableRefreshTimeout must be positive.")
             .Validate(o => o.IAmAliveTablePublishTimeout > TimeSpan.Zero, "ClusterMembershipOptions.IAmAliveTablePublishTimeout must be positive.")
             .ValidateOnStart();
-        services.AddOptions<DashboardOptions>().BindConfiguration(DashboardSection)
+        services.AddOptions<DashboardOptions>().Configure(o => o.CounterUpdateIntervalMs = OrleansDashboardWiring.DefaultCounterUpdateIntervalMs)
+            .BindConfiguration(DashboardSection)
             .Validate(o => o.CounterUpdateIntervalMs >= 1000, "DashboardOptions.CounterUpdateIntervalMs must be at least 1000.")
             .Validate(o => o.HistoryLength > 0, "DashboardOptions.HistoryLength must be positive.")
             .ValidateOnStart();

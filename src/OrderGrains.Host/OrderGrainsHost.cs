@@ -97,7 +97,7 @@ public static class OrderGrainsHost
                 silo.AddInventoryAlerting();
                 silo.Services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
                 silo.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<GrainCallCounter>());
-                silo.AddDashboard();
+                silo.AddOrleansDashboard();
                 silo.Services.AddGrainService<SiloReportService>();
                 silo.Services.AddSingleton<SiloReports>();
                 silo.UseSiloMetadata(ClusterMembers.Metadata(settings, certificate is not null));
