@@ -48,6 +48,7 @@ chmod 600 "$state/admin-token" "$state/caller-token"
 dotnet build src/OrderGrains.Host -c Release --nologo -v q >/dev/null
 host=src/OrderGrains.Host/bin/Release/net10.0/OrderGrains.Host.dll
 
+export DOTNET_ReadyToRun=0 # as in the host's launch settings and the image: JIT with dynamic PGO (README, Performance)
 export OrderGrains__Storage=postgres
 export ConnectionStrings__Postgres="Host=127.0.0.1;Username=postgres;Password=${password};Database=ordergrains"
 export OrderGrains__Admin__Tokens__0__Name=ops OrderGrains__Admin__Tokens__0__Role=operator

@@ -30,7 +30,7 @@ public static class LoadTestRunner
         var startedAt = DateTimeOffset.UtcNow;
         var runId = startedAt.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "_" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().AsSpan(0, 3));
         var plan = ScenarioPlanner.Create(options, runId);
-        var machine = $"{Environment.ProcessorCount} cores, load average {LoadAverage()} at start, {Environment.OSVersion}, .NET {Environment.Version}";
+        var machine = $"{Environment.ProcessorCount} cores, load average {LoadAverage()} at start, {Environment.OSVersion}, .NET {Environment.Version}, ReadyToRun {(ReadyToRunDisabled() ? "off" : "on")}";
         log.WriteLine($"run {runId}: {options.Scenario}, {plan.AllOrders.Count():N0} orders scheduled, {machine}");
         using var progress = options.Progress ? new ProgressBar(Console.Error) : null;
 
@@ -458,6 +458,11 @@ public static class LoadTestRunner
 
         return settings;
     }
+
+    // The host and this tool are launched with precompiled framework code off (their launch settings, the image; see the
+    // README's performance section); a run started without that measures something else, so every report says which.
+    private static bool ReadyToRunDisabled() =>
+        (Environment.GetEnvironmentVariable("DOTNET_ReadyToRun") ?? Environment.GetEnvironmentVariable("COMPlus_ReadyToRun")) == "0";
 
     private static string LoadAverage()
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using OrderGrains.ErpLedger;
@@ -55,7 +56,11 @@ public sealed partial class DeploymentFilesTests
             .Select(pair => pair.Split('=', 2))
             .ToDictionary(p => Key(p[0]), p => p[1]);
         Assert.NotEmpty(environment);
-        Assert.All(environment.Keys, key => Assert.True(ConfigurationKeys.IsKnown(key) || ErpKeys.Contains(key), $"{key} is read by neither the host nor the ERP ledger"));
+
+        // .NET's own knobs: the image runs the host with those of the host's launch settings (what `dotnet run` uses).
+        var runtimeKnobs = environment.Where(e => e.Key.StartsWith("DOTNET_", StringComparison.Ordinal)).ToDictionary();
+        Assert.Equal(HostLaunchEnvironment().Order(), runtimeKnobs.Order());
+        Assert.All(environment.Keys.Except(runtimeKnobs.Keys), key => Assert.True(ConfigurationKeys.IsKnown(key) || ErpKeys.Contains(key), $"{key} is read by neither the host nor the ERP ledger"));
 
         // The image's defaults alone are settings the host accepts (SQLite, listening on every address).
         var settings = HostSettings.Read(Configuration(environment.Where(e => e.Key.StartsWith("OrderGrains:", StringComparison.Ordinal))));
@@ -239,6 +244,13 @@ public sealed partial class DeploymentFilesTests
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
 
     // Environment variable names use "__" for ':'.
+    private static Dictionary<string, string> HostLaunchEnvironment()
+    {
+        var path = Path.Combine(PythonConformance.RepositoryRoot, "src", "OrderGrains.Host", "Properties", "launchSettings.json");
+        var profile = JsonNode.Parse(File.ReadAllText(path))!["profiles"]!.AsObject().Single().Value!;
+        return profile["environmentVariables"]!.AsObject().ToDictionary(v => v.Key, v => (string)v.Value!);
+    }
+
     private static string Key(string variable) => variable.Replace("__", ":", StringComparison.Ordinal);
 
     // ${NAME:?message} and ${NAME} are filled from .env by compose; a long placeholder stands in (tokens need 16 characters).
