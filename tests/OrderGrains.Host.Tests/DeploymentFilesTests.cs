@@ -243,7 +243,7 @@ public sealed partial class DeploymentFilesTests
     private static IConfiguration Configuration(IEnumerable<KeyValuePair<string, string>> values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
 
-    // Environment variable names use "__" for ':'.
+    // The environment variables of the host's one launch profile.
     private static Dictionary<string, string> HostLaunchEnvironment()
     {
         var path = Path.Combine(PythonConformance.RepositoryRoot, "src", "OrderGrains.Host", "Properties", "launchSettings.json");
@@ -251,6 +251,7 @@ public sealed partial class DeploymentFilesTests
         return profile["environmentVariables"]!.AsObject().ToDictionary(v => v.Key, v => (string)v.Value!);
     }
 
+    // Environment variable names use "__" for ':'.
     private static string Key(string variable) => variable.Replace("__", ":", StringComparison.Ordinal);
 
     // ${NAME:?message} and ${NAME} are filled from .env by compose; a long placeholder stands in (tokens need 16 characters).
