@@ -27,6 +27,7 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
 
     private readonly BatchWriter[] _writers;
     private readonly GroupCommitQueue _queue;
+    private readonly StatisticsRefresh _statistics;
 
     private PostgresStateStore(PostgresStorageOptions options, NpgsqlDataSource dataSource, string schema)
     {
@@ -56,6 +57,7 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
         }
 
         _queue = new GroupCommitQueue(CommitAsync, options.GroupCommit, "postgres");
+        _statistics = new StatisticsRefresh(dataSource, schema);
     }
 
     /// <inheritdoc />
@@ -75,6 +77,9 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
 
     /// <summary>State reads answered so far.</summary>
     public long Reads => _reads.Reads;
+
+    /// <summary>Times this store analyzed its tables while they filled up (see <see cref="StatisticsRefresh"/>).</summary>
+    public long StatisticsRefreshes => _statistics.Runs;
 
     /// <summary>Creates the schema and tables if missing and starts the write loops.</summary>
     public static async Task<PostgresStateStore> CreateAsync(PostgresStorageOptions options, CancellationToken cancellationToken)
@@ -203,6 +208,7 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
     public async ValueTask DisposeAsync()
     {
         await _queue.DisposeAsync().ConfigureAwait(false);
+        await _statistics.DrainAsync().ConfigureAwait(false);
         await _reads.DisposeAsync().ConfigureAwait(false);
         foreach (var writer in _writers)
         {
@@ -218,6 +224,7 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
         try
         {
             await writer.ExecuteAsync(batch, _dataSource, _beforeCommit).ConfigureAwait(false);
+            _statistics.Observe(_queue.Writes + batch.Count);
         }
         catch (Exception)
         {

@@ -1,0 +1,86 @@
+using Npgsql;
+using OrderGrains.Storage.Postgres;
+
+namespace OrderGrains.Storage.Tests;
+
+/// <summary>
+/// A fresh store analyzes its tables once it has written 500 rows, so a plan cached while the table was empty (a
+/// sequential scan hashed against the batch's keys) is replaced by an index probe in every session that cached it.
+/// </summary>
+public sealed class PostgresStatisticsRefreshTests : IAsyncLifetime
+{
+    private readonly TemporaryPostgresSchema _schema = new();
+    private PostgresStateStore? _storage;
+
+    private PostgresStateStore Storage => _storage ?? throw new InvalidOperationException("Not initialized.");
+
+    public async Task InitializeAsync() => _storage = await PostgresStateStore.CreateAsync(_schema.Options(), CancellationToken.None);
+
+    public async Task DisposeAsync()
+    {
+        if (_storage is not null)
+        {
+            await _storage.DisposeAsync();
+        }
+
+        await _schema.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_plan_cached_on_the_empty_table_is_replaced_by_an_index_probe_once_the_store_has_written_500_rows()
+    {
+        // The read batcher's statement, prepared with a generic plan in a session of its own while the table is empty.
+        await using var connection = new NpgsqlConnection(_schema.ConnectionString);
+        await connection.OpenAsync();
+
+        // Autovacuum would analyze the table too, on its own one-minute cycle: keep it out of the way.
+        await ExecuteAsync(connection, $"ALTER TABLE \"{_schema.Schema}\".grain_state SET (autovacuum_enabled = false)");
+        await ExecuteAsync(connection, "SET plan_cache_mode = force_generic_plan");
+        await ExecuteAsync(connection, $"""
+            PREPARE probe(text[], text[], text[]) AS
+            SELECT i.o, g.version FROM unnest($1, $2, $3) WITH ORDINALITY AS i (t, k, n, o)
+            JOIN "{_schema.Schema}".grain_state AS g ON g.grain_type = i.t AND g.grain_key = i.k AND g.state_name = i.n
+            """);
+        Assert.Contains("Seq Scan on grain_state", await PlanAsync(connection), StringComparison.Ordinal);
+
+        // Rows about the size of an order's state: at 500 of them ten index probes cost less than reading the table.
+        await Task.WhenAll(Enumerable.Range(0, 499).Select(i => Storage.WriteAsync(Key(i), new byte[1_500], null, CancellationToken.None)));
+        Assert.Equal(0, Storage.StatisticsRefreshes);
+
+        // Still the cached plan: nothing told the session the table grew.
+        Assert.Contains("Seq Scan on grain_state", await PlanAsync(connection), StringComparison.Ordinal);
+
+        await Task.WhenAll(Enumerable.Range(499, 101).Select(i => Storage.WriteAsync(Key(i), new byte[1_500], null, CancellationToken.None)));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Storage.StatisticsRefreshes == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(1, Storage.StatisticsRefreshes);
+        var plan = await PlanAsync(connection);
+        Assert.Contains("Index Scan using grain_state_pkey", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<string> PlanAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("EXPLAIN EXECUTE probe('{a}', '{b}', '{c}')", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    private static GrainStateKey Key(int i) => new("order", "o-" + i, "order");
+}
