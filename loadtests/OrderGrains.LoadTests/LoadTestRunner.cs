@@ -199,13 +199,22 @@ public static class LoadTestRunner
             allocations?.Start();
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var gcBefore = GcFigures.Now();
+            var machineBefore = MachineCpu.Now();
+            var phaseStarted = Stopwatch.GetTimestamp();
             var recorder = await driver.RunAsync(phases[i], cancellationToken, i == 0 ? firstPhaseStarted : null);
             recorder.DrainedBefore = drained;
             recorders.Add(recorder);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
             var gcs = GcFigures.Now() - gcBefore;
+            var machine = MachineCpu.Between(machineBefore, MachineCpu.Now(), Stopwatch.GetElapsedTime(phaseStarted), Environment.ProcessorCount);
             log.WriteLine($"{target.Name} {recorder.Name}: {recorder.Accepted:N0} accepted, {recorder.Rejected:N0} rejected, {recorder.Throttled:N0} throttled, {recorder.Errors:N0} errors in {recorder.PlaceSeconds:F2} s");
             log.WriteLine($"{target.Name} {recorder.Name}: this process used {cpu.TotalSeconds:F1} s of CPU ({cpu.TotalMilliseconds * 1000 / Math.Max(1, recorder.Completed):N0} us per order, {gcs}) sending, serving and answering the phase");
+            if (machine is { } m)
+            {
+                recorder.MachineBusy = m.Busy;
+                recorder.MachineCpuMicrosPerOrder = m.CpuSeconds * 1e6 / Math.Max(1, recorder.Completed);
+                log.WriteLine($"{target.Name} {recorder.Name}: the machine was {m.Busy:P0} busy, {m.CpuSeconds:F1} s of CPU on {Environment.ProcessorCount} cores = {recorder.MachineCpuMicrosPerOrder:N0} us per order (everything on it: load generator, host, PostgreSQL)");
+            }
             if (allocations is not null)
             {
                 var (sampled, top) = allocations.Stop(20);

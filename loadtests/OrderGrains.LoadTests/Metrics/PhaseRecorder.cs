@@ -36,6 +36,12 @@ public sealed class PhaseRecorder
     /// <summary>The wait for a drained host before this phase started; null when the phase did not wait (the first one, or no admin access).</summary>
     public DrainResult? DrainedBefore { get; set; }
 
+    /// <summary>The share of the whole machine that was busy during the phase (see <see cref="MachineCpu"/>); null when unknown.</summary>
+    public double? MachineBusy { get; set; }
+
+    /// <summary>The whole machine's CPU time during the phase per order completed, in microseconds; null when unknown.</summary>
+    public double? MachineCpuMicrosPerOrder { get; set; }
+
     /// <summary>PlaceOrder calls that were accepted (PENDING_PAYMENT or ON_HOLD).</summary>
     public HistogramBase AcceptedLatency { get; } = Latencies.NewHistogram();
 

@@ -132,6 +132,9 @@ public static class HtmlReport
                 html.Append(E(phase.Name)).Append(": rejects ")
                     .Append(E(string.Join(", ", phase.RejectReasons.Select(r => $"{r.Key} {r.Value}"))))
                     .Append(phase.ErrorReasons.Count > 0 ? "; errors " + E(string.Join(", ", phase.ErrorReasons.Select(r => $"{r.Key} {r.Value}"))) : string.Empty)
+                    .Append(phase.MachineCpuMicrosPerOrder is { } machine
+                        ? $"; machine {F(phase.MachineBusy ?? 0, "P0")} busy, {F(machine, "N0")} µs of its CPU per order"
+                        : string.Empty)
                     .Append(". ");
             }
 

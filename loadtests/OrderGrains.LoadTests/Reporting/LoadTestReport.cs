@@ -45,7 +45,9 @@ public sealed record PhaseReport(
     IReadOnlyDictionary<string, long> RejectReasons,
     IReadOnlyDictionary<string, long> ErrorReasons,
     IReadOnlyList<TimelinePoint> Timeline,
-    DrainResult? DrainedBefore = null)
+    DrainResult? DrainedBefore = null,
+    double? MachineBusy = null,
+    double? MachineCpuMicrosPerOrder = null)
 {
     public static PhaseReport From(PhaseRecorder r)
     {
@@ -84,7 +86,9 @@ public sealed record PhaseReport(
             new SortedDictionary<string, long>(r.RejectReasons, StringComparer.Ordinal),
             new SortedDictionary<string, long>(r.ErrorReasons, StringComparer.Ordinal),
             timeline,
-            r.DrainedBefore);
+            r.DrainedBefore,
+            r.MachineBusy is { } busy ? Math.Round(busy, 3) : null,
+            r.MachineCpuMicrosPerOrder is { } micros ? Math.Round(micros, 1) : null);
     }
 }
 
