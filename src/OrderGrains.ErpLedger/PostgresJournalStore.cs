@@ -23,6 +23,18 @@ internal sealed class PostgresJournalStore : IJournalStore
             builder.MaxPoolSize = maxPoolSize;
         }
 
+        if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
+        {
+            // The store keeps no session state (its one lock is transaction-scoped), so a connection going back to the
+            // pool needs no DISCARD ALL; that also lets the two statements of a posting stay prepared.
+            builder.NoResetOnClose = true;
+        }
+
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 8;
+        }
+
         Location = $"{builder.Host}:{builder.Port}/{builder.Database} schema {schema}";
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         _schema = $"\"{schema}\"";
