@@ -81,6 +81,9 @@ public sealed class PostgresStateStore : IStateStore, IStorageStatistics, IOutbo
     /// <summary>Times this store analyzed its tables while they filled up (see <see cref="StatisticsRefresh"/>).</summary>
     public long StatisticsRefreshes => _statistics.Runs;
 
+    /// <summary>Refreshes that failed (not counted in <see cref="StatisticsRefreshes"/>); autovacuum analyzes the tables in time anyway.</summary>
+    public long StatisticsRefreshFailures => _statistics.Failures;
+
     /// <summary>Creates the schema and tables if missing and starts the write loops.</summary>
     public static async Task<PostgresStateStore> CreateAsync(PostgresStorageOptions options, CancellationToken cancellationToken)
     {

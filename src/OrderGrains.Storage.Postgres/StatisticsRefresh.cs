@@ -13,8 +13,8 @@ namespace OrderGrains.Storage.Postgres;
 /// never analyzed that is "about empty", and the plan is a sequential scan hashed against the keys. That plan stays until
 /// something invalidates it, so every read batch scanned the whole table, growing with it, until autovacuum first analyzed
 /// it, which happens on its one-minute cycle at the earliest: the whole of a load test, the first minute of a fresh
-/// deployment. <c>ANALYZE</c> invalidates the cached plans of every session; from about 300 rows on the plan is an index
-/// probe per key, and it stays one as the table grows. Autovacuum takes over from there.
+/// deployment. <c>ANALYZE</c> invalidates the cached plans of every session; from about 300 rows of an order's size the
+/// plan is an index probe per key, and it stays one as the table grows. Autovacuum takes over from there.
 /// </para>
 /// <para>
 /// The refresh runs in the background on a pooled connection, at most one at a time; <c>ANALYZE</c> takes a lock that
@@ -26,8 +26,9 @@ internal sealed class StatisticsRefresh(NpgsqlDataSource dataSource, string sche
     /// <summary>Rows written by this store after which its tables are analyzed.</summary>
     internal static readonly long[] Thresholds = [500, 5_000];
 
-    // Not stream_events: its reads are index range scans whatever the statistics say, and a histogram of sequence
-    // numbers taken early goes stale as the sequences grow past it, which made consumers' reads worse, not better.
+    // Not stream_events: never analyzed, its consumers' range reads plan as index scans; analyzed this early, a histogram
+    // of sequence numbers goes stale as they grow past it, and in a 100,000-buyer sale those reads took 102 s of
+    // statement time instead of 1 s.
     private readonly string _sql = $"ANALYZE {schema}.grain_state, {schema}.grain_entries";
     private int _next;
     private int _running;

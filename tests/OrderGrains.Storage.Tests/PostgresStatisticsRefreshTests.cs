@@ -58,6 +58,7 @@ public sealed class PostgresStatisticsRefreshTests : IAsyncLifetime
         }
 
         Assert.Equal(1, Storage.StatisticsRefreshes);
+        Assert.Equal(0, Storage.StatisticsRefreshFailures);
         var plan = await PlanAsync(connection);
         Assert.Contains("Index Scan using grain_state_pkey", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
