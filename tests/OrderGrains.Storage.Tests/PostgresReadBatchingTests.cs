@@ -1,27 +1,8 @@
-using OrderGrains.Storage.Postgres;
-
 namespace OrderGrains.Storage.Tests;
 
 /// <summary>Concurrent reads on PostgreSQL share statements and each still gets exactly its own record.</summary>
-public sealed class PostgresReadBatchingTests : IAsyncLifetime
+public sealed class PostgresReadBatchingTests : PostgresStoreTest
 {
-    private readonly TemporaryPostgresSchema _schema = new();
-    private PostgresStateStore? _storage;
-
-    private PostgresStateStore Storage => _storage ?? throw new InvalidOperationException("Not initialized.");
-
-    public async Task InitializeAsync() => _storage = await PostgresStateStore.CreateAsync(_schema.Options(), CancellationToken.None);
-
-    public async Task DisposeAsync()
-    {
-        if (_storage is not null)
-        {
-            await _storage.DisposeAsync();
-        }
-
-        await _schema.DisposeAsync();
-    }
-
     [Fact]
     public async Task Thousands_of_concurrent_reads_share_statements_and_each_gets_its_own_record_or_missing()
     {

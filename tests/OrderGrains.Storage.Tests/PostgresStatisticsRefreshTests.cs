@@ -1,5 +1,4 @@
 using Npgsql;
-using OrderGrains.Storage.Postgres;
 
 namespace OrderGrains.Storage.Tests;
 
@@ -7,40 +6,23 @@ namespace OrderGrains.Storage.Tests;
 /// A fresh store analyzes its tables once it has written 500 rows, so a plan cached while the table was about empty (a
 /// sequential scan hashed against the batch's keys) is replaced by an index probe in every session that cached it.
 /// </summary>
-public sealed class PostgresStatisticsRefreshTests : IAsyncLifetime
+public sealed class PostgresStatisticsRefreshTests : PostgresStoreTest
 {
-    private readonly TemporaryPostgresSchema _schema = new();
-    private PostgresStateStore? _storage;
-
-    private PostgresStateStore Storage => _storage ?? throw new InvalidOperationException("Not initialized.");
-
-    public async Task InitializeAsync() => _storage = await PostgresStateStore.CreateAsync(_schema.Options(), CancellationToken.None);
-
-    public async Task DisposeAsync()
-    {
-        if (_storage is not null)
-        {
-            await _storage.DisposeAsync();
-        }
-
-        await _schema.DisposeAsync();
-    }
-
     [Fact]
     public async Task After_500_writes_the_tables_are_analyzed_and_a_cached_scan_plan_is_replanned_as_an_index_probe()
     {
         // The read batcher's statement, with a generic plan cached in a session of its own while scanning was cheapest.
         // How a PostgreSQL version estimates an empty table differs, so the scan is forced while the plan is made.
-        await using var connection = new NpgsqlConnection(_schema.ConnectionString);
+        await using var connection = new NpgsqlConnection(Schema.ConnectionString);
         await connection.OpenAsync();
 
         // Autovacuum would analyze the table too, on its own one-minute cycle: keep it out of the way.
-        await ExecuteAsync(connection, $"ALTER TABLE \"{_schema.Schema}\".grain_state SET (autovacuum_enabled = false)");
+        await ExecuteAsync(connection, $"ALTER TABLE \"{Schema.Schema}\".grain_state SET (autovacuum_enabled = false)");
         await ExecuteAsync(connection, "SET plan_cache_mode = force_generic_plan; SET enable_indexscan = off; SET enable_bitmapscan = off");
         await ExecuteAsync(connection, $"""
             PREPARE probe(text[], text[], text[]) AS
             SELECT i.o, g.version FROM unnest($1, $2, $3) WITH ORDINALITY AS i (t, k, n, o)
-            JOIN "{_schema.Schema}".grain_state AS g ON g.grain_type = i.t AND g.grain_key = i.k AND g.state_name = i.n
+            JOIN "{Schema.Schema}".grain_state AS g ON g.grain_type = i.t AND g.grain_key = i.k AND g.state_name = i.n
             """);
         Assert.Contains("Seq Scan on grain_state", await PlanAsync(connection), StringComparison.Ordinal);
 
@@ -70,7 +52,7 @@ public sealed class PostgresStatisticsRefreshTests : IAsyncLifetime
     private async Task<double> EstimatedRowsAsync(NpgsqlConnection connection)
     {
         await using var command = new NpgsqlCommand("SELECT reltuples FROM pg_class WHERE oid = $1::regclass", connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"\"{_schema.Schema}\".grain_state" });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"\"{Schema.Schema}\".grain_state" });
         return Convert.ToDouble(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 

@@ -115,3 +115,25 @@ public sealed class PostgresStorageContractTests : StorageContractTests
         await _schema.DisposeAsync();
     }
 }
+
+/// <summary>A test class with one PostgreSQL store of its own, on a schema created for it and dropped after.</summary>
+public abstract class PostgresStoreTest : IAsyncLifetime
+{
+    private PostgresStateStore? _storage;
+
+    protected TemporaryPostgresSchema Schema { get; } = new();
+
+    protected PostgresStateStore Storage => _storage ?? throw new InvalidOperationException("Not initialized.");
+
+    public async Task InitializeAsync() => _storage = await PostgresStateStore.CreateAsync(Schema.Options(), CancellationToken.None);
+
+    public async Task DisposeAsync()
+    {
+        if (_storage is not null)
+        {
+            await _storage.DisposeAsync();
+        }
+
+        await Schema.DisposeAsync();
+    }
+}
